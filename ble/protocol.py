@@ -1,0 +1,719 @@
+"""The Thenar massager's GATT wire format: one pure codec shared by app and simulator.
+
+No asyncio, bleak, Bumble or Qt here, so the central, the simulated firmware and
+the tests all encode and decode with the same definitions and cannot drift.
+`docs/gatt-profile.md` is the human-readable version of this module.
+
+Conventions: little-endian; pressure in whole mmHg (u8); temperature in tenths of
+a degree Celsius (u16, "dc"); durations in whole seconds (u16). Every decoder
+either returns a frame or raises `ProtocolError`; unknown enum codes are kept
+(as open enum members) rather than rejected, so a newer device does not crash
+an older app.
+"""
+
+from __future__ import annotations
+
+import enum
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import ClassVar, Self
+
+# --- UUIDs -----------------------------------------------------------------
+
+_BASE = "a8d1{:04x}-7c3e-4b6e-9f59-2f0c6b1e7a00"
+
+SERVICE_UUID = _BASE.format(0x0001)
+FEATURES_UUID = _BASE.format(0x0002)
+LIMITS_UUID = _BASE.format(0x0003)
+CONTROL_POINT_UUID = _BASE.format(0x0004)
+PROGRAM_UUID = _BASE.format(0x0005)
+STATUS_UUID = _BASE.format(0x0006)
+
+
+def sig_uuid(short: int) -> str:
+    """Expand a 16-bit Bluetooth SIG UUID to the lower-case 128-bit string bleak uses."""
+    return f"0000{short:04x}-0000-1000-8000-00805f9b34fb"
+
+
+DEVICE_INFORMATION_SERVICE_UUID = sig_uuid(0x180A)
+MANUFACTURER_NAME_UUID = sig_uuid(0x2A29)
+MODEL_NUMBER_UUID = sig_uuid(0x2A24)
+SERIAL_NUMBER_UUID = sig_uuid(0x2A25)
+FIRMWARE_REVISION_UUID = sig_uuid(0x2A26)
+BATTERY_SERVICE_UUID = sig_uuid(0x180F)
+BATTERY_LEVEL_UUID = sig_uuid(0x2A19)
+
+PROTOCOL_VERSION = 1
+
+# --- Physical facts every side agrees on ----------------------------------
+
+ZONE_COUNT = 6
+# Firmware hard limits (shared/notes/safety-and-care.md, "design" values):
+# 80 mmHg is the top of the lymphedema-pump range; 45 °C is where a burn starts.
+HARD_MAX_PRESSURE_MMHG = 80
+HARD_MAX_HEAT_DC = 450
+# Absolute auto-off, whatever the Limits say (design: "device-side auto-off at 30 min").
+ABSOLUTE_AUTO_OFF_S = 30 * 60
+MAX_PROGRAM_STEPS = 64
+
+
+class ProtocolError(ValueError):
+    """Bytes that are not a valid frame of this protocol (or a frame that cannot be encoded)."""
+
+
+class OpenIntEnum(enum.IntEnum):
+    """An IntEnum that keeps unknown values as pseudo-members instead of raising.
+
+    Same idea as `bumble.utils.OpenIntEnum`: a frame from a newer firmware with a
+    code we do not know still decodes, and the unknown code is shown, not lost.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if not isinstance(value, int):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"{cls.__name__}[{value}]"
+        member._value_ = value
+        return member
+
+
+class Zone(OpenIntEnum):
+    """Air-bag zones of the glove, named after what lies under them."""
+
+    THUMB_BASE = 0  # thenar muscles, adductor pollicis
+    LITTLE_FINGER_BASE = 1  # hypothenar muscles
+    PALM = 2  # lumbricals, palmar interossei
+    FINGERS = 3  # finger flexor tendons (flexor side)
+    BACK_OF_HAND = 4  # dorsal interossei, extensor tendons
+    WRIST = 5  # flexor and extensor tendons crossing the wrist
+
+
+ZONE_NAMES: tuple[str, ...] = (
+    "thumb base",
+    "little-finger base",
+    "palm",
+    "fingers",
+    "back of hand",
+    "wrist",
+)
+
+
+class Opcode(OpenIntEnum):
+    REQUEST_CONTROL = 0x01
+    START_PROGRAM = 0x02
+    PAUSE = 0x03
+    RESUME = 0x04
+    STOP = 0x05
+    SET_INTENSITY = 0x06
+    SET_HEAT = 0x07
+    HEARTBEAT = 0x08
+    CLEAR_FAULT = 0x09
+    RELEASE_CONTROL = 0x0A
+    RESPONSE = 0x80
+
+
+class ResultCode(OpenIntEnum):
+    """Control point result codes, numbered as in the Fitness Machine Service."""
+
+    SUCCESS = 0x01
+    OPCODE_NOT_SUPPORTED = 0x02
+    INVALID_PARAMETER = 0x03
+    OPERATION_FAILED = 0x04
+    CONTROL_NOT_PERMITTED = 0x05
+    LIMIT_EXCEEDED = 0x06
+    INVALID_STATE = 0x07
+
+
+class AppError(OpenIntEnum):
+    """ATT application error codes (0x80-0x9F) returned on writes to our characteristics."""
+
+    NOT_IN_CONTROL = 0x80
+    INVALID_PROGRAM = 0x81
+    CHUNK_OUT_OF_SEQUENCE = 0x82
+    BUSY = 0x83
+
+
+# ATT errors from the core spec / common profile errors that the device uses.
+ATT_INSUFFICIENT_ENCRYPTION = 0x0F
+ATT_INVALID_ATTRIBUTE_VALUE_LENGTH = 0x0D
+ATT_VALUE_OUT_OF_RANGE = 0xFF
+
+
+class State(OpenIntEnum):
+    IDLE = 0
+    RUNNING = 1
+    PAUSED = 2
+    STOPPED = 3
+    FAULT = 4
+
+
+class StopReason(OpenIntEnum):
+    NONE = 0
+    USER = 1
+    LIMIT = 2
+    WATCHDOG = 3
+    LINK_LOST = 4
+    OVER_TEMPERATURE = 5
+    BATTERY = 6
+    AUTO_OFF = 7
+    COMPLETED = 8
+    FAULT = 9
+
+
+class Pattern(OpenIntEnum):
+    """How a step's target pressures move over time (the device animates them)."""
+
+    HOLD = 0  # steady pressure: trigger-point hold, myofascial release
+    WAVE = 1  # zones fill one after another, fingers toward wrist: effleurage-like
+    ALTERNATE = 2  # neighbouring zones take turns: petrissage-like kneading
+    PULSE = 3  # quick short pulses: friction-like
+    BREATH = 4  # slow rise and fall, 10 s a cycle (six breaths a minute)
+    REST = 5  # everything vented; for guided stretches with compression off
+
+
+class FaultFlags(enum.IntFlag, boundary=enum.KEEP):
+    NONE = 0
+    OVER_TEMPERATURE = 1 << 0
+    STUCK_VALVE = 1 << 1
+    LOW_BATTERY = 1 << 2
+    PRESSURE_SENSOR = 1 << 3
+
+
+# --- helpers ---------------------------------------------------------------
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ProtocolError(f"{name}={value!r} is outside {low}..{high}")
+
+
+def _unpack(fmt: str, data: bytes, what: str) -> tuple[int, ...]:
+    try:
+        return struct.unpack(fmt, data)
+    except struct.error as exc:
+        expected = struct.calcsize(fmt)
+        raise ProtocolError(f"{what}: expected {expected} bytes, got {len(data)}") from exc
+
+
+def c_to_dc(celsius: float) -> int:
+    """Degrees Celsius to the wire's tenths of a degree."""
+    return round(celsius * 10)
+
+
+def dc_to_c(dc: int) -> float:
+    return dc / 10
+
+
+# --- Features (read) -------------------------------------------------------
+
+_FEATURES_HEAD = struct.Struct("<BBBBHHHH")
+
+
+@dataclass(frozen=True)
+class Features:
+    """What this device can do; read once after connecting."""
+
+    protocol_version: int
+    zone_names: tuple[str, ...]
+    pressure_min_mmhg: int
+    pressure_max_mmhg: int
+    pressure_step_mmhg: int
+    heat_min_dc: int
+    heat_max_dc: int
+    heat_step_dc: int
+    max_session_s: int
+    opcodes: tuple[Opcode, ...]
+
+    def __post_init__(self) -> None:
+        _check_range("protocol_version", self.protocol_version, 0, 0xFF)
+        for name in ("pressure_min_mmhg", "pressure_max_mmhg", "pressure_step_mmhg"):
+            _check_range(name, getattr(self, name), 0, 0xFF)
+        for name in ("heat_min_dc", "heat_max_dc", "heat_step_dc", "max_session_s"):
+            _check_range(name, getattr(self, name), 0, 0xFFFF)
+        if len(self.opcodes) > 0xFF or len(self.zone_names) > 0xFF:
+            raise ProtocolError("too many opcodes or zones")
+        for op in self.opcodes:
+            _check_range("opcode", int(op), 0, 0xFF)
+        for name in self.zone_names:
+            if len(name.encode()) > 0xFF:
+                raise ProtocolError("zone name too long")
+
+    def __bytes__(self) -> bytes:
+        out = bytearray(
+            _FEATURES_HEAD.pack(
+                self.protocol_version,
+                self.pressure_min_mmhg,
+                self.pressure_max_mmhg,
+                self.pressure_step_mmhg,
+                self.heat_min_dc,
+                self.heat_max_dc,
+                self.heat_step_dc,
+                self.max_session_s,
+            )
+        )
+        out.append(len(self.opcodes))
+        out.extend(int(op) for op in self.opcodes)
+        out.append(len(self.zone_names))
+        for name in self.zone_names:
+            raw = name.encode()
+            out.append(len(raw))
+            out.extend(raw)
+        return bytes(out)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        head = _unpack(_FEATURES_HEAD.format, data[: _FEATURES_HEAD.size], "Features")
+        pos = _FEATURES_HEAD.size
+        try:
+            n_ops = data[pos]
+            ops = tuple(Opcode(b) for b in data[pos + 1 : pos + 1 + n_ops])
+            if len(ops) != n_ops:
+                raise ProtocolError("Features: opcode list truncated")
+            pos += 1 + n_ops
+            n_zones = data[pos]
+            pos += 1
+            names = []
+            for _ in range(n_zones):
+                length = data[pos]
+                raw = data[pos + 1 : pos + 1 + length]
+                if len(raw) != length:
+                    raise ProtocolError("Features: zone name truncated")
+                names.append(raw.decode())
+                pos += 1 + length
+        except IndexError as exc:
+            raise ProtocolError("Features: truncated") from exc
+        except UnicodeDecodeError as exc:
+            raise ProtocolError("Features: zone name is not UTF-8") from exc
+        if pos != len(data):
+            raise ProtocolError(f"Features: {len(data) - pos} trailing bytes")
+        version, p_min, p_max, p_step, h_min, h_max, h_step, max_session = head
+        return cls(
+            version, tuple(names), p_min, p_max, p_step, h_min, h_max, h_step, max_session, ops
+        )
+
+
+# --- Limits (read, write) --------------------------------------------------
+
+_LIMITS = struct.Struct("<BHH")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps the device enforces on every setpoint. `max_heat_dc == 0` means heat off."""
+
+    max_pressure_mmhg: int
+    max_heat_dc: int
+    max_session_s: int
+
+    def __post_init__(self) -> None:
+        _check_range("max_pressure_mmhg", self.max_pressure_mmhg, 0, 0xFF)
+        _check_range("max_heat_dc", self.max_heat_dc, 0, 0xFFFF)
+        _check_range("max_session_s", self.max_session_s, 0, 0xFFFF)
+
+    def __bytes__(self) -> bytes:
+        return _LIMITS.pack(self.max_pressure_mmhg, self.max_heat_dc, self.max_session_s)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        return cls(*_unpack(_LIMITS.format, data, "Limits"))
+
+
+# --- Control point (write with response + indicate) ------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    """Base of all control point requests: `bytes(cmd)` is what is written."""
+
+    OPCODE: ClassVar[Opcode]
+
+    @property
+    def opcode(self) -> Opcode:
+        return self.OPCODE
+
+    def params(self) -> bytes:
+        return b""
+
+    def __bytes__(self) -> bytes:
+        return bytes([int(self.opcode)]) + self.params()
+
+
+@dataclass(frozen=True)
+class RequestControl(Command):
+    OPCODE = Opcode.REQUEST_CONTROL
+
+
+@dataclass(frozen=True)
+class ReleaseControl(Command):
+    OPCODE = Opcode.RELEASE_CONTROL
+
+
+@dataclass(frozen=True)
+class StartProgram(Command):
+    """Start the uploaded program; the id must match the upload, so a stale upload cannot run."""
+
+    OPCODE = Opcode.START_PROGRAM
+    program_id: int
+
+    def __post_init__(self) -> None:
+        _check_range("program_id", self.program_id, 0, 0xFFFF)
+
+    def params(self) -> bytes:
+        return struct.pack("<H", self.program_id)
+
+
+@dataclass(frozen=True)
+class Pause(Command):
+    OPCODE = Opcode.PAUSE
+
+
+@dataclass(frozen=True)
+class Resume(Command):
+    OPCODE = Opcode.RESUME
+
+
+@dataclass(frozen=True)
+class Stop(Command):
+    OPCODE = Opcode.STOP
+
+
+@dataclass(frozen=True)
+class SetIntensity(Command):
+    """Scale the running program's pressures to level/10 (1..10); 10 is the program as uploaded."""
+
+    OPCODE = Opcode.SET_INTENSITY
+    level: int
+
+    def __post_init__(self) -> None:
+        _check_range("level", self.level, 0, 0xFF)
+
+    def params(self) -> bytes:
+        return bytes([self.level])
+
+
+@dataclass(frozen=True)
+class SetHeat(Command):
+    """Override the heater setpoint for this session (tenths of °C); 0 turns heat off."""
+
+    OPCODE = Opcode.SET_HEAT
+    heat_dc: int
+
+    def __post_init__(self) -> None:
+        _check_range("heat_dc", self.heat_dc, 0, 0xFFFF)
+
+    def params(self) -> bytes:
+        return struct.pack("<H", self.heat_dc)
+
+
+@dataclass(frozen=True)
+class Heartbeat(Command):
+    OPCODE = Opcode.HEARTBEAT
+
+
+@dataclass(frozen=True)
+class ClearFault(Command):
+    OPCODE = Opcode.CLEAR_FAULT
+
+
+@dataclass(frozen=True)
+class UnknownCommand(Command):
+    """A request whose opcode this codec does not know; kept so the device can answer it."""
+
+    OPCODE = Opcode.RESPONSE  # placeholder, `opcode` is overridden
+    raw_opcode: int
+    raw_params: bytes = b""
+
+    def __post_init__(self) -> None:
+        _check_range("raw_opcode", self.raw_opcode, 0, 0xFF)
+
+    @property
+    def opcode(self) -> Opcode:
+        return Opcode(self.raw_opcode)
+
+    def params(self) -> bytes:
+        return self.raw_params
+
+
+_NO_PARAM_COMMANDS: dict[int, type[Command]] = {
+    cls.OPCODE: cls
+    for cls in (RequestControl, ReleaseControl, Pause, Resume, Stop, Heartbeat, ClearFault)
+}
+
+
+def decode_command(data: bytes) -> Command:
+    """Decode a control point write. Unknown opcodes become `UnknownCommand`."""
+    if not data:
+        raise ProtocolError("control point write is empty")
+    opcode, params = data[0], bytes(data[1:])
+    if opcode in _NO_PARAM_COMMANDS:
+        if params:
+            raise ProtocolError(f"{Opcode(opcode).name} takes no parameters")
+        return _NO_PARAM_COMMANDS[opcode]()
+    if opcode == Opcode.START_PROGRAM:
+        return StartProgram(*_unpack("<H", params, "START_PROGRAM"))
+    if opcode == Opcode.SET_INTENSITY:
+        return SetIntensity(*_unpack("<B", params, "SET_INTENSITY"))
+    if opcode == Opcode.SET_HEAT:
+        return SetHeat(*_unpack("<H", params, "SET_HEAT"))
+    if opcode == Opcode.RESPONSE:
+        raise ProtocolError("0x80 is the response code, not a request")
+    return UnknownCommand(opcode, params)
+
+
+@dataclass(frozen=True)
+class ControlResponse:
+    """The indication that answers a control point write: [0x80, request opcode, result, ...]."""
+
+    request_opcode: Opcode
+    result: ResultCode
+    params: bytes = b""
+
+    def __post_init__(self) -> None:
+        _check_range("request_opcode", int(self.request_opcode), 0, 0xFF)
+        _check_range("result", int(self.result), 0, 0xFF)
+
+    def __bytes__(self) -> bytes:
+        return bytes([Opcode.RESPONSE, int(self.request_opcode), int(self.result)]) + self.params
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        if len(data) < 3:
+            raise ProtocolError(f"control response: expected at least 3 bytes, got {len(data)}")
+        if data[0] != Opcode.RESPONSE:
+            raise ProtocolError(f"control response must start with 0x80, got 0x{data[0]:02x}")
+        return cls(Opcode(data[1]), ResultCode(data[2]), bytes(data[3:]))
+
+
+# --- Program (write, chunked) ----------------------------------------------
+
+_STEP = struct.Struct("<HBH" + "B" * ZONE_COUNT)
+_PROGRAM_HEAD = struct.Struct("<HB")
+_CRC = struct.Struct("<I")
+
+
+@dataclass(frozen=True)
+class ProgramStep:
+    """One step: for `duration_s`, drive each zone toward its pressure with `pattern`."""
+
+    duration_s: int
+    pattern: Pattern
+    heat_dc: int
+    pressures_mmhg: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        _check_range("duration_s", self.duration_s, 1, 0xFFFF)
+        _check_range("pattern", int(self.pattern), 0, 0xFF)
+        _check_range("heat_dc", self.heat_dc, 0, 0xFFFF)
+        if len(self.pressures_mmhg) != ZONE_COUNT:
+            raise ProtocolError(f"a step needs {ZONE_COUNT} zone pressures")
+        for p in self.pressures_mmhg:
+            _check_range("pressure", p, 0, 0xFF)
+
+    def __bytes__(self) -> bytes:
+        return _STEP.pack(self.duration_s, int(self.pattern), self.heat_dc, *self.pressures_mmhg)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        duration, pattern, heat, *pressures = _unpack(_STEP.format, data, "ProgramStep")
+        return cls(duration, Pattern(pattern), heat, tuple(pressures))
+
+
+@dataclass(frozen=True)
+class Program:
+    """A whole program as the device stores it: id, steps and a CRC-32 over both."""
+
+    program_id: int
+    steps: tuple[ProgramStep, ...]
+
+    def __post_init__(self) -> None:
+        _check_range("program_id", self.program_id, 0, 0xFFFF)
+        if not 1 <= len(self.steps) <= MAX_PROGRAM_STEPS:
+            count = len(self.steps)
+            raise ProtocolError(f"a program has 1..{MAX_PROGRAM_STEPS} steps, not {count}")
+
+    @property
+    def duration_s(self) -> int:
+        return sum(step.duration_s for step in self.steps)
+
+    def __bytes__(self) -> bytes:
+        body = _PROGRAM_HEAD.pack(self.program_id, len(self.steps))
+        body += b"".join(bytes(step) for step in self.steps)
+        return body + _CRC.pack(zlib.crc32(body))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        if len(data) < _PROGRAM_HEAD.size + _CRC.size:
+            raise ProtocolError("Program: truncated")
+        body, (crc,) = data[: -_CRC.size], _CRC.unpack(data[-_CRC.size :])
+        if zlib.crc32(body) != crc:
+            raise ProtocolError("Program: CRC mismatch")
+        program_id, count = _PROGRAM_HEAD.unpack(body[: _PROGRAM_HEAD.size])
+        expected = _PROGRAM_HEAD.size + count * _STEP.size
+        if len(body) != expected:
+            raise ProtocolError(f"Program: {count} steps need {expected} bytes, got {len(body)}")
+        steps = tuple(
+            ProgramStep.from_bytes(body[i : i + _STEP.size])
+            for i in range(_PROGRAM_HEAD.size, expected, _STEP.size)
+        )
+        return cls(program_id, steps)
+
+
+CHUNK_FIRST = 0x01
+CHUNK_LAST = 0x02
+_CHUNK_HEAD = struct.Struct("<BB")
+
+
+@dataclass(frozen=True)
+class ProgramChunk:
+    """One write to the Program characteristic: [flags, sequence, payload...]."""
+
+    first: bool
+    last: bool
+    seq: int
+    payload: bytes = field(default=b"")
+
+    def __post_init__(self) -> None:
+        _check_range("seq", self.seq, 0, 0xFF)
+
+    def __bytes__(self) -> bytes:
+        flags = (CHUNK_FIRST if self.first else 0) | (CHUNK_LAST if self.last else 0)
+        return _CHUNK_HEAD.pack(flags, self.seq) + self.payload
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        if len(data) < _CHUNK_HEAD.size:
+            raise ProtocolError("ProgramChunk: truncated")
+        flags, seq = _CHUNK_HEAD.unpack(data[: _CHUNK_HEAD.size])
+        if flags & ~(CHUNK_FIRST | CHUNK_LAST):
+            raise ProtocolError(f"ProgramChunk: unknown flags 0x{flags:02x}")
+        return cls(bool(flags & CHUNK_FIRST), bool(flags & CHUNK_LAST), seq, bytes(data[2:]))
+
+
+def chunk_program(program: Program, mtu: int) -> list[ProgramChunk]:
+    """Split a program into writes that fit one ATT Write Request at this MTU."""
+    room = mtu - 3 - _CHUNK_HEAD.size  # 3 = ATT opcode + handle
+    if room < 1:
+        raise ProtocolError(f"MTU {mtu} is too small to upload a program")
+    blob = bytes(program)
+    parts = [blob[i : i + room] for i in range(0, len(blob), room)]
+    if len(parts) > 0x100:
+        raise ProtocolError("program too large for 256 chunks")
+    return [ProgramChunk(i == 0, i == len(parts) - 1, i, part) for i, part in enumerate(parts)]
+
+
+class ProgramAssembler:
+    """Reassembles chunks in order; the program is only checked (CRC, ranges) when whole."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._next_seq: int | None = None
+
+    def feed(self, chunk: ProgramChunk) -> Program | None:
+        """Add a chunk; return the program after the last one. Raises ProtocolError."""
+        if chunk.first:
+            self._buffer.clear()
+            self._next_seq = 0
+        if self._next_seq is None or chunk.seq != self._next_seq:
+            self.reset()
+            raise ProtocolError(f"chunk {chunk.seq} out of sequence")
+        self._buffer.extend(chunk.payload)
+        self._next_seq += 1
+        if len(self._buffer) > _PROGRAM_HEAD.size + MAX_PROGRAM_STEPS * _STEP.size + _CRC.size:
+            self.reset()
+            raise ProtocolError("program longer than the device can hold")
+        if not chunk.last:
+            return None
+        blob = bytes(self._buffer)
+        self.reset()
+        return Program.from_bytes(blob)
+
+    def reset(self) -> None:
+        self._buffer.clear()
+        self._next_seq = None
+
+
+# --- Status (notify, read) -------------------------------------------------
+
+_STATUS = struct.Struct("<HBBHBHH" + "B" * ZONE_COUNT + "HHBH")
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the device is doing now, sent on every change and at least once a second.
+
+    `seq` increments by one per frame (mod 2**16) so a central can see gaps.
+    """
+
+    seq: int
+    state: State
+    stop_reason: StopReason
+    program_id: int
+    step_index: int
+    elapsed_s: int
+    remaining_s: int
+    pressures_mmhg: tuple[int, ...]
+    heater_dc: int
+    heat_setpoint_dc: int
+    intensity: int
+    faults: FaultFlags
+
+    def __post_init__(self) -> None:
+        _check_range("seq", self.seq, 0, 0xFFFF)
+        _check_range("state", int(self.state), 0, 0xFF)
+        _check_range("stop_reason", int(self.stop_reason), 0, 0xFF)
+        _check_range("program_id", self.program_id, 0, 0xFFFF)
+        _check_range("step_index", self.step_index, 0, 0xFF)
+        _check_range("elapsed_s", self.elapsed_s, 0, 0xFFFF)
+        _check_range("remaining_s", self.remaining_s, 0, 0xFFFF)
+        if len(self.pressures_mmhg) != ZONE_COUNT:
+            raise ProtocolError(f"status needs {ZONE_COUNT} zone pressures")
+        for p in self.pressures_mmhg:
+            _check_range("pressure", p, 0, 0xFF)
+        _check_range("heater_dc", self.heater_dc, 0, 0xFFFF)
+        _check_range("heat_setpoint_dc", self.heat_setpoint_dc, 0, 0xFFFF)
+        _check_range("intensity", self.intensity, 0, 0xFF)
+        _check_range("faults", int(self.faults), 0, 0xFFFF)
+
+    def __bytes__(self) -> bytes:
+        return _STATUS.pack(
+            self.seq,
+            int(self.state),
+            int(self.stop_reason),
+            self.program_id,
+            self.step_index,
+            self.elapsed_s,
+            self.remaining_s,
+            *self.pressures_mmhg,
+            self.heater_dc,
+            self.heat_setpoint_dc,
+            self.intensity,
+            int(self.faults),
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        values = _unpack(_STATUS.format, data, "Status")
+        seq, state, reason, program_id, step, elapsed, remaining = values[:7]
+        pressures = tuple(values[7 : 7 + ZONE_COUNT])
+        heater, setpoint, intensity, faults = values[7 + ZONE_COUNT :]
+        return cls(
+            seq,
+            State(state),
+            StopReason(reason),
+            program_id,
+            step,
+            elapsed,
+            remaining,
+            pressures,
+            heater,
+            setpoint,
+            intensity,
+            FaultFlags(faults),
+        )
+
+
+STATUS_SIZE = _STATUS.size
+# Status is the longest notification; with the default ATT MTU of 23 only 20 bytes fit.
+MIN_MTU = STATUS_SIZE + 3
