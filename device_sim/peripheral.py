@@ -1,0 +1,413 @@
+"""The virtual massager on the air: a Bumble GATT server that adapts `MassagerModel`.
+
+The model decides everything; this module only turns ATT reads and writes into
+model calls, model refusals into ATT errors, and model status into notifications.
+It also carries the link-level fault injection (drop the link, delay or refuse
+responses, malformed notifications, stop advertising).
+
+Bumble pitfalls handled here (see shared/notes/ble-simulation.md):
+2 - every characteristic value gets both read and write callbacks, and refuses
+    the unsupported direction with an ATT error, so no request goes unanswered;
+6 - indications are scheduled, never awaited inside a write handler;
+1 - flags, the 128-bit service UUID and a short name all fit in the advert itself;
+8 - each peripheral has a fixed random static address;
+9 - advertising stops before the controller leaves the link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bumble import att, hci
+from bumble.controller import Controller
+from bumble.core import UUID, AdvertisingData
+from bumble.device import Connection, Device, DeviceConfiguration
+from bumble.gatt import Characteristic, CharacteristicValue, Service
+from bumble.host import Host
+from bumble.link import LocalLink
+from bumble.pairing import PairingConfig, PairingDelegate
+from bumble.transport.common import AsyncPipeSink
+
+from ble import protocol as p
+from device_sim.clock import Clock, monotonic_clock
+from device_sim.model import AttRefusal, MassagerModel
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.05  # physics and status at 20 Hz in real time
+STATUS_KEEPALIVE_S = 1.0  # a status frame at least once a second, even when nothing changes
+ADVERTISING_INTERVAL_MS = 20.0  # the shortest legal interval: quick discovery
+ADVERT_NAME_MAX = 8  # 31-byte legacy advert: 3 (flags) + 18 (UUID) + 2 + 8 (name)
+
+Props = Characteristic.Properties
+Perms = att.Attribute.Permissions
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """What a massager tells about itself (Device Information service) and how it is reached."""
+
+    address: str = "F0:7E:4A:00:00:01"
+    name: str = "Thenar"
+    manufacturer: str = "Thenar Labs (simulated)"
+    model_number: str = "TG-1 SIM"
+    serial_number: str = "SIM-0001"
+    firmware_revision: str = "1.0.0-sim"
+
+
+@dataclass
+class LinkFaults:
+    """Link-level fault injection; firmware-level faults live on the model."""
+
+    refuse_commands: bool = False
+    response_delay_s: float = 0.0
+    mute_status: bool = False  # "device silent": status notifications stop
+
+
+def _uuid(text: str) -> UUID:
+    return UUID(text)
+
+
+class SimulatedMassager:
+    """A Bumble peripheral that behaves like a careful hand-massager firmware."""
+
+    def __init__(
+        self,
+        link: LocalLink,
+        identity: DeviceIdentity | None = None,
+        clock: Clock = monotonic_clock,
+        autotick: bool = True,
+    ) -> None:
+        self.identity = identity or DeviceIdentity()
+        self.link = link
+        self.clock = clock
+        self.model = MassagerModel(clock)
+        self.faults = LinkFaults()
+        self._autotick = autotick
+        self._controller: Controller | None = None
+        self._device: Device | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_status_at = -1e9
+        self._last_battery = self.model.battery.percent
+        self.connections: list[Connection] = []
+        self._connection_waiters: list[asyncio.Future[Connection]] = []
+        self._advertising_wanted = False
+        self._stopping = False
+        self._build_gatt()
+
+    # --- GATT database ------------------------------------------------------
+
+    def _value(
+        self,
+        read: Callable[[Connection], bytes] | None,
+        write: Callable[[Connection, bytes], None] | None,
+    ) -> CharacteristicValue[bytes]:
+        def refuse_read(_conn: Connection) -> bytes:
+            raise att.ATT_Error(att.ErrorCode.READ_NOT_PERMITTED)
+
+        def refuse_write(_conn: Connection, _value: bytes) -> None:
+            raise att.ATT_Error(att.ErrorCode.WRITE_NOT_PERMITTED)
+
+        return CharacteristicValue(read=read or refuse_read, write=write or refuse_write)
+
+    def _build_gatt(self) -> None:
+        readable = Perms.READABLE | Perms.WRITEABLE  # permissions are checked by our callbacks
+        secure = readable | Perms.READ_REQUIRES_ENCRYPTION | Perms.WRITE_REQUIRES_ENCRYPTION
+        self.features_char = Characteristic(
+            _uuid(p.FEATURES_UUID),
+            Props.READ,
+            readable,
+            self._value(lambda _c: bytes(self.model.features()), None),
+        )
+        self.limits_char = Characteristic(
+            _uuid(p.LIMITS_UUID),
+            Props.READ | Props.WRITE,
+            secure,
+            self._value(lambda _c: self.model.read_limits(), self._write_limits),
+        )
+        self.control_char = Characteristic(
+            _uuid(p.CONTROL_POINT_UUID),
+            Props.WRITE | Props.INDICATE,
+            secure,
+            self._value(None, self._write_control),
+        )
+        self.program_char = Characteristic(
+            _uuid(p.PROGRAM_UUID),
+            Props.WRITE,
+            secure,
+            self._value(None, self._write_program),
+        )
+        self.status_char = Characteristic(
+            _uuid(p.STATUS_UUID),
+            Props.READ | Props.NOTIFY,
+            readable,
+            self._value(lambda _c: bytes(self._status_for_read()), None),
+        )
+        self.battery_char = Characteristic(
+            _uuid(p.BATTERY_LEVEL_UUID),
+            Props.READ | Props.NOTIFY,
+            readable,
+            self._value(lambda _c: bytes([self.model.battery.percent]), None),
+        )
+
+        def static(uuid: str, text: str) -> Characteristic[bytes]:
+            raw = text.encode()
+            return Characteristic(_uuid(uuid), Props.READ, readable, self._value(lambda _c: raw, None))
+
+        ident = self.identity
+        self.services = [
+            Service(
+                _uuid(p.SERVICE_UUID),
+                [
+                    self.features_char,
+                    self.limits_char,
+                    self.control_char,
+                    self.program_char,
+                    self.status_char,
+                ],
+            ),
+            Service(
+                _uuid(p.DEVICE_INFORMATION_SERVICE_UUID),
+                [
+                    static(p.MANUFACTURER_NAME_UUID, ident.manufacturer),
+                    static(p.MODEL_NUMBER_UUID, ident.model_number),
+                    static(p.SERIAL_NUMBER_UUID, ident.serial_number),
+                    static(p.FIRMWARE_REVISION_UUID, ident.firmware_revision),
+                ],
+            ),
+            Service(_uuid(p.BATTERY_SERVICE_UUID), [self.battery_char]),
+        ]
+
+    # --- ATT handlers ---------------------------------------------------------
+
+    def _write_limits(self, conn: Connection, value: bytes) -> None:
+        try:
+            self.model.write_limits(conn, bytes(value))
+        except AttRefusal as exc:
+            log.info("limits refused: %s", exc)
+            raise att.ATT_Error(exc.code) from exc
+        self._schedule(self.push_status())
+
+    def _write_program(self, conn: Connection, value: bytes) -> None:
+        try:
+            self.model.write_program_chunk(conn, bytes(value))
+        except AttRefusal as exc:
+            log.info("program chunk refused: %s", exc)
+            raise att.ATT_Error(exc.code) from exc
+
+    def _write_control(self, conn: Connection, value: bytes) -> None:
+        try:
+            response = self.model.handle_control(conn, bytes(value), self.faults.refuse_commands)
+        except AttRefusal as exc:
+            raise att.ATT_Error(exc.code) from exc
+        self._schedule(self._indicate(conn, response))
+        self._schedule(self.push_status())
+
+    async def _indicate(self, conn: Connection, response: p.ControlResponse) -> None:
+        if self.faults.response_delay_s:
+            await asyncio.sleep(self.faults.response_delay_s)
+        if conn not in self.connections:
+            return
+        device = self._require_device()
+        with contextlib.suppress(Exception):  # the link may go while we wait for confirmation
+            await device.indicate_subscriber(conn, self.control_char, bytes(response))
+
+    def _status_for_read(self) -> p.Status:
+        self.model.update()
+        return self.model.status()
+
+    # --- Lifecycle ------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Join the virtual radio and start advertising."""
+        ident = self.identity
+        self._controller = Controller(f"sim-{ident.address}", link=self.link)
+        host = Host(self._controller, AsyncPipeSink(self._controller))
+        # A fixed identity resolving key per device, so bonds stay valid across restarts.
+        irk = hashlib.sha256(ident.address.encode()).digest()[:16]
+        config = DeviceConfiguration(name=ident.name, irk=irk)
+        device = Device(
+            name=ident.name,
+            address=hci.Address(ident.address),
+            config=config,
+            host=host,
+        )
+        device.pairing_config_factory = lambda _conn: PairingConfig(
+            sc=True,
+            mitm=False,  # Just Works: the glove has no display or keypad
+            bonding=True,
+            delegate=PairingDelegate(PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT),
+        )
+        for service in self.services:
+            device.add_service(service)
+        device.on(device.EVENT_CONNECTION, self._on_connection)
+        self._device = device
+        await asyncio.wait_for(device.power_on(), timeout=5)  # pitfall 10: never hang
+        await self.start_advertising()
+        if self._autotick:
+            self._ticker = asyncio.create_task(self._tick_forever(), name="sim-ticker")
+
+    async def stop(self) -> None:
+        """Leave the radio: stop advertising first (pitfall 9), drop links, then detach."""
+        self._stopping = True
+        if self._ticker:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        device = self._device
+        if device is not None:
+            with contextlib.suppress(Exception):
+                await device.stop_advertising()
+            for conn in list(self.connections):
+                with contextlib.suppress(Exception):
+                    await conn.disconnect()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._controller is not None:
+            with contextlib.suppress(Exception):
+                self.link.remove_controller(self._controller)
+        self._device = None
+        self._controller = None
+
+    async def __aenter__(self) -> SimulatedMassager:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    def _on_connection(self, conn: Connection) -> None:
+        self.connections.append(conn)
+        self.model.connected(conn)
+
+        def on_disconnection(_reason: int) -> None:
+            if conn in self.connections:
+                self.connections.remove(conn)
+            self.model.disconnected(conn)
+            self._schedule(self.push_status())
+            if self._advertising_wanted and not self._stopping:
+                self._schedule(self._restart_advertising())
+
+        conn.on(conn.EVENT_DISCONNECTION, on_disconnection)
+        for waiter in self._connection_waiters:
+            if not waiter.done():
+                waiter.set_result(conn)
+        self._connection_waiters.clear()
+
+    async def wait_for_connection(self) -> Connection:
+        if self.connections:
+            return self.connections[-1]
+        waiter: asyncio.Future[Connection] = asyncio.get_running_loop().create_future()
+        self._connection_waiters.append(waiter)
+        return await waiter
+
+    # --- Time -----------------------------------------------------------------
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                await self.tick()
+            except Exception:  # a bug in one tick must not silence the watchdog for good
+                log.exception("simulator tick failed")
+
+    async def tick(self) -> None:
+        """Advance the model to now and publish what changed."""
+        self.model.update()
+        await self.push_status()
+        battery = self.model.battery.percent
+        if battery != self._last_battery and self._device is not None:
+            self._last_battery = battery
+            await self._device.notify_subscribers(self.battery_char, bytes([battery]))
+
+    async def advance(self, seconds: float, step: float = TICK_S) -> None:
+        """For a manual clock: move time forward in ticks, letting the radio run between them."""
+        advance = getattr(self.clock, "advance", None)
+        if advance is None:
+            raise TypeError("advance() needs a ManualClock")
+        ticks = max(1, round(seconds / step))
+        for _ in range(ticks):
+            advance(step)
+            await self.tick()
+            await asyncio.sleep(0)
+
+    async def push_status(self) -> None:
+        now = self.clock()
+        force = now - self._last_status_at >= STATUS_KEEPALIVE_S
+        status = self.model.publish_if_changed(force=force)
+        if status is None or self._device is None or self.faults.mute_status:
+            return
+        self._last_status_at = now
+        await self._device.notify_subscribers(self.status_char, bytes(status))
+
+    def _schedule(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _require_device(self) -> Device:
+        if self._device is None:
+            raise RuntimeError("the simulated massager is not started")
+        return self._device
+
+    # --- Link-level fault injection ----------------------------------------
+
+    async def start_advertising(self) -> None:
+        self._advertising_wanted = True
+        ident = self.identity
+        short = ident.name[:ADVERT_NAME_MAX]
+        name_type = (
+            AdvertisingData.COMPLETE_LOCAL_NAME
+            if short == ident.name
+            else AdvertisingData.SHORTENED_LOCAL_NAME
+        )
+        advert = AdvertisingData(
+            [
+                (AdvertisingData.FLAGS, bytes([0x06])),  # LE general discoverable, no BR/EDR
+                (
+                    AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
+                    _uuid(p.SERVICE_UUID).to_bytes(force_128=True),
+                ),
+                (name_type, short.encode()),
+            ]
+        )
+        await self._require_device().start_advertising(
+            advertising_data=bytes(advert),
+            auto_restart=False,  # restarted by `_on_connection`'s handler, so stop() can win
+            advertising_interval_min=ADVERTISING_INTERVAL_MS,
+            advertising_interval_max=ADVERTISING_INTERVAL_MS,
+        )
+
+    async def stop_advertising(self) -> None:
+        """Fault injection "stop advertising": the device vanishes from scans."""
+        self._advertising_wanted = False
+        await self._require_device().stop_advertising()
+
+    async def _restart_advertising(self) -> None:
+        try:
+            await self.start_advertising()
+        except Exception:
+            log.exception("could not restart advertising")
+
+    async def drop_link(self, after_s: float = 0.0) -> None:
+        """Drop every link as a radio fade would (supervision timeout), after a delay."""
+        if after_s:
+            await asyncio.sleep(after_s)
+        for conn in list(self.connections):
+            with contextlib.suppress(Exception):
+                await conn.disconnect(hci.HCI_CONNECTION_TIMEOUT_ERROR)
+
+    async def send_malformed_status(self, count: int = 1) -> None:
+        """Notify bytes that are not a status frame: a central must count them, not crash."""
+        device = self._require_device()
+        for i in range(count):
+            await device.notify_subscribers(self.status_char, bytes([0xEE, i & 0xFF, 0x42]))
