@@ -29,12 +29,11 @@ from bumble.controller import Controller
 from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device, DeviceConfiguration
 from bumble.gatt import Characteristic, CharacteristicValue, Service
-from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.pairing import PairingConfig, PairingDelegate
-from bumble.transport.common import AsyncPipeSink
 
 from ble import protocol as p
+from ble.virtual_radio import detach_controller, host_for, new_controller
 from device_sim.clock import Clock, monotonic_clock
 from device_sim.model import AttRefusal, MassagerModel
 
@@ -120,37 +119,37 @@ class SimulatedMassager:
     def _build_gatt(self) -> None:
         readable = Perms.READABLE | Perms.WRITEABLE  # permissions are checked by our callbacks
         secure = readable | Perms.READ_REQUIRES_ENCRYPTION | Perms.WRITE_REQUIRES_ENCRYPTION
-        self.features_char = Characteristic(
+        self.features_char: Characteristic[bytes] = Characteristic(
             _uuid(p.FEATURES_UUID),
             Props.READ,
             readable,
             self._value(lambda _c: bytes(self.model.features()), None),
         )
-        self.limits_char = Characteristic(
+        self.limits_char: Characteristic[bytes] = Characteristic(
             _uuid(p.LIMITS_UUID),
             Props.READ | Props.WRITE,
             secure,
             self._value(lambda _c: self.model.read_limits(), self._write_limits),
         )
-        self.control_char = Characteristic(
+        self.control_char: Characteristic[bytes] = Characteristic(
             _uuid(p.CONTROL_POINT_UUID),
             Props.WRITE | Props.INDICATE,
             secure,
             self._value(None, self._write_control),
         )
-        self.program_char = Characteristic(
+        self.program_char: Characteristic[bytes] = Characteristic(
             _uuid(p.PROGRAM_UUID),
             Props.WRITE,
             secure,
             self._value(None, self._write_program),
         )
-        self.status_char = Characteristic(
+        self.status_char: Characteristic[bytes] = Characteristic(
             _uuid(p.STATUS_UUID),
             Props.READ | Props.NOTIFY,
             readable,
             self._value(lambda _c: bytes(self._status_for_read()), None),
         )
-        self.battery_char = Characteristic(
+        self.battery_char: Characteristic[bytes] = Characteristic(
             _uuid(p.BATTERY_LEVEL_UUID),
             Props.READ | Props.NOTIFY,
             readable,
@@ -159,7 +158,9 @@ class SimulatedMassager:
 
         def static(uuid: str, text: str) -> Characteristic[bytes]:
             raw = text.encode()
-            return Characteristic(_uuid(uuid), Props.READ, readable, self._value(lambda _c: raw, None))
+            return Characteristic(
+                _uuid(uuid), Props.READ, readable, self._value(lambda _c: raw, None)
+            )
 
         ident = self.identity
         self.services = [
@@ -228,8 +229,8 @@ class SimulatedMassager:
     async def start(self) -> None:
         """Join the virtual radio and start advertising."""
         ident = self.identity
-        self._controller = Controller(f"sim-{ident.address}", link=self.link)
-        host = Host(self._controller, AsyncPipeSink(self._controller))
+        self._controller = new_controller(self.link, f"sim-{ident.address}")
+        host = host_for(self._controller)
         # A fixed identity resolving key per device, so bonds stay valid across restarts.
         irk = hashlib.sha256(ident.address.encode()).digest()[:16]
         config = DeviceConfiguration(name=ident.name, irk=irk)
@@ -273,8 +274,7 @@ class SimulatedMassager:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._controller is not None:
-            with contextlib.suppress(Exception):
-                self.link.remove_controller(self._controller)
+            detach_controller(self._controller)
         self._device = None
         self._controller = None
 

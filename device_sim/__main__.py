@@ -1,0 +1,121 @@
+"""Run the virtual massager as its own process: `python -m device_sim --help`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+from ble.protocol import Zone
+from device_sim.peripheral import DeviceIdentity, SimulatedMassager
+from device_sim.server import DEFAULT_PORT, SimulatorServer
+
+log = logging.getLogger("device_sim")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m device_sim",
+        description="A simulated Thenar hand massager on a virtual BLE radio, served on "
+        "127.0.0.1 for apps using the transport tcp-client:127.0.0.1:PORT.",
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (0: any free)")
+    parser.add_argument("--name", default="Thenar", help="advertised name (8 characters fit)")
+    parser.add_argument("--address", default=DeviceIdentity().address)
+    parser.add_argument(
+        "--interval-ms",
+        type=float,
+        default=0.0,
+        help="emulate a BLE connection interval: delay each link hop (7.5 is the shortest)",
+    )
+    parser.add_argument(
+        "--look-alike",
+        action="store_true",
+        help="add a second, unbonded "
+        "massager with the same name and service (a neighbour's device)",
+    )
+    faults = parser.add_argument_group("fault injection (times in seconds from start)")
+    faults.add_argument("--drop-link-after", type=float, metavar="S")
+    faults.add_argument("--refuse-commands", action="store_true")
+    faults.add_argument("--response-delay", type=float, default=0.0, metavar="S")
+    faults.add_argument("--malformed-every", type=float, metavar="S")
+    faults.add_argument("--overheat-after", type=float, metavar="S")
+    faults.add_argument(
+        "--stuck-valve-after", type=float, metavar="S", help="the palm zone's valve sticks"
+    )
+    faults.add_argument("--low-battery-after", type=float, metavar="S")
+    faults.add_argument("--stop-advertising-after", type=float, metavar="S")
+    faults.add_argument("--port-file", help="write the chosen port to this file when ready")
+    faults.add_argument("-v", "--verbose", action="store_true")
+    return parser.parse_args(argv)
+
+
+async def _after(seconds: float | None, action: object) -> None:
+    if seconds is None:
+        return
+    await asyncio.sleep(seconds)
+    log.warning("fault injection: %s", getattr(action, "__name__", action))
+    result = action() if callable(action) else None
+    if asyncio.iscoroutine(result):
+        await result
+
+
+async def serve(args: argparse.Namespace) -> None:
+    identities = [DeviceIdentity(address=args.address, name=args.name)]
+    if args.look_alike:
+        identities.append(
+            DeviceIdentity(address="F0:7E:4A:00:00:99", name=args.name, serial_number="SIM-0099")
+        )
+    server = SimulatorServer(identities, port=args.port, hop_delay=args.interval_ms / 1000)
+    port = await server.start()
+    sim: SimulatedMassager = server.massagers[0]
+    sim.faults.refuse_commands = args.refuse_commands
+    sim.faults.response_delay_s = args.response_delay
+    if args.port_file:
+        Path(args.port_file).write_text(str(port))  # noqa: ASYNC240 - once, before serving
+    print(
+        f"Simulated massager '{args.name}' ({args.address}) on tcp-client:127.0.0.1:{port}",
+        flush=True,
+    )
+
+    async def malformed_forever() -> None:
+        while args.malformed_every:
+            await asyncio.sleep(args.malformed_every)
+            await sim.send_malformed_status(3)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    tasks = [
+        asyncio.create_task(_after(args.drop_link_after, sim.drop_link)),
+        asyncio.create_task(_after(args.overheat_after, sim.model.inject_overheat)),
+        asyncio.create_task(
+            _after(args.stuck_valve_after, lambda: sim.model.inject_stuck_valve(Zone.PALM))
+        ),
+        asyncio.create_task(_after(args.low_battery_after, lambda: sim.model.set_battery(4))),
+        asyncio.create_task(_after(args.stop_advertising_after, sim.stop_advertising)),
+        asyncio.create_task(malformed_forever()),
+    ]
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()
