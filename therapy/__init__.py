@@ -1,0 +1,81 @@
+"""Thenar's domain: screening, safety caps, massage programs and schedules.
+
+Pure: plain data in, plain data out, no I/O, no Qt, no transport (an import-linter
+contract in pyproject.toml keeps it so). The only outside import is `ble.protocol`,
+the device's program format, which is itself pure.
+"""
+
+from .checkin import CheckIn, apply_checkin
+from .compiler import (
+    Change,
+    ChangeKind,
+    CompiledProgram,
+    CustomProgram,
+    StepGuidance,
+    compile_program,
+    validate_program,
+)
+from .errors import (
+    InvalidProgram,
+    ScheduleError,
+    ScreeningError,
+    SessionNotAllowed,
+    TherapyError,
+)
+from .profile import (
+    Cap,
+    Clearance,
+    SafetyProfile,
+    Screening,
+    Verdict,
+    Why,
+    evaluate_screening,
+    rescreen_reason,
+)
+from .questionnaire import CHECKIN_QUESTIONS, SCREENING_QUESTIONS, Question
+from .routines import ROUTINES, Routine
+from .rules import CHECKIN_RULES, RULES_VERSION, SCREENING_RULES
+from .schedule import Schedule, missed, overloaded_days
+from .techniques import EXERCISES, TECHNIQUES, BlockSpec, Exercise, Muscle, Technique
+
+__all__ = [
+    "CHECKIN_QUESTIONS",
+    "CHECKIN_RULES",
+    "EXERCISES",
+    "ROUTINES",
+    "RULES_VERSION",
+    "SCREENING_QUESTIONS",
+    "SCREENING_RULES",
+    "TECHNIQUES",
+    "BlockSpec",
+    "Cap",
+    "Change",
+    "ChangeKind",
+    "CheckIn",
+    "Clearance",
+    "CompiledProgram",
+    "CustomProgram",
+    "Exercise",
+    "InvalidProgram",
+    "Muscle",
+    "Question",
+    "Routine",
+    "SafetyProfile",
+    "Schedule",
+    "ScheduleError",
+    "Screening",
+    "ScreeningError",
+    "SessionNotAllowed",
+    "StepGuidance",
+    "Technique",
+    "TherapyError",
+    "Verdict",
+    "Why",
+    "apply_checkin",
+    "compile_program",
+    "evaluate_screening",
+    "missed",
+    "overloaded_days",
+    "rescreen_reason",
+    "validate_program",
+]

@@ -1,0 +1,274 @@
+"""Compiling routines and custom programs: what the caps change, validation, guidance."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+import pytest
+
+from ble.protocol import MAX_PROGRAM_STEPS, Pattern, Program, Zone
+from therapy import defaults as d
+from therapy.compiler import (
+    ChangeKind,
+    CompiledProgram,
+    CustomProgram,
+    compile_program,
+    validate_program,
+)
+from therapy.errors import InvalidProgram, SessionNotAllowed
+from therapy.profile import Cap, SafetyProfile, Why
+from therapy.routines import ROUTINES, Routine
+from therapy.techniques import EXERCISES, TECHNIQUES, BlockSpec, Exercise, Muscle, Technique
+
+DEFAULT = SafetyProfile(rules_version="test", screened_on=dt.date(2025, 1, 1))
+WHY = Why("test.cap", "Test cap", "Because the test says so.", "test")
+
+
+def capped(
+    pressure: int | None = None,
+    heat: int | None = None,
+    session: int | None = None,
+    heat_time: int | None = None,
+    effect_banned: frozenset[Technique] = frozenset(),
+) -> SafetyProfile:
+    from therapy.rules import Effect
+
+    return DEFAULT.with_effect(
+        WHY,
+        Effect(
+            max_pressure_mmhg=pressure,
+            max_heat_dc=heat,
+            max_session_s=session,
+            max_heat_time_s=heat_time,
+            banned=effect_banned,
+        ),
+    )
+
+
+def kinds(c: CompiledProgram) -> set[ChangeKind]:
+    return {x.kind for x in c.changes}
+
+
+@pytest.mark.parametrize("routine", ROUTINES.values(), ids=list(ROUTINES))
+def test_routines_fit_the_default_profile_unchanged(routine: Routine) -> None:
+    c = compile_program(routine, 10, DEFAULT)
+    assert c.changes == ()
+    assert c.duration_s == routine.duration_s <= d.DEFAULT_MAX_SESSION_S
+    assert len(c.guidance) == len(c.program.steps)
+    assert Program.from_bytes(bytes(c.program)) == c.program
+    assert c.limits == DEFAULT.device_limits()
+
+
+@pytest.mark.parametrize("routine", ROUTINES.values(), ids=list(ROUTINES))
+def test_routines_are_described_as_wellness_not_treatment(routine: Routine) -> None:
+    text = routine.description.lower()
+    # No cure or healing claims; "treat" only ever appears negated.
+    assert not re.search(r"\b(cures?|cured|heals?|remed(y|ies)|reverses?)\b", text)
+    for m in re.finditer(r"\btreats?\b", text):
+        assert re.search(r"(does not|no study shows that it prevents or)\s*$", text[: m.start()])
+    assert "comfort" in text or "relax" in text
+    assert routine.muscles()  # something to show on the hand
+
+
+def test_each_block_names_the_muscles_it_reaches() -> None:
+    for t, info in TECHNIQUES.items():
+        if info.compresses:
+            assert BlockSpec(t, 60).muscles(), t
+    for ex in Exercise:
+        assert BlockSpec(Technique.STRETCHING, 60, exercise=ex).muscles() == EXERCISES[ex].muscles
+    thumb = BlockSpec(Technique.TRIGGER_POINT, 30, zones=(Zone.THUMB_BASE,))
+    assert thumb.muscles() == {Muscle.THENAR, Muscle.ADDUCTOR_POLLICIS}
+
+
+def test_intensity_scales_pressure_monotonically() -> None:
+    routine = ROUTINES["grip_recovery"]
+    peaks = [
+        max(max(s.pressures_mmhg) for s in compile_program(routine, i, DEFAULT).program.steps)
+        for i in range(1, 11)
+    ]
+    assert peaks == sorted(peaks)
+    assert peaks[0] < peaks[-1]
+
+
+def test_pressure_is_clamped_and_reported() -> None:
+    c = compile_program(ROUTINES["grip_recovery"], 10, capped(pressure=20))
+    assert max(max(s.pressures_mmhg) for s in c.program.steps) == 20
+    limited = [x for x in c.changes if x.kind is ChangeKind.PRESSURE_LIMITED]
+    assert limited
+    assert all(x.why == WHY for x in limited)
+    # zones that were not pressed stay at zero (the clamp does not raise anything)
+    for step, g in zip(c.program.steps, c.guidance, strict=True):
+        if g.technique is Technique.TRIGGER_POINT:
+            assert step.pressures_mmhg.count(0) == len(step.pressures_mmhg) - 1
+
+
+@pytest.mark.parametrize(
+    ("heat", "kind"), [(0, ChangeKind.HEAT_OFF), (350, ChangeKind.HEAT_LOWERED)]
+)
+def test_heat_is_lowered_or_switched_off(heat: int, kind: ChangeKind) -> None:
+    c = compile_program(ROUTINES["evening_wind_down"], 5, capped(heat=heat))
+    assert max(s.heat_dc for s in c.program.steps) == heat
+    assert kind in kinds(c)
+
+
+def test_session_cap_shortens_to_exactly_the_cap_and_keeps_whole_breaths() -> None:
+    routine = ROUTINES["evening_wind_down"]
+    c = compile_program(routine, 5, capped(session=300))
+    assert c.duration_s <= 300
+    assert c.duration_s > 300 - 10  # rounding does not throw time away
+    assert ChangeKind.SHORTENED in kinds(c)
+    for step in c.program.steps:
+        if step.pattern is Pattern.BREATH:
+            assert step.duration_s % 10 == 0
+
+
+def test_heat_time_cap_turns_heat_off_once_used() -> None:
+    c = compile_program(ROUTINES["evening_wind_down"], 5, capped(heat_time=200))
+    heated = sum(s.duration_s for s in c.program.steps if s.heat_dc)
+    assert 0 < heated <= 200
+    assert ChangeKind.HEAT_TIME_LIMITED in kinds(c)
+
+
+def test_banned_techniques_are_dropped_with_the_ban_reason() -> None:
+    banned = frozenset({Technique.PETRISSAGE, Technique.FRICTION})
+    c = compile_program(ROUTINES["typing_recovery"], 5, capped(effect_banned=banned))
+    assert not {g.technique for g in c.guidance} & banned
+    dropped = [x for x in c.changes if x.kind is ChangeKind.DROPPED]
+    assert len(dropped) == sum(b.technique in banned for b in ROUTINES["typing_recovery"].blocks)
+    assert all(x.why == WHY for x in dropped)
+
+
+def test_no_compression_leaves_only_guided_movement() -> None:
+    c = compile_program(ROUTINES["arthritis_morning"], 5, capped(pressure=0))
+    assert {s.pattern for s in c.program.steps} == {Pattern.REST}
+    assert {g.technique for g in c.guidance} == {Technique.STRETCHING}
+
+
+def test_nothing_left_is_refused_with_reasons() -> None:
+    only_kneading = CustomProgram("Kneading", (BlockSpec(Technique.PETRISSAGE, 60),))
+    with pytest.raises(SessionNotAllowed) as err:
+        compile_program(only_kneading, 5, capped(effect_banned=frozenset({Technique.PETRISSAGE})))
+    assert WHY.reason in err.value.reasons
+
+
+def test_blocked_profile_is_refused_with_every_reason() -> None:
+    from therapy.rules import Effect
+
+    blocked = DEFAULT.with_effect(WHY, Effect(block=True)).with_effect(
+        dataclasses.replace(WHY, rule_id="other", reason="Another reason."), Effect(block=True)
+    )
+    with pytest.raises(SessionNotAllowed) as err:
+        compile_program(ROUTINES["evening_wind_down"], 5, blocked)
+    assert len(err.value.reasons) == 2
+
+
+def test_stretch_steps_carry_step_by_step_instructions() -> None:
+    spec = CustomProgram(
+        "Glides", (BlockSpec(Technique.STRETCHING, 61, exercise=Exercise.TENDON_GLIDES),)
+    )
+    c = compile_program(spec, 5, DEFAULT)
+    moves = EXERCISES[Exercise.TENDON_GLIDES].moves
+    assert len(c.program.steps) == len(moves)
+    assert c.duration_s == 61
+    for k, (step, g) in enumerate(zip(c.program.steps, c.guidance, strict=True)):
+        assert step.pattern is Pattern.REST
+        assert step.heat_dc == 0
+        assert set(step.pressures_mmhg) == {0}
+        assert moves[k] in g.instruction
+
+
+def test_custom_program_heat_request_is_honoured_within_caps() -> None:
+    spec = CustomProgram("Warm", (BlockSpec(Technique.MYOFASCIAL_RELEASE, 60, heat_c=41.5),))
+    assert compile_program(spec, 5, DEFAULT).program.steps[0].heat_dc == 415
+    off = CustomProgram("Cool", (BlockSpec(Technique.EFFLEURAGE, 60, heat_c=0),))
+    assert compile_program(off, 5, DEFAULT).program.steps[0].heat_dc == 0
+    hot = CustomProgram("Hot", (BlockSpec(Technique.EFFLEURAGE, 60, heat_c=45),))
+    c = compile_program(hot, 5, DEFAULT)
+    assert c.program.steps[0].heat_dc == d.DEFAULT_MAX_HEAT_DC
+    assert kinds(c) == {ChangeKind.HEAT_LOWERED}
+
+
+def test_program_id_is_content_derived_unless_given() -> None:
+    a = compile_program(ROUTINES["grip_recovery"], 5, DEFAULT)
+    b = compile_program(ROUTINES["grip_recovery"], 6, DEFAULT)
+    assert (
+        a.program.program_id
+        == compile_program(ROUTINES["grip_recovery"], 5, DEFAULT).program.program_id
+    )
+    assert a.program.program_id != b.program.program_id
+    assert (
+        compile_program(ROUTINES["grip_recovery"], 5, DEFAULT, program_id=7).program.program_id == 7
+    )
+
+
+T = Technique
+BAD_BLOCKS = [
+    (BlockSpec(T.EFFLEURAGE, 0), "duration"),
+    (BlockSpec(T.EFFLEURAGE, 60.5), "duration"),  # type: ignore[arg-type]
+    (BlockSpec(T.EFFLEURAGE, 4000), "duration"),
+    (BlockSpec(T.BREATH_PACED, 65), "whole 10-second breaths"),
+    (BlockSpec(T.FRICTION, 60, zones=(Zone.PALM, Zone.WRIST)), "exactly one zone"),
+    (BlockSpec(T.TRIGGER_POINT, 60, zones=()), "exactly one zone"),
+    (BlockSpec(T.PETRISSAGE, 60, zones=(Zone.PALM,)), "two or more zones"),
+    (BlockSpec(T.EFFLEURAGE, 60, zones=(Zone.PALM, Zone.PALM)), "twice"),
+    (BlockSpec(T.EFFLEURAGE, 60, zones=(Zone(9),)), "unknown zone"),
+    (BlockSpec(T.STRETCHING, 60), "needs an exercise"),
+    (BlockSpec(T.STRETCHING, 60, zones=(Zone.PALM,), exercise=Exercise.FINGER_SPREADS), "no zones"),
+    (BlockSpec(T.STRETCHING, 5, exercise=Exercise.TENDON_GLIDES), "moves need at least"),
+    (BlockSpec(T.STRETCHING, 60, exercise=Exercise.FINGER_SPREADS, heat_c=40), "no heat while"),
+    (BlockSpec(T.EFFLEURAGE, 60, exercise=Exercise.FINGER_SPREADS), "only guided movement"),
+    (BlockSpec(T.EFFLEURAGE, 60, heat_c=50), "heat must be"),
+    (BlockSpec(T.EFFLEURAGE, 60, heat_c=20), "heat must be"),
+    (BlockSpec(T.EFFLEURAGE, 60, heat_c=float("nan")), "heat must be"),
+    (BlockSpec("massage", 60), "unknown technique"),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize(("block", "message"), BAD_BLOCKS, ids=[m for _, m in BAD_BLOCKS])
+def test_nonsense_blocks_are_rejected_with_a_clear_error(block: BlockSpec, message: str) -> None:
+    with pytest.raises(InvalidProgram, match=message) as err:
+        validate_program(CustomProgram("Mine", (block,)))
+    assert err.value.problems[0].startswith("block 1:")
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    spec = CustomProgram("", (BlockSpec(T.EFFLEURAGE, 0), BlockSpec(T.FRICTION, 60, zones=())))
+    with pytest.raises(InvalidProgram) as err:
+        validate_program(spec)
+    assert len(err.value.problems) == 3
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (CustomProgram("Empty", ()), "no blocks"),
+        (
+            CustomProgram("Long", (BlockSpec(T.EFFLEURAGE, 1000), BlockSpec(T.EFFLEURAGE, 1000))),
+            "device stops",
+        ),
+        (
+            CustomProgram(
+                "Many",
+                tuple(
+                    BlockSpec(T.STRETCHING, 30, exercise=Exercise.TENDON_GLIDES) for _ in range(11)
+                ),
+            ),
+            f"holds {MAX_PROGRAM_STEPS}",
+        ),
+    ],
+)
+def test_whole_program_limits(spec: CustomProgram, message: str) -> None:
+    with pytest.raises(InvalidProgram, match=message):
+        compile_program(spec, 5, DEFAULT)
+
+
+@pytest.mark.parametrize("intensity", [0, 11, -3, True, 5.0])
+def test_intensity_outside_1_to_10_is_rejected(intensity: object) -> None:
+    with pytest.raises(InvalidProgram, match="intensity"):
+        compile_program(ROUTINES["grip_recovery"], intensity, DEFAULT)  # type: ignore[arg-type]
+
+
+def test_profile_cap_fields_are_the_defaults_named() -> None:
+    assert DEFAULT.max_pressure == Cap(d.DEFAULT_MAX_PRESSURE_MMHG, DEFAULT.max_pressure.why)

@@ -1,0 +1,54 @@
+"""Thenar's default limits: the numbers every profile starts from before any rule applies.
+
+Most of these are **design** values (shared/notes/safety-and-care.md): no source gives a
+number for a hand-sized air-bag massager, so they are product decisions and every reason
+shown to the person says so. The firmware's own hard limits live in `ble.protocol`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ble.protocol import ABSOLUTE_AUTO_OFF_S, HARD_MAX_HEAT_DC, HARD_MAX_PRESSURE_MMHG
+
+MINUTE: Final = 60
+
+# design: default pressure cap; the device can do 80, limb devices for the public use 60.
+DEFAULT_MAX_PRESSURE_MMHG: Final = 50
+# design: default heat cap 42 °C, below where skin pain starts (just above 43 °C, Martin &
+# Falder 2017) and under the 45 °C skin-contact limit the TFDA and an NHS trust give.
+DEFAULT_MAX_HEAT_DC: Final = 420
+# design: maker guidance is "each use at most 15 minutes".
+DEFAULT_MAX_SESSION_S: Final = 15 * MINUTE
+# design: US FDA says heat for no longer than 15-20 minutes; we take the upper end.
+DEFAULT_MAX_HEAT_TIME_S: Final = 20 * MINUTE
+
+# design: cleared cap for osteoporosis, anticoagulants and a past DVT (about 40 mmHg is
+# used after a past DVT on limb pumps; the hand gets less).
+CLEARED_FRAGILE_MAX_PRESSURE_MMHG: Final = 30
+# design: cap for mild reduced sensation (also used for new tingling on a check-in).
+REDUCED_SENSATION_MAX_PRESSURE_MMHG: Final = 40
+# design: "shorter sessions" after a past DVT; the notes give no number, we take two
+# thirds of the 15-minute default.
+SHORT_SESSION_S: Final = 10 * MINUTE
+# design: the "gentle programs only" pressure on an arthritis-flare day; same as the
+# cleared cap for fragile tissue, the lowest cap we use elsewhere.
+FLARE_MAX_PRESSURE_MMHG: Final = 30
+# design: a check-in discomfort of 7/10 or more suggests postponing (7-10 is the usual
+# "severe" band of the 0-10 numeric rating scale).
+POSTPONE_DISCOMFORT_AT: Final = 7
+# Maker guidance: at most three uses a day (shared/notes/safety-and-care.md, "Session length").
+MAX_SESSIONS_PER_DAY: Final = 3
+# design: screen again after six months (issue 5) or when the rules version changes.
+RESCREEN_AFTER_MONTHS: Final = 6
+
+# design: the warmth techniques ask for by default: 40 °C, below the 41 °C an IEC 60601-1
+# interpretation puts on applied parts and below the 42 °C default cap.
+WARM_DC: Final = 400
+# design: lowest heat setpoint a custom program may ask for; below skin temperature
+# (about 33 °C) a setpoint would not warm anything.
+MIN_HEAT_DC: Final = 300
+
+assert DEFAULT_MAX_PRESSURE_MMHG <= HARD_MAX_PRESSURE_MMHG
+assert DEFAULT_MAX_HEAT_DC <= HARD_MAX_HEAT_DC
+assert DEFAULT_MAX_SESSION_S <= ABSOLUTE_AUTO_OFF_S
