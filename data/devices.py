@@ -1,0 +1,97 @@
+"""Paired devices, and the command log: the audit trail of what was sent to a device."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import jsonval
+from .errors import InvalidInputError, UnknownDeviceError
+from .models import JSON, CommandEntry, Device
+from .times import from_iso, require_aware, to_iso, utc_ms
+from .tx import writing
+
+
+def record_device(
+    db: Database, device_id: str, name: str, firmware: str | None, *, seen_at: datetime
+) -> None:
+    """Insert a newly paired device, or update name, firmware and last-seen of a known one."""
+    if not device_id or not isinstance(device_id, str):
+        raise InvalidInputError("a device needs an identity")
+    require_aware(seen_at, "device seen time")
+    stamp = to_iso(seen_at)
+    with writing(db):
+        db.execute(
+            "INSERT INTO devices (id, name, firmware, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "name = excluded.name, firmware = excluded.firmware, last_seen = excluded.last_seen",
+            [device_id, name, firmware, stamp, stamp],
+        )
+
+
+def _to_device(row: dict[str, Any]) -> Device:
+    return Device(
+        id=row["id"],
+        name=row["name"],
+        firmware=row["firmware"],
+        first_seen=from_iso(row["first_seen"]),
+        last_seen=from_iso(row["last_seen"]),
+    )
+
+
+def get_device(db: Database, device_id: str) -> Device:
+    """The device with this identity, or UnknownDeviceError."""
+    rows = list(db.query("SELECT * FROM devices WHERE id = ?", [device_id]))
+    if not rows:
+        raise UnknownDeviceError(f"no paired device {device_id!r}")
+    return _to_device(rows[0])
+
+
+def list_devices(db: Database) -> list[Device]:
+    """Paired devices, most recently seen first."""
+    return [_to_device(r) for r in db.query("SELECT * FROM devices ORDER BY last_seen DESC")]
+
+
+def log_command(
+    db: Database,
+    command: str,
+    params: JSON,
+    result: str,
+    *,
+    at: datetime,
+    device_id: str | None = None,
+    session_id: int | None = None,
+) -> int:
+    """Append one command and its result to the audit trail; committed at once."""
+    if not command:
+        raise InvalidInputError("a command needs a name")
+    require_aware(at, "command time")
+    text = jsonval.dumps(params, "command parameters")
+    with writing(db):
+        cur = db.execute(
+            "INSERT INTO commands (at, at_utc, device_id, session_id, command, params, result) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [to_iso(at), utc_ms(at), device_id, session_id, command, text, result],
+        )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def list_commands(db: Database, *, session_id: int | None = None) -> list[CommandEntry]:
+    """The audit trail in order, optionally only one session's."""
+    where, args = ("WHERE session_id = ?", [session_id]) if session_id is not None else ("", [])
+    rows = db.query(f"SELECT * FROM commands {where} ORDER BY at_utc, id", args)
+    return [
+        CommandEntry(
+            id=r["id"],
+            at=from_iso(r["at"]),
+            command=r["command"],
+            params=jsonval.loads(r["params"]),
+            result=r["result"],
+            device_id=r["device_id"],
+            session_id=r["session_id"],
+        )
+        for r in rows
+    ]

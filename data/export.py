@@ -1,0 +1,113 @@
+"""CSV exports for spreadsheet users: sessions and ratings, ISO 8601 times with offsets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .files import write_private
+from .times import from_iso
+
+SESSION_COLUMNS = [
+    "session_id",
+    "program",
+    "started_at",
+    "ended_at",
+    "duration_min",
+    "outcome",
+    "stop_reason",
+    "intensity",
+    "heat_c",
+    "device",
+    "pain_before",
+    "pain_after",
+    "stiffness_before",
+    "stiffness_after",
+]
+RATING_COLUMNS = [
+    "rating_id",
+    "time",
+    "kind",
+    "session_id",
+    "program",
+    "pain",
+    "stiffness",
+    "morning_stiffness_min",
+    "grip_kg",
+    "note",
+]
+
+
+def _blank(value: object) -> object:
+    return "" if value is None else value
+
+
+def sessions_csv(db: Database) -> str:
+    """All sessions, oldest first, with their before/after ratings."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SESSION_COLUMNS)
+    rows = db.execute(
+        """
+        SELECT s.id, p.name, s.started_at, s.ended_at, s.outcome, s.stop_reason,
+               s.intensity, s.heat_c, d.name, b.pain, a.pain, b.stiffness, a.stiffness
+        FROM sessions AS s
+        JOIN programs AS p ON p.id = s.program_id
+        LEFT JOIN devices AS d ON d.id = s.device_id
+        LEFT JOIN ratings AS b ON b.session_id = s.id AND b.kind = 'before'
+        LEFT JOIN ratings AS a ON a.session_id = s.id AND a.kind = 'after'
+        ORDER BY s.started_utc, s.id
+        """
+    )
+    for sid, prog, start, end, outcome, reason, intensity, heat, dev, pb, pa, sb, sa in rows:
+        minutes = round((from_iso(end) - from_iso(start)).total_seconds() / 60, 1) if end else None
+        writer.writerow(
+            [
+                _blank(v)
+                for v in (
+                    sid,
+                    prog,
+                    start,
+                    end,
+                    minutes,
+                    outcome,
+                    reason,
+                    intensity,
+                    heat,
+                    dev,
+                    pb,
+                    pa,
+                    sb,
+                    sa,
+                )
+            ]
+        )
+    return out.getvalue()
+
+
+def ratings_csv(db: Database) -> str:
+    """All ratings in time order; the program column is filled for session ratings."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(RATING_COLUMNS)
+    rows = db.execute(
+        """
+        SELECT r.id, r.rated_at, r.kind, r.session_id, p.name, r.pain, r.stiffness,
+               r.morning_stiffness_min, r.grip_kg, r.note
+        FROM ratings AS r
+        LEFT JOIN sessions AS s ON s.id = r.session_id
+        LEFT JOIN programs AS p ON p.id = s.program_id
+        ORDER BY r.rated_utc, r.id
+        """
+    )
+    for row in rows:
+        writer.writerow([_blank(v) for v in row])
+    return out.getvalue()
+
+
+def write_export(path: Path, content: str | bytes) -> Path:
+    """Write an export file readable only by the user (0600)."""
+    return write_private(path, content)

@@ -1,0 +1,230 @@
+"""What the log answers: symptom trends, per-program effect, adherence, recent sessions.
+
+Definitions (the tests compute these by hand):
+- a day's value is the mean of that day's ratings (local calendar day);
+- the 7-day rolling mean on day D is the mean of the daily values of the days
+  D-6..D that have ratings, so a day rated four times counts once;
+- a week (Monday to Sunday) is likewise the mean of its daily values;
+- a program's effect is the mean of (after - before) over sessions with both
+  ratings, with a t-based 95% CI (negative = less pain after the session);
+- adherence counts, per week, the occurrences of enabled schedules against
+  those whose reminder was marked done;
+- the streak is the number of consecutive days, ending today (or yesterday if
+  nothing is done yet today), with at least one completed session.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlite_utils import Database
+
+from .models import Rating, RatingKind, SessionRecord, parse_enum
+from .ratings import row_to_rating
+from .schedules import list_schedules, occurrences
+from .sessions import row_to_session
+from .stats import MeanCI, mean_ci_from_sums
+from .times import from_iso, utc_ms, week_start
+
+ROLLING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DaySymptoms:
+    """One day's mean ratings and the 7-day rolling means ending that day."""
+
+    day: date
+    n: int
+    pain: float
+    stiffness: float
+    morning_stiffness_min: float | None
+    pain_7d: float
+    stiffness_7d: float
+
+
+@dataclass(frozen=True)
+class WeekSymptoms:
+    """One ISO week's mean of daily means."""
+
+    week_start: date
+    days: int
+    n: int
+    pain: float
+    stiffness: float
+    morning_stiffness_min: float | None
+
+
+def _kind_filter(kinds: Collection[RatingKind] | None) -> tuple[str, list[str]]:
+    if kinds is None:
+        return "", []
+    values = [parse_enum(RatingKind, k, "rating kind").value for k in kinds]
+    if not values:
+        return " AND 0", []
+    return f" AND kind IN ({', '.join('?' for _ in values)})", values
+
+
+_DAILY = """
+    SELECT local_date AS day, COUNT(*) AS n, AVG(pain) AS pain, AVG(stiffness) AS stiffness,
+           AVG(morning_stiffness_min) AS ms
+    FROM ratings WHERE local_date BETWEEN ? AND ?{kinds}
+    GROUP BY local_date
+"""
+
+
+def symptoms_by_day(
+    db: Database, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
+) -> list[DaySymptoms]:
+    """Daily means with 7-day rolling means for days in [start, end] that have ratings."""
+    extra, args = _kind_filter(kinds)
+    lead_in = start - timedelta(days=ROLLING_DAYS - 1)  # the first days' windows reach back
+    sql = f"""
+        WITH daily AS ({_DAILY.format(kinds=extra)}),
+        rolled AS (
+            SELECT *, AVG(pain) OVER w AS pain_7d, AVG(stiffness) OVER w AS stiffness_7d
+            FROM daily
+            WINDOW w AS (ORDER BY julianday(day)
+                         RANGE BETWEEN {ROLLING_DAYS - 1} PRECEDING AND CURRENT ROW)
+        )
+        SELECT * FROM rolled WHERE day >= ? ORDER BY day
+    """
+    rows = db.execute(sql, [lead_in.isoformat(), end.isoformat(), *args, start.isoformat()])
+    return [
+        DaySymptoms(date.fromisoformat(d), n, p, s, ms, p7, s7) for d, n, p, s, ms, p7, s7 in rows
+    ]
+
+
+def symptoms_by_week(
+    db: Database, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
+) -> list[WeekSymptoms]:
+    """Weekly (Monday-Sunday) means of daily means, for weeks overlapping [start, end]."""
+    extra, args = _kind_filter(kinds)
+    first, last = week_start(start), week_start(end) + timedelta(days=6)
+    sql = f"""
+        WITH daily AS ({_DAILY.format(kinds=extra)})
+        SELECT date(day, 'weekday 0', '-6 days') AS week, COUNT(*), SUM(n),
+               AVG(pain), AVG(stiffness), AVG(ms)
+        FROM daily GROUP BY week ORDER BY week
+    """
+    rows = db.execute(sql, [first.isoformat(), last.isoformat(), *args])
+    return [WeekSymptoms(date.fromisoformat(w), d, n, p, s, ms) for w, d, n, p, s, ms in rows]
+
+
+@dataclass(frozen=True)
+class ProgramEffect:
+    """Mean change (after - before) in pain and stiffness for one program."""
+
+    program_id: int
+    program_name: str
+    pain: MeanCI
+    stiffness: MeanCI
+
+
+def program_effects(db: Database, *, since: date | None = None) -> list[ProgramEffect]:
+    """Per program, the mean before-to-after change with n and a 95% CI."""
+    where, args = ("AND b.local_date >= ?", [since.isoformat()]) if since else ("", [])
+    sql = f"""
+        SELECT s.program_id, p.name, COUNT(*),
+               SUM(a.pain - b.pain), SUM((a.pain - b.pain) * (a.pain - b.pain)),
+               SUM(a.stiffness - b.stiffness),
+               SUM((a.stiffness - b.stiffness) * (a.stiffness - b.stiffness))
+        FROM ratings AS b
+        JOIN ratings AS a ON a.session_id = b.session_id AND a.kind = 'after'
+        JOIN sessions AS s ON s.id = b.session_id
+        JOIN programs AS p ON p.id = s.program_id
+        WHERE b.kind = 'before' AND b.session_id IS NOT NULL {where}
+        GROUP BY s.program_id ORDER BY p.name, s.program_id
+    """
+    return [
+        ProgramEffect(pid, name, mean_ci_from_sums(n, dp, dp2), mean_ci_from_sums(n, ds, ds2))
+        for pid, name, n, dp, dp2, ds, ds2 in db.execute(sql, args)
+    ]
+
+
+@dataclass(frozen=True)
+class WeekAdherence:
+    """Scheduled occurrences in a week and how many were done."""
+
+    week_start: date
+    scheduled: int
+    done: int
+
+
+def adherence_by_week(db: Database, start: date, end: date) -> list[WeekAdherence]:
+    """Per week overlapping [start, end]: occurrences of enabled schedules, and done ones."""
+    first, stop = week_start(start), week_start(end) + timedelta(days=7)
+    scheduled: dict[date, int] = defaultdict(int)
+    done: dict[date, int] = defaultdict(int)
+    schedules = list_schedules(db, enabled_only=True)
+    for sched in schedules:
+        lo = datetime.combine(first, time(), sched.tz)
+        hi = datetime.combine(stop, time(), sched.tz)
+        for occ in occurrences(sched, lo, hi):
+            scheduled[week_start(occ.date())] += 1
+        rows = db.execute(
+            "SELECT DISTINCT occurrence FROM reminders WHERE occurrence_utc >= ? "
+            "AND occurrence_utc < ? AND status = 'done' AND schedule_id = ?",
+            [utc_ms(lo), utc_ms(hi), sched.id],
+        )
+        for (occurrence,) in rows:
+            done[week_start(from_iso(occurrence).astimezone(sched.tz).date())] += 1
+    weeks = []
+    monday = first
+    while monday < stop:
+        weeks.append(WeekAdherence(monday, scheduled.get(monday, 0), done.get(monday, 0)))
+        monday += timedelta(days=7)
+    return weeks
+
+
+def current_streak(db: Database, today: date) -> int:
+    """Consecutive days with a completed session, ending today or yesterday."""
+    cursor = db.execute(
+        "SELECT DISTINCT local_date FROM sessions WHERE outcome = 'completed' "
+        "AND local_date <= ? ORDER BY local_date DESC",
+        [today.isoformat()],
+    )
+    expected: date | None = None
+    streak = 0
+    for (text,) in cursor:
+        day = date.fromisoformat(text)
+        if expected is None:
+            if day < today - timedelta(days=1):
+                return 0
+            expected = day
+        if day != expected:
+            break
+        streak += 1
+        expected = day - timedelta(days=1)
+    return streak
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """A session with its before and after ratings, if given."""
+
+    session: SessionRecord
+    before: Rating | None
+    after: Rating | None
+
+
+def recent_sessions(db: Database, limit: int = 10) -> list[SessionSummary]:
+    """The last `limit` sessions, newest first, with their ratings."""
+    cols = "id, kind, session_id, rated_at, pain, stiffness, morning_stiffness_min, grip_kg, note"
+    b_cols = ", ".join(f"b.{c} AS b_{c}" for c in cols.split(", "))
+    a_cols = ", ".join(f"a.{c} AS a_{c}" for c in cols.split(", "))
+    sql = f"""
+        SELECT s.*, p.name AS program_name, {b_cols}, {a_cols}
+        FROM (SELECT * FROM sessions ORDER BY started_utc DESC, id DESC LIMIT ?) AS s
+        JOIN programs AS p ON p.id = s.program_id
+        LEFT JOIN ratings AS b ON b.session_id = s.id AND b.kind = 'before'
+        LEFT JOIN ratings AS a ON a.session_id = s.id AND a.kind = 'after'
+        ORDER BY s.started_utc DESC, s.id DESC
+    """
+    out = []
+    for r in db.query(sql, [int(limit)]):
+        before = row_to_rating(r, "b_").rating if r["b_id"] is not None else None
+        after = row_to_rating(r, "a_").rating if r["a_id"] is not None else None
+        out.append(SessionSummary(row_to_session(r), before, after))
+    return out

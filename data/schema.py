@@ -1,0 +1,208 @@
+"""The schema, as an ordered list of sqlite-utils migrations.
+
+Tables are STRICT with CHECK constraints: the Python validation is the first
+line of defence, the schema the last, so no code path can store a pain of 11.
+`PRAGMA user_version` mirrors the number of migrations applied, so a file from
+a newer Thenar is recognised (and refused) by reading one header field.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .errors import NewerSchemaError
+
+MIGRATION_SET = "thenar"
+MIGRATIONS = Migrations(MIGRATION_SET)
+MIGRATION_NAMES: list[str] = []
+
+
+def _migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    """Register `fn` and make it stamp user_version inside its own transaction."""
+    MIGRATION_NAMES.append(fn.__name__)
+    version = len(MIGRATION_NAMES)
+
+    def run(db: Database) -> None:
+        fn(db)
+        db.execute(f"PRAGMA user_version = {version}")
+
+    run.__name__ = fn.__name__
+    MIGRATIONS(name=fn.__name__)(run)
+    return fn
+
+
+@_migration
+def m001_initial(db: Database) -> None:
+    """The first schema: every table the issue lists."""
+    db.executescript(
+        """
+        CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            firmware TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE screenings (
+            id INTEGER PRIMARY KEY,
+            taken_at TEXT NOT NULL,
+            taken_utc INTEGER NOT NULL,
+            rules_version TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            caps TEXT NOT NULL,
+            blocks TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE clearances (
+            id INTEGER PRIMARY KEY,
+            screening_id INTEGER REFERENCES screenings(id),
+            what TEXT NOT NULL,
+            cleared_on TEXT NOT NULL,
+            cleared_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE programs (
+            id INTEGER PRIMARY KEY,
+            key TEXT UNIQUE,
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            definition TEXT NOT NULL,
+            builtin INTEGER NOT NULL CHECK (builtin IN (0, 1)),
+            created_at TEXT NOT NULL,
+            archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1))
+        ) STRICT;
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            program_id INTEGER NOT NULL REFERENCES programs(id),
+            program_run TEXT NOT NULL,
+            caps TEXT NOT NULL,
+            intensity INTEGER NOT NULL,
+            heat_c REAL,
+            device_id TEXT REFERENCES devices(id),
+            started_at TEXT NOT NULL,
+            started_utc INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            ended_at TEXT,
+            ended_utc INTEGER,
+            outcome TEXT NOT NULL CHECK (outcome IN ('running', 'completed',
+                'stopped_by_user', 'interrupted_link', 'interrupted_crash', 'device_fault')),
+            stop_reason TEXT
+        ) STRICT;
+        CREATE TABLE telemetry (
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            chunk INTEGER NOT NULL,
+            start_ms INTEGER NOT NULL,
+            n_samples INTEGER NOT NULL,
+            n_zones INTEGER NOT NULL,
+            codec INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (session_id, chunk)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE commands (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            at_utc INTEGER NOT NULL,
+            device_id TEXT,
+            session_id INTEGER REFERENCES sessions(id),
+            command TEXT NOT NULL,
+            params TEXT NOT NULL,
+            result TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE ratings (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER REFERENCES sessions(id),
+            kind TEXT NOT NULL CHECK (kind IN ('before', 'after', 'checkin')),
+            rated_at TEXT NOT NULL,
+            rated_utc INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            pain INTEGER NOT NULL CHECK (pain BETWEEN 0 AND 10),
+            stiffness INTEGER NOT NULL CHECK (stiffness BETWEEN 0 AND 10),
+            morning_stiffness_min INTEGER CHECK (morning_stiffness_min BETWEEN 0 AND 1440),
+            grip_kg REAL CHECK (grip_kg > 0 AND grip_kg <= 150),
+            note TEXT,
+            CHECK ((kind = 'checkin') = (session_id IS NULL))
+        ) STRICT;
+        CREATE UNIQUE INDEX ratings_one_per_session_kind
+            ON ratings(session_id, kind) WHERE session_id IS NOT NULL;
+        CREATE TABLE schedules (
+            id INTEGER PRIMARY KEY,
+            program_id INTEGER NOT NULL REFERENCES programs(id),
+            rrule TEXT NOT NULL,
+            dtstart TEXT NOT NULL,
+            tzid TEXT NOT NULL,
+            lead_min INTEGER NOT NULL CHECK (lead_min BETWEEN 0 AND 1440),
+            enabled INTEGER NOT NULL CHECK (enabled IN (0, 1))
+        ) STRICT;
+        CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            schedule_id INTEGER NOT NULL REFERENCES schedules(id),
+            occurrence TEXT NOT NULL,
+            occurrence_utc INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('done', 'snoozed', 'skipped')),
+            at TEXT NOT NULL,
+            session_id INTEGER REFERENCES sessions(id)
+        ) STRICT;
+        """
+    )
+
+
+@_migration
+def m002_trend_indexes(db: Database) -> None:
+    """Indexes the trend queries need to stay under 50 ms on ten years (benchmarks/)."""
+    db.executescript(
+        """
+        CREATE INDEX ratings_by_day
+            ON ratings(local_date, kind, pain, stiffness, morning_stiffness_min);
+        CREATE INDEX sessions_by_start ON sessions(started_utc);
+        CREATE INDEX sessions_by_day ON sessions(local_date, outcome);
+        CREATE INDEX sessions_running ON sessions(outcome) WHERE outcome = 'running';
+        CREATE INDEX reminders_by_occurrence ON reminders(occurrence_utc, status);
+        CREATE INDEX commands_by_session ON commands(session_id);
+        """
+    )
+
+
+SCHEMA_VERSION = len(MIGRATION_NAMES)
+
+
+def migrate(db: Database, *, stop_before: str | None = None) -> None:
+    """Apply pending migrations, each in its own transaction."""
+    MIGRATIONS.apply(db, stop_before=stop_before)
+
+
+def applied_names(db: Database) -> list[str]:
+    """Names of the migrations this file has had applied."""
+    return [m.name for m in MIGRATIONS.applied(db)]
+
+
+def pending_names(db: Database) -> list[str]:
+    """Names of migrations still to apply."""
+    return [m.name for m in MIGRATIONS.pending(db)]
+
+
+def check_not_newer(conn: sqlite3.Connection) -> int:
+    """Return the file's schema version; raise NewerSchemaError if this Thenar is too old.
+
+    Reads only (user_version and the migrations table), so a refused file is untouched.
+    """
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    unknown: list[str] = []
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+        [MIGRATIONS.migrations_table],
+    ).fetchone()
+    if has_table:
+        rows = conn.execute(
+            f"SELECT name FROM {MIGRATIONS.migrations_table} WHERE migration_set = ?",
+            [MIGRATION_SET],
+        ).fetchall()
+        unknown = [r[0] for r in rows if r[0] not in MIGRATION_NAMES]
+    if version > SCHEMA_VERSION or unknown:
+        raise NewerSchemaError(
+            f"this health log was written by a newer version of Thenar (schema {version}, "
+            f"this version knows {SCHEMA_VERSION}); it has not been changed. "
+            "Update Thenar to open it."
+        )
+    return version

@@ -1,0 +1,121 @@
+"""Screenings (answers, rules version, resulting caps and blocks) and clinician clearances.
+
+Kept as JSON so the log stores what the therapy rules decided at the time,
+whatever those rules become later.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import jsonval
+from .errors import InvalidInputError, NotFoundError
+from .models import JSON, Clearance, Screening
+from .times import from_iso, require_aware, to_iso, utc_ms
+from .tx import writing
+
+
+def record_screening(
+    db: Database,
+    *,
+    taken_at: datetime,
+    rules_version: str,
+    answers: JSON,
+    caps: JSON,
+    blocks: list[Any],
+) -> int:
+    """Store one screening and its result; return its id."""
+    require_aware(taken_at, "screening time")
+    if not rules_version:
+        raise InvalidInputError("a screening needs the rules version that judged it")
+    values = [
+        to_iso(taken_at),
+        utc_ms(taken_at),
+        rules_version,
+        jsonval.dumps(answers, "screening answers"),
+        jsonval.dumps(caps, "caps"),
+        jsonval.dumps(blocks, "blocks"),
+    ]
+    with writing(db):
+        cur = db.execute(
+            "INSERT INTO screenings (taken_at, taken_utc, rules_version, answers, caps, blocks) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            values,
+        )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def _to_screening(r: dict[str, Any]) -> Screening:
+    return Screening(
+        id=r["id"],
+        taken_at=from_iso(r["taken_at"]),
+        rules_version=r["rules_version"],
+        answers=jsonval.loads(r["answers"]),
+        caps=jsonval.loads(r["caps"]),
+        blocks=jsonval.loads(r["blocks"]),
+    )
+
+
+def latest_screening(db: Database) -> Screening | None:
+    """The most recent screening, if any."""
+    rows = list(db.query("SELECT * FROM screenings ORDER BY taken_utc DESC, id DESC LIMIT 1"))
+    return _to_screening(rows[0]) if rows else None
+
+
+def list_screenings(db: Database) -> list[Screening]:
+    """Every screening, oldest first."""
+    return [_to_screening(r) for r in db.query("SELECT * FROM screenings ORDER BY taken_utc, id")]
+
+
+def record_clearance(
+    db: Database,
+    *,
+    what: str,
+    cleared_on: date,
+    cleared_by: str,
+    recorded_at: datetime,
+    screening_id: int | None = None,
+) -> int:
+    """Store a clearance as the user typed it: what, when, by whom."""
+    if not what.strip() or not cleared_by.strip():
+        raise InvalidInputError("a clearance needs what was cleared and by whom")
+    if isinstance(cleared_on, datetime) or not isinstance(cleared_on, date):
+        raise InvalidInputError("the clearance date must be a date")
+    require_aware(recorded_at, "clearance record time")
+    with writing(db):
+        if screening_id is not None and (
+            db.execute("SELECT 1 FROM screenings WHERE id = ?", [screening_id]).fetchone() is None
+        ):
+            raise NotFoundError(f"there is no screening with id {screening_id}")
+        cur = db.execute(
+            "INSERT INTO clearances (screening_id, what, cleared_on, cleared_by, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                screening_id,
+                what.strip(),
+                cleared_on.isoformat(),
+                cleared_by.strip(),
+                to_iso(recorded_at),
+            ],
+        )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def list_clearances(db: Database) -> list[Clearance]:
+    """Every clearance, oldest first."""
+    return [
+        Clearance(
+            id=r["id"],
+            what=r["what"],
+            cleared_on=date.fromisoformat(r["cleared_on"]),
+            cleared_by=r["cleared_by"],
+            recorded_at=from_iso(r["recorded_at"]),
+            screening_id=r["screening_id"],
+        )
+        for r in db.query("SELECT * FROM clearances ORDER BY id")
+    ]

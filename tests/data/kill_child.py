@@ -1,0 +1,63 @@
+"""Child process for the kill test: writes sessions as fast as it can, reporting commits.
+
+Usage: python kill_child.py FOLDER
+Every line it prints is flushed right after the commit it reports, so the
+parent knows a lower bound of what must be in the file when it kills us:
+  S <session id>            the session row is committed (RUNNING)
+  R <rating id>             a rating is committed
+  T <session id> <n>        n telemetry samples of that session are committed
+  F <session id>            the session is finished (COMPLETED)
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from data import programs, ratings
+from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
+from data.sessions import SessionWriter, start_session
+from data.store import open_store
+
+SAMPLES_PER_SESSION = 150
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    folder = Path(sys.argv[1])
+    store = open_store(folder, daily_backup=False)
+    db = store.db
+    now = datetime.now(UTC)
+    program_id = programs.ensure_builtin(db, "kill", "Kill test", {}, created_at=now)
+    say("READY")
+    tick = 0.0
+
+    def clock() -> float:  # every sample is "a second later": every add() commits
+        return tick
+
+    while True:
+        sid = start_session(db, SessionStart(program_id, {"n": 1}, {}, 3, 40.0, now))
+        say(f"S {sid}")
+        rid = ratings.add_rating(db, Rating(now, 5, 4), kind=RatingKind.BEFORE, session_id=sid)
+        say(f"R {rid}")
+        writer = SessionWriter(db, sid, clock=clock)
+        for i in range(SAMPLES_PER_SESSION):
+            tick += 1.0
+            sample = TelemetrySample(i * 1000, tuple((i + z) % 80 for z in range(6)), 380)
+            if writer.add(sample):
+                say(f"T {sid} {writer.committed_samples}")
+        writer.finish(Outcome.COMPLETED, ended_at=now + timedelta(seconds=SAMPLES_PER_SESSION))
+        say(f"F {sid}")
+        rid = ratings.add_rating(db, Rating(now, 3, 2), kind=RatingKind.AFTER, session_id=sid)
+        say(f"R {rid}")
+        ratings.add_checkin(db, Rating(now, 4, 4))  # committed but not reported: fine
+        now += timedelta(minutes=1)
+
+
+if __name__ == "__main__":
+    main()
