@@ -1,0 +1,277 @@
+"""A bleak 3.1 backend on a Bumble host, so the app's BLE code uses only bleak's API.
+
+One :class:`BumbleAdapter` owns a Bumble ``Device``/``Host``, its HCI transport,
+a fixed random static address, the scan refcount, a connect lock and the bond
+key store. Because bleak's ``backend=`` takes a class, the adapter hands out
+scanner and client classes bound to itself::
+
+    async with BumbleAdapter(link) as adapter:            # or "tcp-client:127.0.0.1:PORT", "usb:0"
+        device = await BleakScanner.find_device_by_filter(
+            lambda d, ad: True, service_uuids=[SERVICE], backend=adapter.scanner_backend()
+        )
+        async with BleakClient(device, backend=adapter.client_backend()) as client:
+            ...
+
+The Bumble pitfalls each workaround addresses are numbered as in
+``shared/notes/ble-simulation.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.scanner import BaseBleakScanner
+from bleak.exc import BleakBluetoothNotAvailableError, BleakBluetoothNotAvailableReason, BleakError
+from bumble import core, hci, pairing
+from bumble.device import Advertisement, Connection, Device
+from bumble.host import Host
+from bumble.keys import JsonKeyStore, KeyStore, MemoryKeyStore
+from bumble.link import LocalLink
+from bumble.transport import open_transport
+from bumble.transport.common import Transport
+
+from ble.virtual_radio import VirtualController, detach_controller, host_for, new_controller
+
+if TYPE_CHECKING:
+    from ble.bumble_client import BumbleClient
+
+__all__ = ["DEFAULT_CENTRAL_ADDRESS", "BumbleAdapter", "bumble_uuid_to_str"]
+
+logger = logging.getLogger(__name__)
+
+# Pitfall 8: a fixed random static address (two top bits set), otherwise every
+# power-on invents a new one and bonds keyed by our address are lost.
+DEFAULT_CENTRAL_ADDRESS = "F2:7E:4A:00:00:01"
+# Pitfall 10: power-on has no timeout of its own. 5 s is far above the ~10 ms it
+# takes in process and the ~100 ms of a USB dongle, and short enough to fail clearly.
+POWER_ON_TIMEOUT = 5.0
+# Bounded so that close() cannot hang on a peer that never answers.
+DISCONNECT_TIMEOUT = 2.0
+
+ScanListener = Callable[[Advertisement], None]
+
+
+def bumble_uuid_to_str(value: core.UUID) -> str:
+    """A Bumble UUID as bleak's lower-case 128-bit string.
+
+    Pitfall 8: ``str()`` of a Bumble UUID is ``UUID-16:180F (Battery)``; go
+    through the little-endian 128-bit bytes instead.
+    """
+    return str(uuid.UUID(bytes=bytes(reversed(value.uuid_128_bytes))))
+
+
+class BumbleAdapter:
+    """One Bumble host (a "Bluetooth adapter") shared by the scanners and clients bound to it.
+
+    ``transport`` is a :class:`bumble.link.LocalLink` (a virtual radio in this
+    process: a controller is created on it) or a Bumble transport spec such as
+    ``tcp-client:127.0.0.1:PORT`` or ``usb:0``. ``key_store_path`` makes bonds
+    survive restarts (a JSON file, namespaced by our address); without it bonds
+    live in memory only.
+    """
+
+    def __init__(
+        self,
+        transport: LocalLink | str,
+        *,
+        address: str | hci.Address = DEFAULT_CENTRAL_ADDRESS,
+        name: str = "Thenar",
+        key_store_path: str | Path | None = None,
+        power_on_timeout: float = POWER_ON_TIMEOUT,
+    ) -> None:
+        self._transport_spec = transport
+        self.address = address if isinstance(address, hci.Address) else hci.Address(address)
+        self.name = name
+        self.key_store_path = Path(key_store_path) if key_store_path is not None else None
+        self._power_on_timeout = power_on_timeout
+        self._device: Device | None = None
+        self._transport: Transport | None = None
+        self._controller: VirtualController | None = None
+        self._scan_listeners: dict[object, ScanListener] = {}
+        self._scan_lock = asyncio.Lock()
+        # Bumble (like a real controller) allows one pending LE connection at a time.
+        self.connect_lock = asyncio.Lock()
+        # Clients waiting in Device.connect(), by peer address (pitfall 11).
+        self._connecting: dict[hci.Address, BumbleClient] = {}
+        # Addresses with their type, as last seen in an advertisement.
+        self.known_addresses: dict[str, hci.Address] = {}
+        self._scanner_cls: type[BaseBleakScanner] | None = None
+        self._client_cls: type[BaseBleakClient] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @property
+    def device(self) -> Device:
+        """The Bumble device; only valid between :meth:`open` and :meth:`close`."""
+        if self._device is None:
+            raise BleakError("BumbleAdapter is not open")
+        return self._device
+
+    @property
+    def is_open(self) -> bool:
+        return self._device is not None
+
+    async def open(self) -> None:
+        """Create the host on its transport and power it on."""
+        if self._device is not None:
+            return
+        host: Host
+        if isinstance(self._transport_spec, LocalLink):
+            self._controller = new_controller(self._transport_spec, f"{self.name}-controller")
+            host = host_for(self._controller)
+        else:
+            self._transport = await open_transport(self._transport_spec)
+            host = Host(self._transport.source, self._transport.sink)
+        device = Device(name=self.name, address=self.address, host=host)
+        device.keystore = self._make_key_store()
+        device.pairing_config_factory = _just_works_pairing_config
+        device.on(Device.EVENT_ADVERTISEMENT, self._on_advertisement)
+        device.on(Device.EVENT_CONNECTION, self._on_connection)
+        self._device = device
+        try:
+            # Pitfall 10: a tcp-server peer drops HCI packets until a client connects,
+            # and power_on() would then wait for ever.
+            await asyncio.wait_for(device.power_on(), self._power_on_timeout)
+        except TimeoutError as error:
+            await self._teardown()
+            raise BleakBluetoothNotAvailableError(
+                f"Bluetooth controller at {self._describe()} did not answer within "
+                f"{self._power_on_timeout} s",
+                BleakBluetoothNotAvailableReason.NO_BLUETOOTH,
+            ) from error
+        except BaseException:
+            await self._teardown()
+            raise
+
+    async def close(self) -> None:
+        """Disconnect every link, power off and release the transport."""
+        device = self._device
+        if device is None:
+            return
+        for connection in list(device.connections.values()):
+            try:
+                await asyncio.wait_for(
+                    connection.disconnect(hci.HCI_REMOTE_USER_TERMINATED_CONNECTION_ERROR),
+                    DISCONNECT_TIMEOUT,
+                )
+            except (TimeoutError, core.BaseBumbleError) as error:
+                logger.debug("disconnect on close failed: %r", error)
+        await self._teardown()
+
+    async def __aenter__(self) -> BumbleAdapter:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _teardown(self) -> None:
+        device, self._device = self._device, None
+        self._scan_listeners.clear()
+        self._connecting.clear()
+        if device is not None:
+            device.remove_listener(Device.EVENT_ADVERTISEMENT, self._on_advertisement)
+            device.remove_listener(Device.EVENT_CONNECTION, self._on_connection)
+            if device.powered_on:
+                await device.power_off()
+        if self._controller is not None:
+            detach_controller(self._controller)  # pitfalls 4 and 9
+            self._controller = None
+        if self._transport is not None:
+            transport, self._transport = self._transport, None
+            await transport.close()
+
+    def _make_key_store(self) -> KeyStore:
+        if self.key_store_path is None:
+            return MemoryKeyStore()
+        # Namespaced by our own address, so one file can hold several adapters' bonds.
+        return JsonKeyStore(namespace=str(self.address), filename=str(self.key_store_path))
+
+    def _describe(self) -> str:
+        spec = self._transport_spec
+        return spec if isinstance(spec, str) else "in-process link"
+
+    # -- bleak backend classes -------------------------------------------------------
+
+    def scanner_backend(self) -> type[BaseBleakScanner]:
+        """A ``BaseBleakScanner`` subclass bound to this adapter, for ``BleakScanner(backend=)``."""
+        if self._scanner_cls is None:
+            from ble.bumble_scanner import BumbleScanner
+
+            self._scanner_cls = type("BumbleScanner", (BumbleScanner,), {"adapter": self})
+        return self._scanner_cls
+
+    def client_backend(self) -> type[BaseBleakClient]:
+        """A ``BaseBleakClient`` subclass bound to this adapter, for ``BleakClient(backend=)``."""
+        if self._client_cls is None:
+            from ble.bumble_client import BumbleClient
+
+            self._client_cls = type("BumbleClient", (BumbleClient,), {"adapter": self})
+        return self._client_cls
+
+    # -- used by the scanner and client modules ---------------------------------------
+
+    async def add_scan_listener(self, token: object, listener: ScanListener, active: bool) -> None:
+        """Start scanning if this is the first listener (the scan is refcounted)."""
+        async with self._scan_lock:
+            device = self.device
+            self._scan_listeners[token] = listener
+            if not device.is_scanning:
+                await device.start_scanning(active=active, filter_duplicates=False)
+
+    async def remove_scan_listener(self, token: object) -> None:
+        """Stop scanning when the last listener goes."""
+        async with self._scan_lock:
+            self._scan_listeners.pop(token, None)
+            device = self._device
+            if not self._scan_listeners and device is not None and device.is_scanning:
+                await device.stop_scanning()
+
+    def resolve_address(self, address: str) -> hci.Address:
+        """Parse a bleak address string, keeping the type seen in advertisements."""
+        known = self.known_addresses.get(address.upper())
+        return known if known is not None else hci.Address(address)
+
+    def expect_connection(self, peer: hci.Address, client: BumbleClient) -> None:
+        self._connecting[peer] = client
+
+    def forget_connection(self, peer: hci.Address) -> None:
+        self._connecting.pop(peer, None)
+
+    def _on_advertisement(self, advertisement: Advertisement) -> None:
+        self.known_addresses[advertisement.address.to_string(False)] = advertisement.address
+        for listener in list(self._scan_listeners.values()):
+            listener(advertisement)
+
+    def _on_connection(self, connection: Connection) -> None:
+        # Pitfall 11: a security request or a notification can arrive before
+        # Device.connect() returns, so the client attaches its listeners here.
+        if connection.role != hci.Role.CENTRAL:
+            return
+        client = self._connecting.get(connection.peer_address)
+        if client is not None:
+            client.attach(connection)
+
+
+def _just_works_pairing_config(_connection: Connection) -> pairing.PairingConfig:
+    """LE Secure Connections, Just Works, bonding: a desktop app has no passkey UI yet."""
+    return pairing.PairingConfig(
+        sc=True,
+        mitm=False,
+        bonding=True,
+        delegate=pairing.PairingDelegate(
+            io_capability=pairing.PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT
+        ),
+    )
