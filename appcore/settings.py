@@ -1,0 +1,83 @@
+"""The person's preferences, kept in a small JSON file private to them.
+
+No health data lives here (that is the log's job): only how the app looks, which
+massager is pinned and how to reach it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Thenar"
+TemperatureUnit = Literal["C", "F"]
+MIN_TEXT_SCALE, MAX_TEXT_SCALE = 1.0, 2.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    text_scale: float = 1.25  # a little larger than the system default: stiff hands, tired eyes
+    high_contrast: bool = False
+    temperature_unit: TemperatureUnit = "C"
+    # Which massager: "sim" (built in), "platform" (the computer's Bluetooth), or a
+    # Bumble transport such as "usb:0" or "tcp-client:127.0.0.1:7878".
+    transport: str = "sim"
+    pinned_address: str | None = None
+    pinned_name: str | None = None
+    data_folder: str | None = None  # None: the platform's user data folder
+    close_to_tray: bool = True
+
+    def __post_init__(self) -> None:
+        if not MIN_TEXT_SCALE <= self.text_scale <= MAX_TEXT_SCALE:
+            raise ValueError(f"text scale {self.text_scale} is outside 1.0-2.0")
+        if self.temperature_unit not in ("C", "F"):
+            raise ValueError("temperature unit must be C or F")
+
+    def data_path(self) -> Path:
+        return (
+            Path(self.data_folder)
+            if self.data_folder
+            else Path(platformdirs.user_data_dir(APP_NAME))
+        )
+
+
+def default_settings_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "settings.json"
+
+
+def load_settings(path: Path) -> Settings:
+    """Read settings; a missing or damaged file gives defaults (and says so in the log)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        known = {f.name for f in dataclasses.fields(Settings)}
+        return Settings(**{k: v for k, v in raw.items() if k in known})
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError, TypeError) as exc:
+        log.warning("settings file %s unreadable (%s); using defaults", path, exc)
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    """Write atomically (temp file + rename) with mode 0600 in a 0700 folder."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(dataclasses.asdict(settings), f, indent=2)
+    os.replace(tmp, path)
+
+
+def format_temperature(celsius: float, unit: TemperatureUnit) -> str:
+    if unit == "F":
+        return f"{celsius * 9 / 5 + 32:.0f} °F"
+    return f"{celsius:.1f} °C"

@@ -1,0 +1,46 @@
+"""GUI tests run on the real Qt event loop (qasync), offscreen, as the app does."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def qt_event_loop() -> asyncio.AbstractEventLoop:
+    """Each async GUI test gets a qasync loop over the one QApplication."""
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    return qasync.QEventLoop(app)
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]] | None:
+    if Path(str(item.path)).parent == Path(__file__).parent:
+        return {"qt": qt_event_loop}
+    return None
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    """Where GUI tests leave screenshots for people to look at (`make screenshots`)."""
+    folder = Path(os.environ.get("THENAR_SCREENSHOTS", "build/screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point every platform folder (data, config, logs) into tmp: tests never touch $HOME."""
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    yield tmp_path
