@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         # Esc stops wherever focus is: stopping is always safe, so no confirmation.
         stop_key = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
-        stop_key.activated.connect(lambda: self.stop_button.isEnabled() and on_stop())
+        stop_key.activated.connect(self.stop_button.click)  # click() does nothing when disabled
         if self.pages:
             self.show_page(0)
 
@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
     def allow_close(self) -> None:
         self._allow_close = True
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Closing never just kills a running massage: the app stops it first."""
         if self._allow_close:
             event.accept()

@@ -33,6 +33,7 @@ def apply_theme(app: QApplication, text_scale: float, high_contrast: bool) -> No
         ):
             palette.setColor(role, QColor(color))
     app.setPalette(palette)
+    title_pt = BASE_POINT_SIZE * text_scale * 1.6
     focus = "#ffff00" if high_contrast else "#1f6feb"
     border = "#ffffff" if high_contrast else "#8a8f98"
     app.setStyleSheet(
@@ -55,7 +56,7 @@ def apply_theme(app: QApplication, text_scale: float, high_contrast: bool) -> No
             background: #c62828; color: white; font-weight: bold; border-color: #7f0000;
         }}
         QPushButton#stopButton:disabled {{ background: #6d4c4c; color: #ddd; }}
-        QLabel#pageTitle {{ font-size: {BASE_POINT_SIZE * text_scale * 1.6:.0f}pt; font-weight: bold; }}
+        QLabel#pageTitle {{ font-size: {title_pt:.0f}pt; font-weight: bold; }}
         QLabel#notice {{ border: 2px solid {border}; border-radius: 6px; padding: 8px; }}
         """
     )

@@ -134,6 +134,8 @@ class Peripheral:
         ]  # fmt: skip
         self.device.add_service(Service(service_uuid, characteristics))
         self.device.on("characteristic_subscription", self._on_subscription)
+        self._link_down = asyncio.Event()
+        self.device.on("connection", self._on_connection)
 
     async def start(self) -> None:
         await asyncio.wait_for(self.device.power_on(), WAIT)
@@ -149,7 +151,16 @@ class Peripheral:
             auto_restart=True,
         )
 
+    def _on_connection(self, connection: Connection) -> None:
+        self._link_down.clear()
+        connection.on("disconnection", lambda _reason: self._link_down.set())
+
     async def stop(self) -> None:
+        # With a hop delay the central's disconnect reaches us later; powering off
+        # before it does races Bumble's advertising auto-restart (a command
+        # completes on a flushed host: InvalidStateError in Host.on_packet).
+        if self.device.connections:
+            await asyncio.wait_for(self._link_down.wait(), WAIT)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -624,7 +635,9 @@ async def test_tcp_client_transport_reaches_a_controller_on_a_tcp_server(
     radio: VirtualLink, peripheral: Peripheral
 ) -> None:
     """The topology of ``python -m device_sim``: our controller behind a loopback TCP port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on sockets whose proto says
+    # TCP, and without it Nagle + delayed ACKs add ~40 ms to every round trip.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = await open_tcp_server_transport_with_socket(sock)
