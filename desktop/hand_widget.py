@@ -1,0 +1,136 @@
+"""A drawing of the hand whose six zones light up: which muscles a routine works, and live pressure.
+
+Drawn with QPainter from simple shapes so it scales with the window and the text
+size. Colour is never the only signal: each zone also carries its name and, in
+live mode, its pressure in mmHg; the same facts are in the accessible description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ble.protocol import HARD_MAX_PRESSURE_MMHG, ZONE_COUNT, ZONE_NAMES, Zone
+
+IDLE = QColor("#d9dde3")
+TARGETED = QColor("#7fb3ff")
+OUTLINE = QColor("#30343b")
+
+
+def _pressure_colour(mmhg: int) -> QColor:
+    """Light blue to deep blue as pressure rises (a sequential scale, colour-blind safe)."""
+    t = max(0.0, min(1.0, mmhg / HARD_MAX_PRESSURE_MMHG))
+    return QColor.fromRgbF(0.85 - 0.75 * t, 0.9 - 0.6 * t, 1.0 - 0.35 * t)
+
+
+class HandWidget(QWidget):
+    """Palm view with the back of the hand beside it; model coordinates are 0..100 x 0..120."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Hand drawing")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._targeted: frozenset[Zone] = frozenset()
+        self._pressures: tuple[int, ...] | None = None
+        self._describe()
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, 300)
+
+    def set_targeted(self, zones: Iterable[Zone]) -> None:
+        """Highlight the zones a routine works (before a session)."""
+        self._targeted = frozenset(zones)
+        self._pressures = None
+        self._describe()
+        self.update()
+
+    def set_pressures(self, pressures: tuple[int, ...] | None) -> None:
+        """Show live pressure per zone (during a session); None returns to the routine view."""
+        if pressures is not None and len(pressures) != ZONE_COUNT:
+            raise ValueError(f"need {ZONE_COUNT} pressures")
+        self._pressures = pressures
+        self._describe()
+        self.update()
+
+    def _describe(self) -> None:
+        if self._pressures is not None:
+            text = ", ".join(f"{ZONE_NAMES[z]} {p} mmHg" for z, p in enumerate(self._pressures))
+        elif self._targeted:
+            text = "Works: " + ", ".join(ZONE_NAMES[z] for z in sorted(self._targeted))
+        else:
+            text = "No zones selected"
+        self.setAccessibleDescription(text)
+        self.setToolTip(text)
+
+    def _fill(self, zone: Zone) -> QColor:
+        if self._pressures is not None:
+            return _pressure_colour(self._pressures[zone])
+        return TARGETED if zone in self._targeted else IDLE
+
+    def _label(self, zone: Zone) -> str:
+        name = ZONE_NAMES[zone]
+        if self._pressures is not None:
+            return f"{self._pressures[zone]}"
+        return name if zone in self._targeted else ""
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # Palm view takes 70% of the width; the back of the hand the rest.
+        w, h = self.width(), self.height()
+        scale = min(w / 150, h / 125)
+        painter.translate((w - 150 * scale) / 2, (h - 125 * scale) / 2)
+        painter.scale(scale, scale)
+        pen = QPen(OUTLINE, 1.2)
+        painter.setPen(pen)
+        font = QFont(self.font())
+        font.setPointSizeF(max(4.0, self.font().pointSizeF() / scale * 0.9))
+        painter.setFont(font)
+
+        def shape(path: QPainterPath, zone: Zone, label_at: QPointF) -> None:
+            fill = self._fill(zone)
+            painter.setBrush(fill)
+            painter.drawPath(path)
+            text = self._label(zone)
+            if text:
+                # Dark text on light fills, white on dark ones: readable at every pressure.
+                painter.setPen(QColor("white") if fill.lightnessF() < 0.5 else OUTLINE)
+                painter.drawText(
+                    QRectF(label_at.x() - 30, label_at.y() - 8, 60, 16),
+                    Qt.AlignmentFlag.AlignCenter,
+                    text,
+                )
+                painter.setPen(pen)
+
+        fingers = QPainterPath()
+        for x, top in ((34, 8), (48, 2), (62, 5), (76, 16)):
+            fingers.addRoundedRect(QRectF(x - 6, top, 12, 46 - top / 2), 6, 6)
+        shape(fingers, Zone.FINGERS, QPointF(55, 28))
+
+        palm = QPainterPath()
+        palm.addRoundedRect(QRectF(30, 48, 52, 40), 10, 10)
+        shape(palm, Zone.PALM, QPointF(58, 62))
+
+        thumb = QPainterPath()
+        thumb.addEllipse(QRectF(12, 58, 26, 36))
+        thumb.addRoundedRect(QRectF(4, 40, 12, 26), 6, 6)
+        shape(thumb, Zone.THUMB_BASE, QPointF(25, 80))
+
+        pinky = QPainterPath()
+        pinky.addEllipse(QRectF(66, 66, 20, 28))
+        shape(pinky, Zone.LITTLE_FINGER_BASE, QPointF(76, 86))
+
+        wrist = QPainterPath()
+        wrist.addRoundedRect(QRectF(32, 96, 48, 22), 6, 6)
+        shape(wrist, Zone.WRIST, QPointF(56, 107))
+
+        back = QPainterPath()
+        back.addRoundedRect(QRectF(104, 40, 40, 52), 10, 10)
+        shape(back, Zone.BACK_OF_HAND, QPointF(124, 66))
+        painter.drawText(QRectF(96, 94, 56, 14), Qt.AlignmentFlag.AlignCenter, "back of hand")
+        painter.drawText(QRectF(20, 118, 80, 7), Qt.AlignmentFlag.AlignCenter, "palm side")
+        painter.end()
