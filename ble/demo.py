@@ -13,12 +13,12 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
 
 from bleak import BleakClient, BleakScanner
 
 from ble import protocol as p
 from ble.bumble_backend import BumbleAdapter
+from ble.sim_process import simulator_process
 
 HEARTBEAT_S = 1.0
 COMMAND_TIMEOUT_S = 2.0
@@ -33,32 +33,6 @@ DEMO_PROGRAM = p.Program(
         p.ProgramStep(4, p.Pattern.REST, 0, (0,) * 6),
     ),
 )
-
-
-@contextlib.asynccontextmanager
-async def simulator_process(interval_ms: float) -> AsyncIterator[str]:
-    """Run `python -m device_sim` on a free loopback port; yield its transport spec."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "device_sim",
-        "--port",
-        "0",
-        "--interval-ms",
-        str(interval_ms),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode().strip()
-        if "tcp-client:" not in line:
-            raise RuntimeError(f"the simulator did not start: {line!r}")
-        print(f"[sim] {line}")
-        yield line[line.index("tcp-client:") :]
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-        await proc.wait()
 
 
 def format_status(status: p.Status) -> str:
@@ -163,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.transport:
             return await run_demo(args.transport)
         async with simulator_process(args.interval_ms) as spec:
+            print(f"[sim] simulated massager on {spec}")
             return await run_demo(spec)
 
     try:
