@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar, cast
 
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
@@ -32,15 +31,14 @@ from bleak.exc import BleakBluetoothNotAvailableError, BleakBluetoothNotAvailabl
 from bumble import core, hci, pairing
 from bumble.device import Advertisement, Connection, Device
 from bumble.host import Host
-from bumble.keys import JsonKeyStore, KeyStore, MemoryKeyStore
+from bumble.keys import JsonKeyStore, KeyStore, MemoryKeyStore, PairingKeys
 from bumble.link import LocalLink
 from bumble.transport import open_transport
 from bumble.transport.common import Transport
 
+from ble.bumble_client import BumbleClient
+from ble.bumble_scanner import BumbleScanner, bumble_uuid_to_str
 from ble.virtual_radio import VirtualController, detach_controller, host_for, new_controller
-
-if TYPE_CHECKING:
-    from ble.bumble_client import BumbleClient
 
 __all__ = ["DEFAULT_CENTRAL_ADDRESS", "BumbleAdapter", "bumble_uuid_to_str"]
 
@@ -49,22 +47,15 @@ logger = logging.getLogger(__name__)
 # Pitfall 8: a fixed random static address (two top bits set), otherwise every
 # power-on invents a new one and bonds keyed by our address are lost.
 DEFAULT_CENTRAL_ADDRESS = "F2:7E:4A:00:00:01"
-# Pitfall 10: power-on has no timeout of its own. 5 s is far above the ~10 ms it
-# takes in process and the ~100 ms of a USB dongle, and short enough to fail clearly.
+# Pitfall 10: power-on has no timeout of its own. In process and over loopback TCP
+# it took about 5 ms here; 5 s leaves room for a USB dongle's reset and firmware
+# load (not measured: no dongle on these machines) and still fails clearly.
 POWER_ON_TIMEOUT = 5.0
 # Bounded so that close() cannot hang on a peer that never answers.
 DISCONNECT_TIMEOUT = 2.0
 
 ScanListener = Callable[[Advertisement], None]
-
-
-def bumble_uuid_to_str(value: core.UUID) -> str:
-    """A Bumble UUID as bleak's lower-case 128-bit string.
-
-    Pitfall 8: ``str()`` of a Bumble UUID is ``UUID-16:180F (Battery)``; go
-    through the little-endian 128-bit bytes instead.
-    """
-    return str(uuid.UUID(bytes=bytes(reversed(value.uuid_128_bytes))))
+_T = TypeVar("_T")
 
 
 class BumbleAdapter:
@@ -130,7 +121,7 @@ class BumbleAdapter:
             self._transport = await open_transport(self._transport_spec)
             host = Host(self._transport.source, self._transport.sink)
         device = Device(name=self.name, address=self.address, host=host)
-        device.keystore = self._make_key_store()
+        device.keystore = await self._make_key_store()
         device.pairing_config_factory = _just_works_pairing_config
         device.on(Device.EVENT_ADVERTISEMENT, self._on_advertisement)
         device.on(Device.EVENT_CONNECTION, self._on_connection)
@@ -193,11 +184,14 @@ class BumbleAdapter:
             transport, self._transport = self._transport, None
             await transport.close()
 
-    def _make_key_store(self) -> KeyStore:
+    async def _make_key_store(self) -> KeyStore:
         if self.key_store_path is None:
             return MemoryKeyStore()
         # Namespaced by our own address, so one file can hold several adapters' bonds.
-        return JsonKeyStore(namespace=str(self.address), filename=str(self.key_store_path))
+        # Built in a thread: its constructor resolves the path on disk.
+        return await asyncio.to_thread(
+            _ThreadedJsonKeyStore, str(self.address), str(self.key_store_path)
+        )
 
     def _describe(self) -> str:
         spec = self._transport_spec
@@ -208,16 +202,12 @@ class BumbleAdapter:
     def scanner_backend(self) -> type[BaseBleakScanner]:
         """A ``BaseBleakScanner`` subclass bound to this adapter, for ``BleakScanner(backend=)``."""
         if self._scanner_cls is None:
-            from ble.bumble_scanner import BumbleScanner
-
             self._scanner_cls = type("BumbleScanner", (BumbleScanner,), {"adapter": self})
         return self._scanner_cls
 
     def client_backend(self) -> type[BaseBleakClient]:
         """A ``BaseBleakClient`` subclass bound to this adapter, for ``BleakClient(backend=)``."""
         if self._client_cls is None:
-            from ble.bumble_client import BumbleClient
-
             self._client_cls = type("BumbleClient", (BumbleClient,), {"adapter": self})
         return self._client_cls
 
@@ -263,6 +253,47 @@ class BumbleAdapter:
         client = self._connecting.get(connection.peer_address)
         if client is not None:
             client.attach(connection)
+
+
+class _ThreadedJsonKeyStore(JsonKeyStore):
+    """Bumble's JSON key store with its file I/O off the event loop.
+
+    Upstream ``load``/``save`` are ``async`` but do blocking file I/O. They never
+    suspend, so each is driven to completion in a worker thread; a lock keeps
+    the load-modify-save of concurrent updates from interleaving.
+    """
+
+    def __init__(self, namespace: str, filename: str) -> None:
+        super().__init__(namespace, filename)
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[str, dict[str, Any]]]:
+        return await asyncio.to_thread(_run_to_completion, super().load())
+
+    async def save(self, db: dict[str, dict[str, dict[str, Any]]]) -> None:
+        await asyncio.to_thread(_run_to_completion, super().save(db))
+
+    async def update(self, name: str, keys: PairingKeys) -> None:
+        async with self._lock:
+            await super().update(name, keys)
+
+    async def delete(self, name: str) -> None:
+        async with self._lock:
+            await super().delete(name)
+
+    async def delete_all(self) -> None:
+        async with self._lock:
+            await super().delete_all()
+
+
+def _run_to_completion(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run a coroutine that never suspends (plain code behind ``async def``)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return cast(_T, done.value)
+    coroutine.close()
+    raise RuntimeError("coroutine suspended; it cannot run outside the event loop")
 
 
 def _just_works_pairing_config(_connection: Connection) -> pairing.PairingConfig:

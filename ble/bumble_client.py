@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from bleak.args import SizedBuffer
 from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES, CharacteristicPropertyName
@@ -20,7 +20,10 @@ from bumble import att, core, hci
 from bumble.device import Connection, Peer
 from bumble.gatt_client import CharacteristicProxy, Client
 
-from ble.bumble_backend import BumbleAdapter, bumble_uuid_to_str
+from ble.bumble_scanner import bumble_uuid_to_str
+
+if TYPE_CHECKING:
+    from ble.bumble_backend import BumbleAdapter
 
 __all__ = ["ATT_MTU", "BumbleClient"]
 
@@ -123,6 +126,11 @@ class BumbleClient(BaseBleakClient):
                 raise TimeoutError(f"connecting to {self.address} timed out") from error
             except core.BaseBumbleError as error:
                 raise BleakError(f"connecting to {self.address} failed: {error}") from error
+            except asyncio.CancelledError:
+                # Cancelled from outside (e.g. the app's own timeout): Bumble leaves
+                # the connection pending in the controller (pitfall 3).
+                await asyncio.shield(self._abandon_connect())
+                raise
             finally:
                 adapter.forget_connection(self._peer)
         finally:
@@ -136,6 +144,16 @@ class BumbleClient(BaseBleakClient):
         except BaseException:
             await self._drop(connection)
             raise
+
+    async def _abandon_connect(self) -> None:
+        try:
+            await self.adapter.device.send_sync_command(
+                hci.HCI_LE_Create_Connection_Cancel_Command()
+            )
+        except core.BaseBumbleError as error:
+            logger.debug("cancelling the pending connection: %r", error)
+        if self._connection is not None:  # it completed meanwhile: do not orphan it
+            await self._drop(self._connection)
 
     def attach(self, connection: Connection) -> None:
         """Adopt a fresh connection; called from the device's connection event (pitfall 11)."""
@@ -172,7 +190,9 @@ class BumbleClient(BaseBleakClient):
         self._notify_handlers.clear()
         logger.debug("%s disconnected, reason 0x%02X", self.address, reason)
         if self._disconnected_callback is not None:
-            self._disconnected_callback()
+            # Scheduled, as bleak documents, and so that an exception in it does
+            # not unwind through Bumble's event dispatch.
+            asyncio.get_running_loop().call_soon(self._disconnected_callback)
 
     # -- security ----------------------------------------------------------------------
 
@@ -211,7 +231,7 @@ class BumbleClient(BaseBleakClient):
         bonded = keystore is not None and await keystore.get(str(connection.peer_address))
         if bonded:
             try:
-                await self._run(lambda: device.encrypt(connection))
+                await self._run(lambda: device.encrypt(connection), what="encryption")
                 return
             except BleakError as error:
                 if not pair:
@@ -219,6 +239,16 @@ class BumbleClient(BaseBleakClient):
                     return
         if pair:
             await self._run(lambda: device.pair(connection), what="pairing")
+            # A Bumble peer stores the bond in a task that its disconnection
+            # cancels; if our disconnect overtakes it (a delayed link, or an app
+            # that disconnects right after pair()), the bond is lost on its side
+            # only. One ATT round trip (Find Information on handle 1, any answer
+            # will do) proves it has processed our key distribution.
+            gatt = connection.gatt_client
+            await self._run(
+                lambda: gatt.discover_descriptors(start_handle=1, end_handle=1),
+                what="post-pairing round trip",
+            )
 
     # -- GATT ----------------------------------------------------------------------------
 

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
+from bumble import core
 from bumble.core import AdvertisingData
 from bumble.device import Advertisement
 
-from ble.bumble_backend import BumbleAdapter, bumble_uuid_to_str
+if TYPE_CHECKING:
+    from ble.bumble_backend import BumbleAdapter
 
-__all__ = ["BumbleScanner", "advertisement_data"]
+__all__ = ["BumbleScanner", "advertisement_data", "bumble_uuid_to_str"]
 
 _T = AdvertisingData.Type
+
+
+def bumble_uuid_to_str(value: core.UUID) -> str:
+    """A Bumble UUID as bleak's lower-case 128-bit string.
+
+    Pitfall 8: ``str()`` of a Bumble UUID is ``UUID-16:180F (Battery)``; go
+    through the little-endian 128-bit bytes instead.
+    """
+    return str(uuid.UUID(bytes=bytes(reversed(value.uuid_128_bytes))))
 
 
 def advertisement_data(advertisement: Advertisement) -> AdvertisementData:

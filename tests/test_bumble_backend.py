@@ -209,6 +209,18 @@ class Peripheral:
 # -- fixtures ------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+async def _fail_on_loop_errors() -> AsyncIterator[None]:
+    """An exception in a loop callback (Bumble's event handlers) fails the test."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    yield
+    loop.set_exception_handler(previous)
+    assert not errors, [context.get("message") for context in errors]
+
+
 @pytest.fixture
 async def radio() -> AsyncIterator[VirtualLink]:
     link = VirtualLink()
@@ -352,6 +364,18 @@ async def test_connect_by_address_string(adapter: BumbleAdapter, peripheral: Per
     await _find(adapter)  # the adapter learns the address type from the advert
     async with BleakClient(PERIPHERAL_ADDRESS, timeout=WAIT, backend=adapter.client_backend()) as c:
         assert await c.read_gatt_char(READ_CHAR) == READ_VALUE
+
+
+async def test_connect_while_a_scan_is_running(
+    adapter: BumbleAdapter, peripheral: Peripheral
+) -> None:
+    async with BleakScanner(service_uuids=[SERVICE], backend=adapter.scanner_backend()) as scanner:
+        adverts = scanner.advertisement_data()
+        device, _adv = await asyncio.wait_for(anext(adverts), WAIT)
+        await adverts.aclose()
+        async with BleakClient(device, timeout=WAIT, backend=adapter.client_backend()) as client:
+            assert await client.read_gatt_char(READ_CHAR) == bytearray(READ_VALUE)
+        assert adapter.device.is_scanning
 
 
 async def test_services_filter(adapter: BumbleAdapter, peripheral: Peripheral) -> None:
@@ -598,6 +622,27 @@ async def test_connect_timeout_then_a_later_connect_works(
         await client.disconnect()
 
 
+async def test_connect_cancelled_by_the_caller_then_a_later_connect_works(
+    adapter: BumbleAdapter, peripheral: Peripheral
+) -> None:
+    device = await _find(adapter)
+    await peripheral.device.stop_advertising()
+    client = BleakClient(device, timeout=WAIT, backend=adapter.client_backend())
+    cancelled_in_controller = asyncio.Event()
+    adapter.device.once("connection_failure", lambda _error: cancelled_in_controller.set())
+    # The app's own, shorter timeout cancels connect() while it is pending in the
+    # controller (issuing the command takes a few ms; 0.2 s is far above).
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(client.connect(), 0.2)
+    await asyncio.wait_for(cancelled_in_controller.wait(), WAIT)
+    await peripheral.start_advertising()
+    await client.connect()
+    try:
+        assert await client.read_gatt_char(READ_CHAR) == bytearray(READ_VALUE)
+    finally:
+        await client.disconnect()
+
+
 async def test_reconnect_after_disconnect(adapter: BumbleAdapter, peripheral: Peripheral) -> None:
     device = await _find(adapter)
     client = BleakClient(device, timeout=WAIT, backend=adapter.client_backend())
@@ -682,3 +727,23 @@ async def test_power_on_times_out_on_a_silent_transport() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_bond_survives_disconnecting_right_after_pair_on_a_slow_link() -> None:
+    """With a delayed link, our disconnect could overtake the peer's bond storage."""
+    slow_radio = VirtualLink(hop_delay=0.0075)
+    p = Peripheral(slow_radio, address="F1:5E:00:00:00:04")
+    await p.start()
+    try:
+        async with BumbleAdapter(slow_radio) as slow_adapter:
+            client = await _connected(slow_adapter)
+            await client.pair()
+            await client.disconnect()
+            await client.connect()  # the stored bond encrypts the link
+            try:
+                assert await client.read_gatt_char(SECURE_CHAR) == bytearray(SECURE_VALUE)
+            finally:
+                await client.disconnect()
+    finally:
+        await p.stop()
+        slow_radio.close()
