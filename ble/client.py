@@ -1,0 +1,622 @@
+"""MassagerClient: the one typed asyncio API the app uses to drive a massager.
+
+Connection trouble, lost commands and the user's safety caps are handled here
+once: commands wait for their indication and fail typed; an unanswered command
+is `OutcomeUnknown` (never success) and forces a status read before the next
+one; caps are checked before anything is written and written to the device's
+Limits on every connect; a lost link is reported and re-established to the
+pinned device only, without ever resuming a session by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from bleak import BleakClient, BleakScanner
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.exc import BleakError, BleakGATTProtocolError
+
+from ble import protocol as p
+from ble.backends import Backend
+from ble.connection_policy import RetryPolicy, classify
+from ble.errors import (
+    BadArgument,
+    CapExceeded,
+    ConnectFailed,
+    DeviceNotFound,
+    LimitsMismatch,
+    MassagerError,
+    NotConnected,
+    OutcomeUnknown,
+    WrongDevice,
+    refusal_for,
+    write_refused,
+)
+from ble.pinning import PinnedDevice
+
+log = logging.getLogger(__name__)
+
+COMMAND_TIMEOUT_S = 2.0  # docs/gatt-profile.md: the app waits about 2 s for each indication
+HEARTBEAT_INTERVAL_S = 1.0  # profile: about once a second; the device's watchdog is 2 s
+STATUS_SILENCE_S = 3.0  # status comes at least once a second: three missed frames is "silent"
+SCAN_TIMEOUT_S = 2.0  # adverts every 20-100 ms; 2 s is many intervals, still a short wait
+DISCONNECT_TIMEOUT_S = 2.0  # bounded so shutdown never hangs on a peer that never answers
+QUEUE_SIZE = 256  # per status/event subscriber; oldest dropped when a reader falls behind
+
+T = TypeVar("T")
+
+
+class EventKind(enum.Enum):
+    CONNECT_ATTEMPT_FAILED = "connect attempt failed"
+    CONNECTED = "connected"
+    LINK_LOST = "link lost"
+    RECONNECTED = "reconnected"
+    RECONNECT_GAVE_UP = "reconnect gave up"
+    OUTCOME_UNKNOWN = "outcome unknown"
+    DEVICE_SILENT = "device silent"
+    DEVICE_BACK = "device back"
+    STOP_UNACKNOWLEDGED = "stop unacknowledged"
+    DISCONNECTED = "disconnected"
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    kind: EventKind
+    detail: str = ""
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class DiscoveredMassager:
+    address: str
+    name: str
+    rssi: int
+    bonded: bool | None  # None: the platform keeps bonds and does not tell
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    manufacturer: str
+    model_number: str
+    serial_number: str
+    firmware_revision: str
+
+
+class _LinkLost(Exception):
+    """Set on a pending command's future when the link goes."""
+
+
+class Subscription(Generic[T]):
+    """An async iterator over published items, registered from the moment it is created."""
+
+    def __init__(self, owner: Fanout[T]) -> None:
+        self._owner = owner
+        self.queue: asyncio.Queue[T] = asyncio.Queue(QUEUE_SIZE)
+
+    def __aiter__(self) -> Subscription[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        return await self.queue.get()
+
+    def close(self) -> None:
+        self._owner.subscriptions.discard(self)
+
+
+class Fanout(Generic[T]):
+    """Deliver each item to callbacks (the GUI) and to async iterators; never raise."""
+
+    def __init__(self) -> None:
+        self.callbacks: list[Callable[[T], None]] = []
+        self.subscriptions: set[Subscription[T]] = set()
+
+    def subscribe(self) -> Subscription[T]:
+        sub = Subscription(self)
+        self.subscriptions.add(sub)
+        return sub
+
+    def add_callback(self, callback: Callable[[T], None]) -> Callable[[], None]:
+        self.callbacks.append(callback)
+        return lambda: self.callbacks.remove(callback)
+
+    def publish(self, item: T) -> None:
+        for callback in list(self.callbacks):
+            try:
+                callback(item)
+            except Exception:  # a GUI bug must not break the BLE layer
+                log.exception("subscriber callback failed")
+        for sub in list(self.subscriptions):
+            if sub.queue.full():
+                sub.queue.get_nowait()
+            sub.queue.put_nowait(item)
+
+
+async def discover(backend: Backend, timeout: float = SCAN_TIMEOUT_S) -> list[DiscoveredMassager]:
+    """Massagers in range (our service UUID only), strongest signal first."""
+    found = await BleakScanner.discover(
+        timeout=timeout, return_adv=True, service_uuids=[p.SERVICE_UUID], **backend.scanner_kwargs()
+    )
+    result = []
+    for address, (device, adv) in found.items():
+        if p.SERVICE_UUID not in adv.service_uuids:
+            continue
+        name = adv.local_name or device.name or ""
+        bonded = await backend.is_bonded(address)
+        result.append(DiscoveredMassager(address, name, adv.rssi, bonded))
+    return sorted(result, key=lambda d: -d.rssi)
+
+
+class MassagerClient:
+    """Drive the pinned massager; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        device: PinnedDevice,
+        caps: p.Limits,
+        *,
+        policy: RetryPolicy | None = None,
+        command_timeout_s: float = COMMAND_TIMEOUT_S,
+        heartbeat_interval_s: float | None = HEARTBEAT_INTERVAL_S,
+        status_silence_s: float | None = STATUS_SILENCE_S,
+        scan_timeout_s: float = SCAN_TIMEOUT_S,
+        auto_reconnect: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.device = device
+        self.caps = caps
+        self.policy = policy or RetryPolicy()
+        self.command_timeout_s = command_timeout_s
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self.status_silence_s = status_silence_s
+        self.scan_timeout_s = scan_timeout_s
+        self.auto_reconnect = auto_reconnect
+        self.status: p.Status | None = None  # the last decoded frame: what we believe
+        self.needs_resync = False
+        # Counters for diagnostics and tests.
+        self.malformed_notifications = 0
+        self.unexpected_indications = 0
+        self.subscriptions = 0  # status subscriptions made, one per connection
+        self.resyncs = 0
+        self._statuses: Fanout[p.Status] = Fanout()
+        self._events: Fanout[ClientEvent] = Fanout()
+        self._client: BleakClient | None = None
+        self._ready = False
+        self._closing = False
+        self._pending: tuple[p.Opcode, asyncio.Future[p.ControlResponse]] | None = None
+        self._cp_lock = asyncio.Lock()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._last_status_at = 0.0
+        self._silent = False
+
+    # --- streams ------------------------------------------------------------
+
+    def statuses(self) -> Subscription[p.Status]:
+        """Decoded status frames from now on, as an async iterator (`close()` it when done)."""
+        return self._statuses.subscribe()
+
+    def events(self) -> Subscription[ClientEvent]:
+        return self._events.subscribe()
+
+    def on_status(self, callback: Callable[[p.Status], None]) -> Callable[[], None]:
+        """Call `callback` for each status frame; returns a function that unsubscribes."""
+        return self._statuses.add_callback(callback)
+
+    def on_event(self, callback: Callable[[ClientEvent], None]) -> Callable[[], None]:
+        return self._events.add_callback(callback)
+
+    @property
+    def is_connected(self) -> bool:
+        return self._ready and self._client is not None and self._client.is_connected
+
+    def _emit(self, kind: EventKind, detail: str = "", error: BaseException | None = None) -> None:
+        log.info("%s: %s %s", self.device.address, kind.value, detail)
+        self._events.publish(ClientEvent(kind, detail, error))
+
+    # --- connection ---------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Connect to the pinned device with retries and backoff under the policy's budget."""
+        self._closing = False
+        await self._connect_with_retry()
+        self._emit(EventKind.CONNECTED)
+
+    async def _connect_with_retry(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.policy.budget_s
+        attempt = 0
+        while True:
+            remaining = deadline - loop.time()
+            try:
+                await self._attempt(self.policy.attempt_timeout(remaining))
+                return
+            except (BleakError, TimeoutError, OSError, EOFError, DeviceNotFound) as exc:
+                await self._drop_client()
+                attempt += 1
+                kind = classify(exc)
+                self._emit(EventKind.CONNECT_ATTEMPT_FAILED, f"#{attempt} {kind.value}: {exc}", exc)
+                delay = self.policy.next_delay(kind, attempt, deadline - loop.time())
+                if delay is None or self._closing:
+                    raise ConnectFailed(
+                        f"could not connect to {self.device.address} "
+                        f"after {attempt} attempts: {exc}",
+                        attempt,
+                        exc,
+                    ) from exc
+                await asyncio.sleep(delay)
+            except BaseException:
+                await self._drop_client()
+                raise
+
+    async def _attempt(self, timeout: float) -> None:
+        """One attempt: find the pinned address, connect, pair/encrypt, set up."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        device = await BleakScanner.find_device_by_filter(
+            lambda d, _adv: self.device.matches(d.address),
+            timeout=max(0.05, min(self.scan_timeout_s, timeout)),
+            service_uuids=[p.SERVICE_UUID],
+            **self.backend.scanner_kwargs(),
+        )
+        if device is None:
+            raise DeviceNotFound(f"{self.device.address} is not advertising")
+        client = BleakClient(
+            device,
+            disconnected_callback=self._on_disconnected,
+            timeout=max(0.5, timeout - (loop.time() - started)),
+            pair=True,
+            **self.backend.client_kwargs(),
+        )
+        if not self.device.matches(client.address):  # defence in depth: never another device
+            raise WrongDevice(f"refusing {client.address}: pinned to {self.device.address}")
+        self._client = client
+        await client.connect()
+        await self._setup(client)
+
+    async def _setup(self, client: BleakClient) -> None:
+        """After every (re)connect: subscribe once, take control, write caps, read status."""
+        if client.mtu_size < p.MIN_MTU:
+            log.warning(
+                "MTU %d is below %d: status frames will not fit", client.mtu_size, p.MIN_MTU
+            )
+        await client.start_notify(p.CONTROL_POINT_UUID, self._on_indication)
+        await client.start_notify(p.STATUS_UUID, self._on_status_data)
+        self.subscriptions += 1
+        await self._command(p.RequestControl(), client=client)
+        await self._write_limits(client, self.caps)
+        await self._resync(client)
+        self._last_status_at = asyncio.get_running_loop().time()
+        self._silent = False
+        self._ready = True
+        self._start_task("heartbeat", self._heartbeat_loop())
+        self._start_task("silence", self._silence_loop())
+
+    async def _drop_client(self) -> None:
+        client, self._client = self._client, None
+        self._ready = False
+        if client is not None and client.is_connected:
+            with contextlib.suppress(BleakError, TimeoutError, OSError):
+                async with asyncio.timeout(DISCONNECT_TIMEOUT_S):
+                    await client.disconnect()
+
+    def _on_disconnected(self, client: BleakClient) -> None:
+        """bleak's callback: runs at once when the link goes (ours or theirs)."""
+        if client is not self._client:
+            return  # a failed attempt's client, or one we already dropped
+        was_ready = self._ready
+        self._ready = False
+        self._client = None
+        self.needs_resync = True
+        self._fail_pending()
+        self._cancel_task("heartbeat")
+        self._cancel_task("silence")
+        if self._closing or not was_ready:
+            return
+        self._emit(EventKind.LINK_LOST)
+        if self.auto_reconnect:
+            self._start_task("reconnect", self._reconnect())
+
+    async def _reconnect(self) -> None:
+        try:
+            await self._connect_with_retry()
+        except ConnectFailed as exc:
+            self._emit(EventKind.RECONNECT_GAVE_UP, str(exc), exc)
+        except MassagerError as exc:  # control refused, caps not kept, ...
+            self._emit(EventKind.RECONNECT_GAVE_UP, str(exc), exc)
+        else:
+            self._emit(EventKind.RECONNECTED)
+
+    def _fail_pending(self) -> None:
+        pending = self._pending
+        if pending is not None and not pending[1].done():
+            pending[1].set_exception(_LinkLost())
+
+    def _start_task(self, name: str, coro: Coroutine[Any, Any, None]) -> None:
+        self._cancel_task(name)
+        self._tasks[name] = asyncio.get_running_loop().create_task(coro, name=f"massager-{name}")
+
+    def _cancel_task(self, name: str) -> None:
+        task = self._tasks.pop(name, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def close(self) -> bool:
+        """Stop (waiting at most ~2 s for the ack), then disconnect. True if the stop was acked.
+
+        An unacknowledged stop is reported as a STOP_UNACKNOWLEDGED event too.
+        """
+        self._closing = True
+        tasks = [self._tasks.pop(n) for n in list(self._tasks)]
+        for task in tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        acknowledged = False
+        if self._client is not None and self._ready:
+            try:
+                await self._command(p.Stop())
+                acknowledged = True
+            except MassagerError as exc:
+                self._emit(EventKind.STOP_UNACKNOWLEDGED, str(exc), exc)
+        else:
+            self._emit(EventKind.STOP_UNACKNOWLEDGED, "not connected: the stop could not be sent")
+        await self._drop_client()
+        self._emit(EventKind.DISCONNECTED)
+        return acknowledged
+
+    async def __aenter__(self) -> MassagerClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    # --- background tasks ---------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        """Runs on the event loop itself, so a frozen loop trips the device's watchdog."""
+        interval = self.heartbeat_interval_s
+        if interval is None:
+            return
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._command(p.Heartbeat())
+            except MassagerError as exc:
+                log.warning("heartbeat failed: %s", exc)
+
+    async def _silence_loop(self) -> None:
+        silence = self.status_silence_s
+        if silence is None:
+            return
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(silence / 4)
+            if not self._silent and loop.time() - self._last_status_at > silence:
+                self._silent = True
+                self._emit(EventKind.DEVICE_SILENT, f"no status for {silence:.1f} s")
+
+    # --- notifications --------------------------------------------------------
+
+    def _on_indication(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
+        try:
+            response = p.ControlResponse.from_bytes(bytes(data))
+        except p.ProtocolError as exc:
+            self.malformed_notifications += 1
+            log.warning("malformed control point indication %s: %s", bytes(data).hex(), exc)
+            return
+        pending = self._pending
+        if pending is None or pending[1].done() or response.request_opcode != pending[0]:
+            self.unexpected_indications += 1
+            log.warning("unexpected indication %s (late or unasked): ignored", response)
+            return
+        pending[1].set_result(response)
+
+    def _on_status_data(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
+        try:
+            status = p.Status.from_bytes(bytes(data))
+        except p.ProtocolError as exc:
+            self.malformed_notifications += 1
+            log.warning("malformed status notification %s: %s", bytes(data).hex(), exc)
+            return
+        self._accept_status(status)
+
+    def _accept_status(self, status: p.Status) -> None:
+        self._last_status_at = asyncio.get_running_loop().time()
+        if self._silent:
+            self._silent = False
+            self._emit(EventKind.DEVICE_BACK)
+        self.status = status
+        self._statuses.publish(status)
+
+    # --- commands -------------------------------------------------------------
+
+    def _require_client(self) -> BleakClient:
+        client = self._client
+        if client is None or not client.is_connected:
+            raise NotConnected(f"{self.device.address} is not connected")
+        return client
+
+    async def _command(
+        self, cmd: p.Command, *, client: BleakClient | None = None
+    ) -> p.ControlResponse:
+        """Write one control point command and wait for its indication; raise if not success."""
+        async with self._cp_lock:
+            client = client or self._require_client()
+            if self.needs_resync:
+                await self._resync(client)
+            future: asyncio.Future[p.ControlResponse] = asyncio.get_running_loop().create_future()
+            self._pending = (cmd.opcode, future)
+            try:
+                async with asyncio.timeout(self.command_timeout_s):
+                    await client.write_gatt_char(p.CONTROL_POINT_UUID, bytes(cmd), response=True)
+                    response = await future
+            except BleakGATTProtocolError as exc:
+                raise write_refused(cmd.opcode.name, int(exc.args[0])) from exc
+            except (TimeoutError, BleakError, _LinkLost, OSError) as exc:
+                self.needs_resync = True
+                why = "no answer in time" if isinstance(exc, TimeoutError) else "link lost"
+                self._emit(EventKind.OUTCOME_UNKNOWN, f"{cmd.opcode.name}: {why}", exc)
+                raise OutcomeUnknown(
+                    f"{cmd.opcode.name}: {why}; it may or may not have been applied", cmd.opcode
+                ) from exc
+            finally:
+                self._pending = None
+        if response.result != p.ResultCode.SUCCESS:
+            raise refusal_for(cmd.opcode, response.result)
+        return response
+
+    async def _resync(self, client: BleakClient) -> p.Status:
+        """Read the device's status: what it is really doing, after an unknown outcome."""
+        try:
+            async with asyncio.timeout(self.command_timeout_s):
+                data = await client.read_gatt_char(p.STATUS_UUID)
+            status = p.Status.from_bytes(bytes(data))
+        except (TimeoutError, BleakError, p.ProtocolError) as exc:
+            raise NotConnected(
+                f"could not read the status of {self.device.address}: {exc}"
+            ) from exc
+        self.resyncs += 1
+        self.needs_resync = False
+        self._accept_status(status)
+        return status
+
+    async def read_status(self) -> p.Status:
+        async with self._cp_lock:
+            return await self._resync(self._require_client())
+
+    async def heartbeat(self) -> None:
+        """One heartbeat now (the background task sends one every interval anyway)."""
+        await self._command(p.Heartbeat())
+
+    async def request_control(self) -> None:
+        await self._command(p.RequestControl())
+
+    async def start(self, program_id: int) -> None:
+        await self._command(p.StartProgram(program_id))
+
+    async def pause(self) -> None:
+        await self._command(p.Pause())
+
+    async def resume(self) -> None:
+        await self._command(p.Resume())
+
+    async def stop(self) -> None:
+        await self._command(p.Stop())
+
+    async def clear_fault(self) -> None:
+        await self._command(p.ClearFault())
+
+    async def set_intensity(self, level: int) -> None:
+        if not 1 <= level <= 10:
+            raise BadArgument(f"intensity {level} is outside 1..10")
+        await self._command(p.SetIntensity(level))
+
+    async def set_heat(self, heat_dc: int) -> None:
+        """Set the heater (tenths of °C; 0 = off). Refused here if above the caps."""
+        if heat_dc < 0:
+            raise BadArgument(f"heat {heat_dc} dC is negative")
+        if heat_dc > self.caps.max_heat_dc:
+            cap = self.caps.max_heat_dc / 10
+            raise CapExceeded(f"heat {heat_dc / 10:.1f} °C is above the cap of {cap:.1f} °C")
+        await self._command(p.SetHeat(heat_dc))
+
+    def check_program(self, program: p.Program) -> None:
+        """Raise CapExceeded if any step, or the whole program, goes beyond the caps."""
+        caps = self.caps
+        for i, step in enumerate(program.steps):
+            if max(step.pressures_mmhg) > caps.max_pressure_mmhg:
+                raise CapExceeded(
+                    f"step {i + 1}: {max(step.pressures_mmhg)} mmHg is above the cap of "
+                    f"{caps.max_pressure_mmhg} mmHg"
+                )
+            if step.heat_dc > caps.max_heat_dc:
+                raise CapExceeded(
+                    f"step {i + 1}: {step.heat_dc / 10:.1f} °C is above the cap of "
+                    f"{caps.max_heat_dc / 10:.1f} °C"
+                )
+        if program.duration_s > caps.max_session_s:
+            raise CapExceeded(
+                f"the program lasts {program.duration_s} s, the cap is {caps.max_session_s} s"
+            )
+
+    async def upload_program(self, program: p.Program) -> None:
+        """Check the program against the caps, then write it in chunks (one ATT write each)."""
+        self.check_program(program)
+        async with self._cp_lock:
+            client = self._require_client()
+            if self.needs_resync:
+                await self._resync(client)
+            for chunk in p.chunk_program(program, client.mtu_size):
+                try:
+                    await client.write_gatt_char(p.PROGRAM_UUID, bytes(chunk), response=True)
+                except BleakGATTProtocolError as exc:
+                    raise write_refused("program upload", int(exc.args[0])) from exc
+                except (TimeoutError, BleakError) as exc:
+                    self.needs_resync = True
+                    raise OutcomeUnknown(f"program upload interrupted: {exc}") from exc
+
+    async def write_limits(self, limits: p.Limits) -> None:
+        """Write Limits (at most the caps), then read them back and verify."""
+        caps = self.caps
+        if (
+            limits.max_pressure_mmhg > caps.max_pressure_mmhg
+            or limits.max_heat_dc > caps.max_heat_dc
+            or limits.max_session_s > caps.max_session_s
+        ):
+            raise CapExceeded(f"{limits} goes beyond the caps {caps}")
+        async with self._cp_lock:
+            await self._write_limits(self._require_client(), limits)
+
+    async def _write_limits(self, client: BleakClient, limits: p.Limits) -> None:
+        try:
+            await client.write_gatt_char(p.LIMITS_UUID, bytes(limits), response=True)
+        except BleakGATTProtocolError as exc:
+            raise write_refused("limits", int(exc.args[0])) from exc
+        back = p.Limits.from_bytes(bytes(await client.read_gatt_char(p.LIMITS_UUID)))
+        if back != limits:
+            raise LimitsMismatch(f"wrote {limits}, the device reports {back}")
+
+    # --- reads ----------------------------------------------------------------
+
+    async def _read(self, uuid: str) -> bytes:
+        client = self._require_client()
+        try:
+            async with asyncio.timeout(self.command_timeout_s):
+                return bytes(await client.read_gatt_char(uuid))
+        except (TimeoutError, BleakError) as exc:
+            raise NotConnected(f"reading {uuid} failed: {exc}") from exc
+
+    async def features(self) -> p.Features:
+        return p.Features.from_bytes(await self._read(p.FEATURES_UUID))
+
+    async def device_info(self) -> DeviceInfo:
+        async def text(uuid: str) -> str:
+            return (await self._read(uuid)).decode("utf-8", "replace")
+
+        return DeviceInfo(
+            await text(p.MANUFACTURER_NAME_UUID),
+            await text(p.MODEL_NUMBER_UUID),
+            await text(p.SERIAL_NUMBER_UUID),
+            await text(p.FIRMWARE_REVISION_UUID),
+        )
+
+    async def battery(self) -> int:
+        """Battery level in percent."""
+        data = await self._read(p.BATTERY_LEVEL_UUID)
+        return data[0] if data else 0
+
+
+async def iterate(sub: Subscription[T]) -> AsyncIterator[T]:
+    """Iterate a subscription and unregister it when the loop ends."""
+    try:
+        async for item in sub:
+            yield item
+    finally:
+        sub.close()

@@ -1,0 +1,159 @@
+"""Typed errors of the massager client, each carrying advice a person can act on.
+
+The GUI shows `advice` as is, so it names an action (move closer, switch the
+massager on, pair again), not a stack trace. Result codes of the control point
+map to one subclass each, so callers can `except LimitExceeded` and the like.
+"""
+
+from __future__ import annotations
+
+from ble import protocol as p
+
+
+class MassagerError(Exception):
+    """Base of everything `ble.client` raises on purpose."""
+
+    advice = "Try again; if it keeps happening, restart the massager and the app."
+
+    def __init__(self, message: str, advice: str | None = None) -> None:
+        super().__init__(message)
+        if advice is not None:
+            self.advice = advice
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} ({self.advice})"
+
+
+class BackendUnavailable(MassagerError):
+    advice = "Check that Bluetooth is switched on, or that the configured adapter is plugged in."
+
+
+class DeviceNotFound(MassagerError):
+    advice = "Switch the massager on, keep it within a few metres, and try again."
+
+
+class ConnectFailed(MassagerError):
+    """Every attempt within the time budget failed; `last_error` is the final cause."""
+
+    advice = "Move the massager closer, make sure it is charged, then connect again."
+
+    def __init__(self, message: str, attempts: int, last_error: BaseException | None) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.last_error = last_error
+
+
+class PairingFailed(MassagerError):
+    advice = "Remove the massager from the system's Bluetooth settings and pair it again."
+
+
+class NotConnected(MassagerError):
+    advice = "Wait for the massager to reconnect, or connect it again."
+
+
+class WrongDevice(MassagerError):
+    advice = "This is not the massager you chose; pick it again in the device list if it is."
+
+
+class CapExceeded(MassagerError):
+    """Refused by the client before anything was written: the user's caps forbid it."""
+
+    advice = "Lower the setting, or change the caps in the safety settings."
+
+
+class LimitsMismatch(MassagerError):
+    advice = "The massager did not keep the safety caps; do not use it, and contact support."
+
+
+class OutcomeUnknown(MassagerError):
+    """No answer (timeout, link lost): the command may or may not have run.
+
+    Never treated as success; the client reads the status before the next command.
+    """
+
+    advice = "Check the massager's status on screen before doing anything else."
+
+    def __init__(self, message: str, opcode: p.Opcode | None = None) -> None:
+        super().__init__(message)
+        self.opcode = opcode
+
+
+class CommandRefused(MassagerError):
+    """The device answered with a result other than success."""
+
+    advice = "The massager refused this; check its status and try again."
+
+    def __init__(self, opcode: p.Opcode, result: p.ResultCode) -> None:
+        super().__init__(f"{opcode.name} refused: {result.name}")
+        self.opcode = opcode
+        self.result = result
+
+
+class OpcodeNotSupported(CommandRefused):
+    advice = "This massager's firmware does not support that; update it or skip this step."
+
+
+class InvalidParameter(CommandRefused):
+    advice = "The value is not one the massager accepts; pick another value."
+
+
+class OperationFailed(CommandRefused):
+    advice = "The massager could not do it now (fault, low battery?); check its status."
+
+
+class ControlNotPermitted(CommandRefused):
+    advice = "Another app or phone controls the massager; close it, then try again."
+
+
+class LimitExceeded(CommandRefused):
+    advice = "That is beyond the massager's safety limits; choose a lower value."
+
+
+class InvalidState(CommandRefused):
+    advice = "The massager is not in a state that allows this (e.g. not running); check it."
+
+
+class WriteRefused(MassagerError):
+    """A GATT write was refused with an ATT error: nothing was applied."""
+
+    def __init__(self, what: str, att_code: int, advice: str | None = None) -> None:
+        super().__init__(f"{what} refused with ATT error 0x{att_code:02X}", advice)
+        self.att_code = att_code
+
+
+class StopNotAcknowledged(MassagerError):
+    advice = "Take the massager off your hand and switch it off with its button."
+
+
+_BY_RESULT: dict[int, type[CommandRefused]] = {
+    p.ResultCode.OPCODE_NOT_SUPPORTED: OpcodeNotSupported,
+    p.ResultCode.INVALID_PARAMETER: InvalidParameter,
+    p.ResultCode.OPERATION_FAILED: OperationFailed,
+    p.ResultCode.CONTROL_NOT_PERMITTED: ControlNotPermitted,
+    p.ResultCode.LIMIT_EXCEEDED: LimitExceeded,
+    p.ResultCode.INVALID_STATE: InvalidState,
+}
+
+
+def refusal_for(opcode: p.Opcode, result: p.ResultCode) -> CommandRefused:
+    """The typed exception for a non-success result (unknown codes: the base class)."""
+    return _BY_RESULT.get(int(result), CommandRefused)(opcode, result)
+
+
+_ATT_ADVICE: dict[int, str] = {
+    p.ATT_INSUFFICIENT_ENCRYPTION: PairingFailed.advice,
+    p.AppError.NOT_IN_CONTROL: ControlNotPermitted.advice,
+    p.AppError.INVALID_PROGRAM: "The program is not valid for this massager; rebuild it.",
+    p.AppError.BUSY: "Stop the running session before uploading a new program.",
+    p.ATT_VALUE_OUT_OF_RANGE: "The value is beyond the massager's hard limits.",
+}
+
+
+def write_refused(what: str, att_code: int) -> WriteRefused:
+    return WriteRefused(what, att_code, _ATT_ADVICE.get(att_code))
+
+
+class BadArgument(MassagerError):
+    """Refused by the client before anything was written: not a value the protocol allows."""
+
+    advice = "Pick a value within the range shown."
