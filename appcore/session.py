@@ -1,0 +1,347 @@
+"""One massage session, from the choice of routine to the rating after it.
+
+Qt-free: the Session page shows `phase`, `status` and `guidance` and calls these
+methods. The log has the session from its first second (before the massager
+starts); telemetry is flushed once a second on the database thread; a lost link
+ends the session on screen at once and offers a resume that a person must ask for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from appcore.massager import Massager
+from appcore.programs import block_to_json
+from ble import protocol as p
+from ble.client import ClientEvent, EventKind, MassagerClient
+from ble.errors import MassagerError
+from data import devices as device_log
+from data import ratings as rating_log
+from data import sessions as session_log
+from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
+from therapy import CompiledProgram, CustomProgram, Routine, SafetyProfile, compile_program
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY_S = 1.0  # the log's promise: a kill loses at most the last second of telemetry
+
+
+class Phase(enum.Enum):
+    CHOOSING = "choosing"
+    RUNNING = "running"
+    PAUSED = "paused"
+    ENDED = "ended"  # waiting for the rating after
+    INTERRUPTED = "interrupted"  # link lost: the person decides whether to resume
+
+
+_OUTCOMES = {
+    p.StopReason.USER: Outcome.STOPPED_BY_USER,
+    p.StopReason.COMPLETED: Outcome.COMPLETED,
+    p.StopReason.LINK_LOST: Outcome.INTERRUPTED_LINK,
+    p.StopReason.WATCHDOG: Outcome.INTERRUPTED_LINK,
+    p.StopReason.LIMIT: Outcome.COMPLETED,
+    p.StopReason.AUTO_OFF: Outcome.COMPLETED,
+}
+
+STOP_MESSAGES = {
+    p.StopReason.USER: "You stopped the session.",
+    p.StopReason.COMPLETED: "The session is complete.",
+    p.StopReason.LIMIT: "The session reached your time limit.",
+    p.StopReason.WATCHDOG: "The massager stopped because it stopped hearing from Thenar.",
+    p.StopReason.LINK_LOST: "The connection to the massager was lost, so it stopped.",
+    p.StopReason.OVER_TEMPERATURE: "The massager got too warm and switched itself off safely.",
+    p.StopReason.BATTERY: "The massager's battery is low. Charge it before the next session.",
+    p.StopReason.AUTO_OFF: "The massager's 30-minute safety timer ended the session.",
+    p.StopReason.FAULT: "The massager reported a fault and stopped safely.",
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the person chose, compiled against today's profile."""
+
+    spec: Routine | CustomProgram
+    program_row_id: int
+    intensity: int
+    compiled: CompiledProgram
+
+
+class SessionController:
+    """Runs sessions on the app's massager and keeps the log in step."""
+
+    def __init__(self, massager: Massager, now: Callable[[], datetime] | None = None) -> None:
+        self.massager = massager
+        self.db = massager.ctx.db
+        self._now = now or (lambda: datetime.now().astimezone())
+        self.phase = Phase.CHOOSING
+        self.plan: Plan | None = None
+        self.session_id: int | None = None
+        self.status: p.Status | None = None
+        self.message = ""
+        self.listeners: list[Callable[[], None]] = []
+        self._writer: session_log.SessionWriter | None = None
+        self._started_mono = 0.0
+        self._samples: list[TelemetrySample] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._ending: asyncio.Task[None] | None = None
+        self._resume_from_s = 0
+        massager.status_listeners.append(self._on_status)
+        massager.event_listeners.append(self._on_event)
+
+    # --- planning -----------------------------------------------------------
+
+    def plan_for(
+        self,
+        spec: Routine | CustomProgram,
+        program_row_id: int,
+        intensity: int,
+        profile: SafetyProfile,
+    ) -> Plan:
+        """Compile for today's profile; `plan.compiled.changes` says what the caps changed."""
+        compiled = compile_program(spec, intensity, profile)
+        self.plan = Plan(spec, program_row_id, intensity, compiled)
+        return self.plan
+
+    # --- running ------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self.phase in (Phase.RUNNING, Phase.PAUSED)
+
+    def _notify(self) -> None:
+        for listener in list(self.listeners):
+            listener()
+
+    def _client(self) -> MassagerClient:
+        client = self.massager.client
+        if client is None:
+            raise MassagerError("The massager is not connected.", "Connect it on the Device page.")
+        return client
+
+    async def start(self, before: Rating, *, resume: bool = False) -> int:
+        """Log the session and the rating before, then upload and start. Returns the session id."""
+        if self.plan is None:
+            raise RuntimeError("choose a routine first")
+        client = self._client()
+        program = self.plan.compiled.program
+        if resume and self._resume_from_s:
+            program = remaining_program(program, self._resume_from_s)
+        start = SessionStart(
+            program_id=self.plan.program_row_id,
+            program_run={
+                "name": self.plan.spec.name,
+                "blocks": [block_to_json(b) for b in self.plan.spec.blocks],
+                "steps": [
+                    {
+                        "duration_s": s.duration_s,
+                        "pattern": s.pattern.name.lower(),
+                        "heat_dc": s.heat_dc,
+                        "pressures_mmhg": list(s.pressures_mmhg),
+                    }
+                    for s in program.steps
+                ],
+                "changes": [c.message for c in self.plan.compiled.changes],
+                "resumed": resume,
+            },
+            caps={
+                "max_pressure_mmhg": client.caps.max_pressure_mmhg,
+                "max_heat_dc": client.caps.max_heat_dc,
+                "max_session_s": client.caps.max_session_s,
+            },
+            intensity=self.plan.intensity,
+            heat_c=max((s.heat_dc for s in program.steps), default=0) / 10 or None,
+            started_at=self._now(),
+            device_id=client.device.address,
+        )
+
+        def begin(db: Database) -> tuple[int, session_log.SessionWriter]:
+            sid = session_log.start_session(db, start)
+            rating_log.add_rating(db, before, kind=RatingKind.BEFORE, session_id=sid)
+            return sid, session_log.SessionWriter(db, sid)
+
+        session_id, self._writer = await self.db.run(begin)
+        self.session_id = session_id
+        self._samples.clear()
+        self.message = ""
+        try:
+            steps = {"steps": len(program.steps)}
+            await self._logged("upload_program", steps, client.upload_program(program))
+            await self._logged(
+                "start", {"id": program.program_id}, client.start(program.program_id)
+            )
+        except Exception as exc:
+            await self._end(Outcome.DEVICE_FAULT, f"could not start: {exc}")
+            self.message = f"The massage did not start: {exc}"
+            self._notify()
+            raise
+        self._started_mono = asyncio.get_running_loop().time()
+        self.phase = Phase.RUNNING
+        self._flusher = asyncio.create_task(self._flush_forever(), name="telemetry-flush")
+        self._notify()
+        return session_id
+
+    async def _logged(
+        self, name: str, params: Mapping[str, object], command: Awaitable[None]
+    ) -> None:
+        """Run one command and put it in the audit trail, whatever its outcome."""
+        try:
+            await command
+        except Exception as exc:
+            await self._log_command(name, params, type(exc).__name__)
+            raise
+        await self._log_command(name, params, "ok")
+
+    async def _log_command(self, name: str, params: Mapping[str, object], result: str) -> None:
+        await self.db.run(
+            lambda db: device_log.log_command(
+                db,
+                name,
+                dict(params),
+                result,
+                at=datetime.now(UTC),
+                device_id=self.massager.ctx.settings.pinned_address,
+                session_id=self.session_id,
+            )
+        )
+
+    async def pause(self) -> None:
+        await self._logged("pause", {}, self._client().pause())
+        self.phase = Phase.PAUSED
+        self._notify()
+
+    async def resume(self) -> None:
+        await self._logged("resume", {}, self._client().resume())
+        self.phase = Phase.RUNNING
+        self._notify()
+
+    async def stop(self) -> None:
+        """Stop now. The device vents whatever happens; the outcome follows its status."""
+        client = self.massager.client
+        if client is None:
+            return
+        await self._logged("stop", {}, client.stop())
+        if self.active:
+            await self._end(Outcome.STOPPED_BY_USER, p.StopReason.USER.name.lower())
+            self.message = STOP_MESSAGES[p.StopReason.USER]
+            self._notify()
+
+    async def rate_after(self, after: Rating) -> None:
+        if self.session_id is None:
+            raise RuntimeError("no session to rate")
+        sid = self.session_id
+        await self.db.run(
+            lambda db: rating_log.add_rating(db, after, kind=RatingKind.AFTER, session_id=sid)
+        )
+        self.phase = Phase.CHOOSING
+        self._notify()
+
+    def skip_rating(self) -> None:
+        self.phase = Phase.CHOOSING
+        self._notify()
+
+    # --- events from the massager ------------------------------------------
+
+    def _on_status(self, status: p.Status) -> None:
+        self.status = status
+        if self.active and self._writer is not None:
+            t_ms = int((asyncio.get_running_loop().time() - self._started_mono) * 1000)
+            self._samples.append(TelemetrySample(t_ms, status.pressures_mmhg, status.heater_dc))
+            if status.state in (p.State.STOPPED, p.State.FAULT):
+                self._finish_from_device(status)
+        self._notify()
+
+    def _finish_from_device(self, status: p.Status) -> None:
+        reason = status.stop_reason
+        outcome = _OUTCOMES.get(reason, Outcome.DEVICE_FAULT)
+        self.message = STOP_MESSAGES.get(reason, f"The massager stopped ({reason.name}).")
+        if reason == p.StopReason.LINK_LOST:
+            self._interrupt(status.elapsed_s)
+        if self._ending is None:
+            self._ending = asyncio.create_task(self._end(outcome, reason.name.lower()))
+
+    def _on_event(self, event: ClientEvent) -> None:
+        if event.kind == EventKind.LINK_LOST and self.active:
+            elapsed = self.status.elapsed_s if self.status else 0
+            self.message = (
+                "The connection to the massager was lost. It stops by itself when that happens. "
+                "Thenar is reconnecting; you can resume once it is back."
+            )
+            self._interrupt(elapsed)
+            if self._ending is None:
+                self._ending = asyncio.create_task(self._end(Outcome.INTERRUPTED_LINK, "link_lost"))
+            self._notify()
+        elif event.kind == EventKind.RECONNECTED:
+            self._notify()
+
+    def _interrupt(self, elapsed_s: int) -> None:
+        self._resume_from_s = elapsed_s
+        self.phase = Phase.INTERRUPTED
+
+    @property
+    def can_resume(self) -> bool:
+        client = self.massager.client
+        return self.phase == Phase.INTERRUPTED and client is not None and client.is_connected
+
+    # --- the log ------------------------------------------------------------
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY_S)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        writer, samples = self._writer, self._samples
+        if writer is None or not samples:
+            return
+        self._samples = []
+
+        def write(_db: Database) -> None:
+            for sample in samples:
+                writer.add(sample)
+            writer.flush()
+
+        await self.db.run(write)
+
+    async def _end(self, outcome: Outcome, stop_reason: str) -> None:
+        """Finish the logged session once: last telemetry and the outcome in one commit."""
+        if self._flusher is not None:
+            self._flusher.cancel()
+            self._flusher = None
+        writer, samples = self._writer, self._samples
+        self._writer, self._samples = None, []
+        if self.phase != Phase.INTERRUPTED:
+            self.phase = Phase.ENDED
+        if writer is None:
+            return
+        ended = self._now()
+
+        def finish(_db: Database) -> None:
+            for sample in samples:
+                writer.add(sample)
+            writer.finish(outcome, ended_at=ended, stop_reason=stop_reason)
+
+        await self.db.run(finish)
+        self._ending = None
+        self._notify()
+
+
+def remaining_program(program: p.Program, elapsed_s: int) -> p.Program:
+    """The part of a program still to run after `elapsed_s` seconds (for a resume)."""
+    steps: list[p.ProgramStep] = []
+    start = 0
+    for step in program.steps:
+        end = start + step.duration_s
+        if end > elapsed_s:
+            skip = max(0, elapsed_s - start)
+            steps.append(replace(step, duration_s=step.duration_s - skip))
+        start = end
+    if not steps:
+        steps = [program.steps[-1]]
+    return p.Program((program.program_id + 1) & 0xFFFF, tuple(steps))

@@ -1,0 +1,55 @@
+"""The app's core against the real simulator in process and a real SQLite log in tmp."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from appcore.context import AppContext
+from appcore.db_worker import DbWorker
+from appcore.massager import Massager
+from appcore.settings import Settings
+from ble.virtual_radio import VirtualLink
+from device_sim.peripheral import SimulatedMassager
+from therapy import SafetyProfile, Screening, evaluate_screening
+from therapy.questionnaire import SCREENING_QUESTIONS
+
+TODAY = dt.date(2026, 11, 26)
+
+
+def clear_profile() -> SafetyProfile:
+    """A person who answered no to everything (and can report discomfort)."""
+    answers = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
+    answers["report_discomfort"] = "yes"
+    return evaluate_screening(Screening(answers, TODAY), today=TODAY)
+
+
+@pytest.fixture
+async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
+    worker = DbWorker(tmp_path / "data")
+    await worker.open()
+    context = AppContext(Settings(), tmp_path / "settings.json", worker, profile=clear_profile())
+    yield context
+    await worker.close()
+
+
+@pytest.fixture
+async def radio() -> AsyncIterator[tuple[VirtualLink, SimulatedMassager]]:
+    link = VirtualLink()
+    sim = SimulatedMassager(link)  # real clock: the client's heartbeats run in real time
+    await sim.start()
+    yield link, sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def massager(
+    ctx: AppContext, radio: tuple[VirtualLink, SimulatedMassager]
+) -> AsyncIterator[Massager]:
+    link, _sim = radio
+    m = Massager(ctx, link=link)
+    yield m
+    await m.close()

@@ -1,0 +1,132 @@
+"""A whole session through the app's core: real client, real simulator, real log."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from appcore.context import AppContext
+from appcore.massager import LinkState, Massager
+from appcore.programs import ensure_routines
+from appcore.session import Phase, SessionController, remaining_program
+from ble import protocol as p
+from ble.virtual_radio import VirtualLink
+from data import devices, ratings, sessions, telemetry
+from data.models import Outcome, Rating, RatingKind
+from device_sim.peripheral import SimulatedMassager
+from therapy import BlockSpec, CustomProgram, Technique
+
+QUICK = CustomProgram("Quick wave", (BlockSpec(Technique.EFFLEURAGE, 4),))
+LONG = CustomProgram("Long wave", (BlockSpec(Technique.EFFLEURAGE, 120),))
+
+
+def rating(pain: int, stiffness: int) -> Rating:
+    return Rating(datetime.now().astimezone(), pain, stiffness)
+
+
+async def wait_for_phase(session: SessionController, *phases: Phase, timeout: float = 15) -> None:
+    changed = asyncio.Event()
+    session.listeners.append(changed.set)
+    try:
+        async with asyncio.timeout(timeout):
+            while session.phase not in phases:
+                changed.clear()
+                await changed.wait()
+    finally:
+        session.listeners.remove(changed.set)
+
+
+async def connected(massager: Massager, sim: SimulatedMassager, ctx: AppContext) -> None:
+    found = await massager.scan()
+    assert [m.address for m in found] == [sim.identity.address]
+    assert ctx.profile is not None
+    await massager.connect(found[0].address, found[0].name, ctx.profile.device_limits())
+    assert massager.state == LinkState.CONNECTED
+
+
+async def test_session_runs_and_is_logged(
+    ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
+) -> None:
+    _link, sim = radio
+    await connected(massager, sim, ctx)
+    assert ctx.settings.pinned_address == sim.identity.address
+    program_ids = await ctx.db.run(ensure_routines)
+    session = SessionController(massager)
+    assert ctx.profile is not None
+    plan = session.plan_for(QUICK, next(iter(program_ids.values())), 6, ctx.profile)
+    peak_cap = ctx.profile.device_limits().max_pressure_mmhg
+    assert all(max(s.pressures_mmhg) <= peak_cap for s in plan.compiled.program.steps)
+    sid = await session.start(rating(5, 6))
+    await wait_for_phase(session, Phase.ENDED)
+    assert "complete" in session.message
+    await session.rate_after(rating(3, 4))
+
+    record = await ctx.db.run(sessions.get_session, sid)
+    assert record.outcome == Outcome.COMPLETED
+    assert record.stop_reason == "completed"
+    given = await ctx.db.run(ratings.session_ratings, sid)
+    assert (given[RatingKind.BEFORE].rating.pain, given[RatingKind.AFTER].rating.pain) == (5, 3)
+    samples = await ctx.db.run(telemetry.read_telemetry, sid)
+    assert len(samples) >= 4  # at least one status a second
+    assert max(max(s.pressures_mmhg) for s in samples) <= peak_cap
+    trail = [
+        c.command for c in await ctx.db.run(lambda db: devices.list_commands(db, session_id=sid))
+    ]
+    assert trail[:2] == ["upload_program", "start"]
+
+
+async def test_stop_is_acknowledged_and_logged(
+    ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
+) -> None:
+    _link, sim = radio
+    await connected(massager, sim, ctx)
+    session = SessionController(massager)
+    program_ids = await ctx.db.run(ensure_routines)
+    assert ctx.profile is not None
+    session.plan_for(LONG, next(iter(program_ids.values())), 5, ctx.profile)
+    sid = await session.start(rating(4, 4))
+    await session.stop()
+    assert session.phase == Phase.ENDED
+    assert sim.model.state == p.State.STOPPED
+    assert sim.model.stop_reason == p.StopReason.USER
+    record = await ctx.db.run(sessions.get_session, sid)
+    assert record.outcome == Outcome.STOPPED_BY_USER
+
+
+async def test_lost_link_interrupts_and_offers_resume(
+    ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
+) -> None:
+    _link, sim = radio
+    await connected(massager, sim, ctx)
+    session = SessionController(massager)
+    program_ids = await ctx.db.run(ensure_routines)
+    assert ctx.profile is not None
+    session.plan_for(LONG, next(iter(program_ids.values())), 5, ctx.profile)
+    sid = await session.start(rating(4, 4))
+    await sim.drop_link()
+    await wait_for_phase(session, Phase.INTERRUPTED)
+    assert "lost" in session.message
+    reconnected = asyncio.Event()
+    massager.state_listeners.append(
+        lambda state, _d: state == LinkState.CONNECTED and reconnected.set()
+    )
+    await asyncio.wait_for(reconnected.wait(), 10)
+    assert session.can_resume
+    assert sim.model.state == p.State.STOPPED  # never resumed by itself
+    record = await ctx.db.run(sessions.get_session, sid)
+    assert record.outcome == Outcome.INTERRUPTED_LINK
+    second = await session.start(rating(4, 4), resume=True)
+    assert second != sid
+    assert sim.model.state == p.State.RUNNING
+    await session.stop()
+
+
+def test_remaining_program_skips_what_ran() -> None:
+    steps = (
+        p.ProgramStep(10, p.Pattern.WAVE, 0, (20,) * 6),
+        p.ProgramStep(20, p.Pattern.HOLD, 0, (30,) * 6),
+    )
+    rest = remaining_program(p.Program(5, steps), 15)
+    assert [s.duration_s for s in rest.steps] == [15]
+    assert rest.steps[0].pattern == p.Pattern.HOLD
+    assert rest.program_id != 5
