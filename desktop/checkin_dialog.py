@@ -1,0 +1,260 @@
+"""The short check-in before a session: today's answers make today's limits stricter.
+
+All questions are on one page (there are only five or six) with large Yes/No rows and a
+0-10 row; "Check" shows the outcome in words. Accepting means "go ahead with today's
+profile"; rejecting (Close, Rest today, Esc) means no session now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from appcore.screening import CheckInFlow, CheckInOutcome, CheckInResult
+from desktop.screening_view import OPTION_STYLE, OptionRow
+from desktop.welcome_view import heading, scroll
+from desktop.widgets import big_button, notice, paragraph
+from therapy import CheckIn, Question, SafetyProfile
+
+
+class CheckInDialog(QDialog):
+    """Ask today's questions; `result_profile()` is today's profile once checked."""
+
+    def __init__(
+        self, profile: SafetyProfile, today: dt.date, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Today's check-in")
+        self.setModal(True)
+        self.setStyleSheet(OPTION_STYLE)
+        self.flow = CheckInFlow(profile, today)
+        self.result_: CheckInResult | None = None
+        self.groups: dict[str, QButtonGroup] = {}
+        self._first_button: dict[str, QPushButton | OptionRow] = {}
+
+        outer = QVBoxLayout(self)
+        self.stack = QStackedWidget()
+        outer.addWidget(self.stack, 1)
+
+        # Page 1: the questions
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 8, 0)
+        layout.setSpacing(8)
+        layout.addWidget(heading("Today's check-in", large=True))
+        layout.addWidget(
+            paragraph(
+                "A few quick questions about your hands today. Your answers can make "
+                "today's session gentler, or suggest resting."
+            )
+        )
+        for q in self.flow.questions:
+            layout.addSpacing(self.fontMetrics().height())
+            layout.addWidget(heading(q.text))
+            layout.addWidget(paragraph(q.help))
+            layout.addWidget(self._scale(q) if q.question_id == "discomfort" else self._yes_no(q))
+        layout.addStretch(1)
+        questions = QWidget()
+        qlayout = QVBoxLayout(questions)
+        qlayout.setContentsMargins(0, 0, 0, 0)
+        qlayout.addWidget(scroll(body), 1)
+        self.message = notice()
+        qlayout.addWidget(self.message)
+        row = QHBoxLayout()
+        self.cancel_button = big_button("Not now")
+        self.cancel_button.clicked.connect(self.reject)
+        self.check_button = big_button("Check  ▶", "Check my answers")
+        self.check_button.setDefault(True)
+        self.cancel_button.setAutoDefault(False)
+        self.check_button.clicked.connect(self.check)
+        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        row.addWidget(self.check_button)
+        qlayout.addLayout(row)
+        self.stack.addWidget(questions)
+
+        # Page 2: the outcome
+        outcome = QWidget()
+        olayout = QVBoxLayout(outcome)
+        olayout.setContentsMargins(0, 0, 0, 0)
+        self.outcome_title = heading("", large=True)
+        olayout.addWidget(self.outcome_title)
+        self.outcome_text = paragraph("")
+        self.outcome_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.outcome_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        olayout.addWidget(scroll(self.outcome_text), 1)
+        orow = QHBoxLayout()
+        self.back_button = big_button("◀  Change answers")
+        self.back_button.clicked.connect(self._back)
+        self.stop_button = big_button("Rest today")
+        self.stop_button.clicked.connect(self.reject)
+        self.go_button = big_button("Start the session  ▶")
+        self.go_button.clicked.connect(self.accept)
+        orow.addWidget(self.back_button)
+        orow.addStretch(1)
+        orow.addWidget(self.stop_button)
+        orow.addWidget(self.go_button)
+        olayout.addLayout(orow)
+        self.stack.addWidget(outcome)
+
+        self.resize(self.fontMetrics().averageCharWidth() * 80, self.fontMetrics().height() * 32)
+
+    # --- building
+
+    def _yes_no(self, q: Question) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        group = QButtonGroup(self)
+        for option in reversed(q.options):  # "Yes" then "No", as people say it
+            option_row = OptionRow(0, option.label)
+            option_row.button.setAccessibleName(f"{option.label}: {q.text}")
+            option_row.button.toggled.connect(self._answerer(q.question_id, option.option_id))
+            group.addButton(option_row.button)
+            row.addWidget(option_row, 1)
+            self._first_button.setdefault(q.question_id, option_row)
+        self.groups[q.question_id] = group
+        return box
+
+    def _scale(self, q: Question) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        group = QButtonGroup(self)
+        for option in q.options:
+            button = big_button(option.label, f"Discomfort {option.label} out of 10")
+            button.setCheckable(True)
+            button.setAutoDefault(False)  # Enter means "Check", not "press 4 again"
+            button.setMinimumWidth(self.fontMetrics().horizontalAdvance("10") * 2)
+            button.toggled.connect(self._answerer(q.question_id, option.option_id))
+            group.addButton(button)
+            row.addWidget(button)
+            self._first_button.setdefault(q.question_id, button)
+        self.groups[q.question_id] = group
+        return box
+
+    def _answerer(self, question_id: str, option_id: str) -> Callable[[bool], None]:
+        """A toggled-handler that records this option when it is switched on."""
+
+        def answer(on: bool) -> None:
+            if on:
+                self.flow.choose(option_id, question_id)
+                self.message.setVisible(False)
+
+        return answer
+
+    # --- checking
+
+    def check(self) -> None:
+        missing = self.flow.missing()
+        if missing:
+            n = len(missing)
+            self.message.setText(
+                f"Please answer {'this question' if n == 1 else f'these {n} questions'}: "
+                + " / ".join(q.text for q in missing)
+            )
+            self.message.setVisible(True)
+            first = self._first_button[missing[0].question_id]
+            target = first.button if isinstance(first, OptionRow) else first
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self.result_ = self.flow.result()
+        self._show_outcome(self.result_)
+
+    def _show_outcome(self, result: CheckInResult) -> None:
+        lines: list[str] = []
+        if result.outcome is CheckInOutcome.BLOCKED:
+            self.outcome_title.set("No session today")
+            lines += list(result.reasons)
+            lines.append("Rest your hands. Answer the check-in again on another day.")
+        elif result.outcome is CheckInOutcome.POSTPONE:
+            self.outcome_title.set("You may prefer to rest today")
+            lines += list(result.reasons)
+            lines.append("If you go ahead, Thenar uses today's gentler limits.")
+        else:
+            self.outcome_title.set("You can start your session")
+        others = [c for c in result.changes if c not in result.reasons]
+        if others:
+            lines.append("Today's changes:")
+            lines += others
+        profile = result.profile
+        heat = "off" if profile.heat_off else "on, within your limit"
+        lines.append(f"Today: squeezing up to {profile.max_pressure.value} mmHg; heat {heat}.")
+        self.outcome_text.setText("\n\n".join(lines))
+        self.outcome_text.setAccessibleName(self.outcome_title.plain())
+        blocked = result.outcome is CheckInOutcome.BLOCKED
+        self.go_button.setVisible(not blocked)
+        self.go_button.setText(
+            "Go ahead gently  ▶"
+            if result.outcome is CheckInOutcome.POSTPONE
+            else "Start the session  ▶"
+        )
+        self.go_button.setAccessibleName(self.go_button.text().rstrip(" ▶"))
+        self.stop_button.setText("Close" if blocked else "Rest today")
+        self.stop_button.setAccessibleName(self.stop_button.text())
+        self.check_button.setDefault(False)
+        main = self._main_button()
+        main.setDefault(True)
+        (self.stop_button if main is self.go_button else self.go_button).setDefault(False)
+        self.stack.setCurrentIndex(1)
+        main.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter presses a focused action button, else this page's main button.
+
+        Qt's own default-button logic loses the default once focus has passed through
+        another button, and would make Enter re-press a 0-10 button; this is predictable.
+        """
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if isinstance(focused, QPushButton) and not focused.isCheckable():
+                focused.click()
+            elif self.stack.currentIndex() == 0:
+                self.check_button.click()
+            else:
+                self._main_button().click()
+            return
+        super().keyPressEvent(event)
+
+    def _main_button(self) -> QPushButton:
+        if self.outcome() is CheckInOutcome.GO:
+            return self.go_button
+        return self.stop_button
+
+    def _back(self) -> None:
+        self.go_button.setDefault(False)
+        self.stop_button.setDefault(False)
+        self.check_button.setDefault(True)
+        self.cancel_button.setAutoDefault(False)
+        self.stack.setCurrentIndex(0)
+        self.check_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # --- what the caller reads
+
+    def result_profile(self) -> SafetyProfile | None:
+        """Today's profile once checked (None before); check `outcome()` before a session."""
+        return None if self.result_ is None else self.result_.profile
+
+    def outcome(self) -> CheckInOutcome | None:
+        return None if self.result_ is None else self.result_.outcome
+
+    def reasons(self) -> tuple[str, ...]:
+        """Why no session, or why rest is suggested, in plain words."""
+        return () if self.result_ is None else self.result_.reasons
+
+    def checkin(self) -> CheckIn | None:
+        """The answers (with the 0-10 discomfort) for the caller to log."""
+        return None if self.result_ is None else self.result_.checkin

@@ -1,0 +1,197 @@
+"""Home: on first run, what Thenar is and is not; afterwards, the person's limits and why.
+
+The words come from `appcore.screening.summarize`; this module only lays them out in
+large, wrapped text that grows with the app font.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from appcore.context import AppContext
+from appcore.screening import Line, ProfileSummary, summarize
+from appcore.settings import TemperatureUnit
+from desktop.widgets import Page, big_button, notice, paragraph
+from therapy import SCREENING_QUESTIONS, SafetyProfile, Verdict
+
+WHAT_THENAR_IS = (
+    "Thenar helps you use your hand massager for comfort and relaxation. "
+    "It is not a medical treatment: it does not diagnose, treat or cure any condition."
+)
+TALK_TO_A_CLINICIAN = (
+    "If you have a health condition, or hand pain you are unsure about, talk to your "
+    "doctor, nurse, physiotherapist or hand therapist before you use a massager."
+)
+WHY_QUESTIONS = (
+    f"Before your first session Thenar asks {len(SCREENING_QUESTIONS)} short safety "
+    "questions (about two minutes). Your answers set the limits for squeezing, heat and "
+    "session length, and stay on this computer."
+)
+
+
+class Heading(QLabel):
+    """A bold line, optionally "large": sizes are relative, so it follows the app font."""
+
+    def __init__(self, text: str = "", large: bool = False) -> None:
+        super().__init__()
+        self.large = large
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.set(text)
+
+    def set(self, text: str) -> None:
+        size = "large" if self.large else "medium"
+        self.setText(
+            f'<span style="font-size: {size}; font-weight: bold">{html.escape(text)}</span>'
+        )
+        self.setAccessibleName(text)
+
+    def plain(self) -> str:
+        return self.accessibleName()
+
+
+def heading(text: str, large: bool = False) -> Heading:
+    return Heading(text, large)
+
+
+def line_label(line: Line) -> QLabel:
+    """One limit or reason: the fact in bold, then "Why:" on its own line."""
+    text = f"<b>{html.escape(line.text)}</b>"
+    if line.why:
+        text += f"<br>Why: {html.escape(line.why)}"
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setAccessibleName(line.text)
+    label.setAccessibleDescription(f"Why: {line.why}" if line.why else "")
+    label.setContentsMargins(12, 0, 0, 6)
+    return label
+
+
+class ProfileSummaryView(QWidget):
+    """A profile in plain words: the headline, what stops a session, what waits, the limits."""
+
+    def __init__(self, summary: ProfileSummary) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        self.headline = heading(summary.headline, large=True)
+        self.headline.setObjectName("summaryHeadline")
+        layout.addWidget(self.headline)
+        self.lines: list[QLabel] = []
+
+        def section(title: str, lines: list[Line], intro: str = "") -> None:
+            if not lines:
+                return
+            layout.addWidget(heading(title))
+            if intro:
+                layout.addWidget(paragraph(intro))
+            for line in lines:
+                label = line_label(line)
+                self.lines.append(label)
+                layout.addWidget(label)
+
+        section("Why there are no sessions for now", summary.blocked)
+        section(
+            "Ask a clinician first",
+            summary.needs_clearance,
+            "When a clinician says it is fine, record it in Settings, under "
+            "“Clinician clearances”.",
+        )
+        section("Today", summary.postpone)
+        if summary.verdict is Verdict.ALLOWED:
+            section("Your limits", summary.limits)
+        else:
+            section("Your limits once sessions are possible", summary.limits)
+
+    def text(self) -> str:
+        """Everything shown, as plain text (for tests and for copying)."""
+        parts = [self.headline.plain()]
+        parts += [
+            label.accessibleName() + " " + label.accessibleDescription() for label in self.lines
+        ]
+        return "\n".join(parts)
+
+
+def scroll(widget: QWidget) -> QScrollArea:
+    """A frameless vertical scroller: at 200% text a summary is taller than the window."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it; arrows and PgDn scroll
+    area.setAccessibleName("Scrollable text")
+    return area
+
+
+class HomePage(Page):
+    """The first page: the welcome before screening, the person's limits after it."""
+
+    title = "Home"
+
+    def __init__(self, ctx: AppContext, on_start_screening: Callable[[], None]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._on_start = on_start_screening
+        self.rescreen_notice = notice()
+        self.layout_.addWidget(self.rescreen_notice)
+        self._scroll = scroll(QWidget())
+        self.layout_.addWidget(self._scroll, 1)
+        self.start_button = big_button("Answer the safety questions")
+        self.start_button.clicked.connect(self._on_start)
+        self.layout_.addWidget(self.start_button)
+        self.summary_view: ProfileSummaryView | None = None
+        ctx.on_change(self._changed)
+        self.refresh()
+
+    def _changed(self, what: str) -> None:
+        if what in ("profile", "settings"):
+            self.refresh()
+
+    def shown(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        profile = self.ctx.profile
+        unit: TemperatureUnit = self.ctx.settings.temperature_unit
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 8, 0)
+        layout.setSpacing(12)
+        if profile is None:
+            self.summary_view = None
+            self.rescreen_notice.setVisible(False)
+            layout.addWidget(heading("Welcome to Thenar"))
+            for text in (WHAT_THENAR_IS, TALK_TO_A_CLINICIAN, WHY_QUESTIONS):
+                layout.addWidget(paragraph(text))
+            self.start_button.setText("Answer the safety questions")
+        else:
+            self._show_profile(profile, unit, layout)
+            self.start_button.setText("Answer the safety questions again")
+        self.start_button.setAccessibleName(self.start_button.text())
+        layout.addStretch(1)
+        self._scroll.setWidget(body)
+
+    def _show_profile(
+        self, profile: SafetyProfile, unit: TemperatureUnit, layout: QVBoxLayout
+    ) -> None:
+        summary = summarize(profile, unit)
+        due = summary.rescreen
+        self.rescreen_notice.setText(due or "")
+        self.rescreen_notice.setVisible(bool(due))
+        self.summary_view = ProfileSummaryView(summary)
+        layout.addWidget(self.summary_view)
+        layout.addWidget(paragraph(WHAT_THENAR_IS))
+        layout.addWidget(
+            paragraph(
+                "Limits marked as design values are Thenar's own choices, set on the "
+                "careful side where no published figure exists."
+            )
+        )

@@ -1,0 +1,316 @@
+"""First run, screening, check-in and settings, driven like a person: keys and clicks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from pytestqt.qtbot import QtBot
+
+from appcore.context import AppContext
+from appcore.db_worker import DbWorker
+from appcore.screening import CheckInOutcome, ScreeningFlow, now_local, save_screening
+from appcore.settings import Settings
+from desktop.checkin_dialog import CheckInDialog
+from desktop.main_window import MainWindow
+from desktop.screening_view import ScreeningPage
+from desktop.settings_view import SettingsPage
+from desktop.theme import BASE_POINT_SIZE, apply_theme
+from desktop.welcome_view import HomePage
+from therapy import SCREENING_QUESTIONS, SafetyProfile, Verdict
+
+SAFE_KEY = {"report_discomfort": Qt.Key.Key_2}  # "Yes, I could stop it": option 2
+
+
+async def until(cond: Callable[[], object], timeout: float = 5.0) -> None:
+    """Let the qasync loop run (DB thread replies included) until `cond` holds."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def app_context(tmp_path: Path) -> AsyncIterator[AppContext]:
+    worker = DbWorker(tmp_path / "data")
+    await worker.open()
+    ctx = AppContext(Settings(), tmp_path / "config" / "settings.json", worker)
+    try:
+        yield ctx
+    finally:
+        await worker.close()
+
+
+@pytest.fixture
+def app() -> Iterator[QApplication]:
+    """The app with its theme reset afterwards, so a text-size test leaks into no other."""
+    instance = QApplication.instance()
+    assert isinstance(instance, QApplication)
+    font, palette, sheet = instance.font(), instance.palette(), instance.styleSheet()
+    apply_theme(instance, 1.25, False)
+    yield instance
+    instance.setFont(font)
+    instance.setPalette(palette)
+    instance.setStyleSheet(sheet)
+
+
+class Shell:
+    """The three pages in the real main window, wired the way the app wires them."""
+
+    def __init__(self, ctx: AppContext, app: QApplication, qtbot: QtBot) -> None:
+        self.done: list[SafetyProfile] = []
+        self.home = HomePage(ctx, lambda: self.window.show_page_of(ScreeningPage))
+        self.screening = ScreeningPage(ctx, self._done)
+        self.settings = SettingsPage(
+            ctx, lambda: apply_theme(app, ctx.settings.text_scale, ctx.settings.high_contrast)
+        )
+        self.settings.screening_requested.connect(self._screen_again)
+        self.window: MainWindow = MainWindow(
+            [self.home, self.screening, self.settings], on_stop=lambda: None
+        )
+        qtbot.addWidget(self.window)
+        self.window.resize(1100, 820)
+        self.window.show()
+        self.window.activateWindow()
+        qtbot.waitUntil(self.window.isActiveWindow)
+
+    def _screen_again(self) -> None:
+        self.screening.start()
+        self.window.show_page_of(ScreeningPage)
+
+    def _done(self, profile: SafetyProfile) -> None:
+        self.done.append(profile)
+        self.window.show_page_of(HomePage)
+
+
+def press(qtbot: QtBot, key: Qt.Key) -> None:
+    """A key press goes where a real one would: to the focused widget."""
+    target = QApplication.focusWidget()
+    assert isinstance(target, QWidget)
+    qtbot.keyClick(target, key)
+
+
+async def shot(widget: QWidget, folder: Path, name: str) -> None:
+    """Let layouts settle (Qt shows new children on the next loop turn), then save a PNG."""
+    await asyncio.sleep(0.05)
+    path = folder / f"{name}.png"
+    assert widget.grab().save(str(path))
+    assert path.stat().st_size > 0
+
+
+async def test_first_run_all_no_gives_allowed_with_caps(
+    qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
+) -> None:
+    async with app_context(tmp_path) as ctx:
+        shell = Shell(ctx, app, qtbot)
+        text = shell.home.findChildren(type(shell.home.start_button))
+        assert shell.home.start_button.text() == "Answer the safety questions"
+        labels = " ".join(
+            w.text() for w in shell.home.findChildren(type(shell.home.rescreen_notice))
+        )
+        assert "not a medical treatment" in labels
+        assert "comfort and relaxation" in labels
+        assert text
+        await shot(shell.window, screenshot_dir, "welcome")
+
+        shell.home.start_button.setFocus()
+        press(qtbot, Qt.Key.Key_Space)
+        assert shell.window.stack.currentWidget() is shell.screening
+        page = shell.screening
+        assert page.panel.progress.text() == f"Question 1 of {len(SCREENING_QUESTIONS)}"
+
+        press(qtbot, Qt.Key.Key_Return)  # nothing chosen yet: says what to do
+        assert page.message.isVisible()
+        assert "choose an answer" in page.message.text()
+
+        for index, question in enumerate(SCREENING_QUESTIONS):
+            assert page.flow.current is question
+            press(qtbot, SAFE_KEY.get(question.question_id, Qt.Key.Key_1))
+            if index == 2:
+                press(qtbot, Qt.Key.Key_H)
+                assert page.panel.help_text.isVisible()
+                assert page.panel.progress.text() == f"Question 3 of {len(SCREENING_QUESTIONS)}"
+                await shot(shell.window, screenshot_dir, "question")
+            press(qtbot, Qt.Key.Key_Return)
+        await until(lambda: page.stack.currentIndex() == 1)
+
+        assert ctx.profile is not None
+        assert ctx.profile.verdict is Verdict.ALLOWED
+        assert page.summary_view is not None
+        shown = page.summary_view.text()
+        assert "comfort and relaxation" in shown
+        assert "Squeezing: up to 50 mmHg." in shown
+        assert "Heat: up to 42.0 °C" in shown
+        assert "Each session: at most 15 minutes." in shown
+        assert "Why:" in shown
+        await shot(shell.window, screenshot_dir, "result")
+
+        press(qtbot, Qt.Key.Key_Return)  # Continue has focus
+        assert shell.done == [ctx.profile]
+        assert shell.window.stack.currentWidget() is shell.home
+        assert shell.home.summary_view is not None
+        assert "Squeezing: up to 50 mmHg." in shell.home.summary_view.text()
+        await shot(shell.window, screenshot_dir, "home_after_screening")
+
+
+async def test_a_blocking_answer_shows_the_reason(
+    qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
+) -> None:
+    async with app_context(tmp_path) as ctx:
+        shell = Shell(ctx, app, qtbot)
+        shell.window.show_page_of(ScreeningPage)
+        page = shell.screening
+        for question in SCREENING_QUESTIONS:
+            # Clicks this time, anywhere on the answer's row; "Yes" for the fever question.
+            wanted = 2 if question.question_id in ("fever", "report_discomfort") else 1
+            qtbot.mouseClick(page.panel.rows[wanted - 1], Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+        await until(lambda: page.stack.currentIndex() == 1)
+        assert ctx.profile is not None
+        assert ctx.profile.verdict is Verdict.BLOCKED
+        assert page.summary_view is not None
+        shown = page.summary_view.text()
+        assert "not for you at the moment" in shown
+        assert "Fever or acute infection" in shown
+        assert "infection" in shown.split("Fever or acute infection", 1)[1]
+        await shot(shell.window, screenshot_dir, "result_blocked")
+
+        # Back goes to the answers, still chosen.
+        qtbot.mouseClick(page.change_button, Qt.MouseButton.LeftButton)
+        assert page.flow.index == 0
+        assert page.panel.rows[0].button.isChecked()
+
+
+async def saved_profile(ctx: AppContext, **answers: str) -> SafetyProfile:
+    flow = ScreeningFlow()
+    for q in SCREENING_QUESTIONS:
+        flow.choose(
+            answers.get(q.question_id)
+            or {"sensation": "normal", "report_discomfort": "yes", "precautions": "none"}.get(
+                q.question_id, "no"
+            ),
+            q.question_id,
+        )
+    profile = flow.result(ctx.today())
+    await ctx.db.run(save_screening, flow.answers, profile, now_local())
+    ctx.set_profile(profile)
+    return profile
+
+
+async def test_clearance_in_settings_changes_the_profile(
+    qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
+) -> None:
+    async with app_context(tmp_path) as ctx:
+        shell = Shell(ctx, app, qtbot)
+        await saved_profile(ctx, blood_thinners="yes")
+        assert ctx.profile is not None
+        assert ctx.profile.verdict is Verdict.NEEDS_CLEARANCE
+        assert shell.home.summary_view is not None
+        assert "Ask a clinician first" in " ".join(
+            w.text() for w in shell.home.summary_view.findChildren(type(shell.home.rescreen_notice))
+        )
+        qtbot.keyClick(shell.window, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+        page = shell.settings
+        assert shell.window.stack.currentWidget() is page
+        assert page.item_combo.currentText() == "Blood thinners or a bleeding disorder"
+
+        qtbot.mouseClick(page.record_button, Qt.MouseButton.LeftButton)  # no name yet
+        assert "clinician's name" in page.clearance_message.text()
+        assert QApplication.focusWidget() is page.clinician_edit
+        qtbot.keyClicks(page.clinician_edit, "Dr Okafor, GP")
+        press(qtbot, Qt.Key.Key_Return)
+        await until(lambda: ctx.profile is not None and ctx.profile.verdict is Verdict.ALLOWED)
+        await until(lambda: "Dr Okafor" in page.clearance_list.text())
+        assert ctx.profile is not None
+        assert ctx.profile.max_pressure.value == 30
+        assert "Recorded" in page.clearance_message.text()
+        assert "applies now" in page.clearance_list.text()
+        assert shell.home.summary_view is not None
+        assert "Squeezing: up to 30 mmHg." in shell.home.summary_view.text()
+
+        qtbot.mouseClick(page.backup_button, Qt.MouseButton.LeftButton)
+        await until(lambda: "checked" in page.backup_message.text())
+        assert "made by you" in page.backup_list.text()
+        await until(lambda: not page._tasks)
+        await shot(shell.window, screenshot_dir, "settings_backups")
+        scroller = page.findChild(QScrollArea)
+        assert scroller is not None
+        scroller.verticalScrollBar().setValue(0)
+        await shot(shell.window, screenshot_dir, "settings")
+
+
+async def test_text_size_and_units_apply_at_once(
+    qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
+) -> None:
+    async with app_context(tmp_path) as ctx:
+        shell = Shell(ctx, app, qtbot)
+        await saved_profile(ctx)
+        shell.window.show_page_of(SettingsPage)
+        page = shell.settings
+        assert page.text_size.text() == "Text size: 125%"
+        page.larger_button.setFocus()
+        press(qtbot, Qt.Key.Key_Space)
+        assert ctx.settings.text_scale == 1.5
+        assert app.font().pointSizeF() == pytest.approx(BASE_POINT_SIZE * 1.5)
+        assert page.text_size.text() == "Text size: 150%"
+        assert ctx.settings_path.exists()  # remembered for next time
+        for _ in range(3):
+            qtbot.mouseClick(page.larger_button, Qt.MouseButton.LeftButton)
+        assert ctx.settings.text_scale == 2.0
+        assert not page.larger_button.isEnabled()
+
+        qtbot.mouseClick(page.fahrenheit, Qt.MouseButton.LeftButton)
+        assert ctx.settings.temperature_unit == "F"
+        assert shell.home.summary_view is not None
+        assert "Heat: up to 108 °F" in shell.home.summary_view.text()
+        await until(lambda: not page._tasks)
+        await shot(shell.window, screenshot_dir, "settings_200")
+        shell.window.show_page_of(HomePage)
+        await shot(shell.window, screenshot_dir, "home_200")
+        await asyncio.sleep(0)
+
+
+async def test_checkin_with_a_flare_turns_heat_off(
+    qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
+) -> None:
+    async with app_context(tmp_path) as ctx:
+        shell = Shell(ctx, app, qtbot)
+        base = await saved_profile(ctx, arthritis="yes")
+        assert not base.heat_off
+        dialog = CheckInDialog(base, dt.date.today(), shell.window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow)
+        qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)  # nothing answered
+        assert "Please answer these 5 questions" in dialog.message.text()
+        for qid, group in dialog.groups.items():
+            buttons = group.buttons()
+            if qid == "discomfort":
+                qtbot.mouseClick(buttons[4], Qt.MouseButton.LeftButton)
+            else:  # Yes is first, No second
+                qtbot.mouseClick(buttons[0 if qid == "flare" else 1], Qt.MouseButton.LeftButton)
+        await shot(dialog, screenshot_dir, "checkin")
+        press(qtbot, Qt.Key.Key_Return)  # Check is the default button
+        assert dialog.outcome() is CheckInOutcome.POSTPONE
+        today = dialog.result_profile()
+        assert today is not None
+        assert today.heat_off
+        assert today.max_pressure.value < base.max_pressure.value
+        assert any("Flare today" in r for r in dialog.reasons())
+        assert dialog.outcome_title.plain() == "You may prefer to rest today"
+        assert dialog.stop_button.isDefault()
+        await shot(dialog, screenshot_dir, "checkin_result")
+        checkin = dialog.checkin()
+        assert checkin is not None
+        assert checkin.discomfort == 4
+        with qtbot.waitSignal(dialog.accepted):
+            qtbot.mouseClick(dialog.go_button, Qt.MouseButton.LeftButton)
