@@ -1,0 +1,434 @@
+"""The Massage page: choose, check in, rate, run with a big Stop, rate again.
+
+Four panels in a stack: choose (routine, hand drawing, intensity, heat, the
+ratings before), live (pressures on the hand, temperature, step guidance, time
+left, Pause/Stop), after (why it ended, ratings after) and interrupted (a lost
+link: what happened, and Resume once the massager is back). All behaviour is in
+`appcore.session.SessionController`; this page draws it and forwards intent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from appcore.context import AppContext
+from appcore.session import Phase, SessionController
+from appcore.settings import format_temperature
+from ble import protocol as p
+from data.models import Rating
+from desktop.checkin_dialog import CheckInDialog
+from desktop.hand_widget import HandWidget
+from desktop.widgets import Page, big_button, notice, paragraph
+from therapy import ROUTINES, Routine, SafetyProfile, Verdict
+from therapy.techniques import ZONE_MUSCLES
+
+log = logging.getLogger(__name__)
+
+REPAINT_MS = 100  # status arrives at up to 20 Hz; people need no more than 10 updates a second
+
+
+def _zones_for(routine: Routine) -> set[p.Zone]:
+    muscles = routine.muscles()
+    return {zone for zone, zone_muscles in ZONE_MUSCLES.items() if zone_muscles & muscles}
+
+
+class RatingRow(QWidget):
+    """A 0-10 rating with large − and + buttons and the arrow keys."""
+
+    def __init__(self, label: str, hint: str) -> None:
+        super().__init__()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel(f"{label} (0 = none, 10 = worst)")
+        self.label.setToolTip(hint)
+        self.minus = big_button("−", f"Less {label.lower()}")
+        self.plus = big_button("+", f"More {label.lower()}")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 10)
+        self.slider.setPageStep(1)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setAccessibleName(f"{label}, 0 to 10")
+        self.value_label = QLabel("0")
+        self.value_label.setMinimumWidth(self.value_label.fontMetrics().horizontalAdvance("10") * 2)
+        self.slider.valueChanged.connect(lambda v: self.value_label.setText(str(v)))
+        self.minus.clicked.connect(lambda: self.slider.setValue(self.slider.value() - 1))
+        self.plus.clicked.connect(lambda: self.slider.setValue(self.slider.value() + 1))
+        row.addWidget(self.label, 2)
+        row.addWidget(self.minus)
+        row.addWidget(self.slider, 2)
+        row.addWidget(self.plus)
+        row.addWidget(self.value_label)
+
+    def value(self) -> int:
+        return self.slider.value()
+
+
+class SessionPage(Page):
+    title = "Massage"
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        session: SessionController,
+        program_ids: Callable[[], dict[str, int]],
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.session = session
+        self._program_ids = program_ids
+        self._today = today
+        self._profile_today: SafetyProfile | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.stack = QStackedWidget()
+        self.layout_.addWidget(self.stack, 1)
+        self.message = notice()
+        self.layout_.addWidget(self.message)
+        self._build_choose()
+        self._build_live()
+        self._build_after()
+        self._build_interrupted()
+        self._repaint = QTimer(self)
+        self._repaint.setInterval(REPAINT_MS)
+        self._repaint.timeout.connect(self._paint_live)
+        self._dirty = False
+        session.listeners.append(self._on_session_change)
+        ctx.on_change(lambda _what: self.refresh())
+        session.massager.state_listeners.append(lambda _s, _d: self.refresh())
+        self.refresh()
+
+    # --- panels ---------------------------------------------------------------
+
+    def _build_choose(self) -> None:
+        panel = QWidget()
+        grid = QGridLayout(panel)
+        self.routines = QListWidget()
+        self.routines.setAccessibleName("Routines")
+        for key, routine in ROUTINES.items():
+            item = QListWidgetItem(f"{routine.name}  ({round(routine.duration_s / 60)} min)")
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.routines.addItem(item)
+        self.routines.currentItemChanged.connect(lambda *_: self._on_choice())
+        grid.addWidget(self.routines, 0, 0)
+        self.hand = HandWidget()
+        grid.addWidget(self.hand, 0, 1)
+        self.description = paragraph("")
+        grid.addWidget(self.description, 1, 0, 1, 2)
+        controls = QVBoxLayout()
+        intensity_row = QHBoxLayout()
+        self.intensity = QSlider(Qt.Orientation.Horizontal)
+        self.intensity.setRange(1, 10)
+        self.intensity.setValue(5)
+        self.intensity.setPageStep(1)
+        self.intensity.setAccessibleName("Intensity, 1 to 10")
+        self.intensity_label = QLabel("Intensity 5 of 10")
+        self.intensity.valueChanged.connect(self._on_choice)
+        intensity_row.addWidget(self.intensity_label)
+        intensity_row.addWidget(self.intensity, 1)
+        controls.addLayout(intensity_row)
+        self.heat = QCheckBox("Warmth")
+        self.heat.setChecked(True)
+        self.heat.setAccessibleName("Warmth on or off")
+        self.heat.toggled.connect(self._on_choice)
+        controls.addWidget(self.heat)
+        self.caps_text = paragraph("")
+        self.caps_text.setAccessibleName("What your limits changed")
+        controls.addWidget(self.caps_text)
+        self.pain_before = RatingRow("Pain now", "How much do your hands hurt right now?")
+        self.stiff_before = RatingRow("Stiffness now", "How stiff do your hands feel right now?")
+        controls.addWidget(self.pain_before)
+        controls.addWidget(self.stiff_before)
+        buttons = QHBoxLayout()
+        self.checkin_button = big_button("Today's check-in")
+        self.checkin_button.clicked.connect(self.run_checkin)
+        self.start_button = big_button("▶ Start massage")
+        self.start_button.clicked.connect(lambda: self._run(self.start()))
+        buttons.addWidget(self.checkin_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.start_button)
+        controls.addLayout(buttons)
+        grid.addLayout(controls, 2, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        self.stack.addWidget(panel)
+        self.routines.setCurrentRow(0)
+
+    def _build_live(self) -> None:
+        panel = QWidget()
+        grid = QGridLayout(panel)
+        self.live_hand = HandWidget()
+        grid.addWidget(self.live_hand, 0, 0, 3, 1)
+        self.step_title = QLabel("")
+        self.step_title.setObjectName("pageTitle")
+        self.step_title.setWordWrap(True)
+        grid.addWidget(self.step_title, 0, 1)
+        self.step_text = paragraph("")
+        self.step_text.setAccessibleName("What to do now")
+        grid.addWidget(self.step_text, 1, 1)
+        self.live_numbers = paragraph("")
+        self.live_numbers.setAccessibleName("Time left and temperature")
+        grid.addWidget(self.live_numbers, 2, 1)
+        row = QHBoxLayout()
+        self.pause_button = big_button("❚❚ Pause")
+        self.pause_button.clicked.connect(lambda: self._run(self.toggle_pause()))
+        self.live_stop = big_button("■ Stop (Esc)", "Stop the massage now")
+        self.live_stop.setObjectName("stopButton")
+        self.live_stop.setMinimumHeight(self.live_stop.sizeHint().height() * 2)
+        self.live_stop.clicked.connect(lambda: self._run(self.stop()))
+        row.addWidget(self.pause_button)
+        row.addWidget(self.live_stop, 2)
+        grid.addLayout(row, 3, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        self.stack.addWidget(panel)
+
+    def _build_after(self) -> None:
+        panel = QWidget()
+        box = QVBoxLayout(panel)
+        self.after_text = paragraph("")
+        box.addWidget(self.after_text)
+        box.addWidget(paragraph("How do your hands feel now?"))
+        self.pain_after = RatingRow("Pain now", "How much do your hands hurt right now?")
+        self.stiff_after = RatingRow("Stiffness now", "How stiff do your hands feel right now?")
+        box.addWidget(self.pain_after)
+        box.addWidget(self.stiff_after)
+        row = QHBoxLayout()
+        skip = big_button("Skip")
+        skip.clicked.connect(self.session.skip_rating)
+        self.save_after = big_button("Save how I feel")
+        self.save_after.clicked.connect(lambda: self._run(self.save_rating_after()))
+        row.addWidget(skip)
+        row.addStretch(1)
+        row.addWidget(self.save_after)
+        box.addLayout(row)
+        box.addStretch(1)
+        self.stack.addWidget(panel)
+
+    def _build_interrupted(self) -> None:
+        panel = QWidget()
+        box = QVBoxLayout(panel)
+        self.interrupted_text = paragraph("")
+        box.addWidget(self.interrupted_text)
+        row = QHBoxLayout()
+        self.end_button = big_button("End the session")
+        self.end_button.clicked.connect(self.session.skip_rating)
+        self.resume_button = big_button("▶ Resume where it stopped")
+        self.resume_button.clicked.connect(lambda: self._run(self.start(resume=True)))
+        row.addWidget(self.end_button)
+        row.addStretch(1)
+        row.addWidget(self.resume_button)
+        box.addLayout(row)
+        box.addStretch(1)
+        self.stack.addWidget(panel)
+
+    # --- behaviour --------------------------------------------------------------
+
+    def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            advice = getattr(exc, "advice", "")
+            log.warning("session action failed: %s", exc)
+            self.show_message(f"That did not work: {exc} {advice}".strip())
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def profile(self) -> SafetyProfile | None:
+        return self._profile_today or self.ctx.profile
+
+    def _selected(self) -> Routine | None:
+        item = self.routines.currentItem()
+        return None if item is None else ROUTINES[item.data(Qt.ItemDataRole.UserRole)]
+
+    def _on_choice(self) -> None:
+        routine = self._selected()
+        self.intensity_label.setText(f"Intensity {self.intensity.value()} of 10")
+        if routine is None:
+            return
+        self.description.setText(routine.description)
+        self.hand.set_targeted(_zones_for(routine))
+        profile = self.profile()
+        if profile is None:
+            self.caps_text.setText("Answer the safety questions first (Home).")
+            return
+        heat_off = profile.heat_off or not self.heat.isChecked()
+        self.heat.setEnabled(not profile.heat_off)
+        if profile.heat_off:
+            self.heat.setChecked(False)
+            self.heat.setToolTip("Warmth is off for you: " + profile.max_heat.why.reason)
+        try:
+            plan = self.session.plan_for(
+                self._spec(routine, heat_off),
+                self._program_id(routine),
+                self.intensity.value(),
+                profile,
+            )
+        except Exception as exc:  # a blocked profile or a routine it does not allow
+            self.caps_text.setText(str(exc))
+            return
+        changes = [c.message for c in plan.compiled.changes]
+        unit = self.ctx.settings.temperature_unit
+        limits = plan.compiled.limits
+        heat = (
+            "off" if limits.max_heat_dc == 0 else format_temperature(limits.max_heat_dc / 10, unit)
+        )
+        summary = (
+            f"Your limits: up to {limits.max_pressure_mmhg} mmHg, warmth {heat}, "
+            f"{limits.max_session_s // 60} minutes."
+        )
+        self.caps_text.setText(summary + ("\n" + "\n".join(changes) if changes else ""))
+
+    def _spec(self, routine: Routine, heat_off: bool) -> Routine:
+        if not heat_off:
+            return routine
+        from dataclasses import replace
+
+        return replace(routine, blocks=tuple(replace(b, heat_c=0) for b in routine.blocks))
+
+    def _program_id(self, routine: Routine) -> int:
+        return self._program_ids().get(routine.routine_id, 0)
+
+    def refresh(self) -> None:
+        profile = self.profile()
+        connected = (
+            self.session.massager.client is not None and self.session.massager.client.is_connected
+        )
+        reason = ""
+        if profile is None:
+            reason = "Answer the safety questions on the Home page first."
+        elif profile.verdict != Verdict.ALLOWED:
+            reason = "Your answers mean Thenar cannot run a session: " + " ".join(
+                profile.reasons_not_allowed()
+            )
+        elif not connected:
+            reason = "Connect your massager on the Device page first."
+        self.start_button.setEnabled(not reason and self.session.phase == Phase.CHOOSING)
+        self.start_button.setToolTip(reason)
+        if self.session.phase == Phase.CHOOSING:
+            self.show_message(reason)
+        self._on_choice()
+        self._show_phase()
+
+    def run_checkin(self) -> None:
+        base = self.ctx.profile
+        if base is None:
+            self.show_message("Answer the safety questions on the Home page first.")
+            return
+        dialog = CheckInDialog(base, self._today(), self)
+        if dialog.exec():
+            self._profile_today = dialog.result_profile()
+        else:
+            reasons = " ".join(dialog.reasons())
+            self.show_message(f"No session today. {reasons}".strip())
+            return
+        self.refresh()
+
+    async def start(self, resume: bool = False) -> None:
+        now = datetime.now().astimezone()
+        before = Rating(now, self.pain_before.value(), self.stiff_before.value())
+        self.start_button.setEnabled(False)
+        self.show_message("Starting…")
+        try:
+            await self.session.start(before, resume=resume)
+        finally:
+            self.refresh()
+        self.show_message("")
+        self.live_stop.setFocus()
+
+    async def stop(self) -> None:
+        await self.session.stop()
+
+    async def toggle_pause(self) -> None:
+        if self.session.phase == Phase.PAUSED:
+            await self.session.resume()
+        else:
+            await self.session.pause()
+
+    async def save_rating_after(self) -> None:
+        now = datetime.now().astimezone()
+        await self.session.rate_after(
+            Rating(now, self.pain_after.value(), self.stiff_after.value())
+        )
+        self.show_message("Saved. You can see it on the Progress page.")
+
+    # --- painting ----------------------------------------------------------------
+
+    def _on_session_change(self) -> None:
+        self._dirty = True
+        self._show_phase()
+
+    def _show_phase(self) -> None:
+        phase = self.session.phase
+        index = {
+            Phase.CHOOSING: 0,
+            Phase.RUNNING: 1,
+            Phase.PAUSED: 1,
+            Phase.ENDED: 2,
+            Phase.INTERRUPTED: 3,
+        }[phase]
+        if self.stack.currentIndex() != index:
+            self.stack.setCurrentIndex(index)
+            if index == 2:
+                self.after_text.setText(self.session.message)
+                self.save_after.setFocus()
+        if index == 1:
+            if not self._repaint.isActive():
+                self._repaint.start()
+            self.pause_button.setText("▶ Resume" if phase == Phase.PAUSED else "❚❚ Pause")
+        else:
+            self._repaint.stop()
+        if index == 3:
+            self.interrupted_text.setText(self.session.message)
+            self.resume_button.setEnabled(self.session.can_resume)
+            self.resume_button.setToolTip(
+                "" if self.session.can_resume else "Waiting for the massager to come back…"
+            )
+
+    def _paint_live(self) -> None:
+        """Throttled: at most every REPAINT_MS, whatever the status rate."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        status = self.session.status
+        plan = self.session.plan
+        if status is None or plan is None:
+            return
+        self.live_hand.set_pressures(status.pressures_mmhg)
+        guidance = plan.compiled.guidance
+        if 0 <= status.step_index < len(guidance):
+            step = guidance[status.step_index]
+            self.step_title.setText(step.title)
+            self.step_text.setText(step.instruction)
+        unit = self.ctx.settings.temperature_unit
+        minutes, seconds = divmod(status.remaining_s, 60)
+        heat = (
+            f"warmth {format_temperature(status.heater_dc / 10, unit)}"
+            if status.heat_setpoint_dc
+            else "warmth off"
+        )
+        self.live_numbers.setText(f"{minutes}:{seconds:02d} left · {heat}")
