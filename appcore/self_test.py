@@ -74,7 +74,8 @@ async def _self_test(folder: Path) -> None:
             await asyncio.sleep(0.05)
         _say(True, "program uploaded and running")
         await session.stop()
-        assert session.phase == Phase.ENDED and sim.model.state == p.State.STOPPED
+        assert session.phase == Phase.ENDED, session.phase
+        assert sim.model.state == p.State.STOPPED, sim.model.state
         _say(True, "stopped, and the massager acknowledged it")
         record = await db.run(sessions.get_session, sid)
         assert record.outcome == Outcome.STOPPED_BY_USER, record.outcome
@@ -83,7 +84,8 @@ async def _self_test(folder: Path) -> None:
         bundle = await db.run(lambda d: fhir.fhir_bundle(d, now=datetime.now().astimezone()))
         out = folder / "sessions.csv"
         export.write_export(out, csv_text)
-        assert out.stat().st_size > 0 and bundle["resourceType"] == "Bundle"
+        assert out.stat().st_size > 0, "empty CSV export"
+        assert bundle["resourceType"] == "Bundle", "not a FHIR bundle"
         _say(True, "exports written (CSV, FHIR bundle)")
     finally:
         await massager.close()
