@@ -1,0 +1,132 @@
+"""Benchmark opening the Progress page on ten years of history (target: under 300 ms).
+
+Times what a person waits for: from constructing the page to its data loaded
+(on the DB thread) and painted, on the qasync loop the app uses, offscreen.
+Prints one figure a line as `name: value unit`. Run by hand:
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_progress.py [--years 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from appcore.context import AppContext
+from appcore.db_worker import DbWorker
+from appcore.progress import Span
+from appcore.settings import Settings
+from benchmarks.history import generate
+from desktop.progress_view import ProgressPage
+from desktop.report_pdf import render_report
+from desktop.theme import apply_theme
+
+END = date(2025, 12, 31)
+REPEAT = 7
+
+
+def figure(name: str, value: float, unit: str) -> None:
+    """One figure a line, `name: value unit`."""
+    print(f"{name}: {value:.3g} {unit}" if value < 1000 else f"{name}: {value:.0f} {unit}")
+
+
+async def open_page(ctx: AppContext) -> tuple[float, ProgressPage]:
+    """Milliseconds from constructing the page to its data shown and painted."""
+    began = time.perf_counter()
+    page = ProgressPage(ctx)
+    page.resize(1000, 900)
+    page.show()
+    loaded = asyncio.Event()
+    page.loaded.connect(loaded.set)
+    page.shown()
+    await loaded.wait()
+    page.repaint()  # paints the page and its visible charts now, synchronously
+    return (time.perf_counter() - began) * 1000, page
+
+
+async def switch(page: ProgressPage, span: Span) -> float:
+    """Milliseconds from a range click to the new range painted."""
+    loaded = asyncio.Event()
+    page.loaded.connect(loaded.set)
+    began = time.perf_counter()
+    page.range_buttons[span].click()
+    await loaded.wait()
+    page.repaint()
+    elapsed = (time.perf_counter() - began) * 1000
+    page.loaded.disconnect(loaded.set)
+    return elapsed
+
+
+async def run(folder: Path) -> None:
+    worker = DbWorker(folder)
+    began = time.perf_counter()
+    await worker.open()
+    figure("open_log_with_backup", (time.perf_counter() - began) * 1000, "ms")
+    ctx = AppContext(
+        settings=Settings(), settings_path=folder / "settings.json", db=worker, today=lambda: END
+    )
+    try:
+        cold, page = await open_page(ctx)
+        figure("progress_open_10y_first", cold, "ms")
+        page.close()
+        page.deleteLater()
+        runs = []
+        for _ in range(REPEAT):
+            ms, page = await open_page(ctx)
+            runs.append(ms)
+            if len(runs) < REPEAT:
+                page.close()
+                page.deleteLater()
+        figure("progress_open_10y_median", statistics.median(runs), "ms")
+        figure("progress_open_10y_max", max(runs), "ms")
+        for span in (Span.MONTHS_3, Span.YEAR_1, Span.ALL):
+            times = [await switch(page, span) for _ in range(3)]
+            figure(f"progress_switch_{span.value}_10y_median", statistics.median(times), "ms")
+            await switch(page, Span.WEEKS_4)
+        await switch(page, Span.ALL)
+        assert page.data is not None
+        began = time.perf_counter()
+        pdf = render_report(page.data, generated="bench", period="all")
+        figure("pdf_report_render_all_10y", (time.perf_counter() - began) * 1000, "ms")
+        figure("pdf_report_size", len(pdf) / 1000, "kB")
+        page.close()
+    finally:
+        await worker.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--folder", type=Path, help="reuse (or keep) the generated log here")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # closing a timed page must not end the loop
+    apply_theme(app, 1.25, high_contrast=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.folder or Path(tmp) / "history"
+        if not (folder / "thenar.db").exists():
+            result = generate(folder, years=args.years, end=END)
+            figure("generate_time", result.seconds, "s")
+            figure("sessions", result.sessions, "sessions")
+            figure("ratings", result.ratings, "ratings")
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        with loop:
+            loop.run_until_complete(run(folder))
+
+
+if __name__ == "__main__":
+    main()

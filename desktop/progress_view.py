@@ -1,0 +1,381 @@
+"""The Progress page: how pain, stiffness and routine have gone, and exports for a clinician.
+
+A thin view over `appcore.progress`: one DB-thread call loads everything for
+the chosen range, the page draws it. Range buttons sit above the scrolling
+content and the export buttons below it, so neither needs scrolling to reach.
+Exports happen only when the person asks, to a file they choose, readable
+only by them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import itertools
+import logging
+import weakref
+from collections.abc import Callable, Coroutine
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec
+
+import qasync
+from PySide6.QtCore import QDate, QEvent, QLocale, QStandardPaths, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from appcore.context import AppContext
+from appcore.progress import (
+    ExportKind,
+    ProgressData,
+    Span,
+    export_error_message,
+    export_table,
+    load_progress,
+    write_file,
+)
+from desktop.charts import AdherenceChart, EffectsChart, TrendChart, style_for
+from desktop.report_pdf import render_report
+from desktop.widgets import Page, big_button, notice, paragraph
+
+log = logging.getLogger(__name__)
+
+AskPath = Callable[[ExportKind, Path], Path | None]
+P = ParamSpec("P")
+
+
+def async_slot(
+    fn: Callable[Concatenate[ProgressPage, P], Coroutine[Any, Any, None]],
+) -> Callable[Concatenate[ProgressPage, P], None]:
+    """qasync.asyncSlot, typed, and holding its task in `self._tasks` until it ends.
+
+    asyncio keeps only weak references to tasks; a handler's task could be
+    collected mid-export without one.
+    """
+
+    @functools.wraps(fn)
+    async def run(self: ProgressPage, *args: P.args, **kwargs: P.kwargs) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        await fn(self, *args, **kwargs)
+
+    slot: Callable[Concatenate[ProgressPage, P], None] = qasync.asyncSlot()(run)
+    return slot
+
+
+def _filters(kind: ExportKind) -> str:
+    return {
+        ".csv": "CSV spreadsheet (*.csv)",
+        ".json": "FHIR JSON (*.json)",
+        ".pdf": "PDF document (*.pdf)",
+    }[kind.suffix]
+
+
+def dialog_ask_path(parent: QWidget) -> AskPath:
+    """The default: a native Save dialog starting in Documents."""
+
+    def ask(kind: ExportKind, suggested: Path) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(
+            parent, f"Save {kind.heading}", str(suggested), _filters(kind)
+        )
+        return Path(chosen) if chosen else None
+
+    return ask
+
+
+def locale_date(day: date) -> str:
+    """A long date in the person's locale, without the weekday."""
+    locale = QLocale()
+    fmt = locale.dateFormat(QLocale.FormatType.LongFormat)
+    for weekday in ("dddd, ", "dddd ", ", dddd", "dddd"):
+        fmt = fmt.replace(weekday, "")
+    return locale.toString(QDate(day.year, day.month, day.day), fmt.strip())
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(f"<h3>{text}</h3>")
+    label.setAccessibleName(text)
+    return label
+
+
+class ProgressPage(Page):
+    """Charts, plain-language summary, program comparison, adherence, and exports."""
+
+    title = "Progress"
+    loaded = Signal()  # new data is on screen (tests and the benchmark wait on it)
+
+    def __init__(self, ctx: AppContext, *, ask_path: AskPath | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.ask_path: AskPath = ask_path or dialog_ask_path(self)
+        self.span = Span.WEEKS_4
+        self.data: ProgressData | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._generation = 0
+        self._exporting = False
+
+        ranges = QHBoxLayout()
+        show = QLabel("Show the last:")
+        ranges.addWidget(show)
+        self.range_group = QButtonGroup(self)
+        self.range_group.setExclusive(True)
+        self.range_buttons: dict[Span, QPushButton] = {}
+        for span in Span:
+            text = "Everything" if span is Span.ALL else span.label
+            button = big_button(text, f"Show {text.lower()}")
+            button.setCheckable(True)
+            button.setChecked(span is self.span)
+            button.setToolTip("Left and right arrow keys change the range")
+            self.range_group.addButton(button)
+            self.range_buttons[span] = button
+            button.clicked.connect(functools.partial(self._range_clicked, span))
+            ranges.addWidget(button)
+        ranges.addStretch(1)
+        self.layout_.addLayout(ranges)
+
+        self.status = notice()
+        self.layout_.addWidget(self.status)
+
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.setContentsMargins(0, 0, 12, 0)
+        body.setSpacing(10)
+        self.summary = paragraph("Loading your progress…")
+        self.summary.setAccessibleName("Summary")
+        body.addWidget(self.summary)
+
+        body.addWidget(_heading("Pain (0 = none, 10 = worst)"))
+        self.pain_chart = TrendChart("Pain")
+        body.addWidget(self.pain_chart)
+        body.addWidget(_heading("Stiffness (0 = none, 10 = worst)"))
+        self.stiffness_chart = TrendChart("Stiffness")
+        body.addWidget(self.stiffness_chart)
+        self.trend_note = paragraph(
+            "Dots are your check-ins and the ratings you gave before sessions; the line "
+            "is their average. Ticks along the bottom mark days with a session."
+        )
+        body.addWidget(self.trend_note)
+
+        body.addWidget(_heading("Right after each program"))
+        self.effects_chart = EffectsChart()
+        body.addWidget(self.effects_chart)
+        self.programs_text = paragraph("")
+        self.programs_text.setAccessibleName("Programs, in words")
+        body.addWidget(self.programs_text)
+
+        body.addWidget(_heading("Keeping to your schedule"))
+        self.adherence_chart = AdherenceChart()
+        body.addWidget(self.adherence_chart)
+        self.adherence_text = paragraph("")
+        self.adherence_text.setAccessibleName("Schedule and streak")
+        body.addWidget(self.adherence_text)
+        body.addStretch(1)
+
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidget(content)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setAccessibleName("Progress charts and summary")
+        # Tab reaches the charts area so the arrow and Page keys can scroll it.
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.layout_.addWidget(self.scroll_area, 1)
+
+        exports = QGridLayout()
+        exports.addWidget(QLabel("Save a copy:"), 0, 0, 2, 1)
+        self.export_buttons: dict[ExportKind, QPushButton] = {}
+        texts = {
+            ExportKind.SESSIONS_CSV: ("Sessions (CSV)", "Save sessions as a CSV spreadsheet"),
+            ExportKind.RATINGS_CSV: ("Ratings (CSV)", "Save ratings as a CSV spreadsheet"),
+            ExportKind.FHIR: ("Health record (FHIR)", "Save ratings as a FHIR health record"),
+            ExportKind.PDF: ("Report for clinician (PDF)", "Save a PDF report for your clinician"),
+        }
+        for index, kind in enumerate(ExportKind):
+            text, accessible = texts[kind]
+            button = big_button(text, accessible)
+            button.setToolTip(accessible)
+            button.clicked.connect(functools.partial(self._export_clicked, kind))
+            exports.addWidget(button, index // 2, 1 + index % 2)
+            self.export_buttons[kind] = button
+        exports.setColumnStretch(3, 1)
+        self.layout_.addLayout(exports)
+
+        order: list[QWidget] = [*self.range_buttons.values(), self.scroll_area]
+        order += self.export_buttons.values()
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+        self._apply_style()
+        self._fit_to_font()
+        # A weak link: the context outlives pages, and must not keep a closed one alive.
+        changed = weakref.WeakMethod(self._context_changed)
+
+        def listener(what: str) -> None:
+            method = changed()
+            if method is not None:
+                method(what)
+
+        ctx.on_change(listener)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def shown(self) -> None:
+        """Reload each time the page opens: a session may have been rated since."""
+        self._reload()
+
+    @async_slot
+    async def _reload(self) -> None:
+        await self.refresh()
+
+    @async_slot
+    async def _range_clicked(self, span: Span) -> None:
+        self.span = span
+        await self.refresh()
+
+    async def refresh(self) -> None:
+        """Load the chosen range on the DB thread, then show it; a newer click wins."""
+        self._generation += 1
+        generation, span = self._generation, self.span
+        self.status.setText("Loading…")
+        self.status.setVisible(self.data is None)
+        try:
+            data = await self.ctx.db.run(load_progress, span, self.ctx.today(), locale_date)
+        except Exception:
+            log.exception("loading progress failed")
+            if generation == self._generation:
+                self._show_status(
+                    "Could not load your progress. Your log is safe and nothing was changed. "
+                    "Try another range or open this page again; if it keeps happening, "
+                    "restart Thenar."
+                )
+            return
+        if generation != self._generation:
+            return
+        self.show_data(data)
+
+    def show_data(self, data: ProgressData) -> None:
+        """Put loaded data on screen and tell listeners."""
+        self.data = data
+        self.status.setVisible(False)
+        self.summary.setText("".join(f"<p>{html.escape(line)}</p>" for line in data.summary))
+        self.summary.setAccessibleDescription(" ".join(data.summary))
+        head = data.summary[0] if data.summary else ""
+        self.pain_chart.set_data(data, head)
+        stiff = data.summary[1] if len(data.summary) > 1 else ""
+        self.stiffness_chart.set_data(data, stiff)
+        self.trend_note.setText(
+            f"Dots: each {data.point_label}, from your check-ins and the ratings you gave "
+            f"before sessions. Line: the {data.line_label}. Ticks along the bottom: "
+            + ("weeks with sessions." if data.bucket == "week" else "days with a session.")
+        )
+        if data.programs:
+            lines = [f"{row.sentence} {row.note}" for row in data.programs]
+            words = "\n\n".join([*lines, data.programs_note])
+        else:
+            words = "No sessions rated both before and after in this range yet."
+        self.programs_text.setText(words)
+        self.effects_chart.set_data(data, words)
+        adherence = "\n".join(data.summary[-2:])
+        self.adherence_text.setText(adherence)
+        self.adherence_chart.set_data(data, adherence)
+        self.loaded.emit()
+
+    # -- exports -----------------------------------------------------------------------------
+
+    @async_slot
+    async def _export_clicked(self, kind: ExportKind) -> None:
+        await self.export(kind)
+
+    async def export(self, kind: ExportKind) -> None:
+        """Ask where, then write the file off the UI thread; say plainly how it went."""
+        if self._exporting:
+            return
+        today = self.ctx.today()
+        folder = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        ) or str(Path.home())
+        suggested = Path(folder) / kind.default_name(today)
+        chosen = await qasync.asyncWrap(self.ask_path, kind, suggested)
+        if chosen is None:
+            return
+        path = (
+            chosen
+            if chosen.suffix.lower() == kind.suffix
+            else chosen.with_name(chosen.name + kind.suffix)
+        )
+        self._set_exporting(True)
+        self._show_status(f"Saving {path.name}…")
+        try:
+            if kind is ExportKind.PDF:
+                data = self.data
+                if data is None or data.span is not self.span:
+                    data = await self.ctx.db.run(load_progress, self.span, today, locale_date)
+                content = render_report(
+                    data,
+                    generated=locale_date(today),
+                    period=f"{locale_date(data.start)} to {locale_date(data.end)}",
+                    family=self.font().family(),
+                )
+                await self.ctx.db.run(write_file, path, content)
+            else:
+                await self.ctx.db.run(export_table, kind, path, datetime.now(UTC))
+        except Exception as exc:
+            log.exception("export failed")
+            self._show_status(export_error_message(exc, path))
+        else:
+            self._show_status(
+                f"Saved {path.name} in {path.parent}. Only you can open it on this computer; "
+                "share it only with people you choose."
+            )
+        finally:
+            self._set_exporting(False)
+
+    def _set_exporting(self, busy: bool) -> None:
+        self._exporting = busy
+        for button in self.export_buttons.values():
+            button.setEnabled(not busy)
+
+    def _show_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(True)
+
+    # -- look --------------------------------------------------------------------------------
+
+    def _apply_style(self) -> None:
+        style = style_for(self.palette(), self.ctx.settings.high_contrast)
+        for chart in (
+            self.pain_chart,
+            self.stiffness_chart,
+            self.effects_chart,
+            self.adherence_chart,
+        ):
+            chart.set_style(style)
+
+    def _fit_to_font(self) -> None:
+        """Buttons wide enough for their text at any size; a scroll bar a finger can hit."""
+        u = self.fontMetrics().height()
+        for button in [*self.range_buttons.values(), *self.export_buttons.values()]:
+            button.setMinimumWidth(self.fontMetrics().horizontalAdvance(button.text()) + 2 * u)
+        self.scroll_area.verticalScrollBar().setMinimumWidth(u)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_to_font()
+        super().changeEvent(event)
+
+    def _context_changed(self, what: str) -> None:
+        if what == "settings":
+            self._apply_style()
+        elif what not in ("profile",) and self.isVisible():
+            self._reload()

@@ -1,0 +1,274 @@
+"""The Progress page against a real log on its DB thread: data shown, ranges, every export."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import gc
+import io
+import json
+import os
+import stat
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from PySide6.QtCore import Qt
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from appcore.context import AppContext
+from appcore.db_worker import DbWorker
+from appcore.progress import ExportKind, Span
+from appcore.settings import Settings
+from benchmarks.history import generate
+from data.export import RATING_COLUMNS, SESSION_COLUMNS
+from desktop.progress_view import ProgressPage
+from desktop.theme import apply_theme
+
+TODAY = date(2025, 12, 31)
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the loop run (DB thread, painting) until `condition` holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A year of realistic history (sessions, check-ins, schedules), made once."""
+    folder = tmp_path_factory.mktemp("progress") / "log"
+    generate(folder, years=1, end=TODAY)
+    return folder
+
+
+@pytest.fixture
+def themed() -> Iterator[QApplication]:
+    """The app's own theme at its default text size; restored afterwards."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    font, palette, sheet = app.font(), app.palette(), app.styleSheet()
+    apply_theme(app, 1.25, high_contrast=False)
+    yield app
+    app.setStyleSheet(sheet)
+    app.setPalette(palette)
+    app.setFont(font)
+
+
+@pytest.fixture
+async def ctx(history: Path, tmp_path: Path) -> AsyncIterator[AppContext]:
+    worker = DbWorker(history)
+    await worker.open()
+    yield AppContext(
+        settings=Settings(),
+        settings_path=tmp_path / "settings.json",
+        db=worker,
+        today=lambda: TODAY,
+    )
+    await worker.close()
+    # Free the pages' Python wrappers here, on the GUI thread: left to a later cyclic
+    # collection, they could be finalised on a worker thread, which crashes Qt.
+    gc.collect()
+
+
+class Answers:
+    """Stands in for the Save dialog: returns queued paths and records what was asked."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path | None] = []
+        self.asked: list[tuple[ExportKind, Path]] = []
+
+    def __call__(self, kind: ExportKind, suggested: Path) -> Path | None:
+        self.asked.append((kind, suggested))
+        return self.paths.pop(0)
+
+
+async def open_page(qtbot: QtBot, ctx: AppContext, answers: Answers) -> ProgressPage:
+    page = ProgressPage(ctx, ask_path=answers)
+    qtbot.addWidget(page)
+    page.resize(1000, 1000)
+    page.show()
+    loaded = asyncio.Event()
+    page.loaded.connect(loaded.set)
+    page.shown()
+    await asyncio.wait_for(loaded.wait(), 10)
+    return page
+
+
+async def switch(qtbot: QtBot, page: ProgressPage, span: Span) -> None:
+    loaded = asyncio.Event()
+    page.loaded.connect(loaded.set)
+    qtbot.mouseClick(page.range_buttons[span], Qt.MouseButton.LeftButton)
+    await asyncio.wait_for(loaded.wait(), 10)
+    page.loaded.disconnect(loaded.set)
+
+
+async def test_shows_the_log_and_switches_ranges(
+    qtbot: QtBot, ctx: AppContext, themed: QApplication, screenshot_dir: Path
+) -> None:
+    page = await open_page(qtbot, ctx, Answers())
+    data = page.data
+    assert data is not None
+    assert data.span is Span.WEEKS_4
+    assert len(data.pain.points) == 28
+    assert data.sessions
+    text = page.summary.accessibleDescription()
+    assert text.startswith("Your average pain over the last 4 weeks was ")
+    assert "Sessions in this range:" in text
+    assert "Streak:" in text
+    assert "Gentle wave" in page.programs_text.text()
+    assert "95% range" in page.programs_text.text()
+    assert "scheduled sessions" in page.adherence_text.text()
+    assert page.pain_chart.accessibleDescription() == data.summary[0]
+    assert not page.status.isVisible()
+    page.grab().save(str(screenshot_dir / "progress.png"))
+    page.scroll_area.verticalScrollBar().setValue(page.scroll_area.verticalScrollBar().maximum())
+    page.grab().save(str(screenshot_dir / "progress-lower.png"))
+    page.resize(1000, 2700)  # everything at once, for people reviewing the page
+    page.grab().save(str(screenshot_dir / "progress-full.png"))
+    page.resize(1000, 1000)
+
+    await switch(qtbot, page, Span.YEAR_1)
+    assert page.data is not None
+    assert page.data.span is Span.YEAR_1
+    assert len(page.data.pain.points) == 365
+    assert "12 months" in page.summary.accessibleDescription()
+    assert page.range_buttons[Span.YEAR_1].isChecked()
+
+    # By keyboard: focus a range button and press Space, as a person would.
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    page.range_buttons[Span.ALL].setFocus()
+    loaded = asyncio.Event()
+    page.loaded.connect(loaded.set)
+    qtbot.keyClick(page.range_buttons[Span.ALL], Qt.Key.Key_Space)
+    await asyncio.wait_for(loaded.wait(), 10)
+    assert page.data is not None
+    assert page.data.span is Span.ALL
+    assert page.summary.accessibleDescription().startswith("Since your first rating on ")
+
+
+async def test_a_newer_range_click_wins(qtbot: QtBot, ctx: AppContext) -> None:
+    page = await open_page(qtbot, ctx, Answers())
+    page.span = Span.ALL
+    slow = asyncio.ensure_future(page.refresh())
+    page.span = Span.MONTHS_3
+    await page.refresh()
+    await slow
+    assert page.data is not None
+    assert page.data.span is Span.MONTHS_3
+
+
+async def test_every_control_is_named_and_reachable_by_keyboard(
+    qtbot: QtBot, ctx: AppContext, themed: QApplication
+) -> None:
+    page = await open_page(qtbot, ctx, Answers())
+    ranges = list(page.range_buttons.values())
+    exports = list(page.export_buttons.values())
+    for button in ranges + exports:
+        assert button.accessibleName()
+        assert button.height() >= 48  # desktop.theme.MIN_TARGET_PX
+    for chart in (page.pain_chart, page.stiffness_chart, page.effects_chart, page.adherence_chart):
+        assert chart.accessibleName()
+        assert chart.accessibleDescription()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    # The ranges are one radio-style group: Tab enters it at the chosen range...
+    ranges[0].setFocus()
+    seen: list[QWidget] = []
+    for _ in range(len(exports) + 3):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        seen.append(focused)
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
+    assert set(exports) <= set(seen)
+    assert ranges[1] not in seen
+    # ...and the arrow keys move along it, choosing as they go.
+    ranges[0].setFocus()
+    loaded = asyncio.Event()
+    page.loaded.connect(loaded.set)
+    qtbot.keyClick(ranges[0], Qt.Key.Key_Right)
+    await asyncio.wait_for(loaded.wait(), 10)
+    assert QApplication.focusWidget() is ranges[1]
+    assert ranges[1].isChecked()
+    assert page.data is not None
+    assert page.data.span is Span.MONTHS_3
+
+
+async def test_every_export_writes_a_valid_private_file(
+    qtbot: QtBot, ctx: AppContext, tmp_path: Path
+) -> None:
+    answers = Answers()
+    page = await open_page(qtbot, ctx, answers)
+    out = tmp_path / "exports"
+    out.mkdir()
+    answers.paths = [
+        out / "sessions.csv",
+        out / "ratings",  # no suffix typed: the page adds .csv
+        out / "bundle.json",
+        out / "report.pdf",
+    ]
+    expected = [out / "sessions.csv", out / "ratings.csv", out / "bundle.json", out / "report.pdf"]
+    for kind, path in zip(ExportKind, expected, strict=True):
+        qtbot.mouseClick(page.export_buttons[kind], Qt.MouseButton.LeftButton)
+        button = page.export_buttons[kind]
+        await wait_for(lambda p=path, b=button: p.exists() and b.isEnabled())
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert page.status.text().startswith(f"Saved {path.name}")
+    assert [kind for kind, _ in answers.asked] == list(ExportKind)
+    assert answers.asked[3][1].name == "thenar-report-2025-12-31.pdf"
+
+    sessions = list(csv.reader(io.StringIO(expected[0].read_text(encoding="utf-8"))))
+    assert sessions[0] == SESSION_COLUMNS
+    assert len(sessions) > 500
+    ratings = list(csv.DictReader(io.StringIO(expected[1].read_text(encoding="utf-8"))))
+    assert list(ratings[0]) == RATING_COLUMNS
+    assert {r["kind"] for r in ratings} == {"before", "after", "checkin"}
+    bundle = Bundle.model_validate(json.loads(expected[2].read_text(encoding="utf-8")))
+    assert bundle.type == "collection"
+    assert bundle.entry
+    assert len(bundle.entry) > 1000
+    pdf = expected[3].read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.rstrip().endswith(b"%%EOF")
+    document = QPdfDocument()  # Qt's own PDF reader parses it and counts pages
+    assert document.load(str(expected[3])) == QPdfDocument.Error.None_
+    assert document.pageCount() >= 2
+    document.close()
+
+
+async def test_cancel_writes_nothing_and_failures_say_what_to_do(
+    qtbot: QtBot, ctx: AppContext, tmp_path: Path
+) -> None:
+    answers = Answers()
+    page = await open_page(qtbot, ctx, answers)
+    answers.paths = [None]
+    await page.export(ExportKind.RATINGS_CSV)
+    assert not page.status.isVisible()
+    assert os.listdir(tmp_path) == []
+    answers.paths = [tmp_path / "no-such-folder" / "r.pdf"]
+    await page.export(ExportKind.PDF)
+    text = page.status.text()
+    assert text.startswith("Could not save r.pdf: that folder does not exist any more.")
+    assert "Choose another folder" in text
+    assert page.status.isVisible()
+    assert all(b.isEnabled() for b in page.export_buttons.values())
+
+
+async def test_large_text_and_high_contrast(
+    qtbot: QtBot, ctx: AppContext, themed: QApplication, screenshot_dir: Path
+) -> None:
+    apply_theme(themed, 2.0, high_contrast=True)
+    ctx.settings = Settings(text_scale=2.0, high_contrast=True)
+    page = await open_page(qtbot, ctx, Answers())
+    ctx.notify("settings")
+    assert page.pain_chart.style_.high_contrast
+    # Charts grow with the text: a line of text at 2x makes a taller chart.
+    assert page.pain_chart.height() >= 12 * page.pain_chart.fontMetrics().height()
+    page.grab().save(str(screenshot_dir / "progress-large-high-contrast.png"))
