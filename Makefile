@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo sim lint bench clean
+.PHONY: run test demo sim lint bench screenshots self-test clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Thenar needs Python 3.11 or newer")'
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m ble.demo
+	$(PY) -m desktop --transport sim
 
 demo: $(STAMP)
 	$(PY) -m ble.demo
@@ -27,6 +27,13 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen THENAR_SCREENSHOTS=build/screenshots $(PY) -m pytest -q tests/desktop
+	@echo "Screenshots are in build/screenshots/"
+
+self-test: $(STAMP)
+	$(PY) -m desktop --self-test
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(PY) $$f; done

@@ -49,6 +49,7 @@ def apply_theme(app: QApplication, text_scale: float, high_contrast: bool) -> No
         QCheckBox:focus, QRadioButton:focus, QListWidget:focus {{
             border: 3px solid {focus};
         }}
+        QListWidget::item {{ min-height: {target}px; padding: 0 8px; }}
         QSlider::groove:horizontal {{ height: 10px; }}
         QSlider::handle:horizontal {{ width: {target // 2}px; margin: -12px 0; }}
         QCheckBox::indicator, QRadioButton::indicator {{ width: 24px; height: 24px; }}

@@ -1,0 +1,107 @@
+"""`thenar` / `python -m desktop`: start the app (on the built-in simulated massager by default)."""
+
+from __future__ import annotations
+
+import argparse
+import ctypes.util
+import dataclasses
+import logging
+import os
+import sys
+from pathlib import Path
+
+from appcore.logs import default_log_folder, setup_logging
+from appcore.settings import default_settings_path, load_settings, save_settings
+
+log = logging.getLogger("thenar")
+
+XCB_LIBS = ("xcb-cursor", "xcb-icccm", "xcb-keysyms", "xkbcommon-x11")
+
+XCB_HELP = """\
+Thenar could not open a window. On Linux, Qt needs a few system libraries for X11:
+  sudo apt-get install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \\
+      libxcb-render-util0 libxcb-xkb1 libxkbcommon-x11-0 libegl1
+(or run it under Wayland). See the README, "On Linux"."""
+
+
+def display_problem() -> str | None:
+    """Why a window cannot open here, in words, before Qt aborts the process with its own."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return (
+            "Thenar needs a desktop session to show its window, and none was found "
+            "(DISPLAY and WAYLAND_DISPLAY are empty).\n"
+            "To try it without a screen, run the terminal demo: make demo"
+        )
+    if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        missing = [lib for lib in XCB_LIBS if ctypes.util.find_library(lib) is None]
+        if missing:
+            return XCB_HELP + "\nMissing: " + ", ".join(f"lib{m}" for m in missing)
+    return None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="thenar", description="Thenar hand-massager companion")
+    parser.add_argument(
+        "--transport",
+        help="sim (built-in simulated massager), platform (this computer's Bluetooth), "
+        "usb:0, or tcp-client:127.0.0.1:PORT; remembered in the settings",
+    )
+    parser.add_argument("--data-dir", type=Path, help="where the health log lives")
+    parser.add_argument("--settings", type=Path, help="settings file (default: per-user config)")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="run a short simulated session headless and exit 0 only if everything worked",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    setup_logging(default_log_folder())
+    if args.self_test:
+        from appcore.self_test import run_self_test
+
+        sys.exit(run_self_test())
+    settings_path = args.settings or default_settings_path()
+    settings = load_settings(settings_path)
+    changes: dict[str, object] = {}
+    if args.transport:
+        changes["transport"] = args.transport
+    if args.data_dir:
+        changes["data_folder"] = str(args.data_dir)
+    if changes:
+        settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+        save_settings(settings, settings_path)
+
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(2)
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.single_instance import SingleInstance
+
+    qapp = QApplication(sys.argv)
+    instance = SingleInstance()
+    if not instance.claim():
+        print("Thenar is already running; brought its window forward.")
+        return
+    from desktop.app import run
+
+    holder: list[object] = []
+
+    def after_show(app: object) -> None:
+        holder.append(app)
+        instance.raise_requested.connect(app.show_window)  # type: ignore[attr-defined]
+
+    code = run(settings, settings_path, after_show=after_show)
+    instance.release()
+    del qapp
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""Thenar's start-up and shutdown: one QApplication, one qasync loop, one window.
+
+Start-up does only what the first window needs (the log is opened on its own
+thread); connecting to the massager starts in the background. Shutdown always
+stops a running massage, and waits for the massager's acknowledgement, before
+anything closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from bumble.link import LocalLink
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox
+
+from appcore.context import AppContext
+from appcore.db_worker import DbWorker
+from appcore.massager import Massager
+from appcore.programs import ensure_routines
+from appcore.screening import restore_profile
+from appcore.session import SessionController
+from appcore.settings import Settings
+from desktop.device_view import DevicePage
+from desktop.main_window import MainWindow
+from desktop.progress_view import ProgressPage
+from desktop.schedule_view import SchedulePage
+from desktop.screening_view import ScreeningPage
+from desktop.session_view import SessionPage
+from desktop.settings_view import SettingsPage
+from desktop.theme import apply_theme
+from desktop.tray import TrayReminders
+from desktop.welcome_view import HomePage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Thenar:
+    """Everything the running app holds, so tests and the self-test can drive it."""
+
+    qapp: QApplication
+    ctx: AppContext
+    massager: Massager
+    session: SessionController
+    window: MainWindow
+    program_ids: dict[str, int]
+    tray: TrayReminders | None = None
+    notices_box: QMessageBox | None = None
+    quit_event: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _shutdown: asyncio.Future[None] | None = None
+
+    def run(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            report_error(task.exception(), self.window)
+
+    # --- wiring ---------------------------------------------------------------
+
+    def stop_now(self) -> None:
+        """The global Stop (button and Esc): always safe, never asks."""
+        self.run(self.session.stop())
+
+    def start_scheduled(self, program_row_id: int) -> None:
+        """From a reminder: bring the window up on the Massage page with that routine chosen."""
+        self.show_window()
+        page = self.window.page(SessionPage)
+        assert isinstance(page, SessionPage)
+        for row in range(page.routines.count()):
+            item: QListWidgetItem = page.routines.item(row)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            if self.program_ids.get(key) == program_row_id:
+                page.routines.setCurrentRow(row)
+        self.window.show_page_of(SessionPage)
+
+    def show_window(self) -> None:
+        self.window.show()
+        self.window.setWindowState(self.window.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def on_state(self) -> None:
+        self.window.set_connection_text(self.massager.describe())
+        self.window.stop_button.setEnabled(self.session.active)
+
+    async def close_window(self) -> None:
+        """Window closed: stop a running massage first; then hide to the tray or quit."""
+        if self.session.active:
+            await self.session.stop()
+        if self.tray is not None and self.tray.available and self.ctx.settings.close_to_tray:
+            self.window.hide()
+            return
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Stop (acknowledged), disconnect, close the log, then let the loop end. Once."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._shutdown_once())
+        await asyncio.shield(self._shutdown)
+
+    async def _shutdown_once(self) -> None:
+        try:
+            if self.session.active:
+                await self.session.stop()
+            acknowledged = await self.massager.close()
+            if not acknowledged:
+                log.warning("the massager did not acknowledge the final stop")
+        except Exception:
+            log.exception("shutting down the massager connection failed")
+            raise
+        finally:
+            await self.ctx.db.close()
+            self.window.allow_close()
+            self.window.close()
+            self.quit_event.set()
+
+    async def connect_pinned(self) -> None:
+        """At start-up, reconnect to the massager chosen last time (in the background)."""
+        address = self.ctx.settings.pinned_address
+        if not address:
+            return
+        caps = self.ctx.profile.device_limits() if self.ctx.profile else None
+        try:
+            await self.massager.connect(address, self.ctx.settings.pinned_name or "", caps)
+        except Exception as exc:
+            log.info("could not reconnect to the pinned massager: %s", exc)
+
+
+def report_error(exc: BaseException | None, parent: Any = None) -> None:
+    """Log an unexpected error and show it in plain words: never swallow one silently."""
+    if exc is None:
+        return
+    log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    advice = getattr(exc, "advice", "")
+    if QApplication.instance() is not None and not isinstance(exc, asyncio.CancelledError):
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Thenar",
+            f"Something went wrong: {exc}\n\n{advice or 'Your saved data is safe.'}",
+            QMessageBox.StandardButton.Ok,
+            parent,
+        )
+        box.setModal(False)
+        box.show()
+
+
+def install_error_hooks(loop: asyncio.AbstractEventLoop) -> None:
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.error("uncaught: %s", "".join(traceback.format_exception(kind, exc, tb)))
+        report_error(exc)
+
+    def loop_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if exc is None:
+            log.error("event loop: %s", context.get("message"))
+            return
+        report_error(exc)
+
+    sys.excepthook = excepthook
+    loop.set_exception_handler(loop_handler)
+
+
+async def build(
+    qapp: QApplication,
+    settings: Settings,
+    settings_path: Path,
+    *,
+    link: LocalLink | None = None,
+    key_store: Path | None = None,
+) -> Thenar:
+    """Open the log, restore the profile and build the window (not shown yet)."""
+    qapp.setQuitOnLastWindowClosed(False)  # the tray keeps reminders alive; we quit ourselves
+    db = DbWorker(settings.data_path())
+    notices = await db.open()
+    ctx = AppContext(settings, settings_path, db)
+    await restore_profile(ctx)
+    program_ids = await db.run(ensure_routines)
+    massager = Massager(ctx, link=link, key_store=key_store)
+    session = SessionController(massager)
+
+    def theme() -> None:
+        apply_theme(qapp, ctx.settings.text_scale, ctx.settings.high_contrast)
+
+    theme()
+    holder: list[Thenar] = []
+
+    def open_screening() -> None:
+        screening.start()
+        window.show_page_of(ScreeningPage)
+
+    def screening_done(_profile: object) -> None:
+        window.show_page_of(HomePage)
+        if massager.client is not None and ctx.profile is not None:
+            holder[0].run(massager.set_caps(ctx.profile.device_limits()))
+
+    home = HomePage(ctx, open_screening)
+    screening = ScreeningPage(ctx, screening_done)
+    device = DevicePage(ctx, massager)
+    session_page = SessionPage(ctx, session, lambda: program_ids)
+    progress = ProgressPage(ctx)
+    schedule = SchedulePage(ctx, lambda pid: holder[0].start_scheduled(pid))
+    settings_page = SettingsPage(ctx, theme)
+    settings_page.screening_requested.connect(open_screening)
+    window = MainWindow(
+        [home, screening, device, session_page, progress, schedule, settings_page],
+        on_stop=lambda: holder[0].stop_now(),
+    )
+    app = Thenar(qapp, ctx, massager, session, window, program_ids)
+    holder.append(app)
+    window.close_requested.connect(lambda: app.run(app.close_window()))
+    massager.state_listeners.append(lambda _s, _d: app.on_state())
+    session.listeners.append(app.on_state)
+    app.on_state()
+    app.tray = TrayReminders(ctx, window, app.start_scheduled)
+    app.tray.quit_requested.connect(lambda: app.run(app.shutdown()))
+    if notices:  # e.g. the log was damaged and restored from a backup: say so plainly
+        box = QMessageBox(QMessageBox.Icon.Information, "Thenar", "\n\n".join(notices))
+        box.setModal(False)
+        app.notices_box = box
+    if ctx.profile is not None and ctx.settings.pinned_address:
+        window.show_page_of(SessionPage)
+    return app
+
+
+def run(
+    settings: Settings,
+    settings_path: Path,
+    *,
+    after_show: Callable[[Thenar], Any] | None = None,
+) -> int:
+    """Run the app until it quits; `after_show` (self-test, benchmarks) runs once it is up."""
+    qapp = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(qapp, QApplication)
+    qapp.setApplicationName("Thenar")
+    qapp.setQuitOnLastWindowClosed(False)  # the tray keeps reminders alive
+    import qasync
+
+    exit_code = 0
+
+    async def main() -> None:
+        nonlocal exit_code
+        loop = asyncio.get_running_loop()
+        install_error_hooks(loop)
+        app = await build(qapp, settings, settings_path)
+        app.window.show()
+        if app.notices_box is not None:
+            app.notices_box.show()
+        app.run(app.connect_pinned())
+        if after_show is not None:
+            result = after_show(app)
+            if asyncio.iscoroutine(result):
+                exit_code = int(await result or 0)
+                await app.shutdown()
+                return
+        await app.quit_event.wait()
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+        runner.run(main())
+    return exit_code

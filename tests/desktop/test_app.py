@@ -1,0 +1,233 @@
+"""The whole app, driven like a person, against the simulator in process.
+
+First run through screening, pairing, a session with ratings before and after,
+the progress view showing it, a lost link mid-session, a reminder that starts a
+session, and a clean shutdown whose stop the massager acknowledges. Screenshots
+of every main screen land in the screenshot folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from appcore.massager import LinkState
+from appcore.session import Phase
+from appcore.settings import Settings
+from ble import protocol as p
+from ble.virtual_radio import VirtualLink
+from data import ratings, sessions
+from data.models import Outcome, RatingKind
+from desktop.app import Thenar, build
+from desktop.device_view import DevicePage
+from desktop.progress_view import ProgressPage
+from desktop.schedule_view import SchedulePage
+from desktop.screening_view import ScreeningPage
+from desktop.session_view import SessionPage
+from desktop.settings_view import SettingsPage
+from desktop.welcome_view import HomePage
+from device_sim.peripheral import SimulatedMassager
+from therapy import SCREENING_QUESTIONS
+
+SAFE_KEY = {"report_discomfort": Qt.Key.Key_2}
+
+
+async def until(cond: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the loop (radio, DB thread) run until `cond` holds; fail loudly on timeout."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.01)
+
+
+def press(qtbot: QtBot, key: Qt.Key) -> None:
+    target = QApplication.focusWidget()
+    assert isinstance(target, QWidget)
+    qtbot.keyClick(target, key)
+
+
+async def shot(widget: QWidget, folder: Path, name: str) -> None:
+    await asyncio.sleep(0.05)
+    assert widget.grab().save(str(folder / f"app_{name}.png"))
+
+
+@asynccontextmanager
+async def running_app(home: Path) -> AsyncIterator[tuple[Thenar, SimulatedMassager]]:
+    """The simulator and the app, both started and stopped inside one test.
+
+    Not fixtures: pytest-qt processes Qt events between test phases, when no
+    asyncio loop runs, and a background task (heartbeat, simulator ticker)
+    stepped then breaks. Inside one test body the loop is always running.
+    """
+    link = VirtualLink()
+    device = SimulatedMassager(link)
+    await device.start()
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    settings = Settings(data_folder=str(home / "data"))
+    app = await build(qapp, settings, home / "settings.json", link=link)
+    try:
+        app.window.resize(1200, 860)
+        app.window.show()
+        app.window.activateWindow()
+        # Never qtbot.waitUntil in async code: a nested Qt loop would step asyncio
+        # tasks re-entrantly. Await the condition on the loop instead.
+        await until(app.window.isActiveWindow)
+        yield app, device
+    finally:
+        if not app.quit_event.is_set():
+            await app.shutdown()
+        await device.stop()
+
+
+async def screen_all_clear(app: Thenar, qtbot: QtBot) -> None:
+    home = app.window.page(HomePage)
+    assert isinstance(home, HomePage)
+    home.start_button.setFocus()
+    press(qtbot, Qt.Key.Key_Space)
+    page = app.window.page(ScreeningPage)
+    assert isinstance(page, ScreeningPage)
+    for question in SCREENING_QUESTIONS:
+        press(qtbot, SAFE_KEY.get(question.question_id, Qt.Key.Key_1))
+        press(qtbot, Qt.Key.Key_Return)
+    await until(lambda: page.stack.currentIndex() == 1)
+    press(qtbot, Qt.Key.Key_Return)
+    assert app.ctx.profile is not None
+
+
+async def pair(app: Thenar) -> None:
+    app.window.show_page_of(DevicePage)
+    device = app.window.page(DevicePage)
+    assert isinstance(device, DevicePage)
+    found = await device.scan()
+    assert len(found) == 1
+    await device.connect_selected()
+    assert app.massager.state == LinkState.CONNECTED
+    assert "connected" in app.window.connection_label.text()
+
+
+async def test_first_run_to_session_to_progress(
+    qtbot: QtBot, isolated_home: Path, screenshot_dir: Path
+) -> None:
+    async with running_app(isolated_home) as (app, device):
+        await first_run_to_progress(app, device, qtbot, screenshot_dir)
+
+
+async def first_run_to_progress(
+    app: Thenar, device: SimulatedMassager, qtbot: QtBot, screenshot_dir: Path
+) -> None:
+    await shot(app.window, screenshot_dir, "home_first_run")
+    await screen_all_clear(app, qtbot)
+    await pair(app)
+    await shot(app.window, screenshot_dir, "device")
+
+    app.window.show_page_of(SessionPage)
+    page = app.window.page(SessionPage)
+    assert isinstance(page, SessionPage)
+    page.routines.setCurrentRow(1)
+    page.intensity.setValue(10)
+    cap = app.ctx.profile.device_limits().max_pressure_mmhg  # type: ignore[union-attr]
+    assert page.session.plan is not None
+    assert max(max(s.pressures_mmhg) for s in page.session.plan.compiled.program.steps) <= cap
+    assert f"up to {cap} mmHg" in page.caps_text.text()
+    page.pain_before.slider.setValue(6)
+    page.stiff_before.slider.setValue(7)
+    await shot(app.window, screenshot_dir, "session_choose")
+    assert page.start_button.isEnabled()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    await until(lambda: page.session.phase == Phase.RUNNING)
+    assert app.window.stop_button.isEnabled()
+    await until(lambda: max(device.model.status().pressures_mmhg) > 0)
+    await until(lambda: page.live_numbers.text() != "")
+    assert "left" in page.live_numbers.text()
+    await shot(app.window, screenshot_dir, "session_live")
+
+    qtbot.keyClick(app.window, Qt.Key.Key_Escape)  # the global Stop
+    await until(lambda: page.session.phase == Phase.ENDED)
+    assert device.model.stop_reason == p.StopReason.USER
+    await until(lambda: page.stack.currentIndex() == 2)
+    page.pain_after.slider.setValue(3)
+    page.stiff_after.slider.setValue(4)
+    await shot(app.window, screenshot_dir, "session_after")
+    qtbot.mouseClick(page.save_after, Qt.MouseButton.LeftButton)
+    await until(lambda: page.session.phase == Phase.CHOOSING)
+
+    sid = page.session.session_id
+    assert sid is not None
+    record = await app.ctx.db.run(sessions.get_session, sid)
+    assert record.outcome == Outcome.STOPPED_BY_USER
+    given = await app.ctx.db.run(ratings.session_ratings, sid)
+    assert given[RatingKind.BEFORE].rating.pain == 6
+    assert given[RatingKind.AFTER].rating.pain == 3
+
+    app.window.show_page_of(ProgressPage)
+    progress = app.window.page(ProgressPage)
+    assert isinstance(progress, ProgressPage)
+    await until(lambda: progress.data is not None)
+    assert progress.data is not None
+    await shot(app.window, screenshot_dir, "progress")
+    for page_type, name in ((SchedulePage, "schedule"), (SettingsPage, "settings")):
+        app.window.show_page_of(page_type)
+        await shot(app.window, screenshot_dir, name)
+
+
+async def test_lost_link_stops_on_screen_and_offers_resume(
+    qtbot: QtBot, isolated_home: Path, screenshot_dir: Path
+) -> None:
+    async with running_app(isolated_home) as (app, device):
+        await lost_link(app, device, qtbot, screenshot_dir)
+
+
+async def lost_link(
+    app: Thenar, device: SimulatedMassager, qtbot: QtBot, screenshot_dir: Path
+) -> None:
+    await screen_all_clear(app, qtbot)
+    await pair(app)
+    app.window.show_page_of(SessionPage)
+    page = app.window.page(SessionPage)
+    assert isinstance(page, SessionPage)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    await until(lambda: page.session.phase == Phase.RUNNING)
+    await device.drop_link()
+    await until(lambda: page.stack.currentIndex() == 3)
+    assert "lost" in page.interrupted_text.text()
+    await shot(app.window, screenshot_dir, "session_link_lost")
+    await until(lambda: page.resume_button.isEnabled(), timeout=15)
+    assert device.model.state == p.State.STOPPED  # nothing resumed by itself
+    qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)
+    await until(lambda: device.model.state == p.State.RUNNING)
+
+
+async def test_reminder_opens_the_routine_and_closing_stops_the_massage(
+    qtbot: QtBot, isolated_home: Path
+) -> None:
+    async with running_app(isolated_home) as (app, device):
+        await reminder_then_close(app, device, qtbot)
+
+
+async def reminder_then_close(app: Thenar, device: SimulatedMassager, qtbot: QtBot) -> None:
+    await screen_all_clear(app, qtbot)
+    await pair(app)
+    wind_down = app.program_ids["evening_wind_down"]
+    app.window.hide()
+    app.start_scheduled(wind_down)  # what the tray's "Start now" calls
+    page = app.window.page(SessionPage)
+    assert isinstance(page, SessionPage)
+    assert app.window.isVisible()
+    assert app.window.stack.currentWidget() is page
+    assert page.routines.currentItem().data(Qt.ItemDataRole.UserRole) == "evening_wind_down"
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    await until(lambda: device.model.state == p.State.RUNNING)
+    app.window.close()  # closing the window during a session stops the massager first
+    await until(lambda: device.model.state == p.State.STOPPED)
+    assert device.model.stop_reason == p.StopReason.USER
+    await app.shutdown()
+    assert app.quit_event.is_set()
