@@ -30,6 +30,7 @@ from appcore.screening import restore_profile
 from appcore.session import SessionController
 from appcore.settings import Settings
 from desktop.device_view import DevicePage
+from desktop.gc_guard import GuiThreadCollector
 from desktop.main_window import MainWindow
 from desktop.progress_view import ProgressPage
 from desktop.schedule_view import SchedulePage
@@ -269,6 +270,10 @@ def run(
                 return
         await app.quit_event.wait()
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
-        runner.run(main())
+    collector = GuiThreadCollector()
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+            runner.run(main())
+    finally:
+        collector.stop()
     return exit_code

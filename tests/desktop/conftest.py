@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
+
+from desktop.gc_guard import GuiThreadCollector
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -27,6 +29,15 @@ def pytest_asyncio_loop_factories(
     if Path(str(item.path)).parent == Path(__file__).parent:
         return {"qt": qt_event_loop}
     return None
+
+
+@pytest.fixture(autouse=True)
+def collect_on_gui_thread() -> Iterator[None]:
+    """As in the app: no garbage collection on the DB thread (see desktop/gc_guard.py)."""
+    QApplication.instance() or QApplication([])
+    guard = GuiThreadCollector()
+    yield
+    guard.stop()
 
 
 @pytest.fixture
