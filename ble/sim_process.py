@@ -18,10 +18,15 @@ START_TIMEOUT_S = 20.0  # a cold Python start with Bumble imported takes ~1 s; s
 @contextlib.asynccontextmanager
 async def simulator_process(interval_ms: float = 7.5, *extra: str) -> AsyncIterator[str]:
     """Run the simulator on a free loopback port; yield its transport spec; stop it after."""
+    # In a frozen bundle (PyInstaller) there is no `-m`: the app binary runs the
+    # simulator itself when given `--simulator` (see desktop/__main__.py).
+    launcher = (
+        [sys.executable, "--simulator"]
+        if getattr(sys, "frozen", False)
+        else [sys.executable, "-m", "device_sim"]
+    )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "device_sim",
+        *launcher,
         "--port",
         "0",
         "--interval-ms",

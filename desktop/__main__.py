@@ -59,6 +59,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--simulator"]:  # the bundle's stand-in for `python -m device_sim`
+        from device_sim.__main__ import main as simulator_main
+
+        simulator_main(argv[1:])
+        return
     args = parse_args(argv)
     setup_logging(default_log_folder())
     if args.self_test:
