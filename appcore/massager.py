@@ -101,8 +101,8 @@ class Massager:
             listener(state, detail)
 
     def describe(self) -> str:
-        name = self.ctx.settings.pinned_name or "massager"
-        text = f"{name}: {self.state.value}"
+        name = self.ctx.settings.pinned_name
+        text = f"{name}, {self.state.value}" if name else self.state.value
         if self.state == LinkState.CONNECTED and self.battery is not None:
             text += f", battery {self.battery}%"
         if self.detail and self.state != LinkState.CONNECTED:

@@ -31,6 +31,7 @@ async def simulator_process(interval_ms: float = 7.5, *extra: str) -> AsyncItera
         "0",
         "--interval-ms",
         str(interval_ms),
+        "--exit-with-parent",  # never outlive the app, even if it is killed
         *extra,
         stdout=asyncio.subprocess.PIPE,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Coroutine
@@ -258,6 +259,9 @@ def run(
         loop = asyncio.get_running_loop()
         install_error_hooks(loop)
         app = await build(qapp, settings, settings_path)
+        # SIGTERM/SIGINT (logout, Ctrl+C): the same safe shutdown as closing the window.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(app.run, app.shutdown()))
         app.window.show()
         if app.notices_box is not None:
             app.notices_box.show()

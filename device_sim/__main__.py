@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from pathlib import Path
 
@@ -49,6 +50,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     faults.add_argument("--low-battery-after", type=float, metavar="S")
     faults.add_argument("--stop-advertising-after", type=float, metavar="S")
     faults.add_argument("--port-file", help="write the chosen port to this file when ready")
+    faults.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started this one goes away (the app crashed)",
+    )
     faults.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -87,6 +93,16 @@ async def serve(args: argparse.Namespace) -> None:
             await sim.send_malformed_status(3)
 
     stop = asyncio.Event()
+
+    async def watch_parent() -> None:
+        parent = os.getppid()
+        while args.exit_with_parent:
+            await asyncio.sleep(1.0)
+            if os.getppid() != parent:  # re-parented: whoever started us is gone
+                log.warning("the app that started the simulator is gone; stopping")
+                stop.set()
+                return
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
@@ -100,6 +116,7 @@ async def serve(args: argparse.Namespace) -> None:
         asyncio.create_task(_after(args.low_battery_after, lambda: sim.model.set_battery(4))),
         asyncio.create_task(_after(args.stop_advertising_after, sim.stop_advertising)),
         asyncio.create_task(malformed_forever()),
+        asyncio.create_task(watch_parent()),
     ]
     try:
         await stop.wait()
