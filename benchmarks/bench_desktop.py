@@ -1,0 +1,183 @@
+"""Issue 6 benchmarks: first window, event-loop lag during a live session, memory after an hour.
+
+Runs offscreen. Prints one figure a line as `name: value unit`.
+- first_window: a fresh process (`python -m desktop`) until the window's first paint;
+- loop_lag: a 10 ms probe timer's lateness while a real session streams status from
+  the simulator (in process, real time) and the live page repaints;
+- memory: RSS before and after pushing an hour of status frames (20 Hz) through the
+  app's status path, telemetry logging included (the device itself stops at 30 min,
+  so the hour is fed in, faster than real time).
+The progress view on ten years is `benchmarks/bench_progress.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PROBE = r"""
+import sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+import desktop.app as app_module
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print("PAINTED", flush=True)
+            QTimer.singleShot(0, lambda: QApplication.instance().exit(0))
+            import os; os._exit(0)
+        return False
+
+def after_show(app):
+    f = FirstPaint(app.window)
+    app.window.installEventFilter(f)
+    app.window._probe = f
+    app.window.update()
+
+from appcore.settings import Settings
+from pathlib import Path
+home = Path(sys.argv[1])
+app_module.run(Settings(data_folder=str(home / "data")), home / "settings.json", after_show=after_show)
+"""
+
+
+def report(name: str, value: float, unit: str) -> None:
+    print(f"{name}: {value:.2f} {unit}", flush=True)
+
+
+def first_window_ms(runs: int = 5) -> list[float]:
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as home:
+            env = {**os.environ, "HOME": home, "XDG_STATE_HOME": home, "XDG_CONFIG_HOME": home}
+            started = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, "-c", PROBE, home],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            assert "PAINTED" in out.stdout, out.stderr[-2000:]
+            times.append(elapsed)
+    return times
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 1e6
+
+
+async def live_session_and_memory(home: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from appcore.session import Phase
+    from appcore.settings import Settings
+    from ble import protocol as p
+    from ble.virtual_radio import VirtualLink
+    from data.models import Rating
+    from desktop.app import build
+    from desktop.session_view import SessionPage
+    from device_sim.peripheral import SimulatedMassager
+    from therapy import Screening, evaluate_screening
+    from therapy.questionnaire import SCREENING_QUESTIONS
+
+    link = VirtualLink()
+    device = SimulatedMassager(link)
+    await device.start()
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    app = await build(qapp, Settings(data_folder=str(home / "data")), home / "s.json", link=link)
+    answers = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
+    answers["report_discomfort"] = "yes"
+    app.ctx.set_profile(
+        evaluate_screening(Screening(answers, datetime.now().date()), today=datetime.now().date())
+    )
+    app.window.resize(1200, 860)
+    app.window.show()
+    found = await app.massager.scan()
+    await app.massager.connect(found[0].address, found[0].name, app.ctx.profile.device_limits())  # type: ignore[union-attr]
+    page = app.window.page(SessionPage)
+    assert isinstance(page, SessionPage)
+    app.window.show_page_of(SessionPage)
+    page.routines.setCurrentRow(0)
+    await app.session.start(Rating(datetime.now().astimezone(), 4, 5))
+    assert app.session.phase == Phase.RUNNING
+
+    loop = asyncio.get_running_loop()
+    lags: list[float] = []
+    end = loop.time() + 15.0
+    while loop.time() < end:
+        due = loop.time() + 0.010
+        await asyncio.sleep(0.010)
+        lags.append(max(0.0, loop.time() - due) * 1000)
+    lags.sort()
+    report("loop_lag_p50_during_session", statistics.median(lags), "ms")
+    report("loop_lag_p99_during_session", lags[int(len(lags) * 0.99)], "ms")
+    report("loop_lag_max_during_session", lags[-1], "ms")
+    await app.session.stop()
+
+    # An hour of status at 20 Hz through the same path the live session uses.
+    before = rss_mb()
+    await app.session.start(Rating(datetime.now().astimezone(), 4, 5))
+    frames = 3600 * 20
+    base = device.model.status()
+    for i in range(frames):
+        status = p.Status(
+            (base.seq + i) & 0xFFFF,
+            p.State.RUNNING,
+            p.StopReason.NONE,
+            base.program_id,
+            0,
+            i // 20,
+            600,
+            tuple((i + z) % 50 for z in range(6)),
+            380,
+            400,
+            10,
+            p.FaultFlags.NONE,
+        )
+        app.massager._on_status(status)
+        if i % 2000 == 0:
+            await asyncio.sleep(0)  # let the flush task and repaint run, as in real time
+    await asyncio.sleep(1.5)
+    after = rss_mb()
+    report("rss_before_hour_mb", before, "MB")
+    report("rss_after_hour_mb", after, "MB")
+    report("rss_growth_hour_mb", after - before, "MB")
+    await app.session.stop()
+    await app.shutdown()
+    await device.stop()
+
+
+def main() -> None:
+    times = first_window_ms()
+    report("first_window_median", statistics.median(times), "ms")
+    report("first_window_max", max(times), "ms")
+    from PySide6.QtWidgets import QApplication
+    import qasync
+
+    qapp = QApplication(sys.argv)
+    with (
+        tempfile.TemporaryDirectory() as home,
+        asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner,
+    ):
+        os.environ["XDG_STATE_HOME"] = home
+        runner.run(live_session_and_memory(Path(home)))
+
+
+if __name__ == "__main__":
+    main()
