@@ -48,7 +48,8 @@ def after_show(app):
 from appcore.settings import Settings
 from pathlib import Path
 home = Path(sys.argv[1])
-app_module.run(Settings(data_folder=str(home / "data")), home / "settings.json", after_show=after_show)
+settings = Settings(data_folder=str(home / "data"))
+app_module.run(settings, home / "settings.json", after_show=after_show)
 """
 
 
@@ -167,8 +168,8 @@ def main() -> None:
     times = first_window_ms()
     report("first_window_median", statistics.median(times), "ms")
     report("first_window_max", max(times), "ms")
-    from PySide6.QtWidgets import QApplication
     import qasync
+    from PySide6.QtWidgets import QApplication
 
     qapp = QApplication(sys.argv)
     with (
