@@ -240,6 +240,7 @@ class SessionController:
             lambda db: rating_log.add_rating(db, after, kind=RatingKind.AFTER, session_id=sid)
         )
         self.phase = Phase.CHOOSING
+        self.massager.ctx.notify("ratings")  # the Progress page reloads
         self._notify()
 
     def skip_rating(self) -> None:
@@ -329,6 +330,7 @@ class SessionController:
 
         await self.db.run(finish)
         self._ending = None
+        self.massager.ctx.notify("sessions")
         self._notify()
 
 
