@@ -28,7 +28,6 @@ from data.models import ReminderEvent, ReminderStatus
 from data.models import Schedule as StoredSchedule
 from data.programs import list_programs
 from data.sessions import list_sessions
-from data.tx import writing
 from therapy import ROUTINES, Schedule, ScheduleError, missed, overloaded_days
 from therapy.defaults import MAX_SESSIONS_PER_DAY
 from therapy.schedule import DEFAULT_TOLERANCE, parse_rule
@@ -602,15 +601,6 @@ def overload_warning(
 # --- Changing schedules through the DB worker -----------------------------------------
 
 
-def _delete_schedule(db: Database, schedule_id: int) -> None:
-    """Remove a schedule and its reminder records (the records mean nothing without it)."""
-    with writing(db):
-        db.execute("DELETE FROM reminders WHERE schedule_id = ?", [schedule_id])
-        cur = db.execute("DELETE FROM schedules WHERE id = ?", [schedule_id])
-        if cur.rowcount == 0:
-            raise UnknownScheduleError(f"there is no schedule with id {schedule_id}")
-
-
 def _export(db: Database, path: Path, now: dt.datetime) -> Path:
     return write_export(path, schedules_ics(db, now=now))
 
@@ -662,7 +652,7 @@ class ScheduleService:
         self.ctx.notify("schedules")
 
     async def delete(self, schedule_id: int) -> None:
-        await self.ctx.db.run(_delete_schedule, schedule_id)
+        await self.ctx.db.run(store.delete_schedule, schedule_id)
         self.ctx.notify("schedules")
 
     async def record(self, due: Due, status: ReminderStatus) -> None:

@@ -186,3 +186,12 @@ def list_reminders(db: Database, *, schedule_id: int | None = None) -> list[Remi
         )
         for r in db.query(f"SELECT * FROM reminders {where} ORDER BY occurrence_utc, id", args)
     ]
+
+
+def delete_schedule(db: Database, schedule_id: int) -> None:
+    """Remove a schedule and its reminder records (the records mean nothing without it)."""
+    with writing(db):
+        db.execute("DELETE FROM reminders WHERE schedule_id = ?", [schedule_id])
+        cur = db.execute("DELETE FROM schedules WHERE id = ?", [schedule_id])
+        if cur.rowcount == 0:
+            raise UnknownScheduleError(f"there is no schedule with id {schedule_id}")

@@ -83,3 +83,19 @@ def test_reminders_record_what_became_of_each(db, program_id):
         schedules.record_reminder(db, 42, T0, ReminderStatus.DONE, at=T0)
     with pytest.raises(InvalidInputError, match="reminder status"):
         schedules.record_reminder(db, sid, T0, "forgotten", at=T0)  # type: ignore[arg-type]
+
+
+def test_delete_schedule_removes_it_and_its_reminders() -> None:
+    from data.programs import save_program
+    from data.store import open_memory
+
+    db = open_memory()
+    start = T0.astimezone(PARIS)
+    pid = save_program(db, "Morning", {"blocks": []}, created_at=start)
+    sid = schedules.add_schedule(db, program_id=pid, rrule_text="FREQ=DAILY", dtstart=start)
+    schedules.record_reminder(db, sid, start, ReminderStatus.DONE, at=start)
+    schedules.delete_schedule(db, sid)
+    assert schedules.list_schedules(db) == []
+    assert db.execute("SELECT COUNT(*) FROM reminders").fetchone()[0] == 0
+    with pytest.raises(UnknownScheduleError):
+        schedules.delete_schedule(db, sid)
