@@ -44,6 +44,18 @@ async def connected(massager: Massager, sim: SimulatedMassager, ctx: AppContext)
     assert massager.state == LinkState.CONNECTED
 
 
+async def long_session(
+    ctx: AppContext, massager: Massager, sim: SimulatedMassager
+) -> tuple[SessionController, int]:
+    """Connected, and a two-minute session running."""
+    await connected(massager, sim, ctx)
+    session = SessionController(massager)
+    program_ids = await ctx.db.run(ensure_routines)
+    assert ctx.profile is not None
+    session.plan_for(LONG, next(iter(program_ids.values())), 5, ctx.profile)
+    return session, await session.start(rating(4, 4))
+
+
 async def test_session_runs_and_is_logged(
     ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
@@ -79,12 +91,7 @@ async def test_stop_is_acknowledged_and_logged(
     ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
     _link, sim = radio
-    await connected(massager, sim, ctx)
-    session = SessionController(massager)
-    program_ids = await ctx.db.run(ensure_routines)
-    assert ctx.profile is not None
-    session.plan_for(LONG, next(iter(program_ids.values())), 5, ctx.profile)
-    sid = await session.start(rating(4, 4))
+    session, sid = await long_session(ctx, massager, sim)
     await session.stop()
     assert session.phase == Phase.ENDED
     assert sim.model.state == p.State.STOPPED
@@ -97,12 +104,7 @@ async def test_lost_link_interrupts_and_offers_resume(
     ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
     _link, sim = radio
-    await connected(massager, sim, ctx)
-    session = SessionController(massager)
-    program_ids = await ctx.db.run(ensure_routines)
-    assert ctx.profile is not None
-    session.plan_for(LONG, next(iter(program_ids.values())), 5, ctx.profile)
-    sid = await session.start(rating(4, 4))
+    session, sid = await long_session(ctx, massager, sim)
     await sim.drop_link()
     await wait_for_phase(session, Phase.INTERRUPTED)
     assert "lost" in session.message
