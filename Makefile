@@ -40,3 +40,26 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+
+# -- Packaging (issue 7; see packaging/README.md) ---------------------------------
+# make bundle          one-folder bundle in dist/thenar/ (PyInstaller; minutes)
+# make bundle-tarball  dist/thenar-VERSION-linux-x86_64.tar.gz, with install.sh
+# make bundle-test     builds the bundle and runs its self-test (not part of make test)
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+
+.PHONY: bundle bundle-tarball bundle-test
+
+$(BUNDLE_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,bundle]'
+	@touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/thenar.spec
+	@du -sh dist/thenar
+
+bundle-tarball: bundle
+	PYTHON=$(PY) sh packaging/linux/make_tarball.sh
+
+bundle-test: $(BUNDLE_STAMP)
+	$(PY) -m pytest -p no:cacheprovider -rA packaging/tests

@@ -192,7 +192,8 @@ async def build(
     ctx = AppContext(settings, settings_path, db)
     await restore_profile(ctx)
     program_ids = await db.run(ensure_routines)
-    massager = Massager(ctx, link=link, key_store=key_store)
+    # Bonds (pairing keys) survive restarts; they live in the private (0700) data folder.
+    massager = Massager(ctx, link=link, key_store=key_store or settings.data_path() / "bonds.json")
     session = SessionController(massager)
 
     def theme() -> None:
