@@ -13,7 +13,16 @@ from sqlite_utils import Database
 
 from ble.protocol import Zone
 from data import programs as store
-from therapy import ROUTINES, BlockSpec, CustomProgram, Exercise, Routine, Technique
+from therapy import (
+    EXERCISES,
+    ROUTINES,
+    TECHNIQUES,
+    BlockSpec,
+    CustomProgram,
+    Exercise,
+    Routine,
+    Technique,
+)
 
 
 def block_to_json(block: BlockSpec) -> dict[str, Any]:
@@ -47,15 +56,43 @@ def routine_definition(routine: Routine) -> dict[str, Any]:
     }
 
 
+TECHNIQUE_SESSION_S = 5 * 60  # one technique alone: a short, focused session
+SECONDS_PER_MOVE = 12  # guided movements: time to read, move slowly and hold
+
+
+def single_programs() -> dict[str, CustomProgram]:
+    """One technique, or one guided movement, on its own: for people who know what helps."""
+    out: dict[str, CustomProgram] = {}
+    for technique, info in TECHNIQUES.items():
+        if technique is Technique.STRETCHING:
+            for exercise, ex in EXERCISES.items():
+                block = BlockSpec(technique, SECONDS_PER_MOVE * len(ex.moves), exercise=exercise)
+                out[f"exercise:{exercise.value}"] = CustomProgram(ex.name, (block,))
+        else:
+            out[f"technique:{technique.value}"] = CustomProgram(
+                info.name, (BlockSpec(technique, TECHNIQUE_SESSION_S),)
+            )
+    return out
+
+
+def custom_definition(program: CustomProgram) -> dict[str, Any]:
+    return {"kind": "custom", "blocks": [block_to_json(b) for b in program.blocks]}
+
+
 def ensure_routines(db: Database, now: datetime | None = None) -> dict[str, int]:
-    """Register every built-in routine in the log; returns routine id -> program row id."""
+    """Register the built-in routines and single techniques; returns choice key -> row id."""
     created = now or datetime.now(UTC)
-    return {
+    ids = {
         key: store.ensure_builtin(
             db, f"routine:{key}", routine.name, routine_definition(routine), created_at=created
         )
         for key, routine in ROUTINES.items()
     }
+    for key, program in single_programs().items():
+        ids[key] = store.ensure_builtin(
+            db, key, program.name, custom_definition(program), created_at=created
+        )
+    return ids
 
 
 def custom_from_json(name: str, raw: dict[str, Any]) -> CustomProgram:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
+from appcore.programs import single_programs
 from appcore.session import Phase, SessionController
 from appcore.settings import format_temperature
 from ble import protocol as p
@@ -37,7 +39,7 @@ from data.models import Rating
 from desktop.checkin_dialog import CheckInDialog
 from desktop.hand_widget import HandWidget
 from desktop.widgets import Page, big_button, notice, paragraph
-from therapy import ROUTINES, Routine, SafetyProfile, Verdict
+from therapy import EXERCISES, ROUTINES, TECHNIQUES, CustomProgram, Routine, SafetyProfile, Verdict
 from therapy.techniques import ZONE_MUSCLES
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,23 @@ log = logging.getLogger(__name__)
 REPAINT_MS = 100  # status arrives at up to 20 Hz; people need no more than 10 updates a second
 
 
-def _zones_for(routine: Routine) -> set[p.Zone]:
-    muscles = routine.muscles()
+def _zones_for(spec: Routine | CustomProgram) -> set[p.Zone]:
+    muscles = frozenset().union(*(b.muscles() for b in spec.blocks))
     return {zone for zone, zone_muscles in ZONE_MUSCLES.items() if zone_muscles & muscles}
+
+
+def describe(spec: Routine | CustomProgram) -> str:
+    """A routine's own description; for a single technique, what it does and works."""
+    if isinstance(spec, Routine):
+        return spec.description
+    block = spec.blocks[0]
+    if block.exercise is not None:
+        moves = EXERCISES[block.exercise].moves
+        return f"A guided movement with the glove's air off, {len(moves)} moves: " + "; ".join(
+            moves
+        )
+    info = TECHNIQUES[block.technique]
+    return info.guidance
 
 
 class RatingRow(QWidget):
@@ -98,6 +114,7 @@ class SessionPage(Page):
         self._today = today
         self._profile_today: SafetyProfile | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.choices: dict[str, Routine | CustomProgram] = {**ROUTINES, **single_programs()}
         self.stack = QStackedWidget()
         self.layout_.addWidget(self.stack, 1)
         self.message = notice()
@@ -122,8 +139,10 @@ class SessionPage(Page):
         grid = QGridLayout(panel)
         self.routines = QListWidget()
         self.routines.setAccessibleName("Routines")
-        for key, routine in ROUTINES.items():
-            item = QListWidgetItem(f"{routine.name}  ({round(routine.duration_s / 60)} min)")
+        for key, spec in self.choices.items():
+            minutes = max(1, round(sum(b.duration_s for b in spec.blocks) / 60))
+            kind = "" if isinstance(spec, Routine) else "  · single technique"
+            item = QListWidgetItem(f"{spec.name}  ({minutes} min){kind}")
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.routines.addItem(item)
         self.routines.currentItemChanged.connect(lambda *_: self._on_choice())
@@ -261,16 +280,16 @@ class SessionPage(Page):
     def profile(self) -> SafetyProfile | None:
         return self._profile_today or self.ctx.profile
 
-    def _selected(self) -> Routine | None:
+    def _selected(self) -> Routine | CustomProgram | None:
         item = self.routines.currentItem()
-        return None if item is None else ROUTINES[item.data(Qt.ItemDataRole.UserRole)]
+        return None if item is None else self.choices[item.data(Qt.ItemDataRole.UserRole)]
 
     def _on_choice(self) -> None:
         routine = self._selected()
         self.intensity_label.setText(f"Intensity {self.intensity.value()} of 10")
         if routine is None:
             return
-        self.description.setText(routine.description)
+        self.description.setText(describe(routine))
         self.hand.set_targeted(_zones_for(routine))
         profile = self.profile()
         if profile is None:
@@ -303,15 +322,15 @@ class SessionPage(Page):
         )
         self.caps_text.setText(summary + ("\n" + "\n".join(changes) if changes else ""))
 
-    def _spec(self, routine: Routine, heat_off: bool) -> Routine:
+    def _spec(self, spec: Routine | CustomProgram, heat_off: bool) -> Routine | CustomProgram:
         if not heat_off:
-            return routine
-        from dataclasses import replace
+            return spec
+        return replace(spec, blocks=tuple(replace(b, heat_c=0) for b in spec.blocks))
 
-        return replace(routine, blocks=tuple(replace(b, heat_c=0) for b in routine.blocks))
-
-    def _program_id(self, routine: Routine) -> int:
-        return self._program_ids().get(routine.routine_id, 0)
+    def _program_id(self, spec: Routine | CustomProgram) -> int:
+        item = self.routines.currentItem()
+        key = item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
+        return self._program_ids().get(key, 0)
 
     def refresh(self) -> None:
         profile = self.profile()

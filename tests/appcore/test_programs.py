@@ -19,5 +19,21 @@ def test_routines_register_idempotently() -> None:
     first = ensure_routines(db)
     second = ensure_routines(db)
     assert first == second
-    assert set(first) == set(ROUTINES)
-    assert len(list_programs(db)) == len(ROUTINES)
+    assert set(ROUTINES) <= set(first)
+    assert len(list_programs(db)) == len(first)  # routines plus single techniques, once each
+
+
+def test_every_single_technique_compiles_within_caps() -> None:
+    from appcore.programs import single_programs
+    from therapy import compile_program
+
+    from .conftest import clear_profile
+
+    profile = clear_profile()
+    programs = single_programs()
+    assert {k.split(":")[0] for k in programs} == {"technique", "exercise"}
+    for spec in programs.values():
+        compiled = compile_program(spec, 10, profile)
+        cap = profile.device_limits().max_pressure_mmhg
+        assert max(max(s.pressures_mmhg) for s in compiled.program.steps) <= cap
+        assert compiled.program.duration_s <= profile.device_limits().max_session_s
