@@ -15,6 +15,15 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ble.protocol import HARD_MAX_PRESSURE_MMHG, ZONE_COUNT, ZONE_NAMES, Zone
 
+# Short labels that fit inside the drawn zones; full names are in the accessible text.
+SHORT_NAMES = {
+    Zone.THUMB_BASE: "thumb",
+    Zone.LITTLE_FINGER_BASE: "pinky",
+    Zone.PALM: "palm",
+    Zone.FINGERS: "fingers",
+    Zone.BACK_OF_HAND: "back",
+    Zone.WRIST: "wrist",
+}
 IDLE = QColor("#d9dde3")
 TARGETED = QColor("#7fb3ff")
 OUTLINE = QColor("#30343b")
@@ -72,7 +81,7 @@ class HandWidget(QWidget):
         return TARGETED if zone in self._targeted else IDLE
 
     def _label(self, zone: Zone) -> str:
-        name = ZONE_NAMES[zone]
+        name = SHORT_NAMES[zone]
         if self._pressures is not None:
             return f"{self._pressures[zone]}"
         return name if zone in self._targeted else ""

@@ -138,7 +138,9 @@ class SessionPage(Page):
         panel = QWidget()
         grid = QGridLayout(panel)
         self.routines = QListWidget()
-        self.routines.setAccessibleName("Routines")
+        self.routines.setAccessibleName("Routines and techniques")
+        self.routines.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.routines.setWordWrap(True)
         for key, spec in self.choices.items():
             minutes = max(1, round(sum(b.duration_s for b in spec.blocks) / 60))
             kind = "" if isinstance(spec, Routine) else "  · single technique"
