@@ -28,13 +28,14 @@ def display_problem() -> str | None:
     """Why a window cannot open here, in words, before Qt aborts the process with its own."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return None
+    frozen = getattr(sys, "frozen", False)  # a bundle carries its own xcb libraries
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         return (
             "Thenar needs a desktop session to show its window, and none was found "
             "(DISPLAY and WAYLAND_DISPLAY are empty).\n"
             "To try it without a screen, run the terminal demo: make demo"
         )
-    if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and not frozen:
         missing = [lib for lib in XCB_LIBS if ctypes.util.find_library(lib) is None]
         if missing:
             return XCB_HELP + "\nMissing: " + ", ".join(f"lib{m}" for m in missing)

@@ -250,6 +250,7 @@ def run(
     qapp = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(qapp, QApplication)
     qapp.setApplicationName("Thenar")
+    qapp.setDesktopFileName("app.thenar.Thenar")  # Wayland matches the window to its menu entry
     qapp.setQuitOnLastWindowClosed(False)  # the tray keeps reminders alive
     import qasync
 
