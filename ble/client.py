@@ -384,11 +384,17 @@ class MassagerClient:
         interval = self.heartbeat_interval_s
         if interval is None:
             return
-        while True:
+        while not self._closing:
             await asyncio.sleep(interval)
             try:
                 await self._command(p.Heartbeat())
             except MassagerError as exc:
+                # close() cancels this task; if the cancel lands just as the command's
+                # own timeout fires, Python 3.11's asyncio.timeout can turn it into a
+                # TimeoutError (so an OutcomeUnknown here) and the cancel is lost.
+                # `_closing` ends the loop either way, so close() never waits forever.
+                if self._closing:
+                    return
                 log.warning("heartbeat failed: %s", exc)
 
     async def _silence_loop(self) -> None:
@@ -396,7 +402,7 @@ class MassagerClient:
         if silence is None:
             return
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._closing:
             await asyncio.sleep(silence / 4)
             if not self._silent and loop.time() - self._last_status_at > silence:
                 self._silent = True
