@@ -401,7 +401,10 @@ class SessionPage(Page):
 
     def _on_session_change(self) -> None:
         self._dirty = True
-        self._show_phase()
+        if self.session.phase == Phase.CHOOSING:
+            self.refresh()  # back to choosing: Start becomes available again
+        else:
+            self._show_phase()
 
     def _show_phase(self) -> None:
         phase = self.session.phase

@@ -159,6 +159,8 @@ async def first_run_to_progress(
     await shot(app.window, screenshot_dir, "session_after")
     qtbot.mouseClick(page.save_after, Qt.MouseButton.LeftButton)
     await until(lambda: page.session.phase == Phase.CHOOSING)
+    assert page.stack.currentIndex() == 0
+    assert page.start_button.isEnabled()  # ready for the next session
 
     sid = page.session.session_id
     assert sid is not None
@@ -204,6 +206,10 @@ async def lost_link(
     assert device.model.state == p.State.STOPPED  # nothing resumed by itself
     qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)
     await until(lambda: device.model.state == p.State.RUNNING)
+    qtbot.mouseClick(page.live_stop, Qt.MouseButton.LeftButton)
+    await until(lambda: page.stack.currentIndex() == 2)
+    page.session.skip_rating()  # "Skip" on the rating after
+    await until(lambda: page.start_button.isEnabled())
 
 
 async def test_reminder_opens_the_routine_and_closing_stops_the_massage(
