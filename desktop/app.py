@@ -38,6 +38,7 @@ from desktop.schedule_view import SchedulePage
 from desktop.screening_view import ScreeningPage
 from desktop.session_view import SessionPage
 from desktop.settings_view import SettingsPage
+from desktop.tasks import TaskOwner
 from desktop.theme import apply_theme
 from desktop.tray import TrayReminders
 from desktop.welcome_view import HomePage
@@ -58,19 +59,12 @@ class Thenar:
     tray: TrayReminders | None = None
     notices_box: QMessageBox | None = None
     quit_event: asyncio.Event = field(default_factory=asyncio.Event)
-    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    tasks: TaskOwner = field(default_factory=TaskOwner)
     _shutdown: asyncio.Future[None] | None = None
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            report_error(task.exception(), self.window)
+        """Failures go to the loop's handler, which logs and shows them (install_error_hooks)."""
+        return self.tasks.spawn(coro)
 
     # --- wiring ---------------------------------------------------------------
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem
@@ -13,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem
 from appcore.context import AppContext
 from appcore.massager import LinkState, Massager
 from ble.client import DiscoveredMassager
+from desktop.tasks import TaskOwner
 from desktop.widgets import Page, big_button, notice, paragraph
 
 log = logging.getLogger(__name__)
@@ -36,7 +34,7 @@ class DevicePage(Page):
         super().__init__()
         self.ctx = ctx
         self.massager = massager
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.tasks = TaskOwner(lambda exc: self._show_error("That", exc))
         self.layout_.addWidget(
             paragraph(
                 "Switch the massager on and keep it near the computer. Thenar pairs with it "
@@ -51,12 +49,12 @@ class DevicePage(Page):
         self.layout_.addWidget(self.found, 1)
         row = QHBoxLayout()
         self.scan_button = big_button("Search for massagers")
-        self.scan_button.clicked.connect(lambda: self._run(self.scan()))
+        self.scan_button.clicked.connect(lambda: self.tasks.spawn(self.scan()))
         self.connect_button = big_button("Pair and connect")
         self.connect_button.setEnabled(False)
-        self.connect_button.clicked.connect(lambda: self._run(self.connect_selected()))
+        self.connect_button.clicked.connect(lambda: self.tasks.spawn(self.connect_selected()))
         self.forget_button = big_button("Forget this massager")
-        self.forget_button.clicked.connect(lambda: self._run(self.forget()))
+        self.forget_button.clicked.connect(lambda: self.tasks.spawn(self.forget()))
         for button in (self.scan_button, self.connect_button, self.forget_button):
             row.addWidget(button)
         self.layout_.addLayout(row)
@@ -68,12 +66,6 @@ class DevicePage(Page):
         )
         massager.state_listeners.append(lambda _s, _d: self.refresh())
         self.refresh()
-
-    def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run a page action as a task; the strong reference keeps it alive until done."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _show_error(self, what: str, exc: BaseException) -> None:
         advice = (

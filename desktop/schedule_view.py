@@ -6,12 +6,10 @@ forwards clicks; all log work goes through the DB worker, off the event loop.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QDate, QLocale, QStandardPaths, Qt, QTime, QTimeZone, Signal
@@ -53,6 +51,7 @@ from appcore.reminders import (
     week_overview,
 )
 from data.errors import StoreError
+from desktop.tasks import TaskOwner
 from desktop.widgets import Page, big_button, notice, paragraph
 from therapy import ROUTINES
 
@@ -124,19 +123,6 @@ def dialog_ask_path(parent: QWidget) -> AskPath:
         return path if path.suffix.lower() == ".ics" else path.with_suffix(".ics")
 
     return ask
-
-
-class TaskOwner:
-    """Holds a strong reference to each background task until it ends (asyncio keeps weak ones)."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
 
 def _heading(text: str) -> QLabel:

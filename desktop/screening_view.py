@@ -7,9 +7,7 @@ Enter moves on. The flow itself (order, validation, saving) is `appcore.screenin
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
@@ -36,6 +34,7 @@ from appcore.screening import (
     stored_answers,
     summarize,
 )
+from desktop.tasks import TaskOwner
 from desktop.welcome_view import ProfileSummaryView, heading, scroll
 from desktop.widgets import Page, big_button, notice, paragraph
 from therapy import Question, SafetyProfile
@@ -192,7 +191,7 @@ class ScreeningPage(Page):
         super().__init__()
         self.ctx = ctx
         self._on_done = on_done
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.tasks = TaskOwner()
         self.flow = ScreeningFlow()
         self.profile: SafetyProfile | None = None
         self._started = False
@@ -258,7 +257,7 @@ class ScreeningPage(Page):
         self.stack.setCurrentIndex(0)
         self.message.setVisible(False)
         self._show()
-        self._spawn(self._prefill())
+        self.tasks.spawn(self._prefill())
 
     async def _prefill(self) -> None:
         try:
@@ -268,12 +267,6 @@ class ScreeningPage(Page):
         if earlier and not self.flow.answers:
             self.flow.answers.update(earlier)
             self._show()
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run in the background, holding a strong reference until it is done."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # --- moving through
 
@@ -305,7 +298,7 @@ class ScreeningPage(Page):
                 self.message.setVisible(True)
                 return
             self._saving = True
-            self._spawn(self._finish())
+            self.tasks.spawn(self._finish())
             return
         self._show()
 

@@ -9,12 +9,10 @@ link: what happened, and Resume once the massager is back). All behaviour is in
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -38,6 +36,7 @@ from ble import protocol as p
 from data.models import Rating
 from desktop.checkin_dialog import CheckInDialog
 from desktop.hand_widget import HandWidget
+from desktop.tasks import TaskOwner
 from desktop.widgets import Page, big_button, notice, paragraph
 from therapy import EXERCISES, ROUTINES, TECHNIQUES, CustomProgram, Routine, SafetyProfile, Verdict
 from therapy.techniques import ZONE_MUSCLES
@@ -113,7 +112,7 @@ class SessionPage(Page):
         self._program_ids = program_ids
         self._today = today
         self._profile_today: SafetyProfile | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.tasks = TaskOwner(self._failed)
         self.choices: dict[str, Routine | CustomProgram] = {**ROUTINES, **single_programs()}
         self.stack = QStackedWidget()
         self.layout_.addWidget(self.stack, 1)
@@ -181,7 +180,7 @@ class SessionPage(Page):
         self.checkin_button = big_button("Today's check-in")
         self.checkin_button.clicked.connect(self.run_checkin)
         self.start_button = big_button("▶ Start massage")
-        self.start_button.clicked.connect(lambda: self._run(self.start()))
+        self.start_button.clicked.connect(lambda: self.tasks.spawn(self.start()))
         buttons.addWidget(self.checkin_button)
         buttons.addStretch(1)
         buttons.addWidget(self.start_button)
@@ -209,11 +208,11 @@ class SessionPage(Page):
         grid.addWidget(self.live_numbers, 2, 1)
         row = QHBoxLayout()
         self.pause_button = big_button("❚❚ Pause")
-        self.pause_button.clicked.connect(lambda: self._run(self.toggle_pause()))
+        self.pause_button.clicked.connect(lambda: self.tasks.spawn(self.toggle_pause()))
         self.live_stop = big_button("■ Stop (Esc)", "Stop the massage now")
         self.live_stop.setObjectName("stopButton")
         self.live_stop.setMinimumHeight(self.live_stop.sizeHint().height() * 2)
-        self.live_stop.clicked.connect(lambda: self._run(self.stop()))
+        self.live_stop.clicked.connect(lambda: self.tasks.spawn(self.stop()))
         row.addWidget(self.pause_button)
         row.addWidget(self.live_stop, 2)
         grid.addLayout(row, 3, 0, 1, 2)
@@ -235,7 +234,7 @@ class SessionPage(Page):
         skip = big_button("Skip")
         skip.clicked.connect(self.session.skip_rating)
         self.save_after = big_button("Save how I feel")
-        self.save_after.clicked.connect(lambda: self._run(self.save_rating_after()))
+        self.save_after.clicked.connect(lambda: self.tasks.spawn(self.save_rating_after()))
         row.addWidget(skip)
         row.addStretch(1)
         row.addWidget(self.save_after)
@@ -252,7 +251,7 @@ class SessionPage(Page):
         self.end_button = big_button("End the session")
         self.end_button.clicked.connect(self.session.skip_rating)
         self.resume_button = big_button("▶ Resume where it stopped")
-        self.resume_button.clicked.connect(lambda: self._run(self.start(resume=True)))
+        self.resume_button.clicked.connect(lambda: self.tasks.spawn(self.start(resume=True)))
         row.addWidget(self.end_button)
         row.addStretch(1)
         row.addWidget(self.resume_button)
@@ -262,18 +261,10 @@ class SessionPage(Page):
 
     # --- behaviour --------------------------------------------------------------
 
-    def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            advice = getattr(exc, "advice", "")
-            log.warning("session action failed: %s", exc)
-            self.show_message(f"That did not work: {exc} {advice}".strip())
+    def _failed(self, exc: BaseException) -> None:
+        log.warning("session action failed: %s", exc)
+        advice = getattr(exc, "advice", "")
+        self.show_message(f"That did not work: {exc} {advice}".strip())
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -6,11 +6,9 @@ DB thread, and every section says in words what happened or what to do next.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -41,6 +39,7 @@ from appcore.screening import (
 from data import backup
 from data.store import BACKUP_DIR
 from desktop.screening_view import OPTION_STYLE, OptionRow
+from desktop.tasks import TaskOwner
 from desktop.welcome_view import scroll
 from desktop.widgets import Page, big_button, notice, paragraph
 
@@ -92,7 +91,7 @@ class SettingsPage(Page):
         super().__init__()
         self.ctx = ctx
         self._apply_theme = apply_theme
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.tasks = TaskOwner()
         self.setStyleSheet(OPTION_STYLE + "QGroupBox::title { font-weight: bold; }")
         body = QWidget()
         self.body = QVBoxLayout(body)
@@ -185,7 +184,7 @@ class SettingsPage(Page):
         when = self.date_edit.date().toPython()
         assert isinstance(when, dt.date)
         self.record_button.setEnabled(False)
-        self._spawn(self._record(item, when, name))
+        self.tasks.spawn(self._record(item, when, name))
 
     async def _record(self, item: str, when: dt.date, name: str) -> None:
         title = self.item_combo.currentText()
@@ -387,7 +386,7 @@ class SettingsPage(Page):
     def backup_now(self) -> None:
         self.backup_button.setEnabled(False)
         self._say(self.backup_message, "Making a backup and checking it…")
-        self._spawn(self._backup())
+        self.tasks.spawn(self._backup())
 
     async def _backup(self) -> None:
         try:
@@ -430,8 +429,8 @@ class SettingsPage(Page):
 
     def shown(self) -> None:
         self._sync()
-        self._spawn(self._load_clearances())
-        self._spawn(self._load_backups())
+        self.tasks.spawn(self._load_clearances())
+        self.tasks.spawn(self._load_backups())
 
     def _changed(self, what: str) -> None:
         if what in ("settings", "profile"):
@@ -477,9 +476,3 @@ class SettingsPage(Page):
     def _say(self, label: QLabel, text: str) -> None:
         label.setText(text)
         label.setVisible(bool(text))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run in the background, holding a strong reference until it is done."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from appcore.context import AppContext
 from appcore.reminders import MAX_WAIT, SNOOZE, Due, ReminderClock, ScheduleService, Snapshot
-from desktop.schedule_view import TaskOwner, locale_when, plain_error, system_zone
+from desktop.schedule_view import locale_when, plain_error, system_zone
+from desktop.tasks import TaskOwner
 from desktop.widgets import big_button, notice, paragraph
 
 log = logging.getLogger(__name__)

@@ -239,7 +239,7 @@ async def test_clearance_in_settings_changes_the_profile(
         qtbot.mouseClick(page.backup_button, Qt.MouseButton.LeftButton)
         await until(lambda: "checked" in page.backup_message.text())
         assert "made by you" in page.backup_list.text()
-        await until(lambda: not page._tasks)
+        await until(lambda: not page.tasks.busy)
         await shot(shell.window, screenshot_dir, "settings_backups")
         scroller = page.findChild(QScrollArea)
         assert scroller is not None
@@ -271,7 +271,7 @@ async def test_text_size_and_units_apply_at_once(
         assert ctx.settings.temperature_unit == "F"
         assert shell.home.summary_view is not None
         assert "Heat: up to 108 °F" in shell.home.summary_view.text()
-        await until(lambda: not page._tasks)
+        await until(lambda: not page.tasks.busy)
         await shot(shell.window, screenshot_dir, "settings_200")
         shell.window.show_page_of(HomePage)
         await shot(shell.window, screenshot_dir, "home_200")
