@@ -8,13 +8,12 @@ of every main screen land in the screenshot folder.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from appcore.massager import LinkState
@@ -33,30 +32,8 @@ from desktop.session_view import SessionPage
 from desktop.settings_view import SettingsPage
 from desktop.welcome_view import HomePage
 from device_sim.peripheral import SimulatedMassager
+from tests.desktop.helpers import SAFE_KEY, press, shot, until
 from therapy import SCREENING_QUESTIONS
-
-SAFE_KEY = {"report_discomfort": Qt.Key.Key_2}
-
-
-async def until(cond: Callable[[], object], timeout: float = 10.0) -> None:
-    """Let the loop (radio, DB thread) run until `cond` holds; fail loudly on timeout."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.01)
-
-
-def press(qtbot: QtBot, key: Qt.Key) -> None:
-    target = QApplication.focusWidget()
-    assert isinstance(target, QWidget)
-    qtbot.keyClick(target, key)
-
-
-async def shot(widget: QWidget, folder: Path, name: str) -> None:
-    await asyncio.sleep(0.05)
-    assert widget.grab().save(str(folder / f"app_{name}.png"))
 
 
 @asynccontextmanager
@@ -80,7 +57,7 @@ async def running_app(home: Path) -> AsyncIterator[tuple[Thenar, SimulatedMassag
         app.window.activateWindow()
         # Never qtbot.waitUntil in async code: a nested Qt loop would step asyncio
         # tasks re-entrantly. Await the condition on the loop instead.
-        await until(app.window.isActiveWindow)
+        await until(app.window.isActiveWindow, timeout=10)
         yield app, device
     finally:
         if not app.quit_event.is_set():
@@ -98,7 +75,7 @@ async def screen_all_clear(app: Thenar, qtbot: QtBot) -> None:
     for question in SCREENING_QUESTIONS:
         press(qtbot, SAFE_KEY.get(question.question_id, Qt.Key.Key_1))
         press(qtbot, Qt.Key.Key_Return)
-    await until(lambda: page.stack.currentIndex() == 1)
+    await until(lambda: page.stack.currentIndex() == 1, timeout=10)
     press(qtbot, Qt.Key.Key_Return)
     assert app.ctx.profile is not None
 
@@ -124,10 +101,10 @@ async def test_first_run_to_session_to_progress(
 async def first_run_to_progress(
     app: Thenar, device: SimulatedMassager, qtbot: QtBot, screenshot_dir: Path
 ) -> None:
-    await shot(app.window, screenshot_dir, "home_first_run")
+    await shot(app.window, screenshot_dir, "app_home_first_run")
     await screen_all_clear(app, qtbot)
     await pair(app)
-    await shot(app.window, screenshot_dir, "device")
+    await shot(app.window, screenshot_dir, "app_device")
 
     app.window.show_page_of(SessionPage)
     page = app.window.page(SessionPage)
@@ -140,25 +117,25 @@ async def first_run_to_progress(
     assert f"up to {cap} mmHg" in page.caps_text.text()
     page.pain_before.slider.setValue(6)
     page.stiff_before.slider.setValue(7)
-    await shot(app.window, screenshot_dir, "session_choose")
+    await shot(app.window, screenshot_dir, "app_session_choose")
     assert page.start_button.isEnabled()
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-    await until(lambda: page.session.phase == Phase.RUNNING)
+    await until(lambda: page.session.phase == Phase.RUNNING, timeout=10)
     assert app.window.stop_button.isEnabled()
-    await until(lambda: max(device.model.status().pressures_mmhg) > 0)
-    await until(lambda: page.live_numbers.text() != "")
+    await until(lambda: max(device.model.status().pressures_mmhg) > 0, timeout=10)
+    await until(lambda: page.live_numbers.text() != "", timeout=10)
     assert "left" in page.live_numbers.text()
-    await shot(app.window, screenshot_dir, "session_live")
+    await shot(app.window, screenshot_dir, "app_session_live")
 
     qtbot.keyClick(app.window, Qt.Key.Key_Escape)  # the global Stop
-    await until(lambda: page.session.phase == Phase.ENDED)
+    await until(lambda: page.session.phase == Phase.ENDED, timeout=10)
     assert device.model.stop_reason == p.StopReason.USER
-    await until(lambda: page.stack.currentIndex() == 2)
+    await until(lambda: page.stack.currentIndex() == 2, timeout=10)
     page.pain_after.slider.setValue(3)
     page.stiff_after.slider.setValue(4)
-    await shot(app.window, screenshot_dir, "session_after")
+    await shot(app.window, screenshot_dir, "app_session_after")
     qtbot.mouseClick(page.save_after, Qt.MouseButton.LeftButton)
-    await until(lambda: page.session.phase == Phase.CHOOSING)
+    await until(lambda: page.session.phase == Phase.CHOOSING, timeout=10)
     assert page.stack.currentIndex() == 0
     assert page.start_button.isEnabled()  # ready for the next session
 
@@ -173,9 +150,9 @@ async def first_run_to_progress(
     app.window.show_page_of(ProgressPage)
     progress = app.window.page(ProgressPage)
     assert isinstance(progress, ProgressPage)
-    await until(lambda: progress.data is not None)
+    await until(lambda: progress.data is not None, timeout=10)
     assert progress.data is not None
-    await shot(app.window, screenshot_dir, "progress")
+    await shot(app.window, screenshot_dir, "app_progress")
     for page_type, name in ((SchedulePage, "schedule"), (SettingsPage, "settings")):
         app.window.show_page_of(page_type)
         await shot(app.window, screenshot_dir, name)
@@ -197,19 +174,19 @@ async def lost_link(
     page = app.window.page(SessionPage)
     assert isinstance(page, SessionPage)
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-    await until(lambda: page.session.phase == Phase.RUNNING)
+    await until(lambda: page.session.phase == Phase.RUNNING, timeout=10)
     await device.drop_link()
-    await until(lambda: page.stack.currentIndex() == 3)
+    await until(lambda: page.stack.currentIndex() == 3, timeout=10)
     assert "lost" in page.interrupted_text.text()
-    await shot(app.window, screenshot_dir, "session_link_lost")
+    await shot(app.window, screenshot_dir, "app_session_link_lost")
     await until(lambda: page.resume_button.isEnabled(), timeout=15)
     assert device.model.state == p.State.STOPPED  # nothing resumed by itself
     qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)
-    await until(lambda: device.model.state == p.State.RUNNING)
+    await until(lambda: device.model.state == p.State.RUNNING, timeout=10)
     qtbot.mouseClick(page.live_stop, Qt.MouseButton.LeftButton)
-    await until(lambda: page.stack.currentIndex() == 2)
+    await until(lambda: page.stack.currentIndex() == 2, timeout=10)
     page.session.skip_rating()  # "Skip" on the rating after
-    await until(lambda: page.start_button.isEnabled())
+    await until(lambda: page.start_button.isEnabled(), timeout=10)
 
 
 async def test_reminder_opens_the_routine_and_closing_stops_the_massage(
@@ -231,9 +208,9 @@ async def reminder_then_close(app: Thenar, device: SimulatedMassager, qtbot: QtB
     assert app.window.stack.currentWidget() is page
     assert page.routines.currentItem().data(Qt.ItemDataRole.UserRole) == "evening_wind_down"
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-    await until(lambda: device.model.state == p.State.RUNNING)
+    await until(lambda: device.model.state == p.State.RUNNING, timeout=10)
     app.window.close()  # closing the window during a session stops the massager first
-    await until(lambda: device.model.state == p.State.STOPPED)
+    await until(lambda: device.model.state == p.State.STOPPED, timeout=10)
     assert device.model.stop_reason == p.StopReason.USER
     await app.shutdown()
     assert app.quit_event.is_set()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
@@ -23,19 +23,8 @@ from desktop.screening_view import ScreeningPage
 from desktop.settings_view import SettingsPage
 from desktop.theme import BASE_POINT_SIZE, apply_theme
 from desktop.welcome_view import HomePage
+from tests.desktop.helpers import SAFE_KEY, press, shot, until
 from therapy import SCREENING_QUESTIONS, SafetyProfile, Verdict
-
-SAFE_KEY = {"report_discomfort": Qt.Key.Key_2}  # "Yes, I could stop it": option 2
-
-
-async def until(cond: Callable[[], object], timeout: float = 5.0) -> None:
-    """Let the qasync loop run (DB thread replies included) until `cond` holds."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.01)
 
 
 @asynccontextmanager
@@ -89,21 +78,6 @@ class Shell:
     def _done(self, profile: SafetyProfile) -> None:
         self.done.append(profile)
         self.window.show_page_of(HomePage)
-
-
-def press(qtbot: QtBot, key: Qt.Key) -> None:
-    """A key press goes where a real one would: to the focused widget."""
-    target = QApplication.focusWidget()
-    assert isinstance(target, QWidget)
-    qtbot.keyClick(target, key)
-
-
-async def shot(widget: QWidget, folder: Path, name: str) -> None:
-    """Let layouts settle (Qt shows new children on the next loop turn), then save a PNG."""
-    await asyncio.sleep(0.05)
-    path = folder / f"{name}.png"
-    assert widget.grab().save(str(path))
-    assert path.stat().st_size > 0
 
 
 async def test_first_run_all_no_gives_allowed_with_caps(

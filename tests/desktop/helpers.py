@@ -1,0 +1,44 @@
+"""Helpers shared by the GUI tests: wait on the running loop, type like a person, screenshot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+# Answer keys that give an all-clear screening: option 1 ("No") everywhere, except
+# "could you report discomfort", where option 2 ("Yes, I could stop it") is the safe one.
+SAFE_KEY = {"report_discomfort": Qt.Key.Key_2}
+
+
+async def until(cond: Callable[[], object], timeout: float = 5.0) -> None:
+    """Let the qasync loop run (radio, DB thread) until `cond` holds; fail on timeout.
+
+    Never qtbot.waitUntil in async code: a nested Qt loop would step asyncio tasks
+    re-entrantly.
+    """
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.01)
+
+
+def press(qtbot: QtBot, key: Qt.Key) -> None:
+    """A key press goes where a real one would: to the focused widget."""
+    target = QApplication.focusWidget()
+    assert isinstance(target, QWidget)
+    qtbot.keyClick(target, key)
+
+
+async def shot(widget: QWidget, folder: Path, name: str) -> None:
+    """Let layouts settle (Qt shows new children on the next loop turn), then save a PNG."""
+    await asyncio.sleep(0.05)
+    path = folder / f"{name}.png"
+    assert widget.grab().save(str(path))
+    assert path.stat().st_size > 0
