@@ -62,6 +62,10 @@ class ProtocolError(ValueError):
     """Bytes that are not a valid frame of this protocol (or a frame that cannot be encoded)."""
 
 
+class ChunkOutOfSequence(ProtocolError):
+    """A program chunk that does not follow the previous one: the upload must restart."""
+
+
 class OpenIntEnum(enum.IntEnum):
     """An IntEnum that keeps unknown values as pseudo-members instead of raising.
 
@@ -617,7 +621,7 @@ class ProgramAssembler:
             self._next_seq = 0
         if self._next_seq is None or chunk.seq != self._next_seq:
             self.reset()
-            raise ProtocolError(f"chunk {chunk.seq} out of sequence")
+            raise ChunkOutOfSequence(f"chunk {chunk.seq} out of sequence")
         self._buffer.extend(chunk.payload)
         self._next_seq += 1
         if len(self._buffer) > _PROGRAM_HEAD.size + MAX_PROGRAM_STEPS * _STEP.size + _CRC.size:

@@ -128,9 +128,10 @@ class MassagerModel:
             raise AttRefusal(p.AppError.BUSY, "cannot replace the program while it runs")
         try:
             program = self._assembler.feed(p.ProgramChunk.from_bytes(data))
+        except p.ChunkOutOfSequence as exc:
+            raise AttRefusal(p.AppError.CHUNK_OUT_OF_SEQUENCE, str(exc)) from exc
         except p.ProtocolError as exc:
-            code = p.AppError.CHUNK_OUT_OF_SEQUENCE if "sequence" in str(exc) else None
-            raise AttRefusal(code or p.AppError.INVALID_PROGRAM, str(exc)) from exc
+            raise AttRefusal(p.AppError.INVALID_PROGRAM, str(exc)) from exc
         if program is None:
             return
         unknown = [s.pattern for s in program.steps if s.pattern not in list(p.Pattern)]

@@ -219,3 +219,19 @@ def test_status_sequence_counts_published_frames(model: MassagerModel) -> None:
     assert second is not None
     assert second.seq == (first.seq + 1) & 0xFFFF
     assert second.intensity == 4
+
+
+def test_program_upload_errors_say_which_problem(model: MassagerModel) -> None:
+    chunks = p.chunk_program(
+        p.Program(4, (p.ProgramStep(5, p.Pattern.HOLD, 0, (20,) * 6),) * 6), 23
+    )
+    model.write_program_chunk(ME, bytes(chunks[0]))
+    with pytest.raises(AttRefusal) as skipped:
+        model.write_program_chunk(ME, bytes(chunks[2]))
+    assert skipped.value.code == p.AppError.CHUNK_OUT_OF_SEQUENCE
+    broken = bytearray(bytes(p.Program(5, (p.ProgramStep(5, p.Pattern.HOLD, 0, (20,) * 6),))))
+    broken[3] ^= 0xFF  # CRC no longer matches
+    with pytest.raises(AttRefusal) as invalid:
+        model.write_program_chunk(ME, bytes(p.ProgramChunk(True, True, 0, bytes(broken))))
+    assert invalid.value.code == p.AppError.INVALID_PROGRAM
+    assert model.program is None
