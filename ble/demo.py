@@ -1,9 +1,9 @@
-"""A demo session in the terminal: `python -m ble.demo` (what `make run` starts for now).
+"""A demo session in the terminal, no window needed: `make demo` / `python -m ble.demo`.
 
 It starts the simulated massager as its own process (`python -m device_sim`,
-loopback TCP only), then does what the app will do, through bleak's public API:
-scan, pair, take control, write the caps, upload a short program, run it while
-printing live status, and stop cleanly. With `--transport usb:0` (and no
+loopback TCP only), then drives it with the app's own client (`MassagerClient`):
+scan, pair, take control, write and verify the caps, upload a short program, run
+it while printing live status, and stop with an acknowledgement. With `--transport usb:0` (and no
 simulator) the same steps drive a real massager through a USB Bluetooth dongle.
 """
 
@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 
-from bleak import BleakClient, BleakScanner
-
 from ble import protocol as p
-from ble.bumble_backend import BumbleAdapter
+from ble.backends import choose_backend
+from ble.client import MassagerClient, discover
+from ble.pinning import PinnedDevice
 from ble.sim_process import simulator_process
 
-HEARTBEAT_S = 1.0
-COMMAND_TIMEOUT_S = 2.0
 # Gentle demo caps, well inside the design defaults (50 mmHg, 42 °C).
 DEMO_LIMITS = p.Limits(max_pressure_mmhg=40, max_heat_dc=400, max_session_s=5 * 60)
 DEMO_PROGRAM = p.Program(
@@ -46,28 +43,19 @@ def format_status(status: p.Status) -> str:
 
 
 async def run_demo(transport: str) -> int:
-    async with BumbleAdapter(transport) as adapter:
+    """The app's own client does the work: pairing, caps, heartbeats, acknowledged stop."""
+    async with choose_backend(transport) as backend:
         print("Scanning for massagers...")
-        device = await BleakScanner.find_device_by_filter(
-            lambda _d, _adv: True,
-            timeout=10,
-            backend=adapter.scanner_backend(),
-            service_uuids=[p.SERVICE_UUID],
-        )
-        if device is None:
+        found = await discover(backend, timeout=10)
+        if not found:
             print("No massager found. Is it switched on and in range?")
             return 1
-        print(f"Found {device.name} at {device.address}; connecting and pairing...")
-        responses: asyncio.Queue[p.ControlResponse] = asyncio.Queue()
+        massager = found[0]
+        print(f"Found {massager.name} at {massager.address}; connecting and pairing...")
         finished = asyncio.Event()
         last_printed: list[tuple[int, int, int]] = []
 
-        def on_status(_char: object, data: bytearray) -> None:
-            try:
-                status = p.Status.from_bytes(bytes(data))
-            except p.ProtocolError as exc:
-                print(f"  (ignored a malformed status frame: {exc})")
-                return
+        def on_status(status: p.Status) -> None:
             key = (int(status.state), status.step_index, status.elapsed_s)
             if not last_printed or key != last_printed[-1]:  # about one line a second
                 last_printed.append(key)
@@ -75,51 +63,27 @@ async def run_demo(transport: str) -> int:
             if status.state in (p.State.STOPPED, p.State.FAULT):
                 finished.set()
 
-        def on_response(_char: object, data: bytearray) -> None:
-            with contextlib.suppress(p.ProtocolError):
-                responses.put_nowait(p.ControlResponse.from_bytes(bytes(data)))
-
-        async with BleakClient(device, backend=adapter.client_backend(), pair=True) as client:
-            await client.start_notify(p.CONTROL_POINT_UUID, on_response)
-
-            async def command(cmd: p.Command) -> None:
-                await client.write_gatt_char(p.CONTROL_POINT_UUID, bytes(cmd), response=True)
-                reply = await asyncio.wait_for(responses.get(), COMMAND_TIMEOUT_S)
-                if reply.request_opcode != cmd.opcode or reply.result != p.ResultCode.SUCCESS:
-                    raise RuntimeError(f"{cmd.opcode.name} failed: {reply.result.name}")
-
-            firmware = bytes(await client.read_gatt_char(p.FIRMWARE_REVISION_UUID)).decode()
-            battery = (await client.read_gatt_char(p.BATTERY_LEVEL_UUID))[0]
-            print(f"Paired. Firmware {firmware}, battery {battery}%.")
-            await command(p.RequestControl())
-            await client.write_gatt_char(p.LIMITS_UUID, bytes(DEMO_LIMITS), response=True)
-            written = p.Limits.from_bytes(bytes(await client.read_gatt_char(p.LIMITS_UUID)))
-            if written != DEMO_LIMITS:
-                raise RuntimeError(f"the device holds {written}, not the caps we wrote")
+        client = MassagerClient(backend, PinnedDevice(massager.address, massager.name), DEMO_LIMITS)
+        await client.connect()  # pairs, takes control, writes the caps and reads them back
+        try:
+            info = await client.device_info()
+            print(f"Paired. Firmware {info.firmware_revision}, battery {await client.battery()}%.")
+            caps = client.caps
             print(
-                f"Caps written and verified: {written.max_pressure_mmhg} mmHg, "
-                f"{written.max_heat_dc / 10:.1f} °C, {written.max_session_s // 60} min."
+                f"Caps written and verified: {caps.max_pressure_mmhg} mmHg, "
+                f"{caps.max_heat_dc / 10:.1f} °C, {caps.max_session_s // 60} min."
             )
-            for chunk in p.chunk_program(DEMO_PROGRAM, client.mtu_size):
-                await client.write_gatt_char(p.PROGRAM_UUID, bytes(chunk), response=True)
+            await client.upload_program(DEMO_PROGRAM)
             print(f"Program uploaded ({DEMO_PROGRAM.duration_s} s). Starting; Ctrl+C stops.")
-            await client.start_notify(p.STATUS_UUID, on_status)
-            await command(p.StartProgram(DEMO_PROGRAM.program_id))
-
-            async def heartbeat() -> None:
-                while True:
-                    await asyncio.sleep(HEARTBEAT_S)
-                    await command(p.Heartbeat())
-
-            beat = asyncio.create_task(heartbeat())
-            try:
-                await finished.wait()
-            finally:
-                beat.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await beat
-                await command(p.Stop())  # acknowledged before we disconnect
-            print("Session over; the massager acknowledged the stop. Goodbye.")
+            client.on_status(on_status)
+            await client.start(DEMO_PROGRAM.program_id)
+            await finished.wait()
+        finally:
+            acknowledged = await client.close()  # stop, wait for its acknowledgement, disconnect
+        if not acknowledged:
+            print("The massager did not acknowledge the stop.")
+            return 1
+        print("Session over; the massager acknowledged the stop. Goodbye.")
     return 0
 
 

@@ -96,7 +96,6 @@ class SimulatedMassager:
         self._last_status_at = -1e9
         self._last_battery = self.model.battery.percent
         self.connections: list[Connection] = []
-        self._connection_waiters: list[asyncio.Future[Connection]] = []
         self._advertising_wanted = False
         self._stopping = False
         self._build_gatt()
@@ -298,17 +297,6 @@ class SimulatedMassager:
                 self._schedule(self._restart_advertising())
 
         conn.on(conn.EVENT_DISCONNECTION, on_disconnection)
-        for waiter in self._connection_waiters:
-            if not waiter.done():
-                waiter.set_result(conn)
-        self._connection_waiters.clear()
-
-    async def wait_for_connection(self) -> Connection:
-        if self.connections:
-            return self.connections[-1]
-        waiter: asyncio.Future[Connection] = asyncio.get_running_loop().create_future()
-        self._connection_waiters.append(waiter)
-        return await waiter
 
     # --- Time -----------------------------------------------------------------
 
