@@ -11,7 +11,6 @@ import contextlib
 import enum
 import logging
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,7 +64,7 @@ class Massager:
         self._link = link  # tests and the self-test run the simulator in process
         self._key_store = key_store
         self._backend: Backend | None = None
-        self._sim: AbstractAsyncContextManager[str] | None = None
+        self._resources = contextlib.AsyncExitStack()  # the simulator process, the backend
         self.client: MassagerClient | None = None
         self.state = LinkState.DISCONNECTED
         self.detail = ""
@@ -84,10 +83,9 @@ class Massager:
             return self._backend
         setting = self.ctx.settings.transport
         if setting == "sim" and self._link is None:
-            self._sim = simulator_process()
-            setting = await self._sim.__aenter__()
-        self._backend = choose_backend(setting, link=self._link, key_store_path=self._key_store)
-        await self._backend.open()
+            setting = await self._resources.enter_async_context(simulator_process())
+        backend = choose_backend(setting, link=self._link, key_store_path=self._key_store)
+        self._backend = await self._resources.enter_async_context(backend)
         return self._backend
 
     async def scan(self) -> list[DiscoveredMassager]:
@@ -169,11 +167,9 @@ class Massager:
 
     async def close(self) -> bool:
         acknowledged = await self.disconnect()
-        if self._backend is not None:
-            with contextlib.suppress(Exception):
-                await self._backend.close()
-            self._backend = None
-        if self._sim is not None:
-            await self._sim.__aexit__(None, None, None)
-            self._sim = None
+        self._backend = None
+        try:
+            await self._resources.aclose()  # backend first, then the simulator process
+        except Exception:
+            log.exception("closing the Bluetooth backend failed")
         return acknowledged

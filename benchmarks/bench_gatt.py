@@ -9,11 +9,9 @@ Prints one figure a line as `name: value unit`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import statistics
-import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from bleak import BleakClient, BleakScanner
 from bumble import hci
@@ -23,6 +21,7 @@ from bumble.transport import open_transport
 
 from ble import protocol as p
 from ble.bumble_backend import BumbleAdapter
+from ble.sim_process import simulator_process
 from ble.virtual_radio import VirtualLink, host_for, new_controller
 from device_sim.peripheral import SimulatedMassager
 
@@ -111,20 +110,6 @@ async def plain_bumble(device: Device) -> list[float]:
     return samples
 
 
-@contextlib.asynccontextmanager
-async def simulator_process() -> AsyncIterator[str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "device_sim", "--port", "0", stdout=asyncio.subprocess.PIPE
-    )
-    try:
-        assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
-        yield line[line.index("tcp-client:") :].strip()
-    finally:
-        proc.terminate()
-        await proc.wait()
-
-
 def compare(label: str, our: list[float], plain: list[float]) -> None:
     our50, our99 = percentiles(our)
     plain50, plain99 = percentiles(plain)
@@ -152,7 +137,7 @@ async def main() -> None:
     finally:
         await sim.stop()
 
-    async with simulator_process() as spec:
+    async with simulator_process(interval_ms=0) as spec:
         our = await ours(spec, "tcp")
         async with await open_transport(spec) as transport:
             device = Device.with_hci(

@@ -11,6 +11,7 @@ from bleak.exc import BleakError, BleakGATTProtocolError
 
 from ble import protocol as p
 from ble.bumble_backend import BumbleAdapter
+from ble.sim_process import simulator_process
 from device_sim.peripheral import SimulatedMassager
 
 from .conftest import Central, connect, find_massager, run_with_heartbeats
@@ -259,35 +260,17 @@ async def test_dropped_link_is_observable_and_reconnect_works(
         await client2.disconnect()
 
 
-async def test_tcp_simulator_process_is_reachable(tmp_path: object) -> None:
+async def test_tcp_simulator_process_is_reachable() -> None:
     """`python -m device_sim` over loopback: the same stack through a real socket."""
-    import sys
-
-    port_file = f"{tmp_path}/port"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "device_sim",
-        "--port",
-        "0",
-        "--port-file",
-        port_file,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), 20)
-        port = int(line.decode().rsplit(":", 1)[1])
-        async with BumbleAdapter(f"tcp-client:127.0.0.1:{port}") as adapter:
-            device = await find_massager(adapter, "F0:7E:4A:00:00:01")
-            async with BleakClient(device, backend=adapter.client_backend()) as client:
-                await client.pair()
-                features = p.Features.from_bytes(
-                    bytes(await client.read_gatt_char(p.FEATURES_UUID))
-                )
-                assert features.protocol_version == p.PROTOCOL_VERSION
-                limits = await client.read_gatt_char(p.LIMITS_UUID)
-                assert len(limits) == 5
-    finally:
-        proc.terminate()
-        await proc.wait()
+    async with (
+        simulator_process(interval_ms=0) as spec,
+        BumbleAdapter(spec) as adapter,
+    ):
+        assert spec.startswith("tcp-client:127.0.0.1:")
+        device = await find_massager(adapter, "F0:7E:4A:00:00:01")
+        async with BleakClient(device, backend=adapter.client_backend()) as client:
+            await client.pair()
+            features = p.Features.from_bytes(bytes(await client.read_gatt_char(p.FEATURES_UUID)))
+            assert features.protocol_version == p.PROTOCOL_VERSION
+            limits = await client.read_gatt_char(p.LIMITS_UUID)
+            assert len(limits) == 5
