@@ -3,10 +3,16 @@
 One place owns the `MassagerClient`, so the Device page, the Session page and
 shutdown all talk to the same connection. Every state change is turned into a
 short plain sentence for the window's header and the screen reader.
+
+The caps on the device follow the safety owner (`appcore.safety`): on every
+connect and reconnect, and on every change of the safety state, the caps in force
+are written to the device's Limits and read back. While a session runs they never
+loosen past the caps it started with (`hold_session_caps`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import enum
 import logging
@@ -17,6 +23,7 @@ from pathlib import Path
 from bumble.link import LocalLink
 
 from appcore.context import AppContext
+from appcore.safety import SafetyChanged, stricter
 from ble import protocol as p
 from ble.backends import Backend, choose_backend
 from ble.client import (
@@ -27,15 +34,12 @@ from ble.client import (
     MassagerClient,
     discover,
 )
+from ble.errors import MassagerError
 from ble.pinning import PinnedDevice
 from ble.sim_process import simulator_process
 from data import devices as device_log
 
 log = logging.getLogger(__name__)
-
-# Conservative caps until a screening gives the person's own: the design defaults.
-DEFAULT_CAPS = p.Limits(max_pressure_mmhg=50, max_heat_dc=420, max_session_s=15 * 60)
-
 
 class LinkState(enum.Enum):
     DISCONNECTED = "not connected"
@@ -74,6 +78,11 @@ class Massager:
         self.state_listeners: list[Callable[[LinkState, str], None]] = []
         self.status_listeners: list[Callable[[p.Status], None]] = []
         self.event_listeners: list[Callable[[ClientEvent], None]] = []
+        self.caps_failures = 0  # caps the device did not confirm (each one also stops it)
+        self._session_caps: p.Limits | None = None
+        self._caps_lock = asyncio.Lock()
+        self._syncs: set[asyncio.Task[None]] = set()
+        self._safety = ctx.safety.subscribe(self._on_safety)
 
     # --- backend ------------------------------------------------------------
 
@@ -103,17 +112,17 @@ class Massager:
         text = f"{name}, {self.state.value}" if name else self.state.value
         if self.state == LinkState.CONNECTED and self.battery is not None:
             text += f", battery {self.battery}%"
-        if self.detail and self.state != LinkState.CONNECTED:
+        if self.detail:
             text += f". {self.detail}"
         return text
 
-    async def connect(self, address: str, name: str, caps: p.Limits | None = None) -> None:
-        """Pin this massager and connect; caps are the profile's (or the design defaults)."""
+    async def connect(self, address: str, name: str) -> None:
+        """Pin this massager and connect; it is given the caps in force before anything else."""
         if self.client is not None:
             await self.disconnect()
         self._set_state(LinkState.CONNECTING)
         backend = await self.backend()
-        client = MassagerClient(backend, PinnedDevice(address, name), caps or DEFAULT_CAPS)
+        client = MassagerClient(backend, PinnedDevice(address, name), self.caps_in_force())
         client.on_event(self._on_event)
         client.on_status(self._on_status)
         try:
@@ -134,11 +143,59 @@ class Massager:
             )
         )
         self._set_state(LinkState.CONNECTED)
+        await self.sync_caps()  # the safety state may have moved while we connected
 
-    async def set_caps(self, caps: p.Limits) -> None:
-        """New caps (a new screening or today's check-in): the client checks and writes them."""
-        if self.client is not None:
-            await self.client.write_limits(caps)
+    # --- caps -------------------------------------------------------------------
+
+    def caps_in_force(self) -> p.Limits:
+        """The owner's caps, never looser than those a running session started with."""
+        caps = self.ctx.safety.state.caps
+        return caps if self._session_caps is None else stricter(caps, self._session_caps)
+
+    def hold_session_caps(self, caps: p.Limits | None) -> None:
+        """A session started with `caps` (None: it ended); they are the ceiling until it ends."""
+        self._session_caps = caps
+        if caps is None:
+            self._spawn_sync()
+
+    def _on_safety(self, _event: SafetyChanged) -> None:
+        self._spawn_sync()
+
+    def _spawn_sync(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._sync_reported(), name="caps-sync")
+        self._syncs.add(task)
+        task.add_done_callback(self._syncs.discard)
+
+    async def _sync_reported(self) -> None:
+        try:
+            await self.sync_caps()
+        except MassagerError as exc:
+            log.warning("caps not confirmed: %s", exc)
+
+    async def sync_caps(self) -> None:
+        """Write the caps in force to the device and read them back.
+
+        If the device does not confirm them, it is told to stop (a running program may
+        be above the new caps) and the failure is raised and shown in the header.
+        """
+        async with self._caps_lock:
+            client = self.client
+            if client is None:
+                return
+            try:
+                await client.set_caps(self.caps_in_force())
+            except MassagerError as exc:
+                self.caps_failures += 1
+                with contextlib.suppress(MassagerError):
+                    await client.stop()
+                why = f"The massager did not confirm your new limits ({exc}); it was stopped."
+                self._set_state(self.state, why)
+                raise
+
+    async def settled(self) -> None:
+        """Wait until every caps write started so far has finished (tests, shutdown)."""
+        while self._syncs:
+            await asyncio.gather(*list(self._syncs), return_exceptions=True)
 
     def _on_event(self, event: ClientEvent) -> None:
         log.info("massager event: %s %s", event.kind.value, event.detail)

@@ -27,7 +27,14 @@ from ble.virtual_radio import VirtualLink
 from data import export, fhir, sessions
 from data.models import Outcome, Rating
 from device_sim.peripheral import SimulatedMassager
-from therapy import BlockSpec, CustomProgram, Screening, Technique, evaluate_screening
+from therapy import (
+    BlockSpec,
+    CheckIn,
+    CustomProgram,
+    Screening,
+    Technique,
+    evaluate_screening,
+)
 from therapy.questionnaire import SCREENING_QUESTIONS
 
 STEP_TIMEOUT_S = 10.0
@@ -44,9 +51,9 @@ async def _self_test(folder: Path) -> None:
     profile = evaluate_screening(Screening(answers, today), today=today)
     db = DbWorker(folder / "data")
     await db.open()
-    ctx = AppContext(
-        Settings(data_folder=str(folder / "data")), folder / "settings.json", db, profile
-    )
+    ctx = AppContext(Settings(data_folder=str(folder / "data")), folder / "settings.json", db)
+    await ctx.safety.save_screening(answers, profile)
+    await ctx.safety.check_in(CheckIn(ctx.today()))
     link = VirtualLink()
     sim = SimulatedMassager(link)
     await sim.start()
@@ -55,10 +62,8 @@ async def _self_test(folder: Path) -> None:
         found = await asyncio.wait_for(massager.scan(), STEP_TIMEOUT_S)
         assert found, "the simulated massager was not found"
         _say(True, f"found {found[0].name} ({found[0].address})")
-        limits = profile.device_limits()
-        await asyncio.wait_for(
-            massager.connect(found[0].address, found[0].name, limits), STEP_TIMEOUT_S
-        )
+        limits = ctx.safety.state.caps
+        await asyncio.wait_for(massager.connect(found[0].address, found[0].name), STEP_TIMEOUT_S)
         assert sim.model.limits == limits, "the device does not hold the caps we wrote"
         _say(
             True, f"paired, connected, caps written and verified ({limits.max_pressure_mmhg} mmHg)"
@@ -66,7 +71,7 @@ async def _self_test(folder: Path) -> None:
         program_ids = await db.run(ensure_routines)
         session = SessionController(massager)
         spec = CustomProgram("Self-test", (BlockSpec(Technique.TRIGGER_POINT, 20),))
-        session.plan_for(spec, next(iter(program_ids.values())), 5, profile)
+        session.plan_for(spec, next(iter(program_ids.values())), 5)
         sid = await session.start(Rating(datetime.now().astimezone(), 2, 3))
         deadline = time.monotonic() + STEP_TIMEOUT_S
         while max(sim.model.status().pressures_mmhg) == 0:

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from appcore.events import Subscription
 from appcore.massager import Massager
 from appcore.programs import block_to_json
+from appcore.safety import SafetyChanged
 from ble import protocol as p
 from ble.client import ClientEvent, EventKind, MassagerClient
 from ble.errors import MassagerError
@@ -63,6 +65,12 @@ STOP_MESSAGES = {
 }
 
 
+class SessionNotAllowed(MassagerError):
+    """The safety state does not let a session start now (blocked, or no check-in today)."""
+
+    advice = "Nothing was sent to the massager."
+
+
 @dataclass(frozen=True)
 class Plan:
     """What the person chose, compiled against today's profile."""
@@ -94,6 +102,9 @@ class SessionController:
         self._resume_from_s = 0
         massager.status_listeners.append(self._on_status)
         massager.event_listeners.append(self._on_event)
+        self.safety = massager.ctx.safety
+        self._safety_sub: Subscription = self.safety.subscribe(self._on_safety)
+        self._stopping: asyncio.Task[None] | None = None
 
     # --- planning -----------------------------------------------------------
 
@@ -102,9 +113,13 @@ class SessionController:
         spec: Routine | CustomProgram,
         program_row_id: int,
         intensity: int,
-        profile: SafetyProfile,
+        profile: SafetyProfile | None = None,
     ) -> Plan:
-        """Compile for today's profile; `plan.compiled.changes` says what the caps changed."""
+        """Compile for the profile in force (or `profile`, to preview); `changes` says what
+        the caps changed. `start` compiles again against the profile in force then."""
+        profile = profile or self.safety.state.profile
+        if profile is None:
+            raise SessionNotAllowed("Answer the safety questions on the Home page first.")
         compiled = compile_program(spec, intensity, profile)
         self.plan = Plan(spec, program_row_id, intensity, compiled)
         return self.plan
@@ -130,7 +145,18 @@ class SessionController:
         if self.plan is None:
             raise RuntimeError("choose a routine first")
         client = self._client()
-        program = self.plan.compiled.program
+        state = self.safety.state
+        if not state.may_start:
+            raise SessionNotAllowed(state.why_not())
+        assert state.profile is not None
+        plan = self.plan_for(
+            self.plan.spec, self.plan.program_row_id, self.plan.intensity, state.profile
+        )
+        caps = state.caps
+        await self.massager.settled()
+        if client.caps != caps or self.massager.caps_in_force() != caps:
+            await self.massager.sync_caps()  # the device holds exactly these before we start
+        program = plan.compiled.program
         if resume and self._resume_from_s:
             program = remaining_program(program, self._resume_from_s)
         start = SessionStart(
@@ -151,9 +177,10 @@ class SessionController:
                 "resumed": resume,
             },
             caps={
-                "max_pressure_mmhg": client.caps.max_pressure_mmhg,
-                "max_heat_dc": client.caps.max_heat_dc,
-                "max_session_s": client.caps.max_session_s,
+                "max_pressure_mmhg": caps.max_pressure_mmhg,
+                "max_heat_dc": caps.max_heat_dc,
+                "max_session_s": caps.max_session_s,
+                "checked_in_at": state.checkin.taken_at.isoformat() if state.checkin else None,
             },
             intensity=self.plan.intensity,
             heat_c=max((s.heat_dc for s in program.steps), default=0) / 10 or None,
@@ -168,6 +195,7 @@ class SessionController:
 
         session_id, self._writer = await self.db.run(begin)
         self.session_id = session_id
+        self.massager.hold_session_caps(caps)
         self._samples.clear()
         self.message = ""
         try:
@@ -221,14 +249,18 @@ class SessionController:
         self.phase = Phase.RUNNING
         self._notify()
 
-    async def stop(self) -> None:
-        """Stop now. The device vents whatever happens; the outcome follows its status."""
+    async def stop(self, reason: str = p.StopReason.USER.name.lower()) -> None:
+        """Stop now. The device vents whatever happens; the outcome follows its status.
+
+        `reason` is logged as the stop reason ("user", or "limits_changed" when the
+        person's answers stopped it).
+        """
         client = self.massager.client
         if client is None:
             return
-        await self._logged("stop", {}, client.stop())
+        await self._logged("stop", {"reason": reason}, client.stop())
         if self.active:
-            await self._end(Outcome.STOPPED_BY_USER, p.StopReason.USER.name.lower())
+            await self._end(Outcome.STOPPED_BY_USER, reason)
             self.message = STOP_MESSAGES[p.StopReason.USER]
             self._notify()
 
@@ -245,6 +277,37 @@ class SessionController:
 
     def skip_rating(self) -> None:
         self.phase = Phase.CHOOSING
+        self._notify()
+
+    # --- the safety state changing under a session -----------------------------
+
+    def _on_safety(self, event: SafetyChanged) -> None:
+        """Lower caps hold on the device at once (the massager's caps sync writes them);
+        a state in which no session may run stops the session. Either way, say which."""
+        if not self.active:
+            return
+        after = event.after
+        if not after.allowed:
+            self.message = "Your limits changed, so the session stopped: " + after.why_not()
+            if self._stopping is None or self._stopping.done():
+                self._stopping = asyncio.get_running_loop().create_task(self._stop_for_safety())
+        elif event.caps_lowered:
+            caps = after.caps
+            heat = "off" if caps.max_heat_dc == 0 else f"up to {caps.max_heat_dc / 10:g} °C"
+            self.message = (
+                f"Your limits changed during the session. From now on: squeezing up to "
+                f"{caps.max_pressure_mmhg} mmHg, warmth {heat}, at most "
+                f"{caps.max_session_s // 60} minutes. The massager follows them at once."
+            )
+        self._notify()
+
+    async def _stop_for_safety(self) -> None:
+        message = self.message
+        try:
+            await self.stop("limits_changed")
+        except MassagerError as exc:
+            log.warning("stop after a safety change failed: %s", exc)
+        self.message = message
         self._notify()
 
     # --- events from the massager ------------------------------------------
@@ -317,6 +380,7 @@ class SessionController:
             self._flusher = None
         writer, samples = self._writer, self._samples
         self._writer, self._samples = None, []
+        self.massager.hold_session_caps(None)
         if self.phase != Phase.INTERRUPTED:
             self.phase = Phase.ENDED
         if writer is None:

@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -75,7 +75,10 @@ async def run(folder: Path) -> None:
     await worker.open()
     figure("open_log_with_backup", (time.perf_counter() - began) * 1000, "ms")
     ctx = AppContext(
-        settings=Settings(), settings_path=folder / "settings.json", db=worker, today=lambda: END
+        settings=Settings(),
+        settings_path=folder / "settings.json",
+        db=worker,
+        now=lambda: datetime.combine(END, time(12)).astimezone(),
     )
     try:
         cold, page = await open_page(ctx)

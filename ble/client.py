@@ -170,7 +170,8 @@ class MassagerClient:
     ) -> None:
         self.backend = backend
         self.device = device
-        self.caps = caps
+        self._caps = caps  # what this client enforces, and what the device was last told
+        self._wanted_caps = caps  # the latest caps asked for: written on every (re)connect
         self.policy = policy or RetryPolicy()
         self.command_timeout_s = command_timeout_s
         self.heartbeat_interval_s = heartbeat_interval_s
@@ -210,6 +211,11 @@ class MassagerClient:
 
     def on_event(self, callback: Callable[[ClientEvent], None]) -> Callable[[], None]:
         return self._events.add_callback(callback)
+
+    @property
+    def caps(self) -> p.Limits:
+        """The caps this client enforces now (read-only: change them with `set_caps`)."""
+        return self._caps
 
     @property
     def is_connected(self) -> bool:
@@ -289,7 +295,12 @@ class MassagerClient:
         await client.start_notify(p.STATUS_UUID, self._on_status_data)
         self.subscriptions += 1
         await self._command(p.RequestControl(), client=client)
-        await self._write_limits(client, self.caps)
+        while True:  # caps asked for while this write was on its way are written too
+            wanted = self._wanted_caps
+            await self._write_limits(client, wanted)
+            if wanted == self._wanted_caps:
+                break
+        self._caps = wanted
         await self._resync(client)
         self._last_status_at = asyncio.get_running_loop().time()
         self._silent = False
@@ -568,24 +579,41 @@ class MassagerClient:
                     self.needs_resync = True
                     raise OutcomeUnknown(f"program upload interrupted: {exc}") from exc
 
-    async def write_limits(self, limits: p.Limits) -> None:
-        """Write Limits (at most the caps), then read them back and verify."""
-        caps = self.caps
-        if (
-            limits.max_pressure_mmhg > caps.max_pressure_mmhg
-            or limits.max_heat_dc > caps.max_heat_dc
-            or limits.max_session_s > caps.max_session_s
-        ):
-            raise CapExceeded(f"{limits} goes beyond the caps {caps}")
+    async def set_caps(self, caps: p.Limits) -> None:
+        """New caps: lower ones hold in this client at once; all of them are written to the
+        device's Limits and read back before they count as the device's.
+
+        Not connected: they are written (and then count) on the next connect. If the
+        write fails, this client keeps the stricter of old and new, and the next
+        (re)connect writes `caps`.
+        """
+        old = self._caps
+        self._wanted_caps = caps
+        self._caps = p.Limits(
+            min(old.max_pressure_mmhg, caps.max_pressure_mmhg),
+            min(old.max_heat_dc, caps.max_heat_dc),
+            min(old.max_session_s, caps.max_session_s),
+        )
+        if not self.is_connected:
+            return  # `_setup` writes them, then they count
         async with self._cp_lock:
-            await self._write_limits(self._require_client(), limits)
+            await self._write_limits(self._require_client(), caps)
+        self._caps = caps
 
     async def _write_limits(self, client: BleakClient, limits: p.Limits) -> None:
         try:
-            await client.write_gatt_char(p.LIMITS_UUID, bytes(limits), response=True)
+            async with asyncio.timeout(self.command_timeout_s):
+                await client.write_gatt_char(p.LIMITS_UUID, bytes(limits), response=True)
+                data = await client.read_gatt_char(p.LIMITS_UUID)
         except BleakGATTProtocolError as exc:
             raise write_refused("limits", int(exc.args[0])) from exc
-        back = p.Limits.from_bytes(bytes(await client.read_gatt_char(p.LIMITS_UUID)))
+        except (TimeoutError, BleakError, OSError) as exc:
+            self.needs_resync = True
+            raise OutcomeUnknown(f"limits write not confirmed: {exc}") from exc
+        try:
+            back = p.Limits.from_bytes(bytes(data))
+        except p.ProtocolError as exc:
+            raise LimitsMismatch(f"wrote {limits}, the device's answer is malformed") from exc
         if back != limits:
             raise LimitsMismatch(f"wrote {limits}, the device reports {back}")
 

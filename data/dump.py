@@ -24,6 +24,7 @@ TABLES = (
     "devices",
     "screenings",
     "clearances",
+    "checkins",
     "programs",
     "sessions",
     "telemetry",

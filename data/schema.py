@@ -164,6 +164,26 @@ def m002_trend_indexes(db: Database) -> None:
     )
 
 
+@_migration
+def m003_checkins(db: Database) -> None:
+    """The daily check-in: its answers, its 0-10 score and the caps it gave (issue 10)."""
+    db.executescript(
+        """
+        CREATE TABLE checkins (
+            id INTEGER PRIMARY KEY,
+            screening_id INTEGER NOT NULL REFERENCES screenings(id),
+            taken_at TEXT NOT NULL,
+            taken_utc INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            discomfort INTEGER NOT NULL CHECK (discomfort BETWEEN 0 AND 10),
+            caps TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX checkins_by_day ON checkins(local_date, taken_utc);
+        """
+    )
+
+
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
 

@@ -119,3 +119,11 @@ def list_clearances(db: Database) -> list[Clearance]:
         )
         for r in db.query("SELECT * FROM clearances ORDER BY id")
     ]
+
+
+def delete_clearance(db: Database, clearance_id: int) -> None:
+    """Remove one clearance the person recorded by mistake or that no longer holds."""
+    with writing(db):
+        cur = db.execute("DELETE FROM clearances WHERE id = ?", [clearance_id])
+        if cur.rowcount == 0:
+            raise NotFoundError(f"there is no clearance with id {clearance_id}")

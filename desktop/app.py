@@ -27,7 +27,6 @@ from appcore.context import AppContext
 from appcore.db_worker import DbWorker
 from appcore.massager import Massager
 from appcore.programs import ensure_routines
-from appcore.screening import restore_profile
 from appcore.session import SessionController
 from appcore.settings import Settings
 from desktop.device_view import DevicePage
@@ -130,9 +129,8 @@ class Thenar:
         address = self.ctx.settings.pinned_address
         if not address:
             return
-        caps = self.ctx.profile.device_limits() if self.ctx.profile else None
         try:
-            await self.massager.connect(address, self.ctx.settings.pinned_name or "", caps)
+            await self.massager.connect(address, self.ctx.settings.pinned_name or "")
         except Exception as exc:
             log.info("could not reconnect to the pinned massager: %s", exc)
 
@@ -184,7 +182,7 @@ async def build(
     db = DbWorker(settings.data_path())
     notices = await db.open()
     ctx = AppContext(settings, settings_path, db)
-    await restore_profile(ctx)
+    await ctx.safety.load()
     program_ids = await db.run(ensure_routines)
     # Bonds (pairing keys) survive restarts; they live in the private (0700) data folder.
     massager = Massager(ctx, link=link, key_store=key_store or settings.data_path() / "bonds.json")
@@ -201,9 +199,7 @@ async def build(
         window.show_page_of(ScreeningPage)
 
     def screening_done(_profile: object) -> None:
-        window.show_page_of(HomePage)
-        if massager.client is not None and ctx.profile is not None:
-            holder[0].run(massager.set_caps(ctx.profile.device_limits()))
+        window.show_page_of(HomePage)  # the massager's caps follow the safety owner itself
 
     home = HomePage(ctx, open_screening)
     screening = ScreeningPage(ctx, screening_done)
@@ -262,6 +258,7 @@ def run(
         if app.notices_box is not None:
             app.notices_box.show()
         app.run(app.connect_pinned())
+        app.run(app.ctx.safety.run_day_clock())  # today's check-in expires at midnight
         if after_show is not None:
             result = after_show(app)
             if asyncio.iscoroutine(result):

@@ -130,9 +130,8 @@ class DevicePage(Page):
         address, name = item.data(Qt.ItemDataRole.UserRole)
         self.connect_button.setEnabled(False)
         self.message.setVisible(False)
-        caps = self.ctx.profile.device_limits() if self.ctx.profile else None
         try:
-            await self.massager.connect(address, name, caps)
+            await self.massager.connect(address, name)
         except Exception as exc:
             self._show_error("Connecting", exc)
         finally:

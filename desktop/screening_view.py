@@ -29,13 +29,11 @@ from appcore.context import AppContext
 from appcore.screening import (
     QuestionFlow,
     ScreeningFlow,
-    now_local,
-    save_screening,
     stored_answers,
     summarize,
 )
 from desktop.tasks import TaskOwner
-from desktop.welcome_view import ProfileSummaryView, heading, scroll
+from desktop.welcome_view import NextStepRow, ProfileSummaryView, heading, scroll
 from desktop.widgets import Page, big_button, notice, paragraph
 from therapy import Question, SafetyProfile
 
@@ -229,6 +227,9 @@ class ScreeningPage(Page):
         self.result_scroll = scroll(QWidget())
         rlayout.addWidget(self.result_scroll, 1)
         self.summary_view: ProfileSummaryView | None = None
+        # Continue's work first (the app moves on from the result), then the step's page.
+        self.next_step = NextStepRow(before_open=self._continue)
+        rlayout.addWidget(self.next_step)
         rrow = QHBoxLayout()
         self.change_button = big_button("Change my answers")
         self.change_button.clicked.connect(self.change_answers)
@@ -241,6 +242,7 @@ class ScreeningPage(Page):
         self.stack.addWidget(result)
 
         self.setTabOrder(self.back_button, self.next_button)
+        self.setTabOrder(self.next_step.button, self.change_button)
         self.setTabOrder(self.change_button, self.continue_button)
 
     # --- life cycle
@@ -322,7 +324,7 @@ class ScreeningPage(Page):
         self.message.setText("Saving your answers…")
         self.message.setVisible(True)
         try:
-            await self.ctx.db.run(save_screening, answers, profile, now_local())
+            await self.ctx.safety.save_screening(answers, profile)
         except Exception as exc:
             self.message.setText(
                 f"Your answers could not be saved ({exc}). They are still here: press "
@@ -335,13 +337,16 @@ class ScreeningPage(Page):
             self.back_button.setEnabled(not self.flow.is_first)
         self.message.setVisible(False)
         self.profile = profile
-        self.ctx.set_profile(profile)
         self.show_result(profile)
 
     def show_result(self, profile: SafetyProfile) -> None:
-        self.summary_view = ProfileSummaryView(
-            summarize(profile, self.ctx.settings.temperature_unit)
+        summary = summarize(
+            profile,
+            self.ctx.settings.temperature_unit,
+            paired=bool(self.ctx.settings.pinned_address),
         )
+        self.summary_view = ProfileSummaryView(summary)
+        self.next_step.set_step(summary.next_step)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 8, 0)

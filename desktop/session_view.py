@@ -9,6 +9,7 @@ link: what happened, and Resume once the massager is back). All behaviour is in
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,6 +18,7 @@ from datetime import date, datetime
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -38,7 +40,7 @@ from desktop.checkin_dialog import CheckInDialog
 from desktop.hand_widget import HandWidget
 from desktop.tasks import TaskOwner
 from desktop.widgets import Page, big_button, notice, paragraph
-from therapy import EXERCISES, ROUTINES, TECHNIQUES, CustomProgram, Routine, SafetyProfile, Verdict
+from therapy import EXERCISES, ROUTINES, TECHNIQUES, CustomProgram, Routine, SafetyProfile
 from therapy.techniques import ZONE_MUSCLES
 
 log = logging.getLogger(__name__)
@@ -111,7 +113,7 @@ class SessionPage(Page):
         self.session = session
         self._program_ids = program_ids
         self._today = today
-        self._profile_today: SafetyProfile | None = None
+        self.checkin_dialog: CheckInDialog | None = None  # while the check-in is open
         self.tasks = TaskOwner(self._failed)
         self.choices: dict[str, Routine | CustomProgram] = {**ROUTINES, **single_programs()}
         self.stack = QStackedWidget()
@@ -127,7 +129,7 @@ class SessionPage(Page):
         self._repaint.timeout.connect(self._paint_live)
         self._dirty = False
         session.listeners.append(self._on_session_change)
-        ctx.on_change(lambda _what: self.refresh())
+        ctx.on_change(lambda _what: self.refresh())  # "profile" comes from the safety owner
         session.massager.state_listeners.append(lambda _s, _d: self.refresh())
         self.refresh()
 
@@ -271,7 +273,8 @@ class SessionPage(Page):
         self.message.setVisible(bool(text))
 
     def profile(self) -> SafetyProfile | None:
-        return self._profile_today or self.ctx.profile
+        """The profile in force now, from the safety owner (today's check-in included)."""
+        return self.ctx.safety.state.profile
 
     def _selected(self) -> Routine | CustomProgram | None:
         item = self.routines.currentItem()
@@ -326,41 +329,73 @@ class SessionPage(Page):
         return self._program_ids().get(key, 0)
 
     def refresh(self) -> None:
-        profile = self.profile()
+        state = self.ctx.safety.state
         connected = (
             self.session.massager.client is not None and self.session.massager.client.is_connected
         )
-        reason = ""
-        if profile is None:
-            reason = "Answer the safety questions on the Home page first."
-        elif profile.verdict != Verdict.ALLOWED:
-            reason = "Your answers mean Thenar cannot run a session: " + " ".join(
-                profile.reasons_not_allowed()
-            )
-        elif not connected:
+        reason = "" if state.allowed else state.why_not()
+        if not reason and not connected:
             reason = "Connect your massager on the Device page first."
         self.start_button.setEnabled(not reason and self.session.phase == Phase.CHOOSING)
         self.start_button.setToolTip(reason)
+        self.checkin_button.setEnabled(state.base is not None and not self.session.active)
         if self.session.phase == Phase.CHOOSING:
+            if not reason and not state.checked_in:
+                reason = "Start begins with today's check-in: a few quick questions."
             self.show_message(reason)
         self._on_choice()
         self._show_phase()
 
     def run_checkin(self) -> None:
-        base = self.ctx.profile
+        """The check-in button: check in, and start the session if the person says so."""
+        self.tasks.spawn(self.start(ask_checkin=True))
+
+    async def check_in(self) -> bool:
+        """Ask today's questions; save whatever was checked; True to go ahead with a session."""
+        base = self.ctx.safety.state.base
         if base is None:
             self.show_message("Answer the safety questions on the Home page first.")
-            return
-        dialog = CheckInDialog(base, self._today(), self)
-        if dialog.exec():
-            self._profile_today = dialog.result_profile()
-        else:
-            reasons = " ".join(dialog.reasons())
-            self.show_message(f"No session today. {reasons}".strip())
-            return
-        self.refresh()
+            return False
+        dialog = CheckInDialog(base, self.ctx.today(), self)
+        self.checkin_dialog = dialog
+        finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
-    async def start(self, resume: bool = False) -> None:
+        def done(code: int) -> None:
+            if not finished.done():
+                finished.set_result(code)
+
+        dialog.finished.connect(done)
+        dialog.open()  # not exec(): a nested Qt loop would step asyncio tasks re-entrantly
+        try:
+            accepted = await finished == QDialog.DialogCode.Accepted
+        finally:
+            self.checkin_dialog = None
+            dialog.deleteLater()
+            self.window().activateWindow()  # Esc (the global Stop) works again at once
+        checkin = dialog.checkin()
+        if checkin is None:
+            self.show_message("No check-in today yet, so no session. Press Start to begin it.")
+            return False
+        await self.ctx.safety.check_in(checkin)  # saved, and its caps go to the massager
+        if not accepted:
+            reasons = " ".join(dialog.reasons())
+            self.show_message(f"Your check-in is saved. No session now. {reasons}".strip())
+            return False
+        return True
+
+    async def start(self, resume: bool = False, ask_checkin: bool = False) -> None:
+        """Start (the day's first session begins with the check-in), or resume."""
+        if ask_checkin or not self.ctx.safety.state.checked_in:
+            self.start_button.setEnabled(False)
+            try:
+                go = await self.check_in()
+            finally:
+                self.refresh()
+            if not go:
+                return
+        if self.session.phase != Phase.CHOOSING and not resume:
+            return
+        self._on_choice()  # the plan for the profile in force now
         now = datetime.now().astimezone()
         before = Rating(now, self.pain_before.value(), self.stiff_before.value())
         self.start_button.setEnabled(False)

@@ -34,7 +34,6 @@ from appcore.screening import (
     clearable_titles,
     list_clearance_records,
     now_local,
-    record_clearance_for,
 )
 from data import backup
 from data.store import BACKUP_DIR
@@ -189,7 +188,7 @@ class SettingsPage(Page):
     async def _record(self, item: str, when: dt.date, name: str) -> None:
         title = self.item_combo.currentText()
         try:
-            profile = await self.ctx.db.run(record_clearance_for, item, when, name, now_local())
+            await self.ctx.safety.record_clearance(item, when, name)
         except ValueError as exc:
             self._say(self.clearance_message, str(exc))
             return
@@ -203,7 +202,6 @@ class SettingsPage(Page):
         finally:
             self.record_button.setEnabled(True)
         self.clinician_edit.clear()
-        self.ctx.set_profile(profile)
         self._say(
             self.clearance_message,
             f"Recorded: {title}, cleared by {name}. Your limits on Home are updated.",

@@ -10,11 +10,12 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from appcore.context import AppContext
-from appcore.screening import Line, ProfileSummary, summarize
+from appcore.screening import Line, NextStep, ProfileSummary, summarize
 from appcore.settings import TemperatureUnit
+from desktop.main_window import MainWindow
 from desktop.widgets import Page, big_button, notice, paragraph
 from therapy import SCREENING_QUESTIONS, SafetyProfile, Verdict
 
@@ -105,10 +106,13 @@ class ProfileSummaryView(QWidget):
             "“Clinician clearances”.",
         )
         section("Today", summary.postpone)
-        if summary.verdict is Verdict.ALLOWED:
-            section("Your limits", summary.limits)
-        else:
+        if summary.verdict is Verdict.BLOCKED:
             section("Your limits once sessions are possible", summary.limits)
+        else:  # waiting for a clearance: each line says what the clearance changes
+            section("Your limits", summary.limits)
+        self.design_note = paragraph(summary.design_note)
+        layout.addWidget(self.design_note)  # in the layout first: a shown orphan is a window
+        self.design_note.setVisible(bool(summary.design_note))
 
     def text(self) -> str:
         """Everything shown, as plain text (for tests and for copying)."""
@@ -116,7 +120,55 @@ class ProfileSummaryView(QWidget):
         parts += [
             label.accessibleName() + " " + label.accessibleDescription() for label in self.lines
         ]
+        parts += [self.design_note.text()] if self.design_note.text() else []
         return "\n".join(parts)
+
+
+def open_page(widget: QWidget, title: str) -> bool:
+    """Show the main window's page with this title; False if `widget` is not in one."""
+    window = widget.window()
+    if not isinstance(window, MainWindow):
+        return False
+    for index, page in enumerate(window.pages):
+        if page.title == title:
+            window.show_page(index)
+            return True
+    return False
+
+
+class NextStepRow(QWidget):
+    """What to do next, as a button that opens the page where it is done; hidden when none."""
+
+    def __init__(self, before_open: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.step: NextStep | None = None
+        self._before_open = before_open
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()  # the step in words wraps; the button stays short at 200% text
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.button = big_button("")
+        self.button.clicked.connect(self.open)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button)
+        self.setVisible(False)
+
+    def set_step(self, step: NextStep | None) -> None:
+        self.step = step
+        self.setVisible(step is not None)
+        if step is not None:
+            self.label.setText(f"<b>Next step:</b> {html.escape(step, quote=False)}.")
+            self.label.setAccessibleName(f"Next step: {step}.")
+            self.button.setText(f"Open {step.page}  ▶")
+            self.button.setAccessibleName(f"Next step: {step}")
+
+    def open(self) -> None:
+        if self.step is None:
+            return
+        if self._before_open is not None:
+            self._before_open()
+        open_page(self, self.step.page)
 
 
 def scroll(widget: QWidget) -> QScrollArea:
@@ -144,6 +196,8 @@ class HomePage(Page):
         self.layout_.addWidget(self.rescreen_notice)
         self._scroll = scroll(QWidget())
         self.layout_.addWidget(self._scroll, 1)
+        self.next_step = NextStepRow()
+        self.layout_.addWidget(self.next_step)
         self.start_button = big_button("Answer the safety questions")
         self.start_button.clicked.connect(self._on_start)
         self.layout_.addWidget(self.start_button)
@@ -167,6 +221,7 @@ class HomePage(Page):
         layout.setSpacing(12)
         if profile is None:
             self.summary_view = None
+            self.next_step.set_step(None)
             self.rescreen_notice.setVisible(False)
             layout.addWidget(heading("Welcome to Thenar"))
             for text in (WHAT_THENAR_IS, TALK_TO_A_CLINICIAN, WHY_QUESTIONS):
@@ -182,16 +237,11 @@ class HomePage(Page):
     def _show_profile(
         self, profile: SafetyProfile, unit: TemperatureUnit, layout: QVBoxLayout
     ) -> None:
-        summary = summarize(profile, unit)
+        summary = summarize(profile, unit, paired=bool(self.ctx.settings.pinned_address))
         due = summary.rescreen
         self.rescreen_notice.setText(due or "")
         self.rescreen_notice.setVisible(bool(due))
         self.summary_view = ProfileSummaryView(summary)
+        self.next_step.set_step(summary.next_step)
         layout.addWidget(self.summary_view)
         layout.addWidget(paragraph(WHAT_THENAR_IS))
-        layout.addWidget(
-            paragraph(
-                "Limits marked as design values are Thenar's own choices, set on the "
-                "careful side where no published figure exists."
-            )
-        )

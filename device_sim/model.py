@@ -2,8 +2,9 @@
 
 It takes the same bytes a real device would (decoded with `ble.protocol`) and
 holds its own safety rules whatever a central sends: hard limits, the written
-Limits, a heartbeat watchdog, over-temperature and stuck-valve faults, an
-absolute auto-off, and "never restart by itself". No asyncio and no Bumble here;
+Limits, a heartbeat watchdog, an over-temperature cut-out relative to the heat
+limit, stuck-valve faults, an absolute auto-off with a cool-down, a heat-time
+budget, and "never restart by itself". No asyncio and no Bumble here;
 `device_sim.peripheral` adapts it to a GATT server.
 """
 
@@ -15,18 +16,38 @@ from collections.abc import Hashable
 from ble import protocol as p
 from device_sim import patterns
 from device_sim.clock import Clock
-from device_sim.physics import AirZones, Battery, Heater
+from device_sim.physics import HEATER_TAU_S, RUNAWAY_GAIN_C, AirZones, Battery, Heater
 
 # Heartbeats: the app sends one about every second; after 2 s without one the
 # device stops, and venting (<= 0.5 s at 160 mmHg/s) makes it safe within 3 s.
 WATCHDOG_TIMEOUT_S = 2.0
-OVER_TEMPERATURE_C = p.HARD_MAX_HEAT_DC / 10  # 45 °C: burns start at a 44 °C basal layer
-FAULT_CLEAR_BELOW_C = 40.0  # hysteresis before an over-temperature fault may be cleared
+# 45 °C, the hard limit the pad never reaches: burns start at a 44 °C basal layer.
+OVER_TEMPERATURE_C = p.HARD_MAX_HEAT_DC / 10
+FAULT_CLEAR_BELOW_C = 40.0  # an over-temperature fault is never cleared above this
 LOW_BATTERY_PCT = 5.0
 HEAT_MIN_DC = 300  # 30 °C: below this "warmth" is not felt; 0 still means off
 HEAT_STEP_DC = 5
 PHYSICS_STEP_S = 0.05  # 20 Hz integration: fine enough for 0.5 s pulses
 DEFAULT_INTENSITY = 10
+
+# Heat and time protection (issue 10; docs/gatt-profile.md lists these with their reasons).
+# Core body temperature: a pad on a hand (skin 30-35 °C) or in the sim's 22 °C room
+# (physics.AMBIENT_C) cannot get warmer than this without its heater.
+SKIN_NEUTRAL_C = 37.0
+# The heater's proportional control never overshoots its setpoint; 1 °C covers sensor tolerance.
+OVER_LIMIT_MARGIN_C = 1.0
+# The fastest the pad can heat in one physics step (full runaway power from ambient, the steepest
+# part of its curve): the cut-out trips when the NEXT step could pass it, never after.
+MAX_RISE_PER_STEP_C = RUNAWAY_GAIN_C / HEATER_TAU_S * PHYSICS_STEP_S
+# A fault may be cleared only this far below its cut-out, so it cannot flicker at the trip point.
+FAULT_CLEAR_HYSTERESIS_C = 2.0
+# After the 30-minute auto-off no new start for this long: no chaining runs into an unbroken hour.
+AUTO_OFF_COOLDOWN_S = 15 * 60
+# The design note: heat time per session at most 20 minutes.
+HEAT_PER_SESSION_S = 20 * 60
+# Three fully heated sessions a day; rolling, as the device has a clock but no calendar.
+HEAT_PER_DAY_S = 60 * 60
+HEAT_DAY_WINDOW_S = 24 * 60 * 60
 # Factory Limits until the app writes the user's: the design default caps.
 FACTORY_LIMITS = p.Limits(max_pressure_mmhg=50, max_heat_dc=420, max_session_s=15 * 60)
 SUPPORTED_OPCODES = (
@@ -54,6 +75,27 @@ class AttRefusal(Exception):
         self.code = code
 
 
+class HeatLog:
+    """Heater-on spans on the device clock, summed over a rolling window: the daily heat budget."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self._spans: list[tuple[float, float]] = []
+
+    def add(self, start: float, end: float) -> None:
+        """Record heat from `start` to `end`; touching spans merge, spans out of the window go."""
+        if self._spans and start - self._spans[-1][1] < 1e-6:
+            start = self._spans.pop()[0]
+        self._spans.append((start, end))
+        while self._spans[0][1] <= end - self.window_s:
+            self._spans.pop(0)
+
+    def used(self, now: float) -> float:
+        """Seconds of heat in the window that ends at `now`."""
+        since = now - self.window_s
+        return sum(max(0.0, end - max(start, since)) for start, end in self._spans)
+
+
 class MassagerModel:
     """Everything the firmware knows and does, advanced by `update()`."""
 
@@ -75,6 +117,9 @@ class MassagerModel:
         self._heat_override_dc: int | None = None
         self._run_s = 0.0  # time spent running (pauses excluded)
         self._session_s = 0.0  # wall time since start (pauses included): for the auto-off
+        self._session_heat_s = 0.0  # heater-on time this session
+        self._heat_log = HeatLog(HEAT_DAY_WINDOW_S)
+        self._auto_off_at: float | None = None  # device time of the last auto-off
         self._seq = 0
         self._published: p.Status | None = None
         self.commands_handled = 0
@@ -220,15 +265,22 @@ class MassagerModel:
             return R.INVALID_PARAMETER
         if self.battery.level_pct <= LOW_BATTERY_PCT:
             return R.OPERATION_FAILED
+        if (
+            self._auto_off_at is not None
+            and self._clock() - self._auto_off_at < AUTO_OFF_COOLDOWN_S
+        ):
+            return R.INVALID_STATE  # cooling down after the absolute auto-off
         self.state = p.State.RUNNING
         self.stop_reason = p.StopReason.NONE
         self._heat_override_dc = None
-        self._run_s = self._session_s = 0.0
+        self._run_s = self._session_s = self._session_heat_s = 0.0
         self._last_heartbeat = self._clock()
         return R.SUCCESS
 
     def _set_heat(self, heat_dc: int) -> p.ResultCode:
         if heat_dc > min(self.limits.max_heat_dc, p.HARD_MAX_HEAT_DC):
+            return R.LIMIT_EXCEEDED
+        if heat_dc and self._heat_time_left(self._last_update) <= 0:
             return R.LIMIT_EXCEEDED
         if heat_dc and (heat_dc < HEAT_MIN_DC or heat_dc % HEAT_STEP_DC):
             return R.INVALID_PARAMETER
@@ -238,7 +290,8 @@ class MassagerModel:
     def _clear_fault(self) -> p.ResultCode:
         if self.state != p.State.FAULT:
             return R.SUCCESS
-        still_hot = self.heater.temperature_c >= FAULT_CLEAR_BELOW_C or self.heater.runaway
+        clear_below = min(FAULT_CLEAR_BELOW_C, self.cut_out_c() - FAULT_CLEAR_HYSTERESIS_C)
+        still_hot = self.heater.temperature_c >= clear_below or self.heater.runaway
         still_stuck = self.zones.stuck_zone is not None
         if still_hot or still_stuck or self.battery.level_pct <= LOW_BATTERY_PCT:
             return R.OPERATION_FAILED
@@ -279,12 +332,16 @@ class MassagerModel:
             if self.state == p.State.RUNNING:
                 self._run_s += dt
             self._check_session(now)
-        targets, heat_dc = self._setpoints()
+        targets, heat_dc = self._setpoints(now - dt)
+        if heat_dc:
+            self._session_heat_s += dt
+            self._heat_log.add(now - dt, now)
         self.zones.step(targets, dt)
         self.heater.setpoint_c = heat_dc / 10
+        before_c = self.heater.temperature_c
         self.heater.step(dt)
         self.battery.step(dt, self.zones.pumping, self.heater.power)
-        self._check_faults()
+        self._check_faults(before_c)
 
     def _check_session(self, now: float) -> None:
         assert self.program is not None
@@ -292,6 +349,7 @@ class MassagerModel:
             self._stop(p.StopReason.WATCHDOG)
         elif self._session_s >= p.ABSOLUTE_AUTO_OFF_S:
             self._stop(p.StopReason.AUTO_OFF)
+            self._auto_off_at = now
         elif self._run_s >= self.program.duration_s:
             self._stop(p.StopReason.COMPLETED)
         elif self._run_s >= self.limits.max_session_s:
@@ -307,8 +365,8 @@ class MassagerModel:
         last = len(self.program.steps) - 1
         return last, self.program.steps[last], float(self.program.steps[last].duration_s)
 
-    def _setpoints(self) -> tuple[tuple[float, ...], int]:
-        """Targets per zone and the heater setpoint, clamped by Limits and hard limits."""
+    def _setpoints(self, now: float) -> tuple[tuple[float, ...], int]:
+        """Targets per zone and the heater setpoint, clamped by Limits, hard limits, heat time."""
         if self.state != p.State.RUNNING:
             return (0.0,) * p.ZONE_COUNT, 0
         _, step, into = self._current_step()
@@ -317,10 +375,26 @@ class MassagerModel:
         targets = tuple(min(cap, t * self.intensity / 10) for t in raw)
         heat = step.heat_dc if self._heat_override_dc is None else self._heat_override_dc
         heat = min(heat, self.limits.max_heat_dc, p.HARD_MAX_HEAT_DC)
+        if self._heat_time_left(now) <= 0:
+            heat = 0  # heat time used up: the massage goes on without heat
         return targets, heat
 
-    def _check_faults(self) -> None:
-        if self.heater.temperature_c > OVER_TEMPERATURE_C:
+    def _heat_time_left(self, now: float) -> float:
+        """Heater-on seconds still allowed: the smaller of this session's and the rolling day's."""
+        return min(
+            HEAT_PER_SESSION_S - self._session_heat_s, HEAT_PER_DAY_S - self._heat_log.used(now)
+        )
+
+    def cut_out_c(self) -> float:
+        """The over-temperature cut-out for the written heat limit (heat off: skin-neutral)."""
+        allowed_c = max(self.limits.max_heat_dc / 10, SKIN_NEUTRAL_C)
+        return min(allowed_c + OVER_LIMIT_MARGIN_C, OVER_TEMPERATURE_C)
+
+    def _check_faults(self, before_c: float) -> None:
+        next_max_c = self.heater.temperature_c + MAX_RISE_PER_STEP_C  # the next step's worst case
+        # A pad still cooling from a lowered limit is no fault; one that rises above it is.
+        rising = self.heater.temperature_c > before_c
+        if next_max_c >= OVER_TEMPERATURE_C or (rising and next_max_c > self.cut_out_c()):
             self.heater.enabled = False
             self.heater.runaway = False  # firmware opens the heater's safety cut-out
             self._fault(p.FaultFlags.OVER_TEMPERATURE, p.StopReason.OVER_TEMPERATURE)
@@ -339,7 +413,7 @@ class MassagerModel:
             left_in_program = self.program.duration_s - self._run_s
             left_in_limit = self.limits.max_session_s - self._run_s
             remaining = max(0, round(min(left_in_program, left_in_limit)))
-        _, heat_dc = self._setpoints()
+        _, heat_dc = self._setpoints(self._last_update)
         return p.Status(
             seq=self._seq,
             state=self.state,

@@ -28,6 +28,28 @@ class CheckIn:
     discomfort: int = 0
     helper_present: bool = False
 
+    @classmethod
+    def from_answers(cls, day: dt.date, answers: dict[str, str]) -> CheckIn:
+        """Rebuild a check-in from `answers()` as stored; raise ScreeningError if malformed."""
+        normalize_answers(CHECKIN_RULES.questions, answers)
+        try:
+            discomfort = int(answers["discomfort"])
+        except (KeyError, ValueError) as exc:
+            raise ScreeningError(f"a stored check-in has no valid discomfort: {exc}") from exc
+
+        def yes(qid: str) -> bool:
+            return answers.get(qid) == YES
+
+        return cls(
+            day=day,
+            flare=yes("flare"),
+            new_injury=yes("new_injury"),
+            broken_skin=yes("broken_skin"),
+            tingling=yes("tingling"),
+            discomfort=discomfort,
+            helper_present=yes("helper_present"),
+        )
+
     def answers(self) -> dict[str, str]:
         """The check-in as answers to `CHECKIN_QUESTIONS`, for the rule table."""
         if (

@@ -1,9 +1,16 @@
 """Compile a routine or custom program into the device's step list, within a profile's caps.
 
 The order is fixed and each step can only make the program milder: drop techniques the
-profile does not allow, clamp pressure, lower or switch off heat, shorten to the session
-cap, then stop heat once the heat-time cap is used. Every change is returned with the
-reason and source of the cap that caused it, for the app to show.
+profile does not allow, clamp pressure, leave heat out where the pressure is not light,
+lower or switch off heat, shorten to the session cap, then stop heat once the heat-time cap
+is used. Every change is returned with the reason and source of the cap or rule that caused
+it, for the app to show.
+
+Heat goes only with light pressure (`techniques.LIGHT_PRESSURE_MAX_MMHG`). A person who
+asks for heat on a firm technique in a custom program is told so when the program is
+checked, so what they save runs as they built it; a routine is never refused for it, the
+heat is left out with a recorded change. Whether a light technique's pressure stays in the
+band depends on the intensity chosen at the start, so that case is always a change.
 
 The device's SET_INTENSITY only scales uploaded pressures down (level/10), so a program
 compiled here stays within its caps whatever the person does with the slider.
@@ -35,9 +42,12 @@ from .defaults import MIN_HEAT_DC
 from .errors import InvalidProgram, SessionNotAllowed
 from .profile import SafetyProfile, Verdict, Why
 from .routines import Routine
+from .rules import DESIGN
 from .techniques import (
     BREATH_CYCLE_S,
     EXERCISES,
+    LIGHT_PRESSURE_MAX_MMHG,
+    TECHNIQUES,
     BlockSpec,
     Muscle,
     Technique,
@@ -66,6 +76,7 @@ class ChangeKind(enum.StrEnum):
     PRESSURE_LIMITED = "pressure_limited"
     HEAT_LOWERED = "heat_lowered"
     HEAT_OFF = "heat_off"
+    HEAT_LEFT_OUT = "heat_left_out"  # heat never goes with firm pressure (not a profile cap)
     SHORTENED = "shortened"
     HEAT_TIME_LIMITED = "heat_time_limited"
 
@@ -78,6 +89,16 @@ class Change:
     block_index: int | None
     message: str
     why: Why
+
+
+HEAT_ONLY_WHEN_LIGHT = Why(
+    "design.heat_only_when_light",
+    "Warmth only with light pressure",
+    "Thenar warms the hand only during light strokes: firm squeezing while heating raises "
+    "the risk of burns, because blood flow cannot carry the heat away.",
+    f"{DESIGN} (light: up to {LIGHT_PRESSURE_MAX_MMHG} mmHg); "
+    "US FDA: pressure during heating raises burn risk",
+)
 
 
 @dataclass(frozen=True)
@@ -114,7 +135,11 @@ class _Step:
     guidance: StepGuidance
 
 
-def _block_problems(i: int, block: BlockSpec) -> list[str]:
+def _light_names() -> str:
+    return ", ".join(i.name.lower() for i in TECHNIQUES.values() if i.compresses and not i.firm)
+
+
+def _block_problems(i: int, block: BlockSpec, *, custom: bool) -> list[str]:
     where = f"block {i + 1}"
     if not isinstance(block.technique, Technique):
         return [f"{where}: unknown technique {block.technique!r}"]
@@ -158,6 +183,12 @@ def _block_problems(i: int, block: BlockSpec) -> list[str]:
                 f"{where}: heat must be off (0) or {MIN_HEAT_DC / 10:g}-"
                 f"{HARD_MAX_HEAT_DC / 10:g} °C, not {block.heat_c!r}"
             )
+        elif custom and info.firm:
+            problems.append(
+                f"{where}: no heat with {info.name.lower()}: warmth goes only with light "
+                "strokes, because firm pressure with heat raises the risk of burns. Turn its "
+                f"heat off, or put the warmth on a light block instead ({_light_names()})"
+            )
     return problems
 
 
@@ -167,14 +198,19 @@ def _step_count(block: BlockSpec) -> int:
 
 
 def validate_program(spec: ProgramSpec) -> None:
-    """Raise InvalidProgram listing every problem, or return if the program can be built."""
+    """Raise InvalidProgram listing every problem, or return if the program can be built.
+
+    A custom program that asks for heat on a firm technique is refused here; a routine
+    is not (compiling it leaves that heat out and says so).
+    """
     problems: list[str] = []
     if not spec.name.strip():
         problems.append("the program needs a name")
     if not spec.blocks:
         problems.append("the program has no blocks")
+    custom = isinstance(spec, CustomProgram)
     for i, block in enumerate(spec.blocks):
-        problems += _block_problems(i, block)
+        problems += _block_problems(i, block, custom=custom)
     if not problems:
         total = sum(b.duration_s for b in spec.blocks)
         if total > ABSOLUTE_AUTO_OFF_S:
@@ -221,8 +257,29 @@ def _expand(i: int, block: BlockSpec, intensity: int) -> list[_Step]:
     return [_Step(block.duration_s, info.pattern, heat, pressures, guidance)]
 
 
+def _heat_left_out(i: int, block: BlockSpec, s: _Step) -> Change | None:
+    """Why this step's heat must go, or None when its pressure is light enough for heat."""
+    if not s.heat_dc:
+        return None
+    info = block.info
+    if info.firm:
+        msg = (
+            f"Heat left out of the {info.name.lower()}: warmth goes only with light strokes, "
+            "because firm pressure with heat raises the risk of burns."
+        )
+    elif max(s.pressures) > LIGHT_PRESSURE_MAX_MMHG:
+        msg = (
+            f"Heat left out of the {info.name.lower()} at this intensity: warmth goes only "
+            f"with light pressure, up to {LIGHT_PRESSURE_MAX_MMHG} mmHg, and this step presses "
+            f"at {max(s.pressures)} mmHg; firmer pressure with heat raises the risk of burns."
+        )
+    else:
+        return None
+    return Change(ChangeKind.HEAT_LEFT_OUT, i, msg, HEAT_ONLY_WHEN_LIGHT)
+
+
 def _apply_caps(
-    i: int, steps: list[_Step], profile: SafetyProfile, changes: list[Change]
+    i: int, block: BlockSpec, steps: list[_Step], profile: SafetyProfile, changes: list[Change]
 ) -> list[_Step]:
     cap_p, cap_h = profile.max_pressure, profile.max_heat
     out = []
@@ -237,6 +294,11 @@ def _apply_caps(
                 )
             )
             s = dataclasses.replace(s, pressures=tuple(min(p, cap_p.value) for p in s.pressures))
+        # After the clamp, so it is the pressure the device will apply that decides.
+        left_out = _heat_left_out(i, block, s)
+        if left_out is not None:
+            changes.append(left_out)
+            s = dataclasses.replace(s, heat_dc=0)
         if s.heat_dc > cap_h.value:
             if cap_h.value == 0:
                 msg, kind = "Heat turned off.", ChangeKind.HEAT_OFF
@@ -352,7 +414,7 @@ def compile_program(
                 )
             )
             continue
-        steps += _apply_caps(i, _expand(i, block, intensity), profile, changes)
+        steps += _apply_caps(i, block, _expand(i, block, intensity), profile, changes)
     if not steps:
         raise SessionNotAllowed(
             ["Nothing in this program is allowed today."] + [c.why.reason for c in changes]

@@ -26,7 +26,16 @@ from .defaults import (
 )
 from .errors import ScreeningError
 from .questionnaire import Question
-from .rules import DESIGN, SCREENING_RULES, Effect, Rule, RuleSet
+from .rules import (
+    DESIGN,
+    SAME_REASON,
+    SCREENING_RULES,
+    CapName,
+    CapReasons,
+    Effect,
+    Rule,
+    RuleSet,
+)
 from .techniques import Technique
 
 Answers = Mapping[str, str | Collection[str]]
@@ -46,10 +55,16 @@ class Why:
     title: str
     reason: str
     source: str
+    cap_reasons: CapReasons = SAME_REASON
 
     @classmethod
     def of(cls, rule: Rule) -> Why:
-        return cls(rule.rule_id, rule.title, rule.reason, rule.source)
+        return cls(rule.rule_id, rule.title, rule.reason, rule.source, rule.cap_reasons)
+
+    def about(self, cap: CapName) -> str:
+        """The reason to show under one limit: the rule's words for it, else its reason."""
+        words: str = getattr(self.cap_reasons, cap)
+        return words or self.reason
 
 
 @dataclass(frozen=True)
@@ -107,28 +122,24 @@ def _default(rule_id: str, title: str, reason: str, source: str = DESIGN) -> Why
 _DEFAULT_PRESSURE = _default(
     "default.pressure",
     "Default pressure limit",
-    f"Thenar keeps pressure at or below {DEFAULT_MAX_PRESSURE_MMHG} mmHg for everyone "
-    "(a Thenar design value; no published figure exists for hand massagers).",
+    "Thenar keeps squeezing moderate for everyone.",
 )
 _DEFAULT_HEAT = _default(
     "default.heat",
     "Default heat limit",
-    f"Thenar keeps heat at or below {DEFAULT_MAX_HEAT_DC / 10:g} °C, under the temperature "
-    "where skin starts to hurt (a Thenar design value).",
+    "Warmth stays below the temperature where skin starts to hurt.",
     f"{DESIGN}; skin pain above 43 °C: Martin & Falder 2017",
 )
 _DEFAULT_SESSION = _default(
     "default.session",
     "Default session length",
-    f"Sessions last at most {DEFAULT_MAX_SESSION_S // 60} minutes, as makers of similar "
-    "devices advise (a Thenar design value).",
+    "Makers of similar devices advise sessions no longer than this.",
     f"{DESIGN}; maker guidance",
 )
 _DEFAULT_HEAT_TIME = _default(
     "default.heat_time",
     "Default heat time",
-    f"Heat runs for at most {DEFAULT_MAX_HEAT_TIME_S // 60} minutes a session "
-    "(a Thenar design value).",
+    "Health agencies advise using heat in short spells.",
     f"{DESIGN}; US FDA: heat no longer than 15-20 minutes",
 )
 

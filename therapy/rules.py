@@ -12,6 +12,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal
 
 from .defaults import (
     CLEARED_FRAGILE_MAX_PRESSURE_MMHG,
@@ -66,6 +67,27 @@ class Action(enum.StrEnum):
     INFO = "INFO"
 
 
+CapName = Literal["pressure", "heat", "session", "techniques"]
+
+
+@dataclass(frozen=True)
+class CapReasons:
+    """What a rule says under each limit it sets, for rules that set more than one.
+
+    A summary shows every limit with its own reason, so a rule that turns heat off and
+    lowers pressure explains each under its own line. "" means the rule's `reason` fits.
+    Reasons carry no numbers: the limit's line says the number, once.
+    """
+
+    pressure: str = ""
+    heat: str = ""  # the heat limit and the heat time
+    session: str = ""
+    techniques: str = ""
+
+
+SAME_REASON = CapReasons()  # every limit a rule sets is explained by its `reason`
+
+
 @dataclass(frozen=True)
 class Rule:
     """One row of the table. `reason` is shown to the person; `source` says where it comes from."""
@@ -80,6 +102,7 @@ class Rule:
     clearance: bool = False
     until_cleared: Effect = BLOCK
     lifted_by_helper: bool = False  # a block that does not apply with someone present
+    cap_reasons: CapReasons = SAME_REASON
 
     @property
     def actions(self) -> frozenset[Action]:
@@ -176,9 +199,12 @@ SCREENING_RULES = RuleSet(
             "clot",
             frozenset({"past"}),
             title="Past blood clot (DVT)",
-            reason="After a clot, ask a clinician first. Once cleared, Thenar keeps pressure "
-            f"at {CLEARED_FRAGILE_MAX_PRESSURE_MMHG} mmHg and sessions to "
-            f"{SHORT_SESSION_S // 60} minutes (Thenar design values).",
+            reason="After a clot, please ask a clinician first. Once cleared, squeezing stays "
+            "gentler and sessions shorter.",
+            cap_reasons=CapReasons(
+                pressure="After a blood clot, squeezing stays gentler.",
+                session="After a blood clot, sessions stay shorter.",
+            ),
             source=f"Bio Compression SC-2008 instructions; caps: {DESIGN}",
             effect=Effect(
                 max_pressure_mmhg=CLEARED_FRAGILE_MAX_PRESSURE_MMHG,
@@ -245,8 +271,11 @@ SCREENING_RULES = RuleSet(
             "blood_thinners",
             *_yes("blood_thinners"),
             title="Blood thinners or a bleeding disorder",
-            reason="Pressure can bruise more easily. Ask a clinician first; once cleared, "
-            f"pressure stays at {CLEARED_FRAGILE_MAX_PRESSURE_MMHG} mmHg (a Thenar design value).",
+            reason="You may bruise more easily, so please ask a clinician first. Once cleared, "
+            "squeezing stays gentler.",
+            cap_reasons=CapReasons(
+                pressure="You may bruise more easily, so squeezing stays gentler.",
+            ),
             source=f"NCCIH; Therabody; cap: {DESIGN}",
             effect=Effect(max_pressure_mmhg=CLEARED_FRAGILE_MAX_PRESSURE_MMHG),
             clearance=True,
@@ -255,9 +284,13 @@ SCREENING_RULES = RuleSet(
             "osteoporosis",
             *_yes("osteoporosis"),
             title="Severe osteoporosis",
-            reason="Fragile bones can be hurt by firm pressure. Ask a clinician first; once "
-            f"cleared, pressure stays at {CLEARED_FRAGILE_MAX_PRESSURE_MMHG} mmHg (a Thenar "
-            "design value) and there are no quick pulses or point holds.",
+            reason="Fragile bones can be hurt by firm pressure. Please ask a clinician first; "
+            "once cleared, squeezing stays gentler and there are no quick pulses or point holds.",
+            cap_reasons=CapReasons(
+                pressure="Fragile bones can be hurt by firm pressure, so squeezing stays gentler.",
+                techniques="Quick pulses and point holds press hard on small spots, which "
+                "fragile bones may not take well.",
+            ),
             source=f"{SEED}; Mayo Clinic list; Therabody; cap: {DESIGN}",
             effect=Effect(
                 max_pressure_mmhg=CLEARED_FRAGILE_MAX_PRESSURE_MMHG,
@@ -278,9 +311,14 @@ SCREENING_RULES = RuleSet(
             "sensation",
             frozenset({"mild"}),
             title="Somewhat reduced feeling",
-            reason="With dulled feeling you may not notice heat that is too much, so heat "
-            f"stays off and pressure stays at {REDUCED_SENSATION_MAX_PRESSURE_MMHG} mmHg "
-            "(a Thenar design value).",
+            reason="With dulled feeling you may not notice heat or squeezing that is too much, "
+            "so heat stays off and squeezing stays gentler.",
+            cap_reasons=CapReasons(
+                pressure="With dulled feeling you may not notice squeezing that is too firm, "
+                "so it stays gentler.",
+                heat="With dulled feeling you may not notice heat that is too much, so heat "
+                "stays off.",
+            ),
             source=f"US FDA; TFDA; NHS MPFT; Therabody; cap: {DESIGN}",
             effect=Effect(max_heat_dc=0, max_pressure_mmhg=REDUCED_SENSATION_MAX_PRESSURE_MMHG),
         ),
@@ -289,9 +327,15 @@ SCREENING_RULES = RuleSet(
             "sensation",
             frozenset({"severe"}),
             title="Much reduced feeling",
-            reason="Without reliable feeling you cannot tell when pressure or heat is too "
-            "much. Ask a clinician first; even then heat stays off and pressure stays at "
-            f"{REDUCED_SENSATION_MAX_PRESSURE_MMHG} mmHg (a Thenar design value).",
+            reason="Without reliable feeling you cannot tell when squeezing or heat is too "
+            "much. Please ask a clinician first; even then heat stays off and squeezing stays "
+            "gentler.",
+            cap_reasons=CapReasons(
+                pressure="Without reliable feeling you cannot tell when squeezing is too firm, "
+                "so it stays gentler.",
+                heat="Without reliable feeling you cannot tell when heat is too much, so heat "
+                "stays off.",
+            ),
             source=f"US FDA; TFDA; NHS MPFT; Therabody; cap: {DESIGN}",
             effect=Effect(max_heat_dc=0, max_pressure_mmhg=REDUCED_SENSATION_MAX_PRESSURE_MMHG),
             clearance=True,
@@ -303,6 +347,9 @@ SCREENING_RULES = RuleSet(
             frozenset({"no"}),
             title="May not notice discomfort",
             reason="Use the glove only with someone beside you who can stop it; heat stays off.",
+            cap_reasons=CapReasons(
+                heat="You might not notice heat that is too much, so heat stays off.",
+            ),
             source="US FDA on heating pads",
             effect=Effect(block=True, max_heat_dc=0),
             lifted_by_helper=True,
@@ -362,9 +409,13 @@ CHECKIN_RULES = RuleSet(
             "checkin.flare",
             *_yes("flare"),
             title="Flare today",
-            reason="During a flare, heat stays off and only gentle techniques run, at most "
-            f"{FLARE_MAX_PRESSURE_MMHG} mmHg (a Thenar design value). You may prefer to rest "
-            "today.",
+            reason="During a flare, heat stays off and only gentle techniques run, with "
+            "gentler squeezing. You may prefer to rest today.",
+            cap_reasons=CapReasons(
+                pressure="During a flare, squeezing stays gentler.",
+                heat="During a flare, heat stays off.",
+                techniques="During a flare, only gentle techniques run.",
+            ),
             source=f"{SEED} (low-authority sources only); cap: {DESIGN}",
             effect=Effect(
                 max_heat_dc=0,
@@ -394,9 +445,14 @@ CHECKIN_RULES = RuleSet(
             "checkin.tingling",
             *_yes("tingling"),
             title="More numbness or tingling today",
-            reason="With dulled feeling you may not notice heat or pressure that is too much: "
-            f"heat off and at most {REDUCED_SENSATION_MAX_PRESSURE_MMHG} mmHg today "
-            "(a Thenar design value).",
+            reason="With dulled feeling you may not notice heat or squeezing that is too much, "
+            "so heat stays off and squeezing stays gentler today.",
+            cap_reasons=CapReasons(
+                pressure="With more numbness today you may not notice squeezing that is too "
+                "firm, so it stays gentler.",
+                heat="With more numbness today you may not notice heat that is too much, so "
+                "heat stays off.",
+            ),
             source=f"US FDA; TFDA; cap: {DESIGN}",
             effect=Effect(max_heat_dc=0, max_pressure_mmhg=REDUCED_SENSATION_MAX_PRESSURE_MMHG),
         ),

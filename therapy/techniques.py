@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Final
 
 from ble.protocol import ZONE_COUNT, Pattern, Zone
 
@@ -87,11 +88,24 @@ class TechniqueInfo:
     def compresses(self) -> bool:
         return self.pattern is not Pattern.REST
 
+    @property
+    def firm(self) -> bool:
+        """Kneading, pulses and point holds: the compressing techniques too firm for a flare
+        day. Heat never goes with them, whatever the intensity."""
+        return self.compresses and not self.gentle
+
+
+# Heat goes only with light pressure (design): pressure during heating raises burn risk
+# because blood flow cannot carry the heat away (US FDA, shared/notes/safety-and-care.md).
+# No source gives a number for a hand air bag, so the top of the light band is the peak of
+# the light strokes below (gliding wave and breathing, 35 mmHg; the slow warm hold is 25):
+# a warm light technique stays in the band at every intensity, while the firm techniques
+# (45-50 mmHg) sit above it. The compiler leaves heat off any step pressing harder than
+# this, and off every firm technique at any pressure.
+LIGHT_PRESSURE_MAX_MMHG: Final = 35
 
 # Peak pressures are design values chosen at or under the 50 mmHg default cap, so the
 # default profile never has to clamp; "light" and "low" techniques sit well below it.
-# Heat goes only with the light techniques (design): pressure during heating raises burn
-# risk because blood flow cannot carry the heat away (FDA, safety-and-care.md).
 TECHNIQUES: Mapping[Technique, TechniqueInfo] = MappingProxyType(
     {
         Technique.EFFLEURAGE: TechniqueInfo(
@@ -173,6 +187,14 @@ TECHNIQUES: Mapping[Technique, TechniqueInfo] = MappingProxyType(
             "about six breaths a minute.",
         ),
     }
+)
+
+# A technique that is warm by default must be light at full intensity, or every routine
+# using it would lose its warmth.
+assert all(
+    not info.firm and info.peak_pressure_mmhg <= LIGHT_PRESSURE_MAX_MMHG
+    for info in TECHNIQUES.values()
+    if info.default_heat_dc
 )
 
 # The device's BREATH pattern is a 10 s rise and fall (ble/protocol.py): six breaths a minute.

@@ -14,24 +14,28 @@ from appcore.massager import Massager
 from appcore.settings import Settings
 from ble.virtual_radio import VirtualLink
 from device_sim.peripheral import SimulatedMassager
-from therapy import SafetyProfile, Screening, evaluate_screening
+from therapy import CheckIn, SafetyProfile, Screening, evaluate_screening
 from therapy.questionnaire import SCREENING_QUESTIONS
 
 TODAY = dt.date(2026, 11, 26)
 
 
+CLEAR_ANSWERS = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
+CLEAR_ANSWERS["report_discomfort"] = "yes"
+
+
 def clear_profile() -> SafetyProfile:
     """A person who answered no to everything (and can report discomfort)."""
-    answers = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
-    answers["report_discomfort"] = "yes"
-    return evaluate_screening(Screening(answers, TODAY), today=TODAY)
+    return evaluate_screening(Screening(CLEAR_ANSWERS, TODAY), today=TODAY)
 
 
 @pytest.fixture
 async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
     worker = DbWorker(tmp_path / "data")
     await worker.open()
-    context = AppContext(Settings(), tmp_path / "settings.json", worker, profile=clear_profile())
+    context = AppContext(Settings(), tmp_path / "settings.json", worker)
+    await context.safety.save_screening(CLEAR_ANSWERS, clear_profile())
+    await context.safety.check_in(CheckIn(context.today()))
     yield context
     await worker.close()
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from appcore.screening import (
     CheckInFlow,
     CheckInOutcome,
+    NextStep,
+    ProfileSummary,
     ScreeningFlow,
     list_clearance_records,
     load_profile,
@@ -20,7 +25,17 @@ from appcore.screening import (
     summarize,
 )
 from data.store import open_store
-from therapy import SCREENING_QUESTIONS, Verdict
+from therapy import (
+    SCREENING_QUESTIONS,
+    CheckIn,
+    Clearance,
+    SafetyProfile,
+    Screening,
+    Verdict,
+    apply_checkin,
+    evaluate_screening,
+)
+from therapy.rules import CapName
 
 TODAY = dt.date(2025, 3, 10)
 NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)  # noon: the same date in every zone
@@ -201,3 +216,205 @@ def test_checkin_asks_for_a_helper_only_when_it_matters() -> None:
     assert with_helper.profile.heat_off
     with pytest.raises(ValueError, match="screening profile"):
         CheckInFlow(with_helper.profile, TODAY)
+
+
+# ---------------------------------------------------------------------------
+# The summary's words: one number per limit, each reason under its own limit
+
+
+def answered(**answers: str) -> ScreeningFlow:
+    flow = ScreeningFlow()
+    all_no(flow)
+    for qid, option in answers.items():
+        flow.choose(option, qid)
+    return flow
+
+
+def line_for(summary: ProfileSummary, cap: CapName) -> tuple[str, str]:
+    (line,) = [line for line in summary.limits if line.cap == cap]
+    return line.text, line.why
+
+
+def page_text(summary: ProfileSummary) -> str:
+    parts = [summary.headline, summary.design_note, summary.next_step or ""]
+    for line in summary.blocked + summary.needs_clearance + summary.postpone + summary.limits:
+        parts += [line.text, line.why]
+    return "\n".join(parts)
+
+
+def test_blood_thinner_and_numbness_says_one_number_per_limit() -> None:
+    """Issue 10: "once cleared, 30 mmHg", then "up to 40 mmHg" under the heat reason."""
+    profile = answered(blood_thinners="yes", sensation="mild").result(TODAY)
+    assert profile.verdict is Verdict.NEEDS_CLEARANCE
+    summary = summarize(profile)
+
+    squeeze, squeeze_why = line_for(summary, "pressure")
+    # 40 in force now; the rules give 30 once the clearance is recorded, and nothing else.
+    assert profile.max_pressure.value == 40
+    cleared = evaluate_screening(
+        answered(blood_thinners="yes", sensation="mild").screening(TODAY),
+        [Clearance("blood_thinners", TODAY, "Dr Okafor")],
+        today=TODAY,
+    )
+    assert cleared.max_pressure.value == 30
+    assert squeeze == (
+        "Squeezing: up to 40 mmHg until your clearance is recorded, then up to 30 mmHg."
+    )
+    assert "heat" not in squeeze_why.lower()
+    assert "squeezing" in squeeze_why
+    assert "bruise" in squeeze_why  # the blood thinner's reason for the later 30
+
+    heat, heat_why = line_for(summary, "heat")
+    assert heat == "Heat: off."
+    assert "heat" in heat_why
+    assert "squeez" not in heat_why.lower()
+    assert heat_why != squeeze_why
+
+    text = page_text(summary)
+    assert len(re.findall(r"\d+ mmHg", text)) == 2  # 40 and 30, each said once
+    assert text.count("design value") == 1
+    assert summary.design_note
+    (waiting,) = summary.needs_clearance
+    assert not re.search(r"\d", waiting.why)  # the numbers live on the limit lines only
+    assert summary.next_step is NextStep.RECORD_CLEARANCE
+
+
+def test_heat_waiting_for_a_clearance_says_off_until_then() -> None:
+    profile = answered(circulation="yes").result(TODAY)
+    assert profile.verdict is Verdict.ALLOWED
+    summary = summarize(profile)
+    heat, heat_why = line_for(summary, "heat")
+    assert heat.startswith("Heat: off until your clearance is recorded, then up to 42.0 °C")
+    assert "circulation" in heat_why
+    squeeze, _ = line_for(summary, "pressure")
+    assert squeeze == "Squeezing (compression): off."
+
+
+def test_several_clearances_name_the_one_that_changes_a_limit() -> None:
+    profile = answered(clot="past", surgery="yes").result(TODAY)
+    summary = summarize(profile)
+    squeeze, _ = line_for(summary, "pressure")
+    assert squeeze == (
+        "Squeezing: up to 50 mmHg until the clearance for “Past blood clot (DVT)” is "
+        "recorded, then up to 30 mmHg."
+    )
+    session, session_why = line_for(summary, "session")
+    assert session.endswith("then at most 10 minutes.")
+    assert "sessions" in session_why
+
+
+def test_osteoporosis_says_which_techniques_a_clearance_leaves_out() -> None:
+    summary = summarize(answered(osteoporosis="yes").result(TODAY))
+    (line,) = [line for line in summary.limits if line.cap == "techniques"]
+    assert line.text.startswith("Once your clearance is recorded, not used for you:")
+    assert "bones" in line.why
+    cleared = summarize(
+        evaluate_screening(
+            answered(osteoporosis="yes").screening(TODAY),
+            [Clearance("osteoporosis", TODAY, "Dr A")],
+            today=TODAY,
+        )
+    )
+    (line,) = [line for line in cleared.limits if line.cap == "techniques"]
+    assert line.text.startswith("Not used for you:")
+
+
+@pytest.mark.parametrize(
+    ("answers", "paired", "step"),
+    [
+        pytest.param({"blood_thinners": "yes"}, True, NextStep.RECORD_CLEARANCE, id="clearance"),
+        pytest.param({"circulation": "yes"}, True, NextStep.RECORD_CLEARANCE, id="heat-clearance"),
+        pytest.param({}, False, NextStep.PAIR, id="pair"),
+        pytest.param({}, True, NextStep.MASSAGE, id="massage"),
+        pytest.param({"report_discomfort": "no"}, False, NextStep.PAIR, id="with-a-helper"),
+        pytest.param({"fever": "yes"}, True, None, id="blocked"),
+        pytest.param({"fever": "yes", "blood_thinners": "yes"}, True, None, id="blocked-too"),
+    ],
+)
+def test_next_step(answers: dict[str, str], paired: bool, step: NextStep | None) -> None:
+    summary = summarize(answered(**answers).result(TODAY), paired=paired)
+    assert summary.next_step is step
+
+
+def test_next_step_names_its_page() -> None:
+    assert NextStep.RECORD_CLEARANCE == "Record a clinician's clearance in Settings"
+    for step in NextStep:
+        assert step.page in step
+
+
+@st.composite
+def screening_answers(draw: st.DrawFn) -> dict[str, frozenset[str]]:
+    """Any complete set of answers the questions allow."""
+    out: dict[str, frozenset[str]] = {}
+    for q in SCREENING_QUESTIONS:
+        if not q.multiple:
+            out[q.question_id] = frozenset({draw(st.sampled_from(sorted(q.option_ids)))})
+            continue
+        others = sorted(q.option_ids - q.exclusive)
+        alone = st.sampled_from(sorted(q.exclusive)).map(lambda o: frozenset({o}))
+        several = st.sets(st.sampled_from(others), min_size=1).map(frozenset)
+        out[q.question_id] = draw(alone | several if q.exclusive else several)
+    return out
+
+
+def values(text: str, pattern: str) -> list[float]:
+    """The numbers a limit line states, in order; "off" counts as 0."""
+    return [float(m[1] or 0) for m in re.finditer(rf"\boff\b|{pattern}", text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    answers=screening_answers(),
+    clear_some=st.data(),
+    checkin=st.none() | st.builds(CheckIn, day=st.just(TODAY), discomfort=st.integers(0, 10)),
+)
+def test_summary_numbers_are_the_profiles_and_reasons_stay_under_their_limit(
+    answers: dict[str, frozenset[str]], clear_some: st.DataObject, checkin: CheckIn | None
+) -> None:
+    screening = Screening(answers, completed_on=TODAY)
+    first = evaluate_screening(screening, today=TODAY)
+    pending = [p.item for p in first.pending_clearances]
+    chosen = clear_some.draw(st.sets(st.sampled_from(pending))) if pending else set()
+    base = evaluate_screening(
+        screening, [Clearance(item, TODAY, "Dr A") for item in chosen], today=TODAY
+    )
+    every = [Clearance(p.item, TODAY, "Dr A") for p in first.pending_clearances]
+    later = evaluate_screening(screening, every, today=TODAY)
+
+    def day(p: SafetyProfile) -> SafetyProfile:
+        return p if checkin is None else apply_checkin(p, checkin)
+
+    profile, later = day(base), day(later)
+    summary = summarize(profile)
+
+    squeeze, squeeze_why = line_for(summary, "pressure")
+    assert values(squeeze, r"(\d+) mmHg") in (
+        [profile.max_pressure.value],
+        [profile.max_pressure.value, later.max_pressure.value],
+    )
+    assert (len(values(squeeze, r"(\d+) mmHg")) == 2) == (
+        later.max_pressure.value != profile.max_pressure.value
+    )
+    assert not re.search(r"heat|warm", squeeze_why, re.IGNORECASE)
+
+    heat, heat_why = line_for(summary, "heat")
+    shown = values(heat, r"(\d+\.\d) °C")
+    assert shown[0] == (profile.max_heat_c or 0)
+    assert shown[-1] == (later.max_heat_c or 0)
+    if not profile.heat_off:
+        assert f"at most {profile.max_heat_time.value // 60} minutes" in heat
+    assert not re.search(r"squeez|pressure|compression", heat_why, re.IGNORECASE)
+
+    session, _ = line_for(summary, "session")
+    minutes = [int(m) for m in re.findall(r"at most (\d+) minute", session)]
+    assert minutes[0] == profile.max_session.value // 60
+    assert minutes[-1] == later.max_session.value // 60
+
+    text = page_text(summary)
+    assert text.count("design value") <= 1
+    for line in summary.limits + summary.needs_clearance + summary.postpone:
+        assert not re.search(r"\d", line.why), line  # numbers only on the limit lines
+    if profile.verdict is Verdict.NEEDS_CLEARANCE:
+        assert summary.next_step is NextStep.RECORD_CLEARANCE
+    if profile.verdict is Verdict.ALLOWED and not profile.pending_clearances:
+        assert summary.next_step is NextStep.PAIR

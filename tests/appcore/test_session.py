@@ -40,7 +40,7 @@ async def connected(massager: Massager, sim: SimulatedMassager, ctx: AppContext)
     found = await massager.scan()
     assert [m.address for m in found] == [sim.identity.address]
     assert ctx.profile is not None
-    await massager.connect(found[0].address, found[0].name, ctx.profile.device_limits())
+    await massager.connect(found[0].address, found[0].name)
     assert massager.state == LinkState.CONNECTED
 
 

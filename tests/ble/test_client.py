@@ -279,8 +279,6 @@ async def test_caps_exceeded_by_command_and_program_write_nothing(
     for program in (too_hard, too_hot, too_long):
         with pytest.raises(CapExceeded):
             await client.upload_program(program)
-    with pytest.raises(CapExceeded):
-        await client.write_limits(p.Limits(61, 420, 900))
     assert sim.model.commands_handled == handled
     assert sim.model.program is None
     assert sim.model.limits == CAPS
@@ -331,3 +329,53 @@ async def test_unacknowledged_stop_is_reported(backend: Backend, sim: SimulatedM
     sim.faults.response_delay_s = 1.0
     assert await client.close() is False
     await next_event(events, EventKind.STOP_UNACKNOWLEDGED)
+
+
+TIGHT = p.Limits(max_pressure_mmhg=30, max_heat_dc=0, max_session_s=900)
+
+
+async def test_caps_are_read_only_and_change_only_through_a_verified_write(
+    client: MassagerClient, sim: SimulatedMassager
+) -> None:
+    with pytest.raises(AttributeError):
+        client.caps = p.Limits(80, 450, 1800)  # type: ignore[misc]
+    await client.set_caps(TIGHT)
+    assert client.caps == TIGHT
+    assert sim.model.limits == TIGHT  # written, and read back by the client
+    with pytest.raises(CapExceeded):
+        await client.set_heat(300)
+    await client.set_caps(CAPS)  # raising (a clearance) works without reconnecting
+    assert sim.model.limits == CAPS
+    await client.set_heat(400)
+
+
+async def test_reconnect_writes_the_latest_caps_not_the_first(
+    client: MassagerClient, sim: SimulatedMassager
+) -> None:
+    """Issue 10, item 2: tighten, lose the link: the device must come back tight."""
+    await client.set_caps(TIGHT)
+    events = client.events()
+    await sim.drop_link()
+    await next_event(events, EventKind.LINK_LOST)
+    await next_event(events, EventKind.RECONNECTED)
+    assert sim.model.limits == TIGHT
+    assert client.caps == TIGHT
+    with pytest.raises(CapExceeded):
+        await client.set_heat(400)
+    with pytest.raises(CapExceeded):
+        await client.upload_program(HOLD)  # 50 mmHg
+    assert sim.model.program is None
+
+
+async def test_caps_changed_while_the_link_is_down_are_written_on_reconnect(
+    client: MassagerClient, sim: SimulatedMassager
+) -> None:
+    events = client.events()
+    await sim.stop_advertising()
+    await sim.drop_link()
+    await next_event(events, EventKind.LINK_LOST)
+    await client.set_caps(TIGHT)  # not connected: held here, written when the link is back
+    assert client.caps == TIGHT
+    await sim.start_advertising()
+    await next_event(events, EventKind.RECONNECTED)
+    assert sim.model.limits == TIGHT

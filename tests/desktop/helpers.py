@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.session_view import SessionPage
+
 # Answer keys that give an all-clear screening: option 1 ("No") everywhere, except
 # "could you report discomfort", where option 2 ("Yes, I could stop it") is the safe one.
 SAFE_KEY = {"report_discomfort": Qt.Key.Key_2}
@@ -42,3 +44,24 @@ async def shot(widget: QWidget, folder: Path, name: str) -> None:
     path = folder / f"{name}.png"
     assert widget.grab().save(str(path))
     assert path.stat().st_size > 0
+
+
+async def answer_checkin(
+    page: SessionPage, qtbot: QtBot, *, flare: bool = False, discomfort: int = 3, go: bool = True
+) -> None:
+    """Answer the check-in that Start opens, as a person would: click, Check, then go or rest."""
+    await until(lambda: page.checkin_dialog is not None and page.checkin_dialog.isVisible())
+    dialog = page.checkin_dialog
+    assert dialog is not None
+    for qid, group in dialog.groups.items():
+        buttons = group.buttons()
+        if qid == "discomfort":
+            qtbot.mouseClick(buttons[discomfort], Qt.MouseButton.LeftButton)
+        else:  # Yes is first, No second
+            yes = qid == "flare" and flare
+            qtbot.mouseClick(buttons[0 if yes else 1], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    assert dialog.stack.currentIndex() == 1
+    button = dialog.go_button if go else dialog.stop_button
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    await until(lambda: page.checkin_dialog is None)

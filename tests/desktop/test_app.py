@@ -21,7 +21,7 @@ from appcore.session import Phase
 from appcore.settings import Settings
 from ble import protocol as p
 from ble.virtual_radio import VirtualLink
-from data import ratings, sessions
+from data import checkins, ratings, sessions
 from data.models import Outcome, RatingKind
 from desktop.app import Thenar, build
 from desktop.device_view import DevicePage
@@ -32,7 +32,7 @@ from desktop.session_view import SessionPage
 from desktop.settings_view import SettingsPage
 from desktop.welcome_view import HomePage
 from device_sim.peripheral import SimulatedMassager
-from tests.desktop.helpers import SAFE_KEY, press, shot, until
+from tests.desktop.helpers import SAFE_KEY, answer_checkin, press, shot, until
 from therapy import SCREENING_QUESTIONS
 
 
@@ -119,8 +119,12 @@ async def first_run_to_progress(
     page.stiff_before.slider.setValue(7)
     await shot(app.window, screenshot_dir, "app_session_choose")
     assert page.start_button.isEnabled()
+    assert "check-in" in page.message.text()  # the day's first session begins with it
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    await answer_checkin(page, qtbot, discomfort=4)
     await until(lambda: page.session.phase == Phase.RUNNING, timeout=10)
+    saved = await app.ctx.db.run(checkins.list_checkins)
+    assert [c.discomfort for c in saved] == [4]  # "Your answer is saved"
     assert app.window.stop_button.isEnabled()
     await until(lambda: max(device.model.status().pressures_mmhg) > 0, timeout=10)
     await until(lambda: page.live_numbers.text() != "", timeout=10)
@@ -174,6 +178,7 @@ async def lost_link(
     page = app.window.page(SessionPage)
     assert isinstance(page, SessionPage)
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    await answer_checkin(page, qtbot)
     await until(lambda: page.session.phase == Phase.RUNNING, timeout=10)
     await device.drop_link()
     await until(lambda: page.stack.currentIndex() == 3, timeout=10)
@@ -208,6 +213,7 @@ async def reminder_then_close(app: Thenar, device: SimulatedMassager, qtbot: QtB
     assert app.window.stack.currentWidget() is page
     assert page.routines.currentItem().data(Qt.ItemDataRole.UserRole) == "evening_wind_down"
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    await answer_checkin(page, qtbot)
     await until(lambda: device.model.state == p.State.RUNNING, timeout=10)
     app.window.close()  # closing the window during a session stops the massager first
     await until(lambda: device.model.state == p.State.STOPPED, timeout=10)

@@ -10,6 +10,7 @@ import json
 import os
 import stat
 from collections.abc import AsyncIterator, Callable, Iterator
+import datetime as dt
 from datetime import date
 from pathlib import Path
 
@@ -69,7 +70,7 @@ async def ctx(history: Path, tmp_path: Path) -> AsyncIterator[AppContext]:
         settings=Settings(),
         settings_path=tmp_path / "settings.json",
         db=worker,
-        today=lambda: TODAY,
+        now=lambda: dt.datetime.combine(TODAY, dt.time(12)).astimezone(),
     )
     await worker.close()
     # Free the pages' Python wrappers here, on the GUI thread: left to a later cyclic

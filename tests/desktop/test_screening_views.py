@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
-from appcore.screening import CheckInOutcome, ScreeningFlow, now_local, save_screening
+from appcore.screening import CheckInOutcome, ScreeningFlow
 from appcore.settings import Settings
 from desktop.checkin_dialog import CheckInDialog
 from desktop.main_window import MainWindow
@@ -163,6 +163,55 @@ async def test_a_blocking_answer_shows_the_reason(
         assert page.panel.rows[0].button.isChecked()
 
 
+async def test_result_says_each_limit_once_and_points_to_the_next_step(
+    qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
+) -> None:
+    """Issue 10: blood thinners and some numbness gave two pressures and no next step."""
+    async with app_context(tmp_path) as ctx:
+        shell = Shell(ctx, app, qtbot)
+        shell.window.show_page_of(ScreeningPage)
+        page = shell.screening
+        await until(lambda: not page.tasks.busy)  # nothing earlier to pre-fill
+        chosen = {"blood_thinners": "yes", "sensation": "mild", "report_discomfort": "yes"}
+        for q in SCREENING_QUESTIONS:
+            if q.multiple:
+                page.flow.toggle("none", True, q.question_id)
+            else:
+                page.flow.choose(chosen.get(q.question_id, "no"), q.question_id)
+        page.flow.go_to(SCREENING_QUESTIONS[-1].question_id)
+        page.next()
+        await until(lambda: page.stack.currentIndex() == 1)
+        assert ctx.profile is not None
+        assert ctx.profile.verdict is Verdict.NEEDS_CLEARANCE
+
+        assert page.summary_view is not None
+        shown = page.summary_view.text()
+        squeeze = "Squeezing: up to 40 mmHg until your clearance is recorded, then up to 30 mmHg."
+        assert squeeze in shown
+        squeeze_why = shown.split(squeeze, 1)[1].split("\n", 1)[0]
+        assert "heat" not in squeeze_why.lower()
+        assert "Heat: off." in shown
+        on_page = " ".join(label.text() for label in page.findChildren(QLabel) if label.isVisible())
+        assert on_page.count("design value") == 1
+        assert page.next_step.isVisible()
+        assert page.next_step.label.accessibleName() == (
+            "Next step: Record a clinician's clearance in Settings."
+        )
+        assert page.next_step.button.text() == "Open Settings  ▶"
+        await shot(shell.window, screenshot_dir, "result_needs_clearance")
+
+        qtbot.mouseClick(page.next_step.button, Qt.MouseButton.LeftButton)
+        assert len(shell.done) == 1  # what Continue does happens too
+        assert shell.window.stack.currentWidget() is shell.settings
+        assert not shell.home.next_step.isHidden()  # Home is behind Settings now
+        assert "clearance" in shell.home.next_step.label.accessibleName()
+        assert shell.home.summary_view is not None
+        home = " ".join(
+            label.text() for label in shell.home.findChildren(QLabel) if not label.isHidden()
+        )
+        assert home.count("design value") == 1
+
+
 async def saved_profile(ctx: AppContext, **answers: str) -> SafetyProfile:
     flow = ScreeningFlow()
     for q in SCREENING_QUESTIONS:
@@ -174,8 +223,7 @@ async def saved_profile(ctx: AppContext, **answers: str) -> SafetyProfile:
             q.question_id,
         )
     profile = flow.result(ctx.today())
-    await ctx.db.run(save_screening, flow.answers, profile, now_local())
-    ctx.set_profile(profile)
+    await ctx.safety.save_screening(flow.answers, profile)
     return profile
 
 

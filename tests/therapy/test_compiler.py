@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from types import MappingProxyType
 
 import pytest
 
 from ble.protocol import MAX_PROGRAM_STEPS, Pattern, Program, Zone
 from therapy import defaults as d
+from therapy import techniques
 from therapy.compiler import (
+    HEAT_ONLY_WHEN_LIGHT,
     ChangeKind,
     CompiledProgram,
     CustomProgram,
@@ -20,7 +23,15 @@ from therapy.compiler import (
 from therapy.errors import InvalidProgram, SessionNotAllowed
 from therapy.profile import Cap, SafetyProfile, Why
 from therapy.routines import ROUTINES, Routine
-from therapy.techniques import EXERCISES, TECHNIQUES, BlockSpec, Exercise, Muscle, Technique
+from therapy.techniques import (
+    EXERCISES,
+    LIGHT_PRESSURE_MAX_MMHG,
+    TECHNIQUES,
+    BlockSpec,
+    Exercise,
+    Muscle,
+    Technique,
+)
 
 DEFAULT = SafetyProfile(rules_version="test", screened_on=dt.date(2025, 1, 1))
 WHY = Why("test.cap", "Test cap", "Because the test says so.", "test")
@@ -188,6 +199,124 @@ def test_custom_program_heat_request_is_honoured_within_caps() -> None:
     c = compile_program(hot, 5, DEFAULT)
     assert c.program.steps[0].heat_dc == d.DEFAULT_MAX_HEAT_DC
     assert kinds(c) == {ChangeKind.HEAT_LOWERED}
+
+
+FIRM = [t for t, info in TECHNIQUES.items() if info.firm]
+
+
+def test_firm_techniques_are_the_kneading_pulses_and_point_hold() -> None:
+    assert set(FIRM) == {Technique.PETRISSAGE, Technique.FRICTION, Technique.TRIGGER_POINT}
+
+
+def test_light_techniques_stay_in_the_light_band_at_every_intensity() -> None:
+    # Intensity and caps only scale pressure down, so a light technique's peak bounds it.
+    for info in TECHNIQUES.values():
+        if info.compresses and not info.firm:
+            assert info.peak_pressure_mmhg <= LIGHT_PRESSURE_MAX_MMHG, info.technique
+        if info.firm:
+            assert info.peak_pressure_mmhg > LIGHT_PRESSURE_MAX_MMHG, info.technique
+
+
+def test_custom_trigger_point_with_heat_is_refused() -> None:
+    """Issue 10: this used to compile to a steady 50 mmHg hold at 42 °C with no change."""
+    spec = CustomProgram("mine", (BlockSpec(Technique.TRIGGER_POINT, 600, heat_c=42),))
+    with pytest.raises(InvalidProgram) as err:
+        compile_program(spec, 10, DEFAULT)
+    (problem,) = err.value.problems
+    assert problem.startswith("block 1: no heat with point hold")
+    assert "burns" in problem
+    assert "gliding wave" in problem  # says where warmth can go instead
+
+
+@pytest.mark.parametrize("technique", FIRM)
+def test_custom_firm_technique_with_heat_is_refused(technique: Technique) -> None:
+    spec = CustomProgram("mine", (BlockSpec(Technique.EFFLEURAGE, 60, heat_c=41),))
+    validate_program(spec)  # warmth on a light stroke is fine
+    firm = CustomProgram("mine", (*spec.blocks, BlockSpec(technique, 60, heat_c=41)))
+    with pytest.raises(InvalidProgram, match=r"^block 2: no heat with .*burns"):
+        validate_program(firm)
+
+
+@pytest.mark.parametrize("technique", FIRM)
+def test_firm_technique_with_heat_off_or_default_is_fine(technique: Technique) -> None:
+    for heat in (None, 0):
+        spec = CustomProgram("mine", (BlockSpec(technique, 60, heat_c=heat),))
+        c = compile_program(spec, 10, DEFAULT)
+        assert c.changes == ()
+        assert c.program.steps[0].heat_dc == 0
+
+
+def test_routine_trigger_point_with_heat_runs_without_the_heat() -> None:
+    """Issue 10: the same block in a routine compiles, with the heat left out and said so."""
+    routine = Routine(
+        "warm_point",
+        "Warm point",
+        "For comfort.",
+        (BlockSpec(Technique.TRIGGER_POINT, 600, heat_c=42),),
+    )
+    c = compile_program(routine, 10, DEFAULT)
+    (step,) = c.program.steps
+    assert step.heat_dc == 0
+    assert max(step.pressures_mmhg) == 50
+    (change,) = c.changes
+    assert change.kind is ChangeKind.HEAT_LEFT_OUT
+    assert change.block_index == 0
+    assert change.message == (
+        "Heat left out of the point hold: warmth goes only with light strokes, "
+        "because firm pressure with heat raises the risk of burns."
+    )
+    assert change.why == HEAT_ONLY_WHEN_LIGHT
+    assert f"{LIGHT_PRESSURE_MAX_MMHG} mmHg" in change.why.source
+    assert "design" in change.why.source
+
+
+def test_heat_is_left_out_before_the_heat_cap_so_one_reason_is_shown() -> None:
+    routine = Routine(
+        "warm_knead",
+        "Warm knead",
+        "For comfort.",
+        (BlockSpec(Technique.PETRISSAGE, 60, heat_c=45),),
+    )
+    c = compile_program(routine, 5, DEFAULT)
+    assert [x.kind for x in c.changes] == [ChangeKind.HEAT_LEFT_OUT]
+
+
+@pytest.fixture
+def firm_gliding_wave(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gliding wave whose full-intensity pressure is above the light band."""
+    info = dataclasses.replace(TECHNIQUES[Technique.EFFLEURAGE], peak_pressure_mmhg=45)
+    table = MappingProxyType({**TECHNIQUES, Technique.EFFLEURAGE: info})
+    monkeypatch.setattr(techniques, "TECHNIQUES", table)
+
+
+@pytest.mark.usefixtures("firm_gliding_wave")
+@pytest.mark.parametrize(
+    "spec",
+    [
+        CustomProgram("mine", (BlockSpec(Technique.EFFLEURAGE, 60, heat_c=41),)),
+        Routine("warm", "Warm", "For comfort.", (BlockSpec(Technique.EFFLEURAGE, 60),)),
+    ],
+    ids=["custom", "routine"],
+)
+def test_light_technique_pressed_above_the_band_loses_its_heat(
+    spec: CustomProgram | Routine,
+) -> None:
+    # Intensity 10: 45 mmHg, above the band, so no heat, and the change says why.
+    c = compile_program(spec, 10, DEFAULT)
+    assert c.program.steps[0].heat_dc == 0
+    (change,) = c.changes
+    assert change.kind is ChangeKind.HEAT_LEFT_OUT
+    assert "at this intensity" in change.message
+    assert "45 mmHg" in change.message
+    # Intensity 7: round(31.5) = 32 mmHg, in the band, so the heat stays.
+    c = compile_program(spec, 7, DEFAULT)
+    assert c.program.steps[0].heat_dc > 0
+    assert c.changes == ()
+    # A profile cap that brings the pressure into the band keeps the heat too: what the
+    # device will actually press is what counts.
+    c = compile_program(spec, 10, capped(pressure=LIGHT_PRESSURE_MAX_MMHG))
+    assert c.program.steps[0].heat_dc > 0
+    assert kinds(c) == {ChangeKind.PRESSURE_LIMITED}
 
 
 def test_program_id_is_content_derived_unless_given() -> None:

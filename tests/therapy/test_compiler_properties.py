@@ -1,5 +1,6 @@
 """Property tests: no compiled program exceeds its profile's caps, for any profile,
-program and intensity; every routine compiles for every profile that allows a session."""
+program and intensity; heat never goes with firm pressure; every routine compiles for
+every profile that allows a session."""
 
 from __future__ import annotations
 
@@ -17,15 +18,24 @@ from ble.protocol import (
     Pattern,
     Program,
     Zone,
+    c_to_dc,
 )
 from therapy.checkin import CheckIn, apply_checkin
-from therapy.compiler import CompiledProgram, CustomProgram, compile_program
+from therapy.compiler import ChangeKind, CompiledProgram, CustomProgram, compile_program
 from therapy.errors import InvalidProgram, SessionNotAllowed
 from therapy.profile import Clearance, SafetyProfile, Screening, Verdict, Why, evaluate_screening
 from therapy.questionnaire import SCREENING_QUESTIONS
 from therapy.routines import ROUTINES, Routine
 from therapy.rules import SCREENING_RULES, Effect
-from therapy.techniques import BREATH_CYCLE_S, TECHNIQUES, BlockSpec, Exercise, Technique, ZoneRule
+from therapy.techniques import (
+    BREATH_CYCLE_S,
+    LIGHT_PRESSURE_MAX_MMHG,
+    TECHNIQUES,
+    BlockSpec,
+    Exercise,
+    Technique,
+    ZoneRule,
+)
 
 DAY = dt.date(2025, 6, 2)
 intensities = st.integers(1, 10)
@@ -167,8 +177,14 @@ def blocks(draw: st.DrawFn) -> BlockSpec:
 custom_programs = st.builds(
     lambda bs: CustomProgram("Mine", tuple(bs)), st.lists(blocks(), min_size=1, max_size=8)
 )
+# Routines made of any blocks: unlike a custom program, a routine asking for heat on a firm
+# technique is not refused; it compiles with the heat left out.
+block_routines = st.builds(
+    lambda bs: Routine("prop", "Prop", "Property test routine.", tuple(bs)),
+    st.lists(blocks(), min_size=1, max_size=8),
+)
 programs: st.SearchStrategy[Routine | CustomProgram] = st.one_of(
-    st.sampled_from(list(ROUTINES.values())), custom_programs
+    st.sampled_from(list(ROUTINES.values())), custom_programs, block_routines
 )
 
 
@@ -187,6 +203,9 @@ def assert_within_caps(c: CompiledProgram, profile: SafetyProfile) -> None:
             assert step.heat_dc == 0
         if step.pattern is Pattern.BREATH:
             assert step.duration_s % BREATH_CYCLE_S == 0
+        if step.heat_dc:  # heat only with light pressure
+            assert not TECHNIQUES[g.technique].firm
+            assert max(step.pressures_mmhg) <= LIGHT_PRESSURE_MAX_MMHG
     assert c.duration_s <= min(profile.max_session.value, ABSOLUTE_AUTO_OFF_S)
     heated = sum(s.duration_s for s in steps if s.heat_dc)
     assert heated <= profile.max_heat_time.value
@@ -208,7 +227,7 @@ def test_no_compiled_program_exceeds_its_caps(
         assert refusal.reasons
         return
     if isinstance(refusal, InvalidProgram):
-        assert isinstance(spec, CustomProgram)  # routines are always valid
+        assert spec not in ROUTINES.values()  # the built-in routines are always valid
         assert refusal.problems
         return
     assert profile.verdict is Verdict.ALLOWED
@@ -218,6 +237,81 @@ def test_no_compiled_program_exceeds_its_caps(
         assert change.message
         assert change.why.reason
         assert change.why.source
+
+
+def _requested_heat_dc(block: BlockSpec) -> int:
+    return block.info.default_heat_dc if block.heat_c is None else c_to_dc(block.heat_c)
+
+
+def _asks_heat_on_firm(block: BlockSpec) -> bool:
+    return block.info.firm and _requested_heat_dc(block) > 0
+
+
+HEAT_REMOVED = {ChangeKind.HEAT_OFF, ChangeKind.HEAT_LEFT_OUT}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(blocks(), min_size=1, max_size=8), intensities, profiles, st.booleans())
+def test_heat_never_goes_with_firm_pressure_and_every_removal_is_explained(
+    bs: list[BlockSpec], intensity: int, profile: SafetyProfile, as_routine: bool
+) -> None:
+    spec: Routine | CustomProgram = (
+        Routine("prop", "Prop", "Property test routine.", tuple(bs))
+        if as_routine
+        else CustomProgram("Mine", tuple(bs))
+    )
+    try:
+        c = compile_program(spec, intensity, profile)
+    except SessionNotAllowed:
+        return
+    except InvalidProgram as err:
+        refused_heat = {
+            p.split(":")[0] for p in err.problems if "no heat with" in p and "burns" in p
+        }
+        # A person's program asking for heat on a firm technique is refused, naming each
+        # such block; a routine never is (its heat is left out instead).
+        expected = (
+            set()
+            if as_routine
+            else {f"block {i + 1}" for i, b in enumerate(bs) if _asks_heat_on_firm(b)}
+        )
+        assert refused_heat == expected
+        return
+    if not as_routine:
+        assert not any(_asks_heat_on_firm(b) for b in bs)
+
+    for step, g in zip(c.program.steps, c.guidance, strict=True):
+        if step.heat_dc:
+            assert not TECHNIQUES[g.technique].firm
+            assert max(step.pressures_mmhg) <= LIGHT_PRESSURE_MAX_MMHG
+
+    for i, block in enumerate(bs):
+        steps = [s for s, g in zip(c.program.steps, c.guidance, strict=True) if g.block_index == i]
+        if not steps or not block.info.compresses:
+            continue  # left out, shortened away, or guided movement (never warm)
+        left_out = [
+            x for x in c.changes if x.kind is ChangeKind.HEAT_LEFT_OUT and x.block_index == i
+        ]
+        # Left out exactly when heat was asked for and the pressure is not light.
+        should = _requested_heat_dc(block) > 0 and (
+            block.info.firm or max(max(s.pressures_mmhg) for s in steps) > LIGHT_PRESSURE_MAX_MMHG
+        )
+        assert bool(left_out) == should
+        for x in left_out:
+            assert "burns" in x.message
+            assert x.why.reason
+            assert x.why.source
+        # Any heat asked for and not delivered is explained by a recorded change.
+        if _requested_heat_dc(block) and not any(s.heat_dc for s in steps):
+            assert any(
+                (x.kind in HEAT_REMOVED and x.block_index == i)
+                or (
+                    x.kind is ChangeKind.HEAT_TIME_LIMITED
+                    and x.block_index is not None
+                    and x.block_index <= i
+                )
+                for x in c.changes
+            )
 
 
 @settings(max_examples=200, deadline=None)

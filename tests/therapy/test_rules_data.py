@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import fields
+
 import pytest
 
+from therapy.profile import Why
 from therapy.questionnaire import CHECKIN_QUESTIONS, SCREENING_QUESTIONS
-from therapy.rules import CHECKIN_RULES, SCREENING_RULES, Action, RuleSet
+from therapy.rules import (
+    CHECKIN_RULES,
+    SCREENING_RULES,
+    Action,
+    CapName,
+    CapReasons,
+    Effect,
+    RuleSet,
+)
 from therapy.techniques import Technique
 
 RULESETS = [
@@ -104,14 +116,51 @@ def test_osteoporosis_bans_friction_and_point_holds() -> None:
 
 
 def test_design_values_are_labelled_as_design() -> None:
-    # Every rule that sets a number must say the number is a Thenar design value.
+    # Every rule that sets a number must say the number is a Thenar design value: its
+    # source says so, and the summary says it once for the page (not in every reason).
     for rules in (SCREENING_RULES, CHECKIN_RULES):
         for rule in rules.rules:
             e = rule.effect
             numeric = [e.max_pressure_mmhg, e.max_session_s, e.max_heat_time_s]
             if any(v not in (None, 0) for v in numeric):
                 assert "design" in rule.source, rule.rule_id
-                assert "design" in rule.reason, rule.rule_id
+
+
+def limits_set(effect: Effect) -> set[CapName]:
+    out: set[CapName] = set()
+    if effect.max_pressure_mmhg is not None:
+        out.add("pressure")
+    if effect.max_heat_dc is not None or effect.max_heat_time_s is not None:
+        out.add("heat")
+    if effect.max_session_s is not None:
+        out.add("session")
+    if effect.banned:
+        out.add("techniques")
+    return out
+
+
+@pytest.mark.parametrize("rules", RULESETS)
+def test_each_limit_has_its_own_reason(rules: RuleSet) -> None:
+    """Issue 10: a rule that set heat and pressure showed its heat reason under squeezing."""
+    for rule in rules.rules:
+        caps = limits_set(rule.effect) | limits_set(rule.until_cleared)
+        why = Why.of(rule)
+        if len(caps) > 1:
+            for cap in caps:
+                assert getattr(rule.cap_reasons, cap), (rule.rule_id, cap)
+        if "pressure" in caps:
+            assert not re.search(r"heat|warm", why.about("pressure"), re.I), rule.rule_id
+        if "heat" in caps:
+            assert not re.search(r"squeez|pressure", why.about("heat"), re.I), rule.rule_id
+
+
+@pytest.mark.parametrize("rules", RULESETS)
+def test_reasons_carry_no_numbers(rules: RuleSet) -> None:
+    # The limit's line says the number; a number in a reason can disagree with it.
+    for rule in rules.rules:
+        texts = [rule.reason, *(getattr(rule.cap_reasons, f.name) for f in fields(CapReasons))]
+        for text in texts:
+            assert not re.search(r"\d", text), rule.rule_id
 
 
 def test_checkin_flare_allows_only_gentle_techniques() -> None:
