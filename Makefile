@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo sim lint bench screenshots self-test clean
+.PHONY: run test soak demo sim lint bench screenshots self-test clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Thenar needs Python 3.11 or newer")'
@@ -27,6 +27,11 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# The safety state machine (tests/appcore/test_safety_machine.py) with 2,000 examples.
+soak: $(STAMP)
+	THENAR_SOAK_EXAMPLES=2000 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
+		tests/appcore/test_safety_machine.py --hypothesis-show-statistics -o timeout=7200
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen THENAR_SCREENSHOTS=build/screenshots $(PY) -m pytest -q tests/desktop

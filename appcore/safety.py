@@ -26,7 +26,15 @@ from appcore.events import Observers, Subscription
 from ble import protocol as p
 from data import checkins as checkin_log
 from data import screenings as screening_log
-from therapy import CheckIn, SafetyProfile, ScreeningError, Verdict, apply_checkin
+from therapy import (
+    CheckIn,
+    SafetyProfile,
+    Screening,
+    ScreeningError,
+    Verdict,
+    apply_checkin,
+    evaluate_screening,
+)
 
 log = logging.getLogger(__name__)
 
@@ -232,12 +240,12 @@ class SafetyOwner:
             except Exception:
                 log.exception("reloading the safety state at a new day failed")
 
-    async def save_screening(
-        self, answers: Mapping[str, Collection[str]], profile: SafetyProfile
-    ) -> SafetyState:
-        """Store a new screening; today's check-in stops counting (it was under the old one)."""
+    async def save_screening(self, answers: Mapping[str, str | Collection[str]]) -> SafetyState:
+        """Judge and store a new screening; today's check-in stops counting (it was taken
+        under the old one). Raises ScreeningError on answers the questions do not have."""
         now = self._now()
         chosen = {k: frozenset([v] if isinstance(v, str) else v) for k, v in answers.items()}
+        profile = evaluate_screening(Screening(chosen, now.date()), today=now.date())
 
         def save(db: Database) -> SafetyState:
             flows.save_screening(db, chosen, profile, now)

@@ -13,7 +13,7 @@ import asyncio
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from appcore.context import AppContext
@@ -31,9 +31,7 @@ from therapy import (
     BlockSpec,
     CheckIn,
     CustomProgram,
-    Screening,
     Technique,
-    evaluate_screening,
 )
 from therapy.questionnaire import SCREENING_QUESTIONS
 
@@ -45,14 +43,12 @@ def _say(ok: bool, what: str) -> None:
 
 
 async def _self_test(folder: Path) -> None:
-    today = date.today()
     answers = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
     answers["report_discomfort"] = "yes"
-    profile = evaluate_screening(Screening(answers, today), today=today)
     db = DbWorker(folder / "data")
     await db.open()
     ctx = AppContext(Settings(data_folder=str(folder / "data")), folder / "settings.json", db)
-    await ctx.safety.save_screening(answers, profile)
+    await ctx.safety.save_screening(answers)
     await ctx.safety.check_in(CheckIn(ctx.today()))
     link = VirtualLink()
     sim = SimulatedMassager(link)

@@ -28,7 +28,14 @@ from data import devices as device_log
 from data import ratings as rating_log
 from data import sessions as session_log
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
-from therapy import CompiledProgram, CustomProgram, Routine, SafetyProfile, compile_program
+from therapy import (
+    CompiledProgram,
+    CustomProgram,
+    Routine,
+    SafetyProfile,
+    SessionNotAllowed,
+    compile_program,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +72,6 @@ STOP_MESSAGES = {
 }
 
 
-class SessionNotAllowed(MassagerError):
-    """The safety state does not let a session start now (blocked, or no check-in today)."""
-
-    advice = "Nothing was sent to the massager."
-
-
 @dataclass(frozen=True)
 class Plan:
     """What the person chose, compiled against today's profile."""
@@ -105,6 +106,7 @@ class SessionController:
         self.safety = massager.ctx.safety
         self._safety_sub: Subscription = self.safety.subscribe(self._on_safety)
         self._stopping: asyncio.Task[None] | None = None
+        self._stop_reason = ""  # why we sent the last Stop, for the log
 
     # --- planning -----------------------------------------------------------
 
@@ -119,7 +121,7 @@ class SessionController:
         the caps changed. `start` compiles again against the profile in force then."""
         profile = profile or self.safety.state.profile
         if profile is None:
-            raise SessionNotAllowed("Answer the safety questions on the Home page first.")
+            raise SessionNotAllowed(["Answer the safety questions on the Home page first."])
         compiled = compile_program(spec, intensity, profile)
         self.plan = Plan(spec, program_row_id, intensity, compiled)
         return self.plan
@@ -147,7 +149,7 @@ class SessionController:
         client = self._client()
         state = self.safety.state
         if not state.may_start:
-            raise SessionNotAllowed(state.why_not())
+            raise SessionNotAllowed([state.why_not()])
         assert state.profile is not None
         plan = self.plan_for(
             self.plan.spec, self.plan.program_row_id, self.plan.intensity, state.profile
@@ -195,6 +197,7 @@ class SessionController:
 
         session_id, self._writer = await self.db.run(begin)
         self.session_id = session_id
+        self._stop_reason = ""
         self.massager.hold_session_caps(caps)
         self._samples.clear()
         self.message = ""
@@ -258,6 +261,7 @@ class SessionController:
         client = self.massager.client
         if client is None:
             return
+        self._stop_reason = reason
         await self._logged("stop", {"reason": reason}, client.stop())
         if self.active:
             await self._end(Outcome.STOPPED_BY_USER, reason)
@@ -327,8 +331,11 @@ class SessionController:
         self.message = STOP_MESSAGES.get(reason, f"The massager stopped ({reason.name}).")
         if reason == p.StopReason.LINK_LOST:
             self._interrupt(status.elapsed_s)
+        logged = reason.name.lower()
+        if reason == p.StopReason.USER and self._stop_reason:
+            logged = self._stop_reason  # our Stop, sent for this reason
         if self._ending is None:
-            self._ending = asyncio.create_task(self._end(outcome, reason.name.lower()))
+            self._ending = asyncio.create_task(self._end(outcome, logged))
 
     def _on_event(self, event: ClientEvent) -> None:
         if event.kind == EventKind.LINK_LOST and self.active:

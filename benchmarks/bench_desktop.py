@@ -93,7 +93,7 @@ async def live_session_and_memory(home: Path) -> None:
     from desktop.app import build
     from desktop.session_view import SessionPage
     from device_sim.peripheral import SimulatedMassager
-    from therapy import Screening, evaluate_screening
+    from therapy import CheckIn
     from therapy.questionnaire import SCREENING_QUESTIONS
 
     link = VirtualLink()
@@ -104,13 +104,13 @@ async def live_session_and_memory(home: Path) -> None:
     app = await build(qapp, Settings(data_folder=str(home / "data")), home / "s.json", link=link)
     answers = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
     answers["report_discomfort"] = "yes"
-    app.ctx.set_profile(
-        evaluate_screening(Screening(answers, datetime.now().date()), today=datetime.now().date())
-    )
+    today = app.ctx.today()
+    await app.ctx.safety.save_screening(answers)
+    await app.ctx.safety.check_in(CheckIn(today))
     app.window.resize(1200, 860)
     app.window.show()
     found = await app.massager.scan()
-    await app.massager.connect(found[0].address, found[0].name, app.ctx.profile.device_limits())  # type: ignore[union-attr]
+    await app.massager.connect(found[0].address, found[0].name)
     page = app.window.page(SessionPage)
     assert isinstance(page, SessionPage)
     app.window.show_page_of(SessionPage)

@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -78,7 +78,7 @@ async def run(folder: Path) -> None:
         settings=Settings(),
         settings_path=folder / "settings.json",
         db=worker,
-        now=lambda: datetime.combine(END, time(12)).astimezone(),
+        now=lambda: datetime.combine(END, datetime.min.time().replace(hour=12)).astimezone(),
     )
     try:
         cold, page = await open_page(ctx)

@@ -324,7 +324,7 @@ class ScreeningPage(Page):
         self.message.setText("Saving your answers…")
         self.message.setVisible(True)
         try:
-            await self.ctx.safety.save_screening(answers, profile)
+            await self.ctx.safety.save_screening(answers)
         except Exception as exc:
             self.message.setText(
                 f"Your answers could not be saved ({exc}). They are still here: press "

@@ -34,7 +34,7 @@ async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
     worker = DbWorker(tmp_path / "data")
     await worker.open()
     context = AppContext(Settings(), tmp_path / "settings.json", worker)
-    await context.safety.save_screening(CLEAR_ANSWERS, clear_profile())
+    await context.safety.save_screening(CLEAR_ANSWERS)
     await context.safety.check_in(CheckIn(context.today()))
     yield context
     await worker.close()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import gc
 import io
 import json
 import os
 import stat
 from collections.abc import AsyncIterator, Callable, Iterator
-import datetime as dt
 from datetime import date
 from pathlib import Path
 

@@ -223,7 +223,7 @@ async def saved_profile(ctx: AppContext, **answers: str) -> SafetyProfile:
             q.question_id,
         )
     profile = flow.result(ctx.today())
-    await ctx.safety.save_screening(flow.answers, profile)
+    await ctx.safety.save_screening(flow.answers)
     return profile
 
 
