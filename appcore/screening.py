@@ -453,6 +453,8 @@ class _Limits:
             return Line(f"{label}: {now_text}.", why, cap)
         self.shown.append(later_why)
         when = self._when_cleared((now_why, later_why))
+        if self.now.verdict is Verdict.NEEDS_CLEARANCE:  # nothing runs until then
+            return Line(f"{label}: {later_text} once {when}.", later_why.about(cap), cap)
         if later_why != now_why and later_why.rule_id in self.pending:
             why += f" Once cleared: {later_why.about(cap)}"
         return Line(f"{label}: {now_text} until {when}, then {later_text}.", why, cap)

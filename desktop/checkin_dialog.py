@@ -1,8 +1,9 @@
-"""The short check-in before a session: today's answers make today's limits stricter.
+"""The day's check-in, before its first session: today's answers make today's limits stricter.
 
 All questions are on one page (there are only five or six) with large Yes/No rows and a
 0-10 row; "Check" shows the outcome in words. Accepting means "go ahead with today's
-profile"; rejecting (Close, Rest today, Esc) means no session now.
+profile" (and starts the session when `can_start`); rejecting (Close, Rest today, Esc)
+means no session now. The caller saves the check-in either way once it was checked.
 """
 
 from __future__ import annotations
@@ -33,9 +34,15 @@ class CheckInDialog(QDialog):
     """Ask today's questions; `result_profile()` is today's profile once checked."""
 
     def __init__(
-        self, profile: SafetyProfile, today: dt.date, parent: QWidget | None = None
+        self,
+        profile: SafetyProfile,
+        today: dt.date,
+        parent: QWidget | None = None,
+        *,
+        can_start: bool = True,
     ) -> None:
         super().__init__(parent)
+        self.can_start = can_start  # False: no massager to start, "Done" just saves
         self.setWindowTitle("Today's check-in")
         self.setModal(True)
         self.setStyleSheet(OPTION_STYLE)
@@ -197,11 +204,12 @@ class CheckInDialog(QDialog):
         self.outcome_text.setAccessibleName(self.outcome_title.plain())
         blocked = result.outcome is CheckInOutcome.BLOCKED
         self.go_button.setVisible(not blocked)
-        self.go_button.setText(
-            "Go ahead gently  ▶"
-            if result.outcome is CheckInOutcome.POSTPONE
-            else "Start the session  ▶"
-        )
+        if not self.can_start:
+            self.go_button.setText("Done")
+        elif result.outcome is CheckInOutcome.POSTPONE:
+            self.go_button.setText("Go ahead gently  ▶")
+        else:
+            self.go_button.setText("Start the session  ▶")
         self.go_button.setAccessibleName(self.go_button.text().rstrip(" ▶"))
         self.stop_button.setText("Close" if blocked else "Rest today")
         self.stop_button.setAccessibleName(self.stop_button.text())

@@ -295,7 +295,7 @@ class SessionPage(Page):
         self.heat.setEnabled(not profile.heat_off)
         if profile.heat_off:
             self.heat.setChecked(False)
-            self.heat.setToolTip("Warmth is off for you: " + profile.max_heat.why.reason)
+            self.heat.setToolTip("Warmth is off for you: " + profile.max_heat.why.about("heat"))
         try:
             plan = self.session.plan_for(
                 self._spec(routine, heat_off),
@@ -350,13 +350,17 @@ class SessionPage(Page):
         """The check-in button: check in, and start the session if the person says so."""
         self.tasks.spawn(self.start(ask_checkin=True))
 
-    async def check_in(self) -> bool:
-        """Ask today's questions; save whatever was checked; True to go ahead with a session."""
+    async def check_in(self) -> str | None:
+        """Ask today's questions and save whatever was checked.
+
+        None: go ahead with a session; otherwise what to tell the person instead.
+        """
         base = self.ctx.safety.state.base
         if base is None:
-            self.show_message("Answer the safety questions on the Home page first.")
-            return False
-        dialog = CheckInDialog(base, self.ctx.today(), self)
+            return "Answer the safety questions on the Home page first."
+        client = self.session.massager.client
+        can_start = client is not None and client.is_connected and not self.session.active
+        dialog = CheckInDialog(base, self.ctx.today(), self, can_start=can_start)
         self.checkin_dialog = dialog
         finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
@@ -374,24 +378,25 @@ class SessionPage(Page):
             self.window().activateWindow()  # Esc (the global Stop) works again at once
         checkin = dialog.checkin()
         if checkin is None:
-            self.show_message("No check-in today yet, so no session. Press Start to begin it.")
-            return False
+            return "No check-in today yet, so no session. Press Start to begin it."
         await self.ctx.safety.check_in(checkin)  # saved, and its caps go to the massager
         if not accepted:
-            reasons = " ".join(dialog.reasons())
-            self.show_message(f"Your check-in is saved. No session now. {reasons}".strip())
-            return False
-        return True
+            return f"Your check-in is saved. No session now. {' '.join(dialog.reasons())}".strip()
+        if not can_start:
+            return "Your check-in is saved. Connect your massager on the Device page."
+        return None
 
     async def start(self, resume: bool = False, ask_checkin: bool = False) -> None:
         """Start (the day's first session begins with the check-in), or resume."""
         if ask_checkin or not self.ctx.safety.state.checked_in:
             self.start_button.setEnabled(False)
+            note: str | None = "The check-in did not finish."
             try:
-                go = await self.check_in()
+                note = await self.check_in()
             finally:
                 self.refresh()
-            if not go:
+            if note is not None:
+                self.show_message(note)
                 return
         if self.session.phase != Phase.CHOOSING and not resume:
             return

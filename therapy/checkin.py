@@ -1,4 +1,4 @@
-"""The short check-in before each session, and how it adjusts that day's profile.
+"""The short check-in before the first session of each day, and how it adjusts that day's profile.
 
 Flares, new injuries and broken skin change from day to day, so they are asked each
 time rather than only at screening (shared/notes/safety-and-care.md).

@@ -202,7 +202,7 @@ CHECKIN_QUESTIONS: tuple[Question, ...] = (
         "discomfort",
         "How do your hands feel right now, from 0 (no discomfort) to 10 "
         "(the worst you can imagine)?",
-        "Your answer is saved so you can see how your hands change over time.",
+        "Your answer is saved in your log with today's check-in.",
         tuple(Option(n, n) for n in DISCOMFORT_SCALE),
     ),
     Question(

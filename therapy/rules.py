@@ -302,8 +302,8 @@ SCREENING_RULES = RuleSet(
             "arthritis",
             *_yes("arthritis"),
             title="Arthritis",
-            reason="Flares change from day to day, so the check-in before each session asks. "
-            "On a flare day heat is off and only gentle techniques run.",
+            reason="Flares change from day to day, so the day's first session starts with a "
+            "short check-in that asks. On a flare day heat is off and only gentle techniques run.",
             source=SEED,
         ),
         Rule(

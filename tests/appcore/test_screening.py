@@ -257,9 +257,8 @@ def test_blood_thinner_and_numbness_says_one_number_per_limit() -> None:
         today=TODAY,
     )
     assert cleared.max_pressure.value == 30
-    assert squeeze == (
-        "Squeezing: up to 40 mmHg until your clearance is recorded, then up to 30 mmHg."
-    )
+    # No session runs until the clearance is recorded, so the line gives the 30 to come.
+    assert squeeze == "Squeezing: up to 30 mmHg once your clearance is recorded."
     assert "heat" not in squeeze_why.lower()
     assert "squeezing" in squeeze_why
     assert "bruise" in squeeze_why  # the blood thinner's reason for the later 30
@@ -271,7 +270,7 @@ def test_blood_thinner_and_numbness_says_one_number_per_limit() -> None:
     assert heat_why != squeeze_why
 
     text = page_text(summary)
-    assert len(re.findall(r"\d+ mmHg", text)) == 2  # 40 and 30, each said once
+    assert len(re.findall(r"\d+ mmHg", text)) == 1  # the 30 to come, said once
     assert text.count("design value") == 1
     assert summary.design_note
     (waiting,) = summary.needs_clearance
@@ -295,11 +294,11 @@ def test_several_clearances_name_the_one_that_changes_a_limit() -> None:
     summary = summarize(profile)
     squeeze, _ = line_for(summary, "pressure")
     assert squeeze == (
-        "Squeezing: up to 50 mmHg until the clearance for “Past blood clot (DVT)” is "
-        "recorded, then up to 30 mmHg."
+        "Squeezing: up to 30 mmHg once the clearance for “Past blood clot (DVT)” is recorded."
     )
     session, session_why = line_for(summary, "session")
-    assert session.endswith("then at most 10 minutes.")
+    assert session.endswith("is recorded.")
+    assert "10 minutes" in session
     assert "sessions" in session_why
 
 
@@ -387,27 +386,32 @@ def test_summary_numbers_are_the_profiles_and_reasons_stay_under_their_limit(
     profile, later = day(base), day(later)
     summary = summarize(profile)
 
+    # While a clearance blocks sessions, nothing runs: a line says only the value to come.
+    waiting = profile.verdict is Verdict.NEEDS_CLEARANCE
     squeeze, squeeze_why = line_for(summary, "pressure")
-    assert values(squeeze, r"(\d+) mmHg") in (
-        [profile.max_pressure.value],
-        [profile.max_pressure.value, later.max_pressure.value],
-    )
-    assert (len(values(squeeze, r"(\d+) mmHg")) == 2) == (
-        later.max_pressure.value != profile.max_pressure.value
-    )
+    said = values(squeeze, r"(\d+) mmHg")
+    if later.max_pressure.value == profile.max_pressure.value:
+        assert said == [profile.max_pressure.value]
+    elif waiting:
+        assert said == [later.max_pressure.value]
+        assert "once" in squeeze
+    else:
+        assert said == [profile.max_pressure.value, later.max_pressure.value]
     assert not re.search(r"heat|warm", squeeze_why, re.IGNORECASE)
 
     heat, heat_why = line_for(summary, "heat")
     shown = values(heat, r"(\d+\.\d) °C")
-    assert shown[0] == (profile.max_heat_c or 0)
+    if not (waiting and "once" in heat):
+        assert shown[0] == (profile.max_heat_c or 0)
+        if not profile.heat_off:
+            assert f"at most {profile.max_heat_time.value // 60} minutes" in heat
     assert shown[-1] == (later.max_heat_c or 0)
-    if not profile.heat_off:
-        assert f"at most {profile.max_heat_time.value // 60} minutes" in heat
     assert not re.search(r"squeez|pressure|compression", heat_why, re.IGNORECASE)
 
     session, _ = line_for(summary, "session")
     minutes = [int(m) for m in re.findall(r"at most (\d+) minute", session)]
-    assert minutes[0] == profile.max_session.value // 60
+    if not (waiting and "once" in session):
+        assert minutes[0] == profile.max_session.value // 60
     assert minutes[-1] == later.max_session.value // 60
 
     text = page_text(summary)

@@ -64,4 +64,6 @@ async def answer_checkin(
     assert dialog.stack.currentIndex() == 1
     button = dialog.go_button if go else dialog.stop_button
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    await until(lambda: page.checkin_dialog is None)
+    await until(lambda: page.checkin_dialog is None and page.ctx.safety.state.checked_in)
+    if not go:
+        await until(lambda: not page.tasks.busy)  # the page has said what happens instead

@@ -220,3 +220,34 @@ async def reminder_then_close(app: Thenar, device: SimulatedMassager, qtbot: QtB
     assert device.model.stop_reason == p.StopReason.USER
     await app.shutdown()
     assert app.quit_event.is_set()
+
+
+async def test_rest_today_saves_the_checkin_and_a_blocking_rescreen_disables_start(
+    qtbot: QtBot, isolated_home: Path, screenshot_dir: Path
+) -> None:
+    """Issue 10, items 1 and 4 on screen: the check-in is saved, and never hides a newer
+    screening that blocks."""
+    async with running_app(isolated_home) as (app, device):
+        await screen_all_clear(app, qtbot)
+        await pair(app)
+        app.window.show_page_of(SessionPage)
+        page = app.window.page(SessionPage)
+        assert isinstance(page, SessionPage)
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+        await shot(app.window, screenshot_dir, "app_checkin_before_start")
+        await answer_checkin(page, qtbot, flare=True, discomfort=6, go=False)  # "Rest today"
+        assert page.session.phase == Phase.CHOOSING
+        assert device.model.program is None  # nothing was sent
+        assert "Your check-in is saved" in page.message.text()
+        saved = await app.ctx.db.run(checkins.list_checkins)
+        assert [(c.discomfort, c.answers["flare"]) for c in saved] == [(6, "yes")]
+        await until(lambda: device.model.limits.max_heat_dc == 0, timeout=10)  # flare: no heat
+        assert not page.heat.isEnabled()
+
+        answers = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
+        answers |= {"report_discomfort": "yes", "skin": "yes"}  # active eczema: blocks
+        await app.ctx.safety.save_screening(answers)
+        await until(lambda: not page.start_button.isEnabled(), timeout=10)
+        assert "skin" in page.message.text()
+        await until(lambda: device.model.limits.max_pressure_mmhg == 0, timeout=10)
+        await shot(app.window, screenshot_dir, "app_session_blocked_after_rescreen")

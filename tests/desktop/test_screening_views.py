@@ -186,7 +186,7 @@ async def test_result_says_each_limit_once_and_points_to_the_next_step(
 
         assert page.summary_view is not None
         shown = page.summary_view.text()
-        squeeze = "Squeezing: up to 40 mmHg until your clearance is recorded, then up to 30 mmHg."
+        squeeze = "Squeezing: up to 30 mmHg once your clearance is recorded."
         assert squeeze in shown
         squeeze_why = shown.split(squeeze, 1)[1].split("\n", 1)[0]
         assert "heat" not in squeeze_why.lower()
