@@ -81,6 +81,7 @@ class BumbleClient(BaseBleakClient):
         self._connection: Connection | None = None
         self._notify_handlers: dict[int, Callable[[bytes], None]] = {}
         self._security_task: asyncio.Task[None] | None = None
+        self._orphans: set[asyncio.Future[Any]] = set()  # requests whose callers left
 
     # -- properties ------------------------------------------------------------------
 
@@ -252,6 +253,26 @@ class BumbleClient(BaseBleakClient):
 
     # -- GATT ----------------------------------------------------------------------------
 
+    def _orphan_done(self, transaction: asyncio.Future[Any]) -> None:
+        """A request whose caller left: its outcome is only logged (and never re-raised)."""
+        self._orphans.discard(transaction)
+        if transaction.cancelled():
+            return
+        error = transaction.exception()
+        if isinstance(error, (core.TimeoutError, TimeoutError)):
+            self._end_after_timeout()
+        elif error is not None:
+            logger.debug("%s: abandoned request ended with %r", self.address, error)
+
+    def _end_after_timeout(self) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        logger.warning("%s: ATT transaction timed out; dropping the link", self.address)
+        task = asyncio.get_running_loop().create_task(self._drop(connection))
+        self._orphans.add(task)
+        task.add_done_callback(self._orphans.discard)
+
     def _require_connection(self) -> Connection:
         if self._connection is None:
             raise BleakError(f"{self.address}: not connected")
@@ -264,21 +285,31 @@ class BumbleClient(BaseBleakClient):
         """Run one Bumble operation, mapping its errors to bleak's.
 
         The operation is a callable so that nothing is created (and left
-        un-awaited) when we are not connected.
+        un-awaited) when we are not connected. It runs as its own task, shielded:
+        if our caller is cancelled, the request still owns the ATT slot until its
+        response arrives or the link drops (ATT allows one outstanding request), so
+        the next request can never be matched with this one's late response.
         """
         self._require_connection()
+        transaction = asyncio.ensure_future(operation())
         try:
-            return await operation()
-        except att.ATT_Error as error:
-            raise BleakGATTProtocolError(error.error_code) from error
-        except (core.TimeoutError, TimeoutError) as error:  # pitfall 12: both kinds
-            raise TimeoutError(f"{self.address}: {what} timed out") from error
+            return await asyncio.shield(transaction)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
-                raise  # our caller cancelled us: let it through
+                if not transaction.done():
+                    self._orphans.add(transaction)
+                    transaction.add_done_callback(self._orphan_done)
+                raise  # our caller cancelled us: let it through; the request runs on
             # Pitfall 12: Bumble cancels the pending request when the link drops.
             raise BleakError(f"{self.address}: link lost during {what}") from None
+        except att.ATT_Error as error:
+            raise BleakGATTProtocolError(error.error_code) from error
+        except (core.TimeoutError, TimeoutError) as error:  # pitfall 12: both kinds
+            # An ATT transaction timeout ends the bearer (Core Vol 3, Part F, 3.3.3):
+            # no further request may go out on it, so the link is dropped.
+            self._end_after_timeout()
+            raise TimeoutError(f"{self.address}: {what} timed out") from error
         except core.BaseBumbleError as error:
             raise BleakError(f"{self.address}: {what} failed: {error}") from error
 
