@@ -7,7 +7,10 @@ than chmod-ed afterwards, so there is no moment when they are readable by others
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -18,10 +21,33 @@ FILE_MODE = 0o600
 _POSIX = os.name == "posix"
 
 
+PRIVATE_UMASK = 0o077
+
+
+def private_umask() -> int:
+    """Make everything this process creates from now on private (0600/0700); returns the old mask.
+
+    For files written by libraries we do not control (Bumble's pairing keys, Qt's
+    caches): they are created private rather than tightened after the fact.
+    """
+    return os.umask(PRIVATE_UMASK)
+
+
 def ensure_private_dir(folder: Path) -> Path:
-    """Create `folder` (and parents) and make it private to the user."""
-    folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    if _POSIX:
+    """Create `folder` and any missing parents, each 0700, and make `folder` private."""
+    missing: list[Path] = []
+    for level in (folder, *folder.parents):
+        if level.exists():
+            break
+        missing.append(level)
+    for level in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # created meanwhile (another process)
+            level.mkdir(mode=DIR_MODE)
+        if _POSIX:
+            os.chmod(level, DIR_MODE)
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+    if _POSIX and stat.S_IMODE(folder.stat().st_mode) != DIR_MODE:
         os.chmod(folder, DIR_MODE)
     return folder
 

@@ -3,10 +3,14 @@
 `open_store(folder)` is the one entry point. It takes the folder explicitly
 (`default_folder()` gives the platformdirs one) so tests never touch the real
 home. In order, it: makes the folder private; takes the single-writer lock;
-refuses a file from a newer Thenar without touching it; sets a damaged file
-aside and restores the newest verified backup; backs up before migrating;
-migrates; marks sessions a crash left running as interrupted; takes the daily
-backup.
+removes what interrupted backups left; refuses a file from a newer Thenar, or
+one it cannot read, without touching it; sets a damaged, empty or missing file
+aside and restores the newest verified backup this version can open; backs up
+before migrating; migrates; marks sessions a crash left running as interrupted.
+Then `Store.verify` runs the full integrity check (rebuilding indexes that are
+out of step, or restoring) and takes the daily backup: `open_store` runs it at
+once unless told not to (the app runs it after its window is up, ~0.3-1 s on
+ten years of history; see benchmarks/bench_integrity.py).
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ import platformdirs
 from sqlite_utils import Database
 
 from . import backup, schema
-from .errors import BackupError, CorruptStoreError, StoreError, StoreLockedError
+from .errors import BackupError, CorruptStoreError, StoreError
 from .files import WriterLock, create_private_file, ensure_private_dir, make_private
+from .health import Health, Inspection, classify, inspect, integrity
+from .tx import translate, translated, writing
 
 DB_NAME = "thenar.db"
 LOCK_NAME = "thenar.lock"
@@ -68,14 +74,26 @@ def open_memory() -> Database:
     return db
 
 
+REPAIRED = (
+    "Some of the indexes Thenar uses to draw your trends had fallen out of step with "
+    "your records, so they were rebuilt. Nothing was lost."
+)
+
+
 @dataclass
 class Store:
-    """An open log: the Database, where it lives, and messages for the user."""
+    """An open log: the Database, where it lives, and messages for the user.
+
+    `replaced` turns True when `verify` repaired or restored the log: anything read
+    from it before (the pages of a running app) must be read again.
+    """
 
     db: Database
     folder: Path
     notices: list[str] = field(default_factory=list)
     _lock: WriterLock | None = None
+    busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+    replaced: bool = False
 
     @property
     def path(self) -> Path:
@@ -86,6 +104,54 @@ class Store:
     def backups(self) -> Path:
         """The backup folder."""
         return self.folder / BACKUP_DIR
+
+    def verify(self, *, now: datetime | None = None, daily_backup: bool = True) -> list[str]:
+        """The full check, then today's backup; returns messages for the person.
+
+        `integrity_check` compares every index with its table. Indexes out of step
+        are rebuilt (the tables are the record; indexes derive from them); any
+        other damage sets the file aside and restores the newest good backup. The
+        daily backup comes last, so it copies a log that passed the check.
+        """
+        when = now if now is not None else datetime.now(UTC)
+        notices: list[str] = []
+        with translated():
+            found = self._check()
+            if found.health is Health.INDEXES:
+                try:
+                    with writing(self.db):
+                        for name in found.damaged_indexes:
+                            self.db.execute(f'REINDEX "{name}"')
+                except StoreError:
+                    pass  # e.g. duplicates in a unique index: judged below as damage
+                found = self._check()
+                if found.health is Health.OK:
+                    notices.append(REPAIRED)
+                    self.replaced = True
+            if found.health is not Health.OK:
+                self.db.close()
+                why = found.health
+                notices.append(
+                    backup.set_aside_and_restore(self.path, self.backups, now=when, why=why)
+                )
+                self.db, more = _prepare(self.path, self.backups, when, self.busy_timeout_s)
+                notices.extend(more)
+                self.replaced = True
+        if daily_backup:
+            try:
+                backup.daily_backup(self.db.conn, self.backups, now=when)
+            except BackupError as exc:  # the log is fine; do not lock the user out
+                notices.append(f"Today's backup could not be made: {exc}")
+        return notices
+
+    def _check(self) -> Inspection:
+        try:
+            rows = integrity(self.db.conn)
+        except sqlite3.DatabaseError as exc:
+            if not isinstance(translate(exc), CorruptStoreError):
+                raise
+            return Inspection(Health.DAMAGED, (str(exc),))
+        return Inspection(classify(rows), tuple(rows))
 
     def close(self) -> None:
         """Close the connection (SQLite checkpoints the WAL) and release the lock."""
@@ -108,26 +174,60 @@ class Store:
         self.close()
 
 
-def _inspect(path: Path) -> bool:
-    """Raise NewerSchemaError for a too-new file; return False if the file is damaged.
+def _interrupted_notice(ids: list[int]) -> list[str]:
+    n = len(ids)
+    if not n:
+        return []
+    return [
+        f"{n} session{'s' if n > 1 else ''} did not finish when Thenar last "
+        f"closed and {'were' if n > 1 else 'was'} marked interrupted."
+    ]
 
-    Opens read-only, so neither a refused nor a damaged file is modified.
-    """
+
+def _prepare(
+    path: Path, backups: Path, when: datetime, busy_timeout_s: float
+) -> tuple[Database, list[str]]:
+    """Connect, back up before a migration, migrate, mark crashed sessions; the notices."""
+    from .sessions import mark_interrupted  # sessions imports store helpers
+
+    make_private(path)  # a file we own but left 0644 or read-only by a copy tool
+    create_private_file(path)
+    db = connect(path, busy_timeout_s=busy_timeout_s)
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return False
+        if schema.pending_names(db) and schema.applied_names(db):
+            # The state before the update is kept (a backup only exists if it verified).
+            backup.make_backup(db.conn, backups, now=when, reason="before-migration")
+        schema.migrate(db)
+        return db, _interrupted_notice(mark_interrupted(db))
+    except BaseException:
+        db.close()
+        raise
+
+
+def _open(folder: Path, when: datetime, busy_timeout_s: float) -> tuple[Database, list[str]]:
+    """Judge the file (read-only), recover it if it is wrong, then `_prepare` it."""
+    path = folder / DB_NAME
+    backups = folder / BACKUP_DIR
+    notices: list[str] = []
+    backup.remove_leftovers(backups)
+    path.with_name(path.name + backup.RESTORING).unlink(missing_ok=True)
+    found = inspect(path, full=False)
+    if found.health is Health.NEWER:
+        assert found.newer is not None
+        raise found.newer
+    orphans = any(Path(f"{path}{s}").exists() for s in ("-wal", "-shm"))
+    lost = found.health is Health.MISSING and (orphans or bool(backup.list_backups(backups)))
+    if found.health in (Health.EMPTY, Health.DAMAGED) or lost:
+        notices.append(backup.set_aside_and_restore(path, backups, now=when, why=found.health))
     try:
-        schema.check_not_newer(conn)
-        return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-            raise StoreLockedError("the health log is locked by another program") from exc
-        return False
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        conn.close()
+        db, more = _prepare(path, backups, when, busy_timeout_s)
+    except (sqlite3.DatabaseError, CorruptStoreError) as exc:
+        if not isinstance(translate(exc), CorruptStoreError):
+            raise
+        # Damage that only showed when the file was read: set it aside once, and retry.
+        notices.append(backup.set_aside_and_restore(path, backups, now=when))
+        db, more = _prepare(path, backups, when, busy_timeout_s)
+    return db, notices + more
 
 
 def open_store(
@@ -136,52 +236,35 @@ def open_store(
     now: datetime | None = None,
     busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
     daily_backup: bool = True,
+    verify: bool = True,
 ) -> Store:
     """Open (creating if needed) the log in `folder`; see the module docstring for the steps.
 
-    Raises StoreLockedError if another Thenar has it open, NewerSchemaError for a
-    file from a newer Thenar (left untouched).
+    `verify=False` leaves the full check and the daily backup to `Store.verify`,
+    for the app to run once its window is up. Raises StoreLockedError if another
+    Thenar has it open, NewerSchemaError for a file from a newer Thenar and
+    StoreAccessError for one it may not read or a folder it may not write (all left
+    untouched); any other SQLite or OS failure as a StoreError too.
     """
-    from .sessions import mark_interrupted  # sessions imports store helpers
-
     when = now if now is not None else datetime.now(UTC)
-    ensure_private_dir(folder)
-    lock = WriterLock(folder / LOCK_NAME)
+    with translated():
+        ensure_private_dir(folder)
+        lock = WriterLock(folder / LOCK_NAME)
+    store: Store | None = None
     try:
-        path = folder / DB_NAME
-        backups = folder / BACKUP_DIR
-        notices: list[str] = []
-        if path.exists() and path.stat().st_size > 0 and not _inspect(path):
-            notices.append(backup.set_aside_and_restore(path, backups, now=when))
-        create_private_file(path)
-        db = connect(path, busy_timeout_s=busy_timeout_s)
-        try:
-            if schema.pending_names(db) and schema.applied_names(db):
-                backup.make_backup(db.conn, backups, now=when, reason="before-migration")
-            schema.migrate(db)
-            interrupted = mark_interrupted(db)
-            if interrupted:
-                n = len(interrupted)
-                notices.append(
-                    f"{n} session{'s' if n > 1 else ''} did not finish when Thenar last "
-                    f"closed and {'were' if n > 1 else 'was'} marked interrupted."
-                )
-            if daily_backup:
-                try:
-                    backup.daily_backup(db.conn, backups, now=when)
-                except BackupError as exc:  # the log is fine; do not lock the user out
-                    notices.append(f"Today's backup could not be made: {exc}")
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise CorruptStoreError(f"the health log could not be opened: {exc}") from exc
-        except BaseException:
-            db.close()
-            raise
-        for suffix in ("", "-wal", "-shm"):
-            make_private(Path(f"{path}{suffix}"))
-        return Store(db=db, folder=folder, notices=notices, _lock=lock)
+        with translated():
+            db, notices = _open(folder, when, busy_timeout_s)
+            store = Store(db, folder, notices, lock, busy_timeout_s)
+            if verify:
+                store.notices.extend(store.verify(now=when, daily_backup=daily_backup))
+            for suffix in ("", "-wal", "-shm"):
+                make_private(Path(f"{store.path}{suffix}"))
+        return store
     except BaseException:
-        lock.release()
+        if store is not None:
+            store.close()
+        else:
+            lock.release()
         raise
 
 
