@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -16,6 +17,7 @@ from typing import ParamSpec, TypeVar
 from sqlite_utils import Database
 
 from data.store import Store, open_store
+from data.tx import translate
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -31,18 +33,39 @@ class DbWorker:
         self.notices: list[str] = []
 
     def _open(self) -> None:
-        self._store = open_store(self.folder)
+        self._store = open_store(self.folder, verify=False)
         self.notices = list(self._store.notices)
 
     async def open(self) -> list[str]:
-        """Open (migrate, back up, recover if needed); returns messages for the person."""
+        """Open (migrate, recover a file that cannot be opened); returns messages for the
+        person. Raises a StoreError (newer file, no access, ...) with words for them.
+
+        The full integrity check and the daily backup wait for `verify`, so the
+        window does not wait for them (about a second on ten years of history)."""
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open)
         return self.notices
+
+    def _verify(self) -> tuple[list[str], bool]:
+        if self._store is None:
+            raise RuntimeError("the log is not open")
+        notices = self._store.verify()
+        return notices, self._store.replaced
+
+    async def verify(self) -> tuple[list[str], bool]:
+        """The full check (indexes rebuilt, or the newest backup restored) and today's
+        backup. Returns messages for the person and whether what was read before
+        must be read again. Calls queued after it wait for it: nothing reads or
+        writes a log that is still being checked."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._verify)
 
     def _call(self, fn: Callable[..., T], *args: object) -> T:
         if self._store is None:
             raise RuntimeError("the log is not open")
-        return fn(self._store.db, *args)
+        try:
+            return fn(self._store.db, *args)
+        except (sqlite3.Error, OSError) as exc:  # the log's own errors, with words, only
+            raise translate(exc) from exc
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()

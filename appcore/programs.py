@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from ble.protocol import Zone
 from data import programs as store
+from data.tx import writing
 from therapy import (
     EXERCISES,
     ROUTINES,
@@ -80,18 +81,22 @@ def custom_definition(program: CustomProgram) -> dict[str, Any]:
 
 
 def ensure_routines(db: Database, now: datetime | None = None) -> dict[str, int]:
-    """Register the built-in routines and single techniques; returns choice key -> row id."""
+    """Register the built-in routines and single techniques; returns choice key -> row id.
+
+    One commit for all of them (a crash never leaves half the list registered).
+    """
     created = now or datetime.now(UTC)
-    ids = {
-        key: store.ensure_builtin(
-            db, f"routine:{key}", routine.name, routine_definition(routine), created_at=created
-        )
-        for key, routine in ROUTINES.items()
-    }
-    for key, program in single_programs().items():
-        ids[key] = store.ensure_builtin(
-            db, key, program.name, custom_definition(program), created_at=created
-        )
+    with writing(db):
+        ids = {
+            key: store.ensure_builtin(
+                db, f"routine:{key}", routine.name, routine_definition(routine), created_at=created
+            )
+            for key, routine in ROUTINES.items()
+        }
+        for key, program in single_programs().items():
+            ids[key] = store.ensure_builtin(
+                db, key, program.name, custom_definition(program), created_at=created
+            )
     return ids
 
 

@@ -9,6 +9,7 @@ ends the session on screen at once and offers a resume that a person must ask fo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -27,6 +28,7 @@ from ble.errors import MassagerError
 from data import devices as device_log
 from data import ratings as rating_log
 from data import sessions as session_log
+from data.errors import InvalidInputError, NotFoundError, StoreError
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
 from therapy import (
     CompiledProgram,
@@ -40,6 +42,9 @@ from therapy import (
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY_S = 1.0  # the log's promise: a kill loses at most the last second of telemetry
+# A session's end that could not be written (a full disk) is tried again after these
+# pauses, then every last one, until it is written; `retry_log` tries at once.
+END_RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class Phase(enum.Enum):
@@ -58,6 +63,9 @@ _OUTCOMES = {
     p.StopReason.LIMIT: Outcome.COMPLETED,
     p.StopReason.AUTO_OFF: Outcome.COMPLETED,
 }
+
+KEEPS_READINGS = "The massage goes on; Thenar keeps its readings and saves them later."
+WILL_RECORD_END = "Thenar will record how this session ended as soon as it can."
 
 STOP_MESSAGES = {
     p.StopReason.USER: "You stopped the session.",
@@ -107,6 +115,10 @@ class SessionController:
         self._safety_sub: Subscription = self.safety.subscribe(self._on_safety)
         self._stopping: asyncio.Task[None] | None = None
         self._stop_reason = ""  # why we sent the last Stop, for the log
+        self.log_note = ""  # what the log could not save, in words ("" when all is saved)
+        self.unsaved_samples = 0  # telemetry samples that could never be written
+        self._end_pending: asyncio.Task[None] | None = None
+        self._retry_now = asyncio.Event()
 
     # --- planning -----------------------------------------------------------
 
@@ -191,8 +203,7 @@ class SessionController:
         )
 
         def begin(db: Database) -> tuple[int, session_log.SessionWriter]:
-            sid = session_log.start_session(db, start)
-            rating_log.add_rating(db, before, kind=RatingKind.BEFORE, session_id=sid)
+            sid = session_log.start_session(db, start, before=before)  # one commit
             return sid, session_log.SessionWriter(db, sid)
 
         session_id, self._writer = await self.db.run(begin)
@@ -363,22 +374,60 @@ class SessionController:
     # --- the log ------------------------------------------------------------
 
     async def _flush_forever(self) -> None:
+        """Every second until the session ends; a failed write never ends it."""
         while True:
             await asyncio.sleep(FLUSH_EVERY_S)
             await self._flush()
 
     async def _flush(self) -> None:
+        """Commit the new samples; if that fails they stay in the writer for the next try."""
         writer, samples = self._writer, self._samples
         if writer is None or not samples:
             return
         self._samples = []
 
         def write(_db: Database) -> None:
-            for sample in samples:
-                writer.add(sample)
+            writer.buffer(samples)
             writer.flush()
 
-        await self.db.run(write)
+        try:
+            await self.db.run(write)
+        except StoreError as exc:
+            self._log_failed(exc, KEEPS_READINGS)
+            return
+        if self.log_note:
+            self._log_saved(0)
+
+    def _log_failed(self, exc: StoreError, then: str) -> None:
+        log.warning("the health log could not be written: %s", exc)
+        self.log_note = " ".join(t for t in (str(exc), then, exc.advice) if t)
+        self._notify()
+
+    def _log_saved(self, dropped: int) -> None:
+        self.unsaved_samples += dropped
+        note = "Everything from this session is saved now." if self.log_note else ""
+        if dropped:
+            note = (
+                f"How the session ended is saved, but {dropped} "
+                f"reading{'s' if dropped > 1 else ''} of pressure and warmth could not be: "
+                "there was no space for them."
+            )
+        self.log_note = note
+        self._notify()
+
+    def retry_log(self) -> None:
+        """Try what is pending now (the person freed space) rather than after the pause."""
+        self._retry_now.set()
+
+    async def flush_log(self) -> bool:
+        """At shutdown: one last try at a pending session end; True if nothing is pending."""
+        pending = self._end_pending
+        if pending is None or pending.done():
+            return True
+        self.retry_log()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(pending), FLUSH_EVERY_S * 5)
+        return pending.done()
 
     async def _end(self, outcome: Outcome, stop_reason: str) -> None:
         """Finish the logged session once: last telemetry and the outcome in one commit."""
@@ -393,16 +442,60 @@ class SessionController:
         if writer is None:
             return
         ended = self._now()
-
-        def finish(_db: Database) -> None:
-            for sample in samples:
-                writer.add(sample)
-            writer.finish(outcome, ended_at=ended, stop_reason=stop_reason)
-
-        await self.db.run(finish)
+        if not await self._write_end(writer, outcome, ended, stop_reason, samples):
+            self._end_pending = asyncio.create_task(
+                self._retry_end(writer, outcome, ended, stop_reason), name="session-end-retry"
+            )
         self._ending = None
-        self.massager.ctx.notify("sessions")
         self._notify()
+
+    async def _write_end(
+        self,
+        writer: session_log.SessionWriter,
+        outcome: Outcome,
+        ended: datetime,
+        reason: str,
+        samples: list[TelemetrySample] | None = None,
+    ) -> bool:
+        """One try: the end with its telemetry, else the end alone. True once written."""
+
+        def finish(_db: Database, drop: bool) -> int:
+            if samples:
+                try:
+                    writer.buffer(samples)
+                except InvalidInputError as exc:  # out of order: a bug, not worth the end
+                    log.error("telemetry not kept: %s", exc)
+                samples.clear()
+            return writer.finish(outcome, ended_at=ended, stop_reason=reason, drop_unsaved=drop)
+
+        failure: StoreError | None = None
+        for drop in (False, True):
+            try:
+                dropped = await self.db.run(finish, drop)
+            except (InvalidInputError, NotFoundError) as exc:  # nothing a retry can change
+                log.error("session %s could not be ended: %s", writer.session_id, exc)
+                return True
+            except StoreError as exc:
+                failure = exc
+                continue
+            self._log_saved(dropped)
+            self.massager.ctx.notify("sessions")
+            return True
+        assert failure is not None
+        self._log_failed(failure, WILL_RECORD_END)
+        return False
+
+    async def _retry_end(
+        self, writer: session_log.SessionWriter, outcome: Outcome, ended: datetime, reason: str
+    ) -> None:
+        """Until the end is written: after each pause, or at once when `retry_log` asks."""
+        pauses = iter(END_RETRY_S)
+        while True:
+            self._retry_now.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._retry_now.wait(), next(pauses, END_RETRY_S[-1]))
+            if await self._write_end(writer, outcome, ended, reason):
+                return
 
 
 def remaining_program(program: p.Program, elapsed_s: int) -> p.Program:

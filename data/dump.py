@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from typing import Any
 
 from sqlite_utils import Database
 
-from .errors import RestoreError
+from .errors import InvalidInputError, NotFoundError, RestoreError
 from .schema import SCHEMA_VERSION
 from .tx import writing
 
@@ -42,12 +43,27 @@ def _encode(value: Any) -> Any:
     return value
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) != {_B64}:
-            raise RestoreError("unexpected object in a backup row")
-        return base64.b64decode(value[_B64], validate=True)
-    return value
+    """One stored value from its JSON form; RestoreError for anything a row cannot hold."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):  # 1e999 parses as infinity
+            raise RestoreError("a number in a backup row is out of range")
+        return value
+    if isinstance(value, int):  # bool included: SQLite stores it as 0/1
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise RestoreError("a number in a backup row is too large")
+        return value
+    if isinstance(value, dict) and set(value) == {_B64} and isinstance(value[_B64], str):
+        try:
+            return base64.b64decode(value[_B64], validate=True)
+        except ValueError as exc:
+            raise RestoreError("a binary value in a backup row is damaged") from exc
+    raise RestoreError("unexpected value in a backup row")
 
 
 def _columns(db: Database, table: str) -> list[str]:
@@ -76,41 +92,77 @@ def is_empty(db: Database) -> bool:
     return all(db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is None for t in TABLES)
 
 
-def import_json(db: Database, text: str) -> int:
-    """Restore a JSON backup into an empty store, all or nothing; return rows restored."""
+def _reject_constant(name: str) -> Any:
+    raise RestoreError(f"not a Thenar JSON backup: {name} is not a number JSON allows")
+
+
+def _parse(text: str) -> dict[str, Any]:
+    """The backup document, checked for format and version; RestoreError otherwise."""
+    if not isinstance(text, str):
+        raise RestoreError("not a Thenar JSON backup")
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RestoreError(f"not a Thenar JSON backup: {exc}") from exc
+        document = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise RestoreError("not a Thenar JSON backup: the file is not valid JSON") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise RestoreError("not a Thenar JSON backup")
     if document.get("format_version") != FORMAT_VERSION:
         raise RestoreError("this JSON backup format is not known to this version of Thenar")
-    if document.get("schema_version") != SCHEMA_VERSION:
+    version = document.get("schema_version")
+    if version != SCHEMA_VERSION:
+        shown = version if isinstance(version, int) else "unknown"
         raise RestoreError(
-            f"this backup is from schema {document.get('schema_version')}; "
+            f"this backup is from schema {shown}; "
             f"this version of Thenar restores schema {SCHEMA_VERSION}"
         )
     tables = document.get("tables")
-    if not isinstance(tables, dict) or set(tables) - set(TABLES):
+    if not isinstance(tables, dict) or set(tables) != set(TABLES):
         raise RestoreError("the backup's tables do not match this version of Thenar")
+    return tables
+
+
+def _rows(db: Database, table: str, data: Any) -> tuple[list[str], list[list[Any]]]:
+    """A table's columns and decoded rows, checked against this schema."""
+    if not isinstance(data, dict):
+        raise RestoreError(f"the {table} part of the backup is damaged")
+    cols, rows = data.get("columns"), data.get("rows", [])
+    expected = _columns(db, table)
+    if (
+        not isinstance(cols, list)
+        or not all(isinstance(c, str) for c in cols)
+        or sorted(cols) != sorted(expected)
+    ):
+        raise RestoreError(f"the columns of {table} do not match this version")
+    if not isinstance(rows, list) or not all(
+        isinstance(r, list) and len(r) == len(cols) for r in rows
+    ):
+        raise RestoreError(f"a row of {table} is damaged")
+    return cols, [[_decode(v) for v in row] for row in rows]
+
+
+def import_json(db: Database, text: str) -> int:
+    """Restore a JSON backup into an empty store, all or nothing; return rows restored.
+
+    Any input raises only the log's own errors (RestoreError, or a StoreError such
+    as a full disk), and then nothing was written.
+    """
+    tables = _parse(text)
     count = 0
-    with writing(db):
-        if not is_empty(db):
-            raise RestoreError("a JSON backup can only be restored into an empty health log")
-        for table in TABLES:
-            data = tables.get(table, {"columns": [], "rows": []})
-            cols = data.get("columns")
-            if not isinstance(cols, list) or set(cols) != set(_columns(db, table)):
-                raise RestoreError(f"the columns of {table} do not match this version")
-            rows = data.get("rows", [])
-            if not rows:
-                continue
-            marks = ", ".join("?" for _ in cols)
-            sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"
-            try:
-                db.conn.executemany(sql, ([_decode(v) for v in row] for row in rows))
-            except (ValueError, TypeError) as exc:
-                raise RestoreError(f"a row of {table} is damaged: {exc}") from exc
-            count += len(rows)
+    try:
+        with writing(db):
+            if not is_empty(db):
+                raise RestoreError("a JSON backup can only be restored into an empty health log")
+            for table in TABLES:
+                cols, rows = _rows(db, table, tables[table])
+                if not rows:
+                    continue
+                marks = ", ".join("?" for _ in cols)
+                sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"
+                try:
+                    db.conn.executemany(sql, rows)
+                except (ValueError, TypeError, OverflowError) as exc:  # e.g. lone surrogates
+                    raise RestoreError(f"a row of {table} is damaged: {exc}") from exc
+                count += len(rows)
+    except (InvalidInputError, NotFoundError) as exc:  # the schema refused a row
+        raise RestoreError(f"a row of the backup is damaged: {exc}") from exc
     return count

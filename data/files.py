@@ -33,8 +33,9 @@ def private_umask() -> int:
     return os.umask(PRIVATE_UMASK)
 
 
-def ensure_private_dir(folder: Path) -> Path:
-    """Create `folder` and any missing parents, each 0700, and make `folder` private."""
+def make_private_dirs(folder: Path) -> Path:
+    """Create `folder` and any missing parents, each 0700 whatever the umask (folders that
+    exist are left as they are: they may not be Thenar's)."""
     missing: list[Path] = []
     for level in (folder, *folder.parents):
         if level.exists():
@@ -45,6 +46,12 @@ def ensure_private_dir(folder: Path) -> Path:
             level.mkdir(mode=DIR_MODE)
         if _POSIX:
             os.chmod(level, DIR_MODE)
+    return folder
+
+
+def ensure_private_dir(folder: Path) -> Path:
+    """Create `folder` and any missing parents, each 0700, and make `folder` private."""
+    make_private_dirs(folder)
     if not folder.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
     if _POSIX and stat.S_IMODE(folder.stat().st_mode) != DIR_MODE:
@@ -60,8 +67,8 @@ def create_private_file(path: Path) -> None:
 
 
 def make_private(path: Path) -> None:
-    """Tighten an existing file to 0600 (a no-op where modes do not exist)."""
-    if _POSIX and path.exists():
+    """Tighten an existing file to 0600 (a no-op where modes do not exist, or already 0600)."""
+    if _POSIX and path.exists() and stat.S_IMODE(path.stat().st_mode) != FILE_MODE:
         os.chmod(path, FILE_MODE)
 
 

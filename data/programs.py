@@ -67,7 +67,9 @@ def ensure_builtin(
             "INSERT INTO programs (key, name, definition, builtin, created_at) "
             "VALUES (?, ?, ?, 1, ?) "
             "ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
-            "definition = excluded.definition",
+            "definition = excluded.definition "
+            # unchanged rows are not rewritten: start-up then writes nothing (a full disk)
+            "WHERE name IS NOT excluded.name OR definition IS NOT excluded.definition",
             [key, name, text, to_iso(created_at)],
         )
         row = db.execute("SELECT id FROM programs WHERE key = ?", [key]).fetchone()

@@ -9,7 +9,7 @@ turns sessions a crash left RUNNING into INTERRUPTED_CRASH.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,8 +17,17 @@ from sqlite_utils import Database
 
 from . import jsonval, telemetry
 from .errors import InvalidInputError, UnknownDeviceError, UnknownSessionError
-from .models import Outcome, SessionRecord, SessionStart, TelemetrySample, parse_enum
+from .models import (
+    Outcome,
+    Rating,
+    RatingKind,
+    SessionRecord,
+    SessionStart,
+    TelemetrySample,
+    parse_enum,
+)
 from .programs import require_program
+from .ratings import add_rating
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
@@ -27,8 +36,12 @@ COMMIT_EVERY_S = 1.0
 CRASH_REASON = "Thenar closed before the session ended"
 
 
-def start_session(db: Database, start: SessionStart) -> int:
-    """Record a session as RUNNING and commit at once; return its id."""
+def start_session(db: Database, start: SessionStart, *, before: Rating | None = None) -> int:
+    """Record a session as RUNNING, with the rating given before it, in one commit; its id.
+
+    One commit: a crash can never keep the session without the rating the person
+    just gave (or the rating without its session).
+    """
     run = jsonval.dumps(start.program_run, "program as run")
     caps = jsonval.dumps(start.caps, "caps")
     with writing(db):
@@ -53,7 +66,9 @@ def start_session(db: Database, start: SessionStart) -> int:
                 Outcome.RUNNING.value,
             ],
         )
-    assert cur.lastrowid is not None
+        assert cur.lastrowid is not None
+        if before is not None:
+            add_rating(db, before, kind=RatingKind.BEFORE, session_id=cur.lastrowid)
     return cur.lastrowid
 
 
@@ -139,6 +154,13 @@ class SessionWriter:
 
     def add(self, sample: TelemetrySample) -> bool:
         """Buffer one sample; commit if a second has passed. Returns True if it committed."""
+        self._buffer(sample)
+        if self._clock() - self._last_commit >= self._every:
+            self.flush()
+            return True
+        return False
+
+    def _buffer(self, sample: TelemetrySample) -> None:
         if sample.t_ms < self._last_t:
             raise InvalidInputError("telemetry must arrive in time order")
         zones = len(sample.pressures_mmhg)
@@ -155,10 +177,20 @@ class SessionWriter:
         self._last_t = sample.t_ms
         self._dirty = True
         self._pending_samples += 1
-        if self._clock() - self._last_commit >= self._every:
-            self.flush()
-            return True
-        return False
+
+    def buffer(self, samples: Iterable[TelemetrySample]) -> None:
+        """Buffer samples without committing (the next `flush` or `finish` writes them).
+
+        A commit that fails (a full disk) raises and leaves every buffered sample
+        in place for the next attempt: nothing is dropped unless asked to.
+        """
+        for sample in samples:
+            self._buffer(sample)
+
+    @property
+    def unsaved_samples(self) -> int:
+        """Samples buffered but not yet committed."""
+        return self._pending_samples
 
     def _close_current(self) -> None:
         if self._current and self._dirty:
@@ -192,13 +224,26 @@ class SessionWriter:
         self._committed()
 
     def finish(
-        self, outcome: Outcome, *, ended_at: datetime, stop_reason: str | None = None
-    ) -> None:
-        """Commit the last samples and end the session in the same transaction."""
+        self,
+        outcome: Outcome,
+        *,
+        ended_at: datetime,
+        stop_reason: str | None = None,
+        drop_unsaved: bool = False,
+    ) -> int:
+        """Commit the last samples and end the session in the same transaction.
+
+        `drop_unsaved` ends it without the samples not yet committed (the smallest
+        write, for a disk too full for them): returns how many were dropped.
+        """
+        dropped = self._pending_samples if drop_unsaved else 0
         with writing(self.db):
-            self._write_pending()
+            if not drop_unsaved:
+                self._write_pending()
             _finish(self.db, self.session_id, outcome, ended_at, stop_reason)
         self._committed()
+        self.committed_samples -= dropped
+        return dropped
 
 
 def mark_interrupted(db: Database) -> list[int]:

@@ -66,19 +66,15 @@ def _from_sqlite(exc: sqlite3.Error) -> StoreError:
 
 
 def _from_os(exc: OSError) -> StoreError:
-    where = f" ({exc.filename})" if exc.filename else ""
+    """OS failures name the file: it may be the log, a backup or an export the person chose."""
+    what = f"“{exc.filename}”" if exc.filename else "the file"
     if exc.errno in _FULL_ERRNOS:
-        return StoreFullError(FULL)
+        return StoreFullError(f"The disk is full, so Thenar could not write {what}.")
     if exc.errno == errno.EROFS:
-        return StoreAccessError(f"The folder of your health log is on a read-only disk{where}.")
+        return StoreAccessError(f"Thenar could not write {what}: it is on a read-only disk.")
     if exc.errno in _ACCESS_ERRNOS:
-        return StoreAccessError(
-            f"Thenar is not allowed to use the folder of your health log{where}."
-        )
-    return StoreIOError(
-        f"The disk reported an error while Thenar used your health log{where}: "
-        f"{exc.strerror or exc}."
-    )
+        return StoreAccessError(f"Thenar is not allowed to use {what}.")
+    return StoreIOError(f"The disk reported an error with {what}: {exc.strerror or exc}.")
 
 
 def translate(exc: BaseException) -> StoreError:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from appcore.logs import default_log_folder, setup_logging
 from appcore.settings import default_settings_path, load_settings, save_settings
+from data.files import private_umask
 
 log = logging.getLogger("thenar")
 
@@ -60,6 +61,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Everything Thenar writes is private from the moment it exists, including files of
+    # libraries that do not set a mode (Bumble's pairing keys, the settings' folders).
+    private_umask()
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--simulator"]:  # the bundle's stand-in for `python -m device_sim`
         from device_sim.__main__ import main as simulator_main

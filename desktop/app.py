@@ -29,6 +29,8 @@ from appcore.massager import Massager
 from appcore.programs import ensure_routines
 from appcore.session import SessionController
 from appcore.settings import Settings
+from data.errors import StoreError
+from data.files import make_private
 from desktop.device_view import DevicePage
 from desktop.gc_guard import GuiThreadCollector
 from desktop.main_window import MainWindow
@@ -57,6 +59,7 @@ class Thenar:
     program_ids: dict[str, int]
     tray: TrayReminders | None = None
     notices_box: QMessageBox | None = None
+    verified_box: QMessageBox | None = None  # what the full check after start-up found
     quit_event: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: TaskOwner = field(default_factory=TaskOwner)
     _shutdown: asyncio.Future[None] | None = None
@@ -119,10 +122,34 @@ class Thenar:
             log.exception("shutting down the massager connection failed")
             raise
         finally:
+            if not await self.session.flush_log():  # a full disk: the next start says so
+                log.warning("a session's end could not be written before closing")
             await self.ctx.db.close()
             self.window.allow_close()
             self.window.close()
             self.quit_event.set()
+
+    def show_notices(self, notices: list[str]) -> None:
+        """Messages about the log (restored, repaired, no backup today) in a box of their own."""
+        if not notices:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "Thenar", "\n\n".join(notices), parent=self.window
+        )
+        box.setModal(False)
+        self.verified_box = box
+        box.show()
+
+    async def verify_log(self) -> None:
+        """After the first paint: the full check of the log and today's backup (on the DB
+        thread, ~0.3-1 s on ten years). If it rebuilt indexes or restored a backup,
+        every page reads again and the person is told what happened."""
+        notices, replaced = await self.ctx.db.verify()
+        if replaced:
+            await self.ctx.safety.load()
+            for what in ("sessions", "ratings", "schedules", "profile"):
+                self.ctx.notify(what)
+        self.show_notices(notices)
 
     async def connect_pinned(self) -> None:
         """At start-up, reconnect to the massager chosen last time (in the background)."""
@@ -135,17 +162,26 @@ class Thenar:
             log.info("could not reconnect to the pinned massager: %s", exc)
 
 
+def in_words(exc: BaseException) -> str:
+    """What happened, what is safe, what to do: a log error carries all three."""
+    if isinstance(exc, StoreError):
+        what = str(exc)
+        what = what[:1].upper() + what[1:] + ("" if what.endswith(".") else ".")
+        return "\n\n".join(t for t in (what, exc.safe, exc.advice) if t)
+    advice = getattr(exc, "advice", "")
+    return f"Something went wrong: {exc}\n\n{advice or 'Your saved data is safe.'}"
+
+
 def report_error(exc: BaseException | None, parent: Any = None) -> None:
     """Log an unexpected error and show it in plain words: never swallow one silently."""
     if exc is None:
         return
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
-    advice = getattr(exc, "advice", "")
     if QApplication.instance() is not None and not isinstance(exc, asyncio.CancelledError):
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Thenar",
-            f"Something went wrong: {exc}\n\n{advice or 'Your saved data is safe.'}",
+            in_words(exc),
             QMessageBox.StandardButton.Ok,
             parent,
         )
@@ -180,12 +216,19 @@ async def build(
     """Open the log, restore the profile and build the window (not shown yet)."""
     qapp.setQuitOnLastWindowClosed(False)  # the tray keeps reminders alive; we quit ourselves
     db = DbWorker(settings.data_path())
-    notices = await db.open()
+    try:
+        notices = await db.open()
+    except BaseException:
+        await db.close()
+        raise
     ctx = AppContext(settings, settings_path, db)
     await ctx.safety.load()
     program_ids = await db.run(ensure_routines)
-    # Bonds (pairing keys) survive restarts; they live in the private (0700) data folder.
-    massager = Massager(ctx, link=link, key_store=key_store or settings.data_path() / "bonds.json")
+    # Bonds (pairing keys) survive restarts; they live in the private (0700) data folder,
+    # 0600 (the umask set at start makes new ones so; an older Thenar's are tightened).
+    bonds = key_store or settings.data_path() / "bonds.json"
+    make_private(bonds)
+    massager = Massager(ctx, link=link, key_store=bonds)
     session = SessionController(massager)
 
     def theme() -> None:
@@ -230,13 +273,35 @@ async def build(
     return app
 
 
+STARTUP_FAILED_EXIT = 1
+
+
+def startup_failure_box(exc: BaseException, data_folder: Path) -> QMessageBox:
+    """The plain dialog shown, instead of the window, when Thenar cannot start."""
+    if isinstance(exc, StoreError):
+        title = "Thenar could not open your health log"
+        where = f"Your health log is in {data_folder}."
+    else:
+        title = "Thenar could not start"
+        where = f"Details are in the diagnostic log. Your health log is in {data_folder}."
+    box = QMessageBox(QMessageBox.Icon.Critical, "Thenar", title, QMessageBox.StandardButton.Close)
+    box.setObjectName("startup-failure")
+    box.setInformativeText(f"{in_words(exc)}\n\n{where}")
+    return box
+
+
 def run(
     settings: Settings,
     settings_path: Path,
     *,
     after_show: Callable[[Thenar], Any] | None = None,
 ) -> int:
-    """Run the app until it quits; `after_show` (self-test, benchmarks) runs once it is up."""
+    """Run the app until it quits; `after_show` (self-test, benchmarks) runs once it is up.
+
+    If it cannot start (the log refused, a folder it may not write), a dialog says
+    what happened, what is safe and what to do, before any window; then it exits
+    with STARTUP_FAILED_EXIT.
+    """
     qapp = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(qapp, QApplication)
     qapp.setApplicationName("Thenar")
@@ -245,18 +310,25 @@ def run(
     import qasync
 
     exit_code = 0
+    failure: BaseException | None = None
 
     async def main() -> None:
-        nonlocal exit_code
+        nonlocal exit_code, failure
         loop = asyncio.get_running_loop()
         install_error_hooks(loop)
-        app = await build(qapp, settings, settings_path)
+        try:
+            app = await build(qapp, settings, settings_path)
+        except Exception as exc:  # shown once the loop is gone, before any window
+            log.error("Thenar could not start: %s", exc, exc_info=exc)
+            failure = exc
+            return
         # SIGTERM/SIGINT (logout, Ctrl+C): the same safe shutdown as closing the window.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(app.run, app.shutdown()))
         app.window.show()
         if app.notices_box is not None:
             app.notices_box.show()
+        app.run(app.verify_log())  # after the first paint; queued DB calls wait for it
         app.run(app.connect_pinned())
         app.run(app.ctx.safety.run_day_clock())  # today's check-in expires at midnight
         if after_show is not None:
@@ -273,4 +345,8 @@ def run(
             runner.run(main())
     finally:
         collector.stop()
+    if failure is not None:
+        # The loop has ended, so the dialog runs its own (modal) Qt loop: it is seen.
+        startup_failure_box(failure, settings.data_path()).exec()
+        return STARTUP_FAILED_EXIT
     return exit_code

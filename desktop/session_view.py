@@ -128,6 +128,7 @@ class SessionPage(Page):
         self._repaint.setInterval(REPAINT_MS)
         self._repaint.timeout.connect(self._paint_live)
         self._dirty = False
+        self._log_note = ""  # the log's note last shown (a full disk, readings not saved)
         session.listeners.append(self._on_session_change)
         ctx.on_change(lambda _what: self.refresh())  # "profile" comes from the safety owner
         session.massager.state_listeners.append(lambda _s, _d: self.refresh())
@@ -432,6 +433,9 @@ class SessionPage(Page):
 
     def _on_session_change(self) -> None:
         self._dirty = True
+        if self.session.log_note != self._log_note:  # say what the log could not save
+            self._log_note = self.session.log_note
+            self.show_message(self._log_note)
         if self.session.phase == Phase.CHOOSING:
             self.refresh()  # back to choosing: Start becomes available again
         else:
@@ -446,10 +450,11 @@ class SessionPage(Page):
             Phase.ENDED: 2,
             Phase.INTERRUPTED: 3,
         }[phase]
+        if index == 2:  # the message can follow the phase (Stop's, once the log replied)
+            self.after_text.setText(self.session.message)
         if self.stack.currentIndex() != index:
             self.stack.setCurrentIndex(index)
             if index == 2:
-                self.after_text.setText(self.session.message)
                 self.save_after.setFocus()
         if index == 1:
             if not self._repaint.isActive():

@@ -3,7 +3,7 @@
 Usage: python kill_child.py FOLDER
 Every line it prints is flushed right after the commit it reports, so the
 parent knows a lower bound of what must be in the file when it kills us:
-  S <session id>            the session row is committed (RUNNING)
+  S <session id>            the session row and its rating before are committed (RUNNING)
   R <rating id>             a rating is committed
   T <session id> <n>        n telemetry samples of that session are committed
   F <session id>            the session is finished (COMPLETED)
@@ -41,10 +41,9 @@ def main() -> None:
         return tick
 
     while True:
-        sid = start_session(db, SessionStart(program_id, {"n": 1}, {}, 3, 40.0, now))
+        start = SessionStart(program_id, {"n": 1}, {}, 3, 40.0, now)
+        sid = start_session(db, start, before=Rating(now, 5, 4))  # as the app: one commit
         say(f"S {sid}")
-        rid = ratings.add_rating(db, Rating(now, 5, 4), kind=RatingKind.BEFORE, session_id=sid)
-        say(f"R {rid}")
         writer = SessionWriter(db, sid, clock=clock)
         for i in range(SAMPLES_PER_SESSION):
             tick += 1.0
