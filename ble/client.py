@@ -36,6 +36,7 @@ from ble.errors import (
     OutcomeUnknown,
     WrongDevice,
     refusal_for,
+    require_protocol,
     write_refused,
 )
 from ble.pinning import PinnedDevice
@@ -187,10 +188,12 @@ class MassagerClient:
         self.resyncs = 0
         self._statuses: Fanout[p.Status] = Fanout()
         self._events: Fanout[ClientEvent] = Fanout()
+        self._last_command_id: int | None = None  # the request id of the last command sent
         self._client: BleakClient | None = None
         self._ready = False
         self._closing = False
-        self._pending: tuple[p.Opcode, asyncio.Future[p.ControlResponse]] | None = None
+        # The command awaiting its indication: (opcode, future, request id).
+        self._pending: tuple[p.Opcode, asyncio.Future[p.ControlResponse], int] | None = None
         self._cp_lock = asyncio.Lock()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._last_status_at = 0.0
@@ -291,6 +294,7 @@ class MassagerClient:
             log.warning(
                 "MTU %d is below %d: status frames will not fit", client.mtu_size, p.MIN_MTU
             )
+        require_protocol(bytes(await client.read_gatt_char(p.FEATURES_UUID)))  # before any write
         await client.start_notify(p.CONTROL_POINT_UUID, self._on_indication)
         await client.start_notify(p.STATUS_UUID, self._on_status_data)
         self.subscriptions += 1
@@ -429,7 +433,12 @@ class MassagerClient:
             log.warning("malformed control point indication %s: %s", bytes(data).hex(), exc)
             return
         pending = self._pending
-        if pending is None or pending[1].done() or response.request_opcode != pending[0]:
+        if (
+            pending is None
+            or pending[1].done()
+            or (response.request_opcode, response.seq) != (pending[0], pending[2])
+        ):
+            # Late (its command timed out), for another request id, or never asked for.
             self.unexpected_indications += 1
             log.warning("unexpected indication %s (late or unasked): ignored", response)
             return
@@ -468,8 +477,11 @@ class MassagerClient:
             client = client or self._require_client()
             if self.needs_resync:
                 await self._resync(client)
+            # A fresh request id per command (1..255, wrapping): the answer must echo it.
+            cmd = cmd.with_seq((self._last_command_id or 0) % 255 + 1)
+            self._last_command_id = cmd.seq
             future: asyncio.Future[p.ControlResponse] = asyncio.get_running_loop().create_future()
-            self._pending = (cmd.opcode, future)
+            self._pending = (cmd.opcode, future, cmd.seq)
             try:
                 async with asyncio.timeout(self.command_timeout_s):
                     await client.write_gatt_char(p.CONTROL_POINT_UUID, bytes(cmd), response=True)

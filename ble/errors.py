@@ -55,6 +55,30 @@ class WrongDevice(MassagerError):
     advice = "This is not the massager you chose; pick it again in the device list if it is."
 
 
+class UnsupportedDevice(MassagerError):
+    """The device does not speak this app's protocol version: nothing was written to it."""
+
+    advice = (
+        "This massager and this version of Thenar do not speak the same language. "
+        "Update Thenar, or the massager's firmware, then connect again."
+    )
+
+
+def require_protocol(features: bytes) -> p.Features:
+    """The device's Features if it speaks our protocol version; else `UnsupportedDevice`."""
+    try:
+        decoded = p.Features.from_bytes(features)
+    except p.ProtocolError as exc:
+        raise UnsupportedDevice(f"the massager's Features cannot be read: {exc}") from exc
+    if not decoded.speaks(p.PROTOCOL_VERSION):
+        spoken = ", ".join(str(v) for v in decoded.protocol_versions) or "none"
+        raise UnsupportedDevice(
+            f"the massager speaks protocol version {spoken}; "
+            f"Thenar speaks version {p.PROTOCOL_VERSION}"
+        )
+    return decoded
+
+
 class CapExceeded(MassagerError):
     """Refused by the client before anything was written: the user's caps forbid it."""
 

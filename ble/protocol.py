@@ -9,10 +9,15 @@ a degree Celsius (u16, "dc"); durations in whole seconds (u16). Every decoder
 either returns a frame or raises `ProtocolError`; unknown enum codes are kept
 (as open enum members) rather than rejected, so a newer device does not crash
 an older app.
+
+Protocol version 2 (this module): every control point command carries a request
+id that its indication echoes, and Features lists the protocol versions the
+device speaks. Version 1 (no request ids) is not spoken any more.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import struct
 import zlib
@@ -44,7 +49,8 @@ FIRMWARE_REVISION_UUID = sig_uuid(0x2A26)
 BATTERY_SERVICE_UUID = sig_uuid(0x180F)
 BATTERY_LEVEL_UUID = sig_uuid(0x2A19)
 
-PROTOCOL_VERSION = 1
+# Version 2: control point commands carry a request id that the indication echoes.
+PROTOCOL_VERSION = 2
 
 # --- Physical facts every side agrees on ----------------------------------
 
@@ -229,9 +235,16 @@ class Features:
     heat_step_dc: int
     max_session_s: int
     opcodes: tuple[Opcode, ...]
+    # Every protocol version the device speaks (a trailing list on the wire). A Features
+    # frame without it comes from a version 1 device: it decodes as `(protocol_version,)`.
+    protocol_versions: tuple[int, ...] = (PROTOCOL_VERSION,)
 
     def __post_init__(self) -> None:
         _check_range("protocol_version", self.protocol_version, 0, 0xFF)
+        if len(self.protocol_versions) > 0xFF:
+            raise ProtocolError("too many protocol versions")
+        for version in self.protocol_versions:
+            _check_range("protocol version", version, 0, 0xFF)
         for name in ("pressure_min_mmhg", "pressure_max_mmhg", "pressure_step_mmhg"):
             _check_range(name, getattr(self, name), 0, 0xFF)
         for name in ("heat_min_dc", "heat_max_dc", "heat_step_dc", "max_session_s"):
@@ -264,7 +277,13 @@ class Features:
             raw = name.encode()
             out.append(len(raw))
             out.extend(raw)
+        out.append(len(self.protocol_versions))
+        out.extend(self.protocol_versions)
         return bytes(out)
+
+    def speaks(self, version: int) -> bool:
+        """Whether the device speaks protocol `version` (the app speaks `PROTOCOL_VERSION`)."""
+        return version in self.protocol_versions
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
@@ -286,15 +305,33 @@ class Features:
                     raise ProtocolError("Features: zone name truncated")
                 names.append(raw.decode())
                 pos += 1 + length
+            version = head[0]
+            versions: tuple[int, ...] = (version,)  # version 1 framing: no list
+            if pos < len(data):
+                n_versions = data[pos]
+                versions = tuple(data[pos + 1 : pos + 1 + n_versions])
+                if len(versions) != n_versions:
+                    raise ProtocolError("Features: protocol version list truncated")
+                pos += 1 + n_versions
         except IndexError as exc:
             raise ProtocolError("Features: truncated") from exc
         except UnicodeDecodeError as exc:
             raise ProtocolError("Features: zone name is not UTF-8") from exc
         if pos != len(data):
             raise ProtocolError(f"Features: {len(data) - pos} trailing bytes")
-        version, p_min, p_max, p_step, h_min, h_max, h_step, max_session = head
+        _, p_min, p_max, p_step, h_min, h_max, h_step, max_session = head
         return cls(
-            version, tuple(names), p_min, p_max, p_step, h_min, h_max, h_step, max_session, ops
+            version,
+            tuple(names),
+            p_min,
+            p_max,
+            p_step,
+            h_min,
+            h_max,
+            h_step,
+            max_session,
+            ops,
+            versions,
         )
 
 
@@ -329,9 +366,19 @@ class Limits:
 
 @dataclass(frozen=True)
 class Command:
-    """Base of all control point requests: `bytes(cmd)` is what is written."""
+    """Base of all control point requests: `bytes(cmd)` is what is written.
+
+    On the wire: `[opcode, seq, params...]`. `seq` is the request id (0-255) that the
+    device echoes in its indication, so a late answer to an older command is never
+    taken for the answer to a newer one. The app uses 1-255; 0 is what the device
+    echoes for a write too short to carry an id.
+    """
 
     OPCODE: ClassVar[Opcode]
+    seq: int = field(default=0, kw_only=True)
+
+    def __post_init__(self) -> None:
+        _check_range("seq", self.seq, 0, 0xFF)
 
     @property
     def opcode(self) -> Opcode:
@@ -340,8 +387,12 @@ class Command:
     def params(self) -> bytes:
         return b""
 
+    def with_seq(self, seq: int) -> Self:
+        """The same command with request id `seq`."""
+        return dataclasses.replace(self, seq=seq)
+
     def __bytes__(self) -> bytes:
-        return bytes([int(self.opcode)]) + self.params()
+        return bytes([int(self.opcode), self.seq]) + self.params()
 
 
 @dataclass(frozen=True)
@@ -362,6 +413,7 @@ class StartProgram(Command):
     program_id: int
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         _check_range("program_id", self.program_id, 0, 0xFFFF)
 
     def params(self) -> bytes:
@@ -391,6 +443,7 @@ class SetIntensity(Command):
     level: int
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         _check_range("level", self.level, 0, 0xFF)
 
     def params(self) -> bytes:
@@ -405,6 +458,7 @@ class SetHeat(Command):
     heat_dc: int
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         _check_range("heat_dc", self.heat_dc, 0, 0xFFFF)
 
     def params(self) -> bytes:
@@ -430,6 +484,7 @@ class UnknownCommand(Command):
     raw_params: bytes = b""
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         _check_range("raw_opcode", self.raw_opcode, 0, 0xFF)
 
     @property
@@ -447,47 +502,62 @@ _NO_PARAM_COMMANDS: dict[int, type[Command]] = {
 
 
 def decode_command(data: bytes) -> Command:
-    """Decode a control point write. Unknown opcodes become `UnknownCommand`."""
-    if not data:
-        raise ProtocolError("control point write is empty")
-    opcode, params = data[0], bytes(data[1:])
+    """Decode a control point write `[opcode, seq, params...]`.
+
+    Unknown opcodes become `UnknownCommand`.
+    """
+    if len(data) < 2:
+        raise ProtocolError(f"control point write: no opcode and request id in {len(data)} bytes")
+    opcode, seq, params = data[0], data[1], bytes(data[2:])
     if opcode in _NO_PARAM_COMMANDS:
         if params:
             raise ProtocolError(f"{Opcode(opcode).name} takes no parameters")
-        return _NO_PARAM_COMMANDS[opcode]()
+        return _NO_PARAM_COMMANDS[opcode](seq=seq)
     if opcode == Opcode.START_PROGRAM:
-        return StartProgram(*_unpack("<H", params, "START_PROGRAM"))
+        return StartProgram(*_unpack("<H", params, "START_PROGRAM"), seq=seq)
     if opcode == Opcode.SET_INTENSITY:
-        return SetIntensity(*_unpack("<B", params, "SET_INTENSITY"))
+        return SetIntensity(*_unpack("<B", params, "SET_INTENSITY"), seq=seq)
     if opcode == Opcode.SET_HEAT:
-        return SetHeat(*_unpack("<H", params, "SET_HEAT"))
+        return SetHeat(*_unpack("<H", params, "SET_HEAT"), seq=seq)
     if opcode == Opcode.RESPONSE:
         raise ProtocolError("0x80 is the response code, not a request")
-    return UnknownCommand(opcode, params)
+    return UnknownCommand(opcode, params, seq=seq)
+
+
+_RESPONSE_HEAD_SIZE = 4  # 0x80, request opcode, seq, result
 
 
 @dataclass(frozen=True)
 class ControlResponse:
-    """The indication that answers a control point write: [0x80, request opcode, result, ...]."""
+    """The indication that answers a control point write.
+
+    On the wire: `[0x80, request opcode, seq, result, params...]`, where `seq` echoes
+    the request id of the command it answers.
+    """
 
     request_opcode: Opcode
     result: ResultCode
     params: bytes = b""
+    seq: int = field(default=0, kw_only=True)
 
     def __post_init__(self) -> None:
         _check_range("request_opcode", int(self.request_opcode), 0, 0xFF)
         _check_range("result", int(self.result), 0, 0xFF)
+        _check_range("seq", self.seq, 0, 0xFF)
 
     def __bytes__(self) -> bytes:
-        return bytes([Opcode.RESPONSE, int(self.request_opcode), int(self.result)]) + self.params
+        head = [Opcode.RESPONSE, int(self.request_opcode), self.seq, int(self.result)]
+        return bytes(head) + self.params
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        if len(data) < 3:
-            raise ProtocolError(f"control response: expected at least 3 bytes, got {len(data)}")
+        if len(data) < _RESPONSE_HEAD_SIZE:
+            raise ProtocolError(
+                f"control response: expected at least {_RESPONSE_HEAD_SIZE} bytes, got {len(data)}"
+            )
         if data[0] != Opcode.RESPONSE:
             raise ProtocolError(f"control response must start with 0x80, got 0x{data[0]:02x}")
-        return cls(Opcode(data[1]), ResultCode(data[2]), bytes(data[3:]))
+        return cls(Opcode(data[1]), ResultCode(data[3]), bytes(data[4:]), seq=data[2])
 
 
 # --- Program (write, chunked) ----------------------------------------------

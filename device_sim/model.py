@@ -63,6 +63,9 @@ SUPPORTED_OPCODES = (
     p.Opcode.RELEASE_CONTROL,
 )
 
+# The firmware speaks protocol version 2 only (request ids on the control point).
+SUPPORTED_PROTOCOL_VERSIONS = (p.PROTOCOL_VERSION,)
+
 Conn = Hashable
 R = p.ResultCode
 
@@ -138,6 +141,7 @@ class MassagerModel:
             heat_step_dc=HEAT_STEP_DC,
             max_session_s=p.ABSOLUTE_AUTO_OFF_S,
             opcodes=SUPPORTED_OPCODES,
+            protocol_versions=SUPPORTED_PROTOCOL_VERSIONS,
         )
 
     def connected(self, conn: Conn) -> None:
@@ -195,19 +199,22 @@ class MassagerModel:
             raise AttRefusal(p.ATT_INVALID_ATTRIBUTE_VALUE_LENGTH, "empty control point write")
         self.update()
         opcode = p.Opcode(data[0])
+        # Every answer echoes the request id, refusals and malformed commands included,
+        # so the central can tell which command it answers (0 if the write had none).
+        seq = data[1] if len(data) > 1 else 0
         try:
             command = p.decode_command(data)
         except p.ProtocolError:
-            return p.ControlResponse(opcode, R.INVALID_PARAMETER)
+            return p.ControlResponse(opcode, R.INVALID_PARAMETER, seq=seq)
         if isinstance(command, p.RequestControl):
-            return p.ControlResponse(opcode, self._request_control(conn))
+            return p.ControlResponse(opcode, self._request_control(conn), seq=seq)
         if conn != self._controller:
-            return p.ControlResponse(opcode, R.CONTROL_NOT_PERMITTED)
+            return p.ControlResponse(opcode, R.CONTROL_NOT_PERMITTED, seq=seq)
         self._last_heartbeat = self._clock()  # any command from the controller shows it is alive
         self.commands_handled += 1
         if refuse:
-            return p.ControlResponse(opcode, R.OPERATION_FAILED)
-        return p.ControlResponse(opcode, self._execute(command))
+            return p.ControlResponse(opcode, R.OPERATION_FAILED, seq=seq)
+        return p.ControlResponse(opcode, self._execute(command), seq=seq)
 
     # --- Commands ---------------------------------------------------------
 

@@ -66,6 +66,9 @@ class LinkFaults:
 
     refuse_commands: bool = False
     response_delay_s: float = 0.0
+    # Control point answers wait, in order, until `SimulatedMassager.release_responses()`:
+    # a late answer delivered exactly when a test wants it.
+    hold_responses: bool = False
     mute_status: bool = False  # "device silent": status notifications stop
 
 
@@ -95,6 +98,8 @@ class SimulatedMassager:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_status_at = -1e9
         self._last_battery = self.model.battery.percent
+        self._held: list[tuple[asyncio.Future[None], asyncio.Task[Any]]] = []  # hold_responses
+        self._held_changed = asyncio.Event()
         self.connections: list[Connection] = []
         self._advertising_wanted = False
         self._stopping = False
@@ -213,11 +218,33 @@ class SimulatedMassager:
     async def _indicate(self, conn: Connection, response: p.ControlResponse) -> None:
         if self.faults.response_delay_s:
             await asyncio.sleep(self.faults.response_delay_s)
+        if self.faults.hold_responses:
+            gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            task = asyncio.current_task()
+            assert task is not None
+            self._held.append((gate, task))
+            self._held_changed.set()
+            await gate
         if conn not in self.connections:
             return
         device = self._require_device()
         with contextlib.suppress(Exception):  # the link may go while we wait for confirmation
             await device.indicate_subscriber(conn, self.control_char, bytes(response))
+
+    async def wait_held(self, count: int) -> None:
+        """Wait until `count` control point answers are held (`faults.hold_responses`)."""
+        while len(self._held) < count:
+            self._held_changed.clear()
+            await self._held_changed.wait()
+
+    async def release_responses(self, count: int | None = None) -> None:
+        """Send the oldest `count` held answers (all if None), in order, and wait until each
+        was confirmed by its central (or its link went)."""
+        releasing = self._held[:count] if count is not None else list(self._held)
+        del self._held[: len(releasing)]
+        for gate, task in releasing:
+            gate.set_result(None)
+            await asyncio.gather(task, return_exceptions=True)
 
     def _status_for_read(self) -> p.Status:
         self.model.update()

@@ -59,6 +59,7 @@ class Central:
         self.responses: asyncio.Queue[bytes] = asyncio.Queue()
         self.statuses: asyncio.Queue[bytes] = asyncio.Queue()
         self.disconnected = asyncio.Event()
+        self._seq = 0
 
     async def subscribe(self) -> None:
         await self.client.start_notify(
@@ -69,11 +70,14 @@ class Central:
         )
 
     async def command(self, cmd: p.Command, timeout: float = 2.0) -> p.ControlResponse:
+        """Send `cmd` with the next request id (1..255) and check the answer echoes it."""
+        self._seq = self._seq % 255 + 1
+        cmd = cmd.with_seq(self._seq)
         await self.client.write_gatt_char(p.CONTROL_POINT_UUID, bytes(cmd), response=True)
         response = p.ControlResponse.from_bytes(
             await asyncio.wait_for(self.responses.get(), timeout)
         )
-        assert response.request_opcode == cmd.opcode
+        assert (response.request_opcode, response.seq) == (cmd.opcode, cmd.seq)
         return response
 
     async def upload(self, program: p.Program) -> None:

@@ -26,6 +26,7 @@ features = st.builds(
     heat_step_dc=u16,
     max_session_s=u16,
     opcodes=st.lists(u8.map(p.Opcode), max_size=16).map(tuple),
+    protocol_versions=st.lists(u8, max_size=4).map(tuple),
 )
 limits = st.builds(p.Limits, u8, u16, u16)
 steps = st.builds(p.ProgramStep, st.integers(1, 0xFFFF), u8.map(p.Pattern), u16, pressures)
@@ -47,27 +48,23 @@ statuses = st.builds(
     u8,
     u16.map(p.FaultFlags),
 )
+no_param_commands = st.sampled_from(
+    [p.RequestControl, p.ReleaseControl, p.Pause, p.Resume, p.Stop, p.Heartbeat, p.ClearFault]
+)
 commands = st.one_of(
-    st.sampled_from(
-        [
-            p.RequestControl(),
-            p.ReleaseControl(),
-            p.Pause(),
-            p.Resume(),
-            p.Stop(),
-            p.Heartbeat(),
-            p.ClearFault(),
-        ]
-    ),
-    st.builds(p.StartProgram, u16),
-    st.builds(p.SetIntensity, u8),
-    st.builds(p.SetHeat, u16),
+    st.builds(lambda cls, seq: cls(seq=seq), no_param_commands, u8),
+    st.builds(p.StartProgram, u16, seq=u8),
+    st.builds(p.SetIntensity, u8, seq=u8),
+    st.builds(p.SetHeat, u16, seq=u8),
     st.builds(
-        p.UnknownCommand, st.integers(0x0B, 0x7F) | st.integers(0x81, 0xFF), st.binary(max_size=8)
+        p.UnknownCommand,
+        st.integers(0x0B, 0x7F) | st.integers(0x81, 0xFF),
+        st.binary(max_size=8),
+        seq=u8,
     ),
 )
 responses = st.builds(
-    p.ControlResponse, u8.map(p.Opcode), u8.map(p.ResultCode), st.binary(max_size=8)
+    p.ControlResponse, u8.map(p.Opcode), u8.map(p.ResultCode), st.binary(max_size=8), seq=u8
 )
 chunks = st.builds(p.ProgramChunk, st.booleans(), st.booleans(), u8, st.binary(max_size=40))
 
@@ -102,12 +99,27 @@ def test_command_round_trip(frame: p.Command) -> None:
     decoded = p.decode_command(bytes(frame))
     assert decoded == frame
     assert decoded.opcode == frame.opcode
+    assert decoded.seq == frame.seq
+    assert bytes(frame)[:2] == bytes([int(frame.opcode), frame.seq])  # [opcode, seq, params...]
+
+
+@settings(max_examples=300)
+@given(commands, u8)
+def test_with_seq_changes_only_the_request_id(frame: p.Command, seq: int) -> None:
+    renumbered = frame.with_seq(seq)
+    assert type(renumbered) is type(frame)
+    assert renumbered.seq == seq
+    assert renumbered.with_seq(frame.seq) == frame
+    assert bytes(renumbered)[0] == bytes(frame)[0]
+    assert bytes(renumbered)[2:] == bytes(frame)[2:]
 
 
 @settings(max_examples=500)
 @given(responses)
 def test_response_round_trip(frame: p.ControlResponse) -> None:
     assert p.ControlResponse.from_bytes(bytes(frame)) == frame
+    raw = bytes(frame)
+    assert raw[:4] == bytes([0x80, int(frame.request_opcode), frame.seq, int(frame.result)])
 
 
 @settings(max_examples=300)
@@ -182,6 +194,43 @@ def test_out_of_sequence_chunk_is_refused() -> None:
         assembler.feed(chunks_[2])
     with pytest.raises(p.ProtocolError, match="sequence"):
         assembler.feed(chunks_[1])  # the assembler reset: a fresh upload must start again
+
+
+def test_positional_call_sites_keep_working_and_seq_defaults_to_zero() -> None:
+    assert bytes(p.StartProgram(5)) == bytes([0x02, 0x00, 0x05, 0x00])
+    assert bytes(p.StartProgram(5, seq=9)) == bytes([0x02, 0x09, 0x05, 0x00])
+    assert bytes(p.Heartbeat(seq=255)) == bytes([0x08, 0xFF])
+    ok = p.ControlResponse(p.Opcode.STOP, p.ResultCode.SUCCESS)
+    assert bytes(ok) == bytes([0x80, 0x05, 0x00, 0x01])
+    assert p.ControlResponse(p.Opcode.STOP, p.ResultCode.SUCCESS, seq=3).seq == 3
+
+
+def test_request_id_is_checked_and_required() -> None:
+    for make in (lambda: p.Heartbeat(seq=256), lambda: p.SetHeat(400, seq=-1)):
+        with pytest.raises(p.ProtocolError):
+            make()
+    with pytest.raises(p.ProtocolError):
+        p.ControlResponse(p.Opcode.STOP, p.ResultCode.SUCCESS, seq=300)
+    with pytest.raises(p.ProtocolError, match="request id"):
+        p.decode_command(bytes([p.Opcode.HEARTBEAT]))  # version 1 framing: no id
+    with pytest.raises(p.ProtocolError, match="at least 4"):
+        p.ControlResponse.from_bytes(bytes([0x80, 0x08, 0x01]))  # version 1 framing
+
+
+def test_features_list_protocol_versions_and_a_v1_frame_is_recognised() -> None:
+    v2 = p.Features(2, ("palm",), 0, 80, 1, 300, 450, 5, 1800, (p.Opcode.STOP,), (2,))
+    assert bytes(v2).endswith(bytes([1, 2]))  # trailing count + versions
+    assert p.Features.from_bytes(bytes(v2)).speaks(2)
+    v1_bytes = bytes(v2)[:-2]
+    v1_bytes = bytes([1]) + v1_bytes[1:]  # version 1 framing: no list, version byte 1
+    v1 = p.Features.from_bytes(v1_bytes)
+    assert v1.protocol_versions == (1,)
+    assert not v1.speaks(p.PROTOCOL_VERSION)
+    truncated = bytes(v2)[:-1]
+    with pytest.raises(p.ProtocolError, match="version list"):
+        p.Features.from_bytes(truncated)
+    with pytest.raises(p.ProtocolError, match="trailing"):
+        p.Features.from_bytes(bytes(v2) + b"\x00")
 
 
 def test_encoder_range_checks() -> None:

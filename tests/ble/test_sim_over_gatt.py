@@ -168,9 +168,18 @@ async def test_malformed_writes_get_errors_and_change_nothing(
     ):
         with pytest.raises(BleakGATTProtocolError):
             await client.write_gatt_char(uuid, payload, response=True)
-    for payload in (b"\x02\x01", b"\x06", b"\x06\x00", b"\x07\x01\x02\x03", b"\x42\x00"):
+    # [opcode, request id, params...]: each answer echoes the id (0 when there is none).
+    for payload, seq in (
+        (b"\x02\x01", 1),  # Start Program without its program id
+        (b"\x06", 0),  # too short to carry a request id
+        (b"\x06\x02", 2),  # Set Intensity without its level
+        (b"\x07\x03\x02\x03\x04", 3),  # Set Heat with one byte too many
+        (b"\x08\x04\x00", 4),  # Heartbeat takes no parameters
+        (b"\x42\x05", 5),  # an opcode the device does not know
+    ):
         await client.write_gatt_char(p.CONTROL_POINT_UUID, payload, response=True)
         response = p.ControlResponse.from_bytes(await central.responses.get())
+        assert (response.request_opcode, response.seq) == (payload[0], seq)
         assert response.result in (
             p.ResultCode.INVALID_PARAMETER,
             p.ResultCode.OPCODE_NOT_SUPPORTED,

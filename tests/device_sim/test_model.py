@@ -201,7 +201,8 @@ def test_malformed_writes_change_nothing(model: MassagerModel) -> None:
     with pytest.raises(AttRefusal):
         model.handle_control(ME, b"")
     assert model.handle_control(ME, b"\x02\x01").result == p.ResultCode.INVALID_PARAMETER
-    assert model.handle_control(ME, b"\x55").result == p.ResultCode.OPCODE_NOT_SUPPORTED
+    assert model.handle_control(ME, b"\x05").result == p.ResultCode.INVALID_PARAMETER  # no id
+    assert model.handle_control(ME, b"\x55\x07").result == p.ResultCode.OPCODE_NOT_SUPPORTED
     with pytest.raises(AttRefusal):
         model.write_limits(ME, b"\x01")
     with pytest.raises(AttRefusal):
@@ -235,3 +236,36 @@ def test_program_upload_errors_say_which_problem(model: MassagerModel) -> None:
         model.write_program_chunk(ME, bytes(p.ProgramChunk(True, True, 0, bytes(broken))))
     assert invalid.value.code == p.AppError.INVALID_PROGRAM
     assert model.program is None
+
+
+def test_every_answer_echoes_the_request_id(model: MassagerModel) -> None:
+    """Protocol v2: success, refusal, not in control and malformed commands all carry the id."""
+    answers = {
+        "success": model.handle_control(ME, bytes(p.Heartbeat(seq=17))),
+        "refused": model.handle_control(ME, bytes(p.SetIntensity(11, seq=18))),
+        "not in control": model.handle_control(OTHER, bytes(p.Pause(seq=19))),
+        "control refused": model.handle_control(OTHER, bytes(p.RequestControl(seq=20))),
+        "refuse injected": model.handle_control(ME, bytes(p.Stop(seq=21)), refuse=True),
+        "malformed": model.handle_control(ME, b"\x06\x16"),  # SET_INTENSITY without level
+        "unknown opcode": model.handle_control(ME, b"\x55\x17\x01"),
+        "too short for an id": model.handle_control(ME, b"\x08"),
+    }
+    assert {what: (a.seq, a.result) for what, a in answers.items()} == {
+        "success": (17, p.ResultCode.SUCCESS),
+        "refused": (18, p.ResultCode.INVALID_PARAMETER),
+        "not in control": (19, p.ResultCode.CONTROL_NOT_PERMITTED),
+        "control refused": (20, p.ResultCode.CONTROL_NOT_PERMITTED),
+        "refuse injected": (21, p.ResultCode.OPERATION_FAILED),
+        "malformed": (0x16, p.ResultCode.INVALID_PARAMETER),
+        "unknown opcode": (0x17, p.ResultCode.OPCODE_NOT_SUPPORTED),
+        "too short for an id": (0, p.ResultCode.INVALID_PARAMETER),
+    }
+    assert answers["unknown opcode"].request_opcode == 0x55
+
+
+def test_features_say_protocol_version_two(model: MassagerModel) -> None:
+    features = p.Features.from_bytes(bytes(model.features()))
+    assert features.protocol_version == p.PROTOCOL_VERSION == 2
+    assert features.protocol_versions == (2,)
+    assert features.speaks(2)
+    assert not features.speaks(1)
