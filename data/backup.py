@@ -217,6 +217,7 @@ def restore_newest(db_path: Path, backups: Path) -> BackupInfo | None:
 
 _WHY = {
     Health.DAMAGED: "was damaged",
+    Health.FOREIGN: "was not a Thenar health log (another program's database)",
     Health.INDEXES: "was damaged and could not be repaired",
     Health.EMPTY: "was empty (0 bytes)",
     Health.MISSING: "was missing",
@@ -234,7 +235,15 @@ def set_aside_and_restore(
     damaged = set_aside(db_path, now)
     kept = f" It has been kept as {damaged.name}." if damaged is not None else ""
     what = f"Your health log file {_WHY[why]}.{kept}"
-    info = restore_newest(db_path, backups)
+    try:
+        info = restore_newest(db_path, backups)
+    except StoreError:  # e.g. no room for the copy: put everything back as it was
+        if damaged is not None:
+            for suffix in ("", "-wal", "-shm"):
+                side = Path(f"{damaged}{suffix}")
+                if side.exists():
+                    os.replace(side, Path(f"{db_path}{suffix}"))
+        raise
     if info is None:
         return f"{what} Thenar found no verified backup to restore, so it started a new, empty log."
     when = info.taken_at.strftime("%Y-%m-%d %H:%M UTC")

@@ -54,8 +54,9 @@ def ensure_private_dir(folder: Path) -> Path:
     make_private_dirs(folder)
     if not folder.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
-    if _POSIX and stat.S_IMODE(folder.stat().st_mode) != DIR_MODE:
-        os.chmod(folder, DIR_MODE)
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if _POSIX and mode & ~DIR_MODE:  # only take away: a read-only folder stays read-only
+        os.chmod(folder, mode & DIR_MODE)
     return folder
 
 

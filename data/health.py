@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import enum
 import re
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import schema
-from .errors import NewerSchemaError, StoreAccessError, StoreLockedError
+from .errors import (
+    CorruptStoreError,
+    NewerSchemaError,
+    StoreAccessError,
+    StoreFullError,
+    StoreIOError,
+)
 from .tx import translate
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+MIN_FREE_BYTES = 64 * 1024  # less than this free, an I/O error opening the log is a full disk
 # Tables whose rows are the person's history (never deleted in normal use).
 HISTORY_TABLES = ("sessions", "ratings", "checkins", "screenings")
 _INDEX_PROBLEM = re.compile(
@@ -34,6 +42,7 @@ class Health(enum.Enum):
     INDEXES = "indexes"  # the tables are intact; some indexes disagree with them
     DAMAGED = "damaged"  # not a SQLite file, or its pages or rows are damaged
     NEWER = "newer"  # written by a newer Thenar
+    FOREIGN = "foreign"  # a SQLite database, but another program's
 
 
 @dataclass(frozen=True)
@@ -99,9 +108,10 @@ def inspect(path: Path, *, full: bool = True) -> Inspection:
     try:
         conn = read_only(path)
     except sqlite3.Error as exc:
-        return Inspection(Health.DAMAGED, (str(exc),))
+        return _damaged_or_raise(exc, path)
     try:
-        schema.check_not_newer(conn)
+        if schema.check_not_newer(conn) == 0 and _foreign_tables(conn):
+            return Inspection(Health.FOREIGN, ("not a Thenar health log",))
         if full:
             rows = integrity(conn)
             return Inspection(classify(rows), tuple(rows))
@@ -109,15 +119,40 @@ def inspect(path: Path, *, full: bool = True) -> Inspection:
         return Inspection(Health.OK)
     except NewerSchemaError as exc:
         return Inspection(Health.NEWER, newer=exc)
-    except sqlite3.OperationalError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            raise StoreLockedError("the health log is locked by another program") from exc
-        return Inspection(Health.DAMAGED, (str(exc),))
-    except sqlite3.DatabaseError as exc:
-        return Inspection(Health.DAMAGED, (str(exc),))
+    except sqlite3.Error as exc:
+        return _damaged_or_raise(exc, path)
     finally:
         conn.close()
+
+
+def _damaged_or_raise(exc: sqlite3.Error, path: Path) -> Inspection:
+    """Only SQLite's word for damage makes a file damaged. A full disk, a lock or an I/O
+    error says nothing about the file: that is raised (as a StoreError), and the
+    file is left alone rather than set aside."""
+    mapped = translate(exc)
+    if isinstance(mapped, CorruptStoreError):
+        return Inspection(Health.DAMAGED, (str(exc),))
+    if isinstance(mapped, StoreIOError) and _no_space(path):  # SQLite said "I/O error"
+        mapped = StoreFullError(
+            f"The disk is full, so Thenar could not open your health log ({path})."
+        )
+    raise mapped from exc
+
+
+def _no_space(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < MIN_FREE_BYTES
+    except OSError:
+        return False
+
+
+def _foreign_tables(conn: sqlite3.Connection) -> bool:
+    """Tables in a file Thenar never migrated (every Thenar migration stamps user_version)."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name != ? LIMIT 1",
+        [schema.MIGRATIONS.migrations_table],
+    ).fetchone()
+    return row is not None
 
 
 def history(conn: sqlite3.Connection) -> int:

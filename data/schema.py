@@ -221,8 +221,8 @@ def check_not_newer(conn: sqlite3.Connection) -> int:
         unknown = [r[0] for r in rows if r[0] not in MIGRATION_NAMES]
     if version > SCHEMA_VERSION or unknown:
         raise NewerSchemaError(
-            f"this health log was written by a newer version of Thenar (schema {version}, "
-            f"this version knows {SCHEMA_VERSION}); it has not been changed. "
-            "Update Thenar to open it."
+            "this health log was written by a newer version of Thenar, so this version "
+            "cannot open it",
+            safe="It has not been changed: your history is all in it.",
         )
     return version

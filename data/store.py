@@ -15,6 +15,7 @@ ten years of history; see benchmarks/bench_integrity.py).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ import platformdirs
 from sqlite_utils import Database
 
 from . import backup, schema
-from .errors import BackupError, CorruptStoreError, StoreError
+from .errors import BackupError, CorruptStoreError, StoreAccessError, StoreError
 from .files import WriterLock, create_private_file, ensure_private_dir, make_private
 from .health import Health, Inspection, classify, inspect, integrity
 from .tx import translate, translated, writing
@@ -217,7 +218,7 @@ def _open(folder: Path, when: datetime, busy_timeout_s: float) -> tuple[Database
         raise found.newer
     orphans = any(Path(f"{path}{s}").exists() for s in ("-wal", "-shm"))
     lost = found.health is Health.MISSING and (orphans or bool(backup.list_backups(backups)))
-    if found.health in (Health.EMPTY, Health.DAMAGED) or lost:
+    if found.health in (Health.EMPTY, Health.DAMAGED, Health.FOREIGN) or lost:
         notices.append(backup.set_aside_and_restore(path, backups, now=when, why=found.health))
     try:
         db, more = _prepare(path, backups, when, busy_timeout_s)
@@ -249,6 +250,11 @@ def open_store(
     when = now if now is not None else datetime.now(UTC)
     with translated():
         ensure_private_dir(folder)
+        if not os.access(folder, os.W_OK):  # a read-only disk or folder: refuse, touch nothing
+            raise StoreAccessError(
+                f"Thenar cannot write in the folder of your health log ({folder}): "
+                "it is read-only."
+            )
         lock = WriterLock(folder / LOCK_NAME)
     store: Store | None = None
     try:
