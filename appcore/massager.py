@@ -21,12 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bumble.link import LocalLink
+from sqlite_utils import Database
 
 from appcore.context import AppContext
 from appcore.safety import SafetyChanged, stricter
 from ble import protocol as p
 from ble.backends import Backend, choose_backend
 from ble.client import (
+    AuditEntry,
     ClientEvent,
     DeviceInfo,
     DiscoveredMassager,
@@ -38,8 +40,10 @@ from ble.errors import MassagerError
 from ble.pinning import PinnedDevice
 from ble.sim_process import simulator_process
 from data import devices as device_log
+from data.models import CommandEntry
 
 log = logging.getLogger(__name__)
+
 
 class LinkState(enum.Enum):
     DISCONNECTED = "not connected"
@@ -58,6 +62,97 @@ _EVENT_STATES = {
 }
 
 
+def signal_words(rssi: int) -> str:
+    """RSSI in words: people do not think in dBm."""
+    if rssi >= -60:
+        return "strong signal"
+    if rssi >= -75:
+        return "good signal"
+    if rssi >= -85:
+        return "weak signal"
+    return "very weak signal"
+
+
+def candidate_words(m: DiscoveredMassager, pinned: str | None) -> str:
+    """One row of the Device page: everything that tells look-alikes apart."""
+    if pinned and m.address.upper() != pinned.upper():
+        return f"{m.name} ({m.address}): not your massager, Thenar will not use it"
+    parts = [m.name or "Massager"]
+    if m.model:
+        parts.append(m.model)
+    if m.serial:
+        parts.append(f"serial {m.serial}")
+    parts += [signal_words(m.rssi), m.address, "paired" if m.bonded else "not paired yet"]
+    return " · ".join(parts)
+
+
+_HISTORY_NAMES = {
+    "connected": "Connected",
+    "reconnected": "Connected again",
+    "link_lost": "Connection lost",
+    "reconnect_gave_up": "Stopped trying to reconnect",
+    "connect_attempt_failed": "A connection attempt failed",
+    "disconnected": "Disconnected",
+    "outcome_unknown": "No answer from the massager",
+    "device_silent": "The massager went quiet",
+    "device_back": "The massager is talking again",
+    "stop_unacknowledged": "Stop not confirmed",
+    "request_control": "Took control",
+    "limits": "Safety limits written",
+    "upload_program": "Program sent",
+    "start_program": "Started",
+    "pause": "Paused",
+    "resume": "Resumed",
+    "stop": "Stopped",
+    "set_intensity": "Intensity set",
+    "set_heat": "Warmth set",
+    "clear_fault": "Fault cleared",
+    "heartbeat": "Heartbeat",
+    "fault": "The massager reported a fault",
+}
+
+
+def history_words(entry: CommandEntry) -> str:
+    """One line of the audit trail for a person: when, what, with what, and the result."""
+    when = entry.at.astimezone().strftime("%d %b %H:%M:%S")
+    what = _HISTORY_NAMES.get(entry.command, entry.command.replace("_", " ").capitalize())
+    params = dict(entry.params) if isinstance(entry.params, dict) else {}
+    ident = params.pop("id", None)
+    detail = ""
+    if entry.command == "limits":
+        back = params.get("read_back")
+        if isinstance(back, dict):
+            heat = back.get("max_heat_dc", 0)
+            warmth = "off" if not heat else f"{int(heat) / 10:g} °C"
+            detail = (
+                f"{back.get('max_pressure_mmhg')} mmHg, warmth {warmth}, "
+                f"{int(back.get('max_session_s', 0)) // 60} min, read back"
+            )
+    elif params:
+        detail = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in params.items())
+    quiet = {"ok", "success", "event"}
+    result = "" if entry.result in quiet else entry.result.replace("_", " ")
+    line = f"{when}  {what}"
+    if detail:
+        line += f" ({detail})"
+    if result:
+        line += f": {result}"
+    if ident is not None:
+        line += f"  [#{ident}]"
+    return line
+
+
+def _gave_up_words(event: ClientEvent, backend: Backend | None) -> str:
+    """What the header says when reconnecting stopped, and what to do."""
+    if backend is not None and not backend.alive:
+        return (
+            "The Bluetooth adapter went away (for the simulated massager: its process "
+            "stopped). Press Search on the Device page to start again."
+        )
+    advice = getattr(event.error, "advice", "")
+    return f"Thenar stopped trying to reconnect. {advice}".strip()
+
+
 class Massager:
     """Backend + pinned device + client, with listeners for state and status."""
 
@@ -68,6 +163,7 @@ class Massager:
         self._link = link  # tests and the self-test run the simulator in process
         self._key_store = key_store
         self._backend: Backend | None = None
+        self._backend_lock = asyncio.Lock()  # one backend (one simulator, one dongle) at a time
         self._resources = contextlib.AsyncExitStack()  # the simulator process, the backend
         self.client: MassagerClient | None = None
         self.state = LinkState.DISCONNECTED
@@ -83,19 +179,41 @@ class Massager:
         self._caps_lock = asyncio.Lock()
         self._syncs: set[asyncio.Task[None]] = set()
         self._safety = ctx.safety.subscribe(self._on_safety)
+        self.session_id: int | None = None  # set by the session controller; tags the trail
+        self.audit_listeners: list[Callable[[], None]] = []  # the Device page's history
+        self._audit_writes: set[asyncio.Task[None]] = set()
 
     # --- backend ------------------------------------------------------------
 
     async def backend(self) -> Backend:
-        """The backend the settings name; "sim" starts the simulator process the first time."""
-        if self._backend is not None:
+        """The backend the settings name; "sim" starts the simulator process the first time.
+
+        Created under a lock (two callers at once get the same one), and built anew when
+        the old one's transport died (the simulator process or the dongle went away).
+        """
+        async with self._backend_lock:
+            if self._backend is not None and not self._backend.alive:
+                await self._drop_backend()
+            if self._backend is not None:
+                return self._backend
+            setting = self.ctx.settings.transport
+            if setting == "sim" and self._link is None:
+                setting = await self._resources.enter_async_context(simulator_process())
+            backend = choose_backend(setting, link=self._link, key_store_path=self._key_store)
+            self._backend = await self._resources.enter_async_context(backend)
             return self._backend
-        setting = self.ctx.settings.transport
-        if setting == "sim" and self._link is None:
-            setting = await self._resources.enter_async_context(simulator_process())
-        backend = choose_backend(setting, link=self._link, key_store_path=self._key_store)
-        self._backend = await self._resources.enter_async_context(backend)
-        return self._backend
+
+    async def _drop_backend(self) -> None:
+        """Forget a dead backend: its client, then the backend and its simulator process."""
+        client, self.client = self.client, None
+        if client is not None:
+            await client.close()
+        self._backend = None
+        resources, self._resources = self._resources, contextlib.AsyncExitStack()
+        try:
+            await resources.aclose()
+        except Exception:
+            log.exception("closing a dead Bluetooth backend failed")
 
     async def scan(self) -> list[DiscoveredMassager]:
         return await discover(await self.backend())
@@ -116,15 +234,22 @@ class Massager:
             text += f". {self.detail}"
         return text
 
-    async def connect(self, address: str, name: str) -> None:
-        """Pin this massager and connect; it is given the caps in force before anything else."""
+    async def connect(self, address: str, name: str, *, pair: bool = False) -> None:
+        """Pin this massager and connect; it is given the caps in force before anything else.
+
+        `pair`: the person chose this massager to pair with (Device page). Otherwise the
+        stored bond must encrypt the link, or the connect fails with a typed error.
+        """
         if self.client is not None:
             await self.disconnect()
         self._set_state(LinkState.CONNECTING)
         backend = await self.backend()
-        client = MassagerClient(backend, PinnedDevice(address, name), self.caps_in_force())
+        client = MassagerClient(
+            backend, PinnedDevice(address, name), self.caps_in_force(), allow_pairing=pair
+        )
         client.on_event(self._on_event)
         client.on_status(self._on_status)
+        client.on_audit(self._on_audit)
         try:
             await client.connect()
         except Exception as exc:
@@ -144,6 +269,14 @@ class Massager:
         )
         self._set_state(LinkState.CONNECTED)
         await self.sync_caps()  # the safety state may have moved while we connected
+
+    async def pair_again(self, address: str, name: str) -> None:
+        """The person chose to pair again (a reset massager): drop our old bond, then pair."""
+        if self.client is not None:
+            await self.disconnect()
+        backend = await self.backend()
+        await backend.forget_bond(address)
+        await self.connect(address, name, pair=True)
 
     # --- caps -------------------------------------------------------------------
 
@@ -200,10 +333,58 @@ class Massager:
     def _on_event(self, event: ClientEvent) -> None:
         log.info("massager event: %s %s", event.kind.value, event.detail)
         state = _EVENT_STATES.get(event.kind)
-        if state is not None:
+        if event.kind is EventKind.RECONNECT_GAVE_UP:
+            self._set_state(state or LinkState.FAILED, _gave_up_words(event, self._backend))
+        elif state is not None:
             self._set_state(state, event.detail)
         for listener in list(self.event_listeners):
             listener(event)
+
+    # --- the audit trail ----------------------------------------------------------
+
+    def _on_audit(self, entry: AuditEntry) -> None:
+        """Every command, limits write and link event goes into the log, in order."""
+        if entry.what == "heartbeat" and entry.result == "success":
+            return  # once a second for as long as a session runs: only failures are kept
+        params = dict(entry.params)
+        if entry.command_id is not None:
+            params["id"] = entry.command_id
+        device = self.ctx.settings.pinned_address
+        session = self.session_id
+
+        def save(db: Database) -> None:
+            device_log.log_command(
+                db,
+                entry.what,
+                params,
+                entry.result,
+                at=entry.at,
+                device_id=device,
+                session_id=session,
+            )
+
+        task = asyncio.get_running_loop().create_task(self._save_audit(save))
+        self._audit_writes.add(task)
+        task.add_done_callback(self._audit_writes.discard)
+
+    async def _save_audit(self, save: Callable[[Database], None]) -> None:
+        try:
+            await self.ctx.db.run(save)
+        except Exception as exc:  # the device matters more than its diary: log and go on
+            log.warning("could not write the audit trail: %s", exc)
+            return
+        for listener in list(self.audit_listeners):
+            listener()
+
+    async def history(self, limit: int = 50) -> list[CommandEntry]:
+        """The newest lines of the audit trail, newest first."""
+        await self.audit_written()
+        return await self.ctx.db.run(device_log.recent_commands, limit)
+
+    async def audit_written(self) -> None:
+        """Wait until every audit line so far is in the log."""
+        while self._audit_writes:
+            await asyncio.gather(*list(self._audit_writes), return_exceptions=True)
 
     def _on_status(self, status: p.Status) -> None:
         for listener in list(self.status_listeners):

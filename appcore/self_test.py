@@ -59,7 +59,8 @@ async def _self_test(folder: Path) -> None:
         assert found, "the simulated massager was not found"
         _say(True, f"found {found[0].name} ({found[0].address})")
         limits = ctx.safety.state.caps
-        await asyncio.wait_for(massager.connect(found[0].address, found[0].name), STEP_TIMEOUT_S)
+        connecting = massager.connect(found[0].address, found[0].name, pair=True)
+        await asyncio.wait_for(connecting, STEP_TIMEOUT_S)
         assert sim.model.limits == limits, "the device does not hold the caps we wrote"
         _say(
             True, f"paired, connected, caps written and verified ({limits.max_pressure_mmhg} mmHg)"

@@ -12,9 +12,9 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlite_utils import Database
 
@@ -25,7 +25,6 @@ from appcore.safety import SafetyChanged
 from ble import protocol as p
 from ble.client import ClientEvent, EventKind, MassagerClient
 from ble.errors import MassagerError
-from data import devices as device_log
 from data import ratings as rating_log
 from data import sessions as session_log
 from data.errors import InvalidInputError, NotFoundError, StoreError
@@ -210,14 +209,12 @@ class SessionController:
         self.session_id = session_id
         self._stop_reason = ""
         self.massager.hold_session_caps(caps)
+        self.massager.session_id = session_id  # the client's audit trail is tagged with it
         self._samples.clear()
         self.message = ""
-        try:
-            steps = {"steps": len(program.steps)}
-            await self._logged("upload_program", steps, client.upload_program(program))
-            await self._logged(
-                "start", {"id": program.program_id}, client.start(program.program_id)
-            )
+        try:  # the client puts each command and its result in the audit trail
+            await client.upload_program(program)
+            await client.start(program.program_id)
         except Exception as exc:
             await self._end(Outcome.DEVICE_FAULT, f"could not start: {exc}")
             self.message = f"The massage did not start: {exc}"
@@ -229,37 +226,13 @@ class SessionController:
         self._notify()
         return session_id
 
-    async def _logged(
-        self, name: str, params: Mapping[str, object], command: Awaitable[None]
-    ) -> None:
-        """Run one command and put it in the audit trail, whatever its outcome."""
-        try:
-            await command
-        except Exception as exc:
-            await self._log_command(name, params, type(exc).__name__)
-            raise
-        await self._log_command(name, params, "ok")
-
-    async def _log_command(self, name: str, params: Mapping[str, object], result: str) -> None:
-        await self.db.run(
-            lambda db: device_log.log_command(
-                db,
-                name,
-                dict(params),
-                result,
-                at=datetime.now(UTC),
-                device_id=self.massager.ctx.settings.pinned_address,
-                session_id=self.session_id,
-            )
-        )
-
     async def pause(self) -> None:
-        await self._logged("pause", {}, self._client().pause())
+        await self._client().pause()
         self.phase = Phase.PAUSED
         self._notify()
 
     async def resume(self) -> None:
-        await self._logged("resume", {}, self._client().resume())
+        await self._client().resume()
         self.phase = Phase.RUNNING
         self._notify()
 
@@ -273,7 +246,7 @@ class SessionController:
         if client is None:
             return
         self._stop_reason = reason
-        await self._logged("stop", {"reason": reason}, client.stop())
+        await client.stop()
         if self.active:
             await self._end(Outcome.STOPPED_BY_USER, reason)
             self.message = STOP_MESSAGES[p.StopReason.USER]
@@ -437,6 +410,7 @@ class SessionController:
         writer, samples = self._writer, self._samples
         self._writer, self._samples = None, []
         self.massager.hold_session_caps(None)
+        self.massager.session_id = None
         if self.phase != Phase.INTERRUPTED:
             self.phase = Phase.ENDED
         if writer is None:

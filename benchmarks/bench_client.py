@@ -79,6 +79,7 @@ async def main() -> None:
             PinnedDevice(address),
             CAPS,
             policy=RetryPolicy(base_s=0.01, max_backoff_s=0.2),
+            allow_pairing=True,
             heartbeat_interval_s=None,  # the measured calls are the heartbeats
         )
         await client.connect()
@@ -90,6 +91,7 @@ async def main() -> None:
             PinnedDevice(address),
             CAPS,
             policy=RetryPolicy(base_s=0.01, max_backoff_s=0.2),
+            allow_pairing=True,
             heartbeat_interval_s=None,
         )
         await client.connect()

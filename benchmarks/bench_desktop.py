@@ -110,7 +110,7 @@ async def live_session_and_memory(home: Path) -> None:
     app.window.resize(1200, 860)
     app.window.show()
     found = await app.massager.scan()
-    await app.massager.connect(found[0].address, found[0].name)
+    await app.massager.connect(found[0].address, found[0].name, pair=True)
     page = app.window.page(SessionPage)
     assert isinstance(page, SessionPage)
     app.window.show_page_of(SessionPage)

@@ -59,6 +59,19 @@ class Backend:
             return False
         return await keystore.get(address.upper()) is not None
 
+    @property
+    def alive(self) -> bool:
+        """False once the adapter's transport died: build a new backend then."""
+        return self.adapter is None or self.adapter.alive
+
+    async def forget_bond(self, address: str) -> None:
+        """Delete our bond with `address` (the person chose to pair again); no-op without one."""
+        if self.adapter is None:
+            return
+        keystore = self.adapter.device.keystore
+        if keystore is not None and await keystore.get(address.upper()) is not None:
+            await keystore.delete(address.upper())
+
     async def open(self) -> None:
         if self.adapter is None:
             return

@@ -95,6 +95,11 @@ class BumbleAdapter:
         self.known_addresses: dict[str, hci.Address] = {}
         self._scanner_cls: type[BaseBleakScanner] | None = None
         self._client_cls: type[BaseBleakClient] | None = None
+        # Clients with a live link, told when the transport itself dies (no HCI event
+        # will ever say so: the controller is gone with it).
+        self.clients: set[BumbleClient] = set()
+        self.lost = False  # the transport died (simulator killed, dongle unplugged)
+        self._watch: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -109,6 +114,34 @@ class BumbleAdapter:
     def is_open(self) -> bool:
         return self._device is not None
 
+    @property
+    def alive(self) -> bool:
+        """Open and its transport still there: a lost adapter must be replaced, not reused."""
+        return self._device is not None and not self.lost
+
+    def require_alive(self) -> Device:
+        """The device, or BleakBluetoothNotAvailableError if the transport is gone."""
+        if self.lost:
+            raise BleakBluetoothNotAvailableError(
+                f"the Bluetooth adapter at {self._describe()} is gone",
+                BleakBluetoothNotAvailableReason.NO_BLUETOOTH,
+            )
+        return self.device
+
+    async def _watch_transport(self, terminated: asyncio.Future[None]) -> None:
+        try:
+            await asyncio.shield(terminated)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the transport ended with an error: the same for us
+            logger.debug("transport ended: %r", error)
+        if self._device is None:
+            return  # we closed it ourselves
+        self.lost = True
+        logger.warning("the Bluetooth transport %s was lost", self._describe())
+        for client in list(self.clients):
+            client.transport_lost()
+
     async def open(self) -> None:
         """Create the host on its transport and power it on."""
         if self._device is not None:
@@ -120,6 +153,11 @@ class BumbleAdapter:
         else:
             self._transport = await open_transport(self._transport_spec)
             host = Host(self._transport.source, self._transport.sink)
+            terminated = getattr(self._transport.source, "terminated", None)
+            if isinstance(terminated, asyncio.Future):
+                self._watch = asyncio.get_running_loop().create_task(
+                    self._watch_transport(terminated), name="bumble-transport-watch"
+                )
         device = Device(name=self.name, address=self.address, host=host)
         device.keystore = await self._make_key_store()
         device.pairing_config_factory = _just_works_pairing_config
@@ -170,13 +208,19 @@ class BumbleAdapter:
 
     async def _teardown(self) -> None:
         device, self._device = self._device, None
+        watch, self._watch = self._watch, None
+        if watch is not None and watch is not asyncio.current_task():
+            watch.cancel()
         self._scan_listeners.clear()
         self._connecting.clear()
         if device is not None:
             device.remove_listener(Device.EVENT_ADVERTISEMENT, self._on_advertisement)
             device.remove_listener(Device.EVENT_CONNECTION, self._on_connection)
-            if device.powered_on:
-                await device.power_off()
+            if device.powered_on and not self.lost:
+                try:
+                    await asyncio.wait_for(device.power_off(), DISCONNECT_TIMEOUT)
+                except (TimeoutError, core.BaseBumbleError) as error:
+                    logger.debug("power off failed: %r", error)
         if self._controller is not None:
             detach_controller(self._controller)  # pitfalls 4 and 9
             self._controller = None
@@ -216,10 +260,14 @@ class BumbleAdapter:
     async def add_scan_listener(self, token: object, listener: ScanListener, active: bool) -> None:
         """Start scanning if this is the first listener (the scan is refcounted)."""
         async with self._scan_lock:
-            device = self.device
+            device = self.require_alive()
             self._scan_listeners[token] = listener
             if not device.is_scanning:
-                await device.start_scanning(active=active, filter_duplicates=False)
+                try:
+                    await device.start_scanning(active=active, filter_duplicates=False)
+                except core.BaseBumbleError as error:  # e.g. a controller that stopped answering
+                    self._scan_listeners.pop(token, None)
+                    raise BleakError(f"scanning failed: {error}") from error
 
     async def remove_scan_listener(self, token: object) -> None:
         """Stop scanning when the last listener goes."""
@@ -227,7 +275,12 @@ class BumbleAdapter:
             self._scan_listeners.pop(token, None)
             device = self._device
             if not self._scan_listeners and device is not None and device.is_scanning:
-                await device.stop_scanning()
+                if self.lost:
+                    return
+                try:
+                    await device.stop_scanning()
+                except core.BaseBumbleError as error:
+                    logger.debug("stop scanning failed: %r", error)
 
     def resolve_address(self, address: str) -> hci.Address:
         """Parse a bleak address string, keeping the type seen in advertisements."""

@@ -25,7 +25,7 @@ from ble.bumble_scanner import bumble_uuid_to_str
 if TYPE_CHECKING:
     from ble.bumble_backend import BumbleAdapter
 
-__all__ = ["ATT_MTU", "BumbleClient"]
+__all__ = ["ATT_MTU", "BondNotAccepted", "BumbleClient"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +34,19 @@ _T = TypeVar("_T")
 # The largest ATT MTU (Core Vol 3, Part F, 3.2.9: 512-byte value + 5); Bumble
 # stays at 23 unless asked (note: "Exchange MTU after connecting").
 ATT_MTU = 517
+SERVICE_CHANGED_UUID = "00002a05-0000-1000-8000-00805f9b34fb"  # in the GATT service (0x1801)
 # How long a controller may take to confirm an LE Create Connection Cancel
 # before we stop waiting: real ones answer within a few connection events.
 CONNECT_CANCEL_GRACE = 2.0
+
+
+class BondNotAccepted(BleakError):
+    """We hold a bond with this address but the peer would not encrypt with it.
+
+    Either the device was reset, or it is another device at the same address. We
+    never pair over a bond by ourselves: the bond stays until the person chooses to
+    pair again (`BleakClient.unpair()` then `pair=True`).
+    """
 
 
 def _properties(bits: int) -> list[CharacteristicPropertyName]:
@@ -81,7 +91,11 @@ class BumbleClient(BaseBleakClient):
         self._connection: Connection | None = None
         self._notify_handlers: dict[int, Callable[[bytes], None]] = {}
         self._security_task: asyncio.Task[None] | None = None
+        self._may_pair = False  # only when the app asked (connect(pair=True) or pair())
         self._orphans: set[asyncio.Future[Any]] = set()  # requests whose callers left
+        self._subscribed_uuids: dict[int, str] = {}  # handle -> characteristic UUID
+        self._rediscovery: asyncio.Task[None] | None = None
+        self.service_changes = 0  # Service Changed indications acted on (diagnostics, tests)
 
     # -- properties ------------------------------------------------------------------
 
@@ -103,10 +117,12 @@ class BumbleClient(BaseBleakClient):
     async def connect(self, pair: bool, **kwargs: Any) -> None:
         if self.is_connected:
             raise BleakError("Client is already connected")
+        self._may_pair = pair
         timeout: float = kwargs.get("timeout", self._timeout)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         adapter = self.adapter
+        adapter.require_alive()
         async with asyncio.timeout_at(deadline):
             await adapter.connect_lock.acquire()
         try:
@@ -142,6 +158,7 @@ class BumbleClient(BaseBleakClient):
                 await self._run(lambda: Peer(connection).request_mtu(ATT_MTU))
                 await self._secure(pair=pair)
                 self.services = await self._discover()
+                await self._watch_service_changes()
         except BaseException:
             await self._drop(connection)
             raise
@@ -161,6 +178,7 @@ class BumbleClient(BaseBleakClient):
         if self._connection is connection:
             return
         self._connection = connection
+        self.adapter.clients.add(self)
         self._notify_handlers.clear()
         connection.on(Connection.EVENT_DISCONNECTION, self._on_disconnection)
         connection.on(Connection.EVENT_SECURITY_REQUEST, self._on_security_request)
@@ -183,7 +201,17 @@ class BumbleClient(BaseBleakClient):
             except (TimeoutError, core.BaseBumbleError) as error:
                 logger.debug("disconnect after failed connect: %r", error)
 
+    def transport_lost(self) -> None:
+        """The adapter's transport died: the link is gone, though no HCI event will say so."""
+        connection = self._connection
+        if connection is not None:
+            gatt = connection.gatt_client
+            if gatt.pending_response is not None and not gatt.pending_response.done():
+                gatt.pending_response.cancel()  # a waiting request fails as "link lost"
+            self._on_disconnection(hci.HCI_CONNECTION_TIMEOUT_ERROR)
+
     def _on_disconnection(self, reason: int) -> None:
+        self.adapter.clients.discard(self)
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.remove_listener(Connection.EVENT_DISCONNECTION, self._on_disconnection)
@@ -198,6 +226,7 @@ class BumbleClient(BaseBleakClient):
     # -- security ----------------------------------------------------------------------
 
     async def pair(self, *args: Any, **kwargs: Any) -> None:
+        self._may_pair = True
         await self._secure(pair=True)
 
     async def unpair(self) -> None:
@@ -214,8 +243,9 @@ class BumbleClient(BaseBleakClient):
             )
 
     async def _answer_security_request(self) -> None:
+        """Encrypt with our bond; pair only if the app allowed pairing on this link."""
         try:
-            await self._secure(pair=True)
+            await self._secure(pair=self._may_pair)
         except (BleakError, TimeoutError) as error:
             logger.warning("answering %s's security request failed: %s", self.address, error)
 
@@ -235,9 +265,10 @@ class BumbleClient(BaseBleakClient):
                 await self._run(lambda: device.encrypt(connection), what="encryption")
                 return
             except BleakError as error:
-                if not pair:
-                    logger.warning("bond with %s not accepted: %s", self.address, error)
-                    return
+                logger.warning("bond with %s not accepted: %s", self.address, error)
+                raise BondNotAccepted(
+                    f"{self.address} did not accept our bond: {error}"
+                ) from error
         if pair:
             await self._run(lambda: device.pair(connection), what="pairing")
             # A Bumble peer stores the bond in a task that its disconnection
@@ -351,6 +382,54 @@ class BumbleClient(BaseBleakClient):
                 proxy.descriptors_discovered = True
         return collection
 
+    async def _watch_service_changes(self) -> None:
+        """Subscribe to Service Changed, as BlueZ, CoreBluetooth and WinRT do on connect."""
+        services = self.services
+        characteristic = services.get_characteristic(SERVICE_CHANGED_UUID) if services else None
+        if characteristic is None:
+            return
+        proxy: CharacteristicProxy[bytes] = characteristic.obj
+        client = self._gatt()
+        await self._run(
+            lambda: client.subscribe(proxy, self._on_service_changed, prefer_notify=False),
+            what="Service Changed subscription",
+        )
+
+    def _on_service_changed(self, _value: bytes) -> None:
+        if self._rediscovery is None or self._rediscovery.done():
+            self._rediscovery = asyncio.get_running_loop().create_task(self._rediscover())
+
+    async def _rediscover(self) -> None:
+        """The peer's database changed: discover it again and renew our subscriptions."""
+        subscribed = {
+            self._subscribed_uuids[h]: on_value
+            for h, on_value in self._notify_handlers.items()
+            if h in self._subscribed_uuids
+        }
+        client = self._gatt()
+        for subscribers in (client.notification_subscribers, client.indication_subscribers):
+            subscribers.clear()
+        client.services = []
+        self._notify_handlers.clear()
+        self._subscribed_uuids.clear()
+        try:
+            self.services = await self._discover()
+            await self._watch_service_changes()
+            for uuid, on_value in subscribed.items():
+                characteristic = self.services.get_characteristic(uuid)
+                if characteristic is None:
+                    logger.warning("%s: %s is gone after Service Changed", self.address, uuid)
+                    continue
+                proxy: CharacteristicProxy[bytes] = characteristic.obj
+                self._notify_handlers[characteristic.handle] = on_value
+                self._subscribed_uuids[characteristic.handle] = uuid
+                await self._run(functools.partial(client.subscribe, proxy, on_value, True))
+        except (BleakError, TimeoutError) as error:
+            logger.warning("%s: re-discovery after Service Changed failed: %s", self.address, error)
+            return
+        self.service_changes += 1
+        logger.info("%s: services re-discovered after Service Changed", self.address)
+
     async def read_gatt_char(
         self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
@@ -398,6 +477,7 @@ class BumbleClient(BaseBleakClient):
             callback(bytearray(value))
 
         self._notify_handlers[handle] = on_value
+        self._subscribed_uuids[handle] = characteristic.uuid
         try:
             await self._run(lambda: client.subscribe(proxy, on_value, prefer_notify=True))
         except BaseException:

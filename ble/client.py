@@ -16,6 +16,7 @@ import enum
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from bleak import BleakClient, BleakScanner
@@ -24,15 +25,18 @@ from bleak.exc import BleakError, BleakGATTProtocolError
 
 from ble import protocol as p
 from ble.backends import Backend
+from ble.bumble_client import BondNotAccepted
 from ble.connection_policy import RetryPolicy, classify
 from ble.errors import (
     BadArgument,
+    BondRejected,
     CapExceeded,
     ConnectFailed,
     DeviceNotFound,
     LimitsMismatch,
     MassagerError,
     NotConnected,
+    NotPaired,
     OutcomeUnknown,
     WrongDevice,
     refusal_for,
@@ -74,11 +78,30 @@ class ClientEvent:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit trail: what was sent or happened, its parameters and result.
+
+    `what` is a command ("start_program", "limits", ...) or a link event ("connected").
+    `command_id` is the control point request id when there is one.
+    """
+
+    at: datetime
+    what: str
+    params: dict[str, object]
+    result: str
+    command_id: int | None = None
+
+
+@dataclass(frozen=True)
 class DiscoveredMassager:
+    """A massager in range, with what tells look-alikes apart before pairing."""
+
     address: str
     name: str
     rssi: int
     bonded: bool | None  # None: the platform keeps bonds and does not tell
+    model: str = ""  # from the scan response (docs/gatt-profile.md), when the device says
+    serial: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,6 +161,22 @@ class Fanout(Generic[T]):
             sub.queue.put_nowait(item)
 
 
+IDENTITY_COMPANY_ID = 0xFFFF  # "for testing" in the Bluetooth SIG's list; see the profile doc
+
+
+def identity_from_advert(manufacturer_data: dict[int, bytes]) -> tuple[str, str]:
+    """(model, serial) from the scan response's manufacturer data; ("", "") if absent or bad."""
+    raw = manufacturer_data.get(IDENTITY_COMPANY_ID)
+    if raw is None:
+        return "", ""
+    try:
+        model, _, serial = bytes(raw).decode("utf-8").partition("|")
+    except UnicodeDecodeError:
+        return "", ""
+    printable = "".join(c for c in model if c.isprintable())
+    return printable.strip(), "".join(c for c in serial if c.isprintable()).strip()
+
+
 async def discover(backend: Backend, timeout: float = SCAN_TIMEOUT_S) -> list[DiscoveredMassager]:
     """Massagers in range (our service UUID only), strongest signal first."""
     found = await BleakScanner.discover(
@@ -149,7 +188,8 @@ async def discover(backend: Backend, timeout: float = SCAN_TIMEOUT_S) -> list[Di
             continue
         name = adv.local_name or device.name or ""
         bonded = await backend.is_bonded(address)
-        result.append(DiscoveredMassager(address, name, adv.rssi, bonded))
+        model, serial = identity_from_advert(adv.manufacturer_data)
+        result.append(DiscoveredMassager(address, name, adv.rssi, bonded, model, serial))
     return sorted(result, key=lambda d: -d.rssi)
 
 
@@ -168,6 +208,7 @@ class MassagerClient:
         status_silence_s: float | None = STATUS_SILENCE_S,
         scan_timeout_s: float = SCAN_TIMEOUT_S,
         auto_reconnect: bool = True,
+        allow_pairing: bool = False,
     ) -> None:
         self.backend = backend
         self.device = device
@@ -179,6 +220,9 @@ class MassagerClient:
         self.status_silence_s = status_silence_s
         self.scan_timeout_s = scan_timeout_s
         self.auto_reconnect = auto_reconnect
+        # Pair only on the person's word, and only for the first connect: afterwards the
+        # bond must encrypt the link, or the connect fails (never a silent re-pairing).
+        self.allow_pairing = allow_pairing
         self.status: p.Status | None = None  # the last decoded frame: what we believe
         self.needs_resync = False
         # Counters for diagnostics and tests.
@@ -188,6 +232,7 @@ class MassagerClient:
         self.resyncs = 0
         self._statuses: Fanout[p.Status] = Fanout()
         self._events: Fanout[ClientEvent] = Fanout()
+        self._audit: Fanout[AuditEntry] = Fanout()
         self._last_command_id: int | None = None  # the request id of the last command sent
         self._client: BleakClient | None = None
         self._ready = False
@@ -215,6 +260,15 @@ class MassagerClient:
     def on_event(self, callback: Callable[[ClientEvent], None]) -> Callable[[], None]:
         return self._events.add_callback(callback)
 
+    def on_audit(self, callback: Callable[[AuditEntry], None]) -> Callable[[], None]:
+        """Every command, limits write, upload and link event, as it happens."""
+        return self._audit.add_callback(callback)
+
+    def _record(
+        self, what: str, params: dict[str, object], result: str, command_id: int | None = None
+    ) -> None:
+        self._audit.publish(AuditEntry(datetime.now(UTC), what, params, result, command_id))
+
     @property
     def caps(self) -> p.Limits:
         """The caps this client enforces now (read-only: change them with `set_caps`)."""
@@ -226,6 +280,7 @@ class MassagerClient:
 
     def _emit(self, kind: EventKind, detail: str = "", error: BaseException | None = None) -> None:
         log.info("%s: %s %s", self.device.address, kind.value, detail)
+        self._record(kind.name.lower(), {"detail": detail} if detail else {}, "event")
         self._events.publish(ClientEvent(kind, detail, error))
 
     # --- connection ---------------------------------------------------------
@@ -234,6 +289,7 @@ class MassagerClient:
         """Connect to the pinned device with retries and backoff under the policy's budget."""
         self._closing = False
         await self._connect_with_retry()
+        self.allow_pairing = False
         self._emit(EventKind.CONNECTED)
 
     async def _connect_with_retry(self) -> None:
@@ -279,14 +335,19 @@ class MassagerClient:
             device,
             disconnected_callback=self._on_disconnected,
             timeout=max(0.5, timeout - (loop.time() - started)),
-            pair=True,
+            pair=self.allow_pairing,
             **self.backend.client_kwargs(),
         )
         if not self.device.matches(client.address):  # defence in depth: never another device
             raise WrongDevice(f"refusing {client.address}: pinned to {self.device.address}")
         self._client = client
-        await client.connect()
-        await self._setup(client)
+        try:
+            await client.connect()
+        except BondNotAccepted as exc:
+            raise BondRejected("The massager no longer recognises this computer.", None) from exc
+        if not self.allow_pairing and await self.backend.is_bonded(self.device.address) is False:
+            raise NotPaired(f"This computer is not paired with {self.device.address}.")
+        await self._setup(client)  # only now, on a link encrypted with our bond, is anything sent
 
     async def _setup(self, client: BleakClient) -> None:
         """After every (re)connect: subscribe once, take control, write caps, read status."""
@@ -298,7 +359,7 @@ class MassagerClient:
         await client.start_notify(p.CONTROL_POINT_UUID, self._on_indication)
         await client.start_notify(p.STATUS_UUID, self._on_status_data)
         self.subscriptions += 1
-        await self._command(p.RequestControl(), client=client)
+        await self._send(p.RequestControl(), client=client)
         while True:  # caps asked for while this write was on its way are written too
             wanted = self._wanted_caps
             await self._write_limits(client, wanted)
@@ -344,6 +405,9 @@ class MassagerClient:
             self._emit(EventKind.RECONNECT_GAVE_UP, str(exc), exc)
         except MassagerError as exc:  # control refused, caps not kept, ...
             self._emit(EventKind.RECONNECT_GAVE_UP, str(exc), exc)
+        except Exception as exc:  # never a silent death of the reconnect task
+            log.exception("reconnecting failed unexpectedly")
+            self._emit(EventKind.RECONNECT_GAVE_UP, f"{type(exc).__name__}: {exc}", exc)
         else:
             self._emit(EventKind.RECONNECTED)
 
@@ -375,7 +439,7 @@ class MassagerClient:
         acknowledged = False
         if self._client is not None and self._ready:
             try:
-                await self._command(p.Stop())
+                await self._send(p.Stop())
                 acknowledged = True
             except MassagerError as exc:
                 self._emit(EventKind.STOP_UNACKNOWLEDGED, str(exc), exc)
@@ -402,7 +466,7 @@ class MassagerClient:
         while not self._closing:
             await asyncio.sleep(interval)
             try:
-                await self._command(p.Heartbeat())
+                await self._send(p.Heartbeat())
             except MassagerError as exc:
                 # close() cancels this task; if the cancel lands just as the command's
                 # own timeout fires, Python 3.11's asyncio.timeout can turn it into a
@@ -454,6 +518,13 @@ class MassagerClient:
         self._accept_status(status)
 
     def _accept_status(self, status: p.Status) -> None:
+        previous = self.status
+        if status.faults and (previous is None or previous.faults != status.faults):
+            self._record(
+                "fault",
+                {"faults": str(status.faults), "stop_reason": status.stop_reason.name.lower()},
+                "reported",
+            )
         self._last_status_at = asyncio.get_running_loop().time()
         if self._silent:
             self._silent = False
@@ -462,6 +533,22 @@ class MassagerClient:
         self._statuses.publish(status)
 
     # --- commands -------------------------------------------------------------
+
+    async def _send(
+        self, cmd: p.Command, *, client: BleakClient | None = None
+    ) -> p.ControlResponse:
+        """`_command`, with the command, its id and its result in the audit trail."""
+        what = cmd.opcode.name.lower()
+        params = {
+            k: v.hex() if isinstance(v, bytes) else v for k, v in vars(cmd).items() if k != "seq"
+        }
+        try:
+            response = await self._command(cmd, client=client)
+        except MassagerError as exc:
+            self._record(what, params, _result_words(exc), self._last_command_id)
+            raise
+        self._record(what, params, response.result.name.lower(), self._last_command_id)
+        return response
 
     def _require_client(self) -> BleakClient:
         client = self._client
@@ -522,30 +609,30 @@ class MassagerClient:
 
     async def heartbeat(self) -> None:
         """One heartbeat now (the background task sends one every interval anyway)."""
-        await self._command(p.Heartbeat())
+        await self._send(p.Heartbeat())
 
     async def request_control(self) -> None:
-        await self._command(p.RequestControl())
+        await self._send(p.RequestControl())
 
     async def start(self, program_id: int) -> None:
-        await self._command(p.StartProgram(program_id))
+        await self._send(p.StartProgram(program_id))
 
     async def pause(self) -> None:
-        await self._command(p.Pause())
+        await self._send(p.Pause())
 
     async def resume(self) -> None:
-        await self._command(p.Resume())
+        await self._send(p.Resume())
 
     async def stop(self) -> None:
-        await self._command(p.Stop())
+        await self._send(p.Stop())
 
     async def clear_fault(self) -> None:
-        await self._command(p.ClearFault())
+        await self._send(p.ClearFault())
 
     async def set_intensity(self, level: int) -> None:
         if not 1 <= level <= 10:
             raise BadArgument(f"intensity {level} is outside 1..10")
-        await self._command(p.SetIntensity(level))
+        await self._send(p.SetIntensity(level))
 
     async def set_heat(self, heat_dc: int) -> None:
         """Set the heater (tenths of °C; 0 = off). Refused here if above the caps."""
@@ -554,7 +641,7 @@ class MassagerClient:
         if heat_dc > self.caps.max_heat_dc:
             cap = self.caps.max_heat_dc / 10
             raise CapExceeded(f"heat {heat_dc / 10:.1f} °C is above the cap of {cap:.1f} °C")
-        await self._command(p.SetHeat(heat_dc))
+        await self._send(p.SetHeat(heat_dc))
 
     def check_program(self, program: p.Program) -> None:
         """Raise CapExceeded if any step, or the whole program, goes beyond the caps."""
@@ -577,6 +664,21 @@ class MassagerClient:
 
     async def upload_program(self, program: p.Program) -> None:
         """Check the program against the caps, then write it in chunks (one ATT write each)."""
+        params: dict[str, object] = {
+            "program_id": program.program_id,
+            "steps": len(program.steps),
+            "duration_s": program.duration_s,
+            "max_pressure_mmhg": max((max(s.pressures_mmhg) for s in program.steps), default=0),
+            "max_heat_dc": max((s.heat_dc for s in program.steps), default=0),
+        }
+        try:
+            await self._upload(program)
+        except MassagerError as exc:
+            self._record("upload_program", params, type(exc).__name__)
+            raise
+        self._record("upload_program", params, "ok")
+
+    async def _upload(self, program: p.Program) -> None:
         self.check_program(program)
         async with self._cp_lock:
             client = self._require_client()
@@ -613,6 +715,23 @@ class MassagerClient:
         self._caps = caps
 
     async def _write_limits(self, client: BleakClient, limits: p.Limits) -> None:
+        """Write Limits and read them back; both go into the audit trail."""
+        written = _limits_json(limits)
+        try:
+            back = await self._write_and_read_limits(client, limits)
+        except MassagerError as exc:
+            self._record("limits", {"written": written}, type(exc).__name__)
+            raise
+        ok = back == limits
+        self._record(
+            "limits",
+            {"written": written, "read_back": _limits_json(back)},
+            "ok" if ok else "mismatch",
+        )
+        if not ok:
+            raise LimitsMismatch(f"wrote {limits}, the device reports {back}")
+
+    async def _write_and_read_limits(self, client: BleakClient, limits: p.Limits) -> p.Limits:
         try:
             async with asyncio.timeout(self.command_timeout_s):
                 await client.write_gatt_char(p.LIMITS_UUID, bytes(limits), response=True)
@@ -623,11 +742,9 @@ class MassagerClient:
             self.needs_resync = True
             raise OutcomeUnknown(f"limits write not confirmed: {exc}") from exc
         try:
-            back = p.Limits.from_bytes(bytes(data))
+            return p.Limits.from_bytes(bytes(data))
         except p.ProtocolError as exc:
             raise LimitsMismatch(f"wrote {limits}, the device's answer is malformed") from exc
-        if back != limits:
-            raise LimitsMismatch(f"wrote {limits}, the device reports {back}")
 
     # --- reads ----------------------------------------------------------------
 
@@ -657,6 +774,24 @@ class MassagerClient:
         """Battery level in percent."""
         data = await self._read(p.BATTERY_LEVEL_UUID)
         return data[0] if data else 0
+
+
+def _result_words(exc: MassagerError) -> str:
+    """A refused or lost command's result, as the audit trail stores it."""
+    refused = getattr(exc, "result", None)
+    if isinstance(refused, p.ResultCode):
+        return refused.name.lower()
+    if isinstance(exc, OutcomeUnknown):
+        return "no_answer"
+    return type(exc).__name__
+
+
+def _limits_json(limits: p.Limits) -> dict[str, int]:
+    return {
+        "max_pressure_mmhg": limits.max_pressure_mmhg,
+        "max_heat_dc": limits.max_heat_dc,
+        "max_session_s": limits.max_session_s,
+    }
 
 
 async def iterate(sub: Subscription[T]) -> AsyncIterator[T]:

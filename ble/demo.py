@@ -63,7 +63,8 @@ async def run_demo(transport: str) -> int:
             if status.state in (p.State.STOPPED, p.State.FAULT):
                 finished.set()
 
-        client = MassagerClient(backend, PinnedDevice(massager.address, massager.name), DEMO_LIMITS)
+        pinned = PinnedDevice(massager.address, massager.name)
+        client = MassagerClient(backend, pinned, DEMO_LIMITS, allow_pairing=True)
         await client.connect()  # pairs, takes control, writes the caps and reads them back
         try:
             info = await client.device_info()

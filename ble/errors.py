@@ -47,6 +47,18 @@ class PairingFailed(MassagerError):
     advice = "Remove the massager from the system's Bluetooth settings and pair it again."
 
 
+class BondRejected(MassagerError):
+    """We hold a bond with the pinned address, but the device there would not use it."""
+
+    advice = "If the massager was reset, pair it again on the Device page."
+
+
+class NotPaired(MassagerError):
+    """No bond with the pinned address, and pairing was not asked for: nothing was sent."""
+
+    advice = "Pair the massager on the Device page first."
+
+
 class NotConnected(MassagerError):
     advice = "Wait for the massager to reconnect, or connect it again."
 

@@ -95,3 +95,20 @@ def list_commands(db: Database, *, session_id: int | None = None) -> list[Comman
         )
         for r in rows
     ]
+
+
+def recent_commands(db: Database, limit: int = 50) -> list[CommandEntry]:
+    """The newest `limit` lines of the audit trail, newest first (the Device page's history)."""
+    rows = db.query("SELECT * FROM commands ORDER BY at_utc DESC, id DESC LIMIT ?", [limit])
+    return [
+        CommandEntry(
+            id=r["id"],
+            at=from_iso(r["at"]),
+            command=r["command"],
+            params=jsonval.loads(r["params"]),
+            result=r["result"],
+            device_id=r["device_id"],
+            session_id=r["session_id"],
+        )
+        for r in rows
+    ]

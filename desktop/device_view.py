@@ -5,26 +5,18 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem
 
 from appcore.context import AppContext
-from appcore.massager import LinkState, Massager
+from appcore.massager import LinkState, Massager, candidate_words, history_words
 from ble.client import DiscoveredMassager
+from ble.errors import BondRejected
 from desktop.tasks import TaskOwner
 from desktop.widgets import Page, big_button, notice, paragraph
 
 log = logging.getLogger(__name__)
-
-
-def signal_words(rssi: int) -> str:
-    """RSSI in words: people do not think in dBm."""
-    if rssi >= -60:
-        return "strong signal"
-    if rssi >= -75:
-        return "good signal"
-    if rssi >= -85:
-        return "weak signal"
-    return "very weak signal"
+HISTORY_LINES = 50
 
 
 class DevicePage(Page):
@@ -60,19 +52,45 @@ class DevicePage(Page):
         self.layout_.addLayout(row)
         self.message = notice()
         self.layout_.addWidget(self.message)
-        self.found.itemActivated.connect(lambda _item: self.connect_button.click())
-        self.found.currentItemChanged.connect(
-            lambda cur, _prev: self.connect_button.setEnabled(cur is not None)
+        self.pair_again_button = big_button(
+            "It was reset: pair it again", "Forget the old pairing and pair this massager again"
         )
+        self.pair_again_button.setVisible(False)
+        self.pair_again_button.clicked.connect(lambda: self.tasks.spawn(self.pair_again()))
+        self.layout_.addWidget(self.pair_again_button)
+        self._pair_again: tuple[str, str] | None = None
+        self.layout_.addWidget(paragraph("What Thenar sent to the massager, newest first:"))
+        self.history = QListWidget()
+        self.history.setAccessibleName("Massager history")
+        self.history.setWordWrap(True)
+        self.layout_.addWidget(self.history, 1)
+        massager.audit_listeners.append(self._history_changed)
+        self.found.itemActivated.connect(lambda _item: self.connect_button.click())
+        self.found.currentItemChanged.connect(self._on_pick)
         massager.state_listeners.append(lambda _s, _d: self.refresh())
         self.refresh()
+
+    def _history_changed(self) -> None:
+        if self.isVisible():  # a hidden page reloads when it is shown (showEvent)
+            self.tasks.spawn(self.load_history())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.tasks.spawn(self.load_history())
+
+    def _on_pick(self, current: QListWidgetItem | None, _previous: object) -> None:
+        self.connect_button.setEnabled(current is not None)
+        if current is not None:
+            bonded = current.data(Qt.ItemDataRole.UserRole)[2]
+            self.connect_button.setText("Connect" if bonded else "Pair and connect")
 
     def _show_error(self, what: str, exc: BaseException) -> None:
         advice = (
             getattr(exc, "advice", "") or "Check the massager is on and nearby, then try again."
         )
         log.warning("%s failed: %s", what, exc)
-        self.message.setText(f"{what} did not work: {exc}. {advice}")
+        said = exc.args[0] if exc.args else str(exc)  # MassagerError's str() repeats the advice
+        self.message.setText(f"{what} did not work: {said} {advice}")
         self.message.setVisible(True)
 
     def refresh(self) -> None:
@@ -94,6 +112,7 @@ class DevicePage(Page):
     async def scan(self) -> list[DiscoveredMassager]:
         self.scan_button.setEnabled(False)
         self.message.setVisible(False)
+        self.pair_again_button.setVisible(False)
         self.found.clear()
         try:
             found = await self.massager.scan()
@@ -103,23 +122,30 @@ class DevicePage(Page):
         finally:
             self.scan_button.setEnabled(True)
         pinned = self.ctx.settings.pinned_address
+        choices = []
         for m in found:
-            if pinned and m.address.upper() != pinned.upper():
-                label = f"{m.name} ({m.address}) - not your massager, Thenar will not use it"
-            else:
-                bonded = "paired" if m.bonded else "not paired yet"
-                label = f"{m.name} ({m.address}), {signal_words(m.rssi)}, {bonded}"
-            item = QListWidgetItem(label)
-            item.setData(Qt.ItemDataRole.UserRole, (m.address, m.name))
+            mine = not pinned or m.address.upper() == pinned.upper()
+            item = QListWidgetItem(candidate_words(m, pinned))
+            item.setData(Qt.ItemDataRole.UserRole, (m.address, m.name, m.bonded))
             item.setSizeHint(item.sizeHint().expandedTo(self.scan_button.sizeHint()))
-            if pinned and m.address.upper() != pinned.upper():
+            if not mine:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            else:
+                choices.append(self.found.count())
             self.found.addItem(item)
         if not found:
             self.message.setText("No massager found. Is it switched on, charged and nearby?")
             self.message.setVisible(True)
-        else:
-            self.found.setCurrentRow(0)
+        elif len(choices) == 1:
+            self.found.setCurrentRow(choices[0])
+            self.found.setFocus()
+        elif len(choices) > 1:  # never guess between look-alikes: the person chooses
+            self.found.setCurrentRow(-1)
+            self.message.setText(
+                f"{len(choices)} massagers are in range. Choose yours: each row shows its "
+                "serial number, which is also printed on the massager's label."
+            )
+            self.message.setVisible(True)
             self.found.setFocus()
         return found
 
@@ -127,16 +153,50 @@ class DevicePage(Page):
         item = self.found.currentItem()
         if item is None:
             return
-        address, name = item.data(Qt.ItemDataRole.UserRole)
+        address, name, bonded = item.data(Qt.ItemDataRole.UserRole)
         self.connect_button.setEnabled(False)
         self.message.setVisible(False)
+        self.pair_again_button.setVisible(False)
         try:
-            await self.massager.connect(address, name)
+            # Choosing a massager that is not paired yet is the person's word to pair it.
+            await self.massager.connect(address, name, pair=bonded is not True)
+        except BondRejected as exc:
+            self._show_error("Connecting", exc)
+            self._pair_again = (address, name)
+            self.pair_again_button.setVisible(True)
+            self.pair_again_button.setFocus()
         except Exception as exc:
             self._show_error("Connecting", exc)
         finally:
-            self.connect_button.setEnabled(True)
+            self.connect_button.setEnabled(self.found.currentItem() is not None)
             self.refresh()
+
+    async def pair_again(self) -> None:
+        """The person confirmed the massager was reset: replace the old bond with a new one."""
+        if self._pair_again is None:
+            return
+        address, name = self._pair_again
+        self.pair_again_button.setEnabled(False)
+        self.message.setVisible(False)
+        try:
+            await self.massager.pair_again(address, name)
+        except Exception as exc:
+            self._show_error("Pairing again", exc)
+        else:
+            self._pair_again = None
+            self.pair_again_button.setVisible(False)
+        finally:
+            self.pair_again_button.setEnabled(True)
+            self.refresh()
+
+    async def load_history(self) -> None:
+        """The audit trail, newest first, in words a person can read."""
+        entries = await self.massager.history(HISTORY_LINES)
+        self.history.clear()
+        for entry in entries:
+            self.history.addItem(history_words(entry))
+        if not entries:
+            self.history.addItem("Nothing yet: connect your massager to start its history.")
 
     async def forget(self) -> None:
         await self.massager.forget()

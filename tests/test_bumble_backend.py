@@ -28,7 +28,12 @@ from bleak.exc import (
 )
 from bumble import att, hci, pairing
 from bumble.device import Connection, Device
-from bumble.gatt import Characteristic, CharacteristicValue, Service
+from bumble.gatt import (
+    GATT_SERVICE_CHANGED_CHARACTERISTIC,
+    Characteristic,
+    CharacteristicValue,
+    Service,
+)
 from bumble.transport.tcp_server import open_tcp_server_transport_with_socket
 
 from ble.bumble_backend import BumbleAdapter
@@ -101,6 +106,7 @@ class Peripheral:
         self.advertising_data = _advertising_data(service_uuid, name)
         self.writes: asyncio.Queue[bytes] = asyncio.Queue()
         self.subscriptions: asyncio.Queue[tuple[str, bool, bool]] = asyncio.Queue()
+        self.service_changed_subscribed = asyncio.Event()
         self.slow_read_started = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self.notify_char = Characteristic[bytes](
@@ -198,9 +204,20 @@ class Peripheral:
         # Pitfall 6: indicate_subscribers waits for the confirmation, so schedule it.
         self._spawn(self.device.indicate_subscribers(self.indicate_char, value))
 
+    def service_changed(self) -> None:
+        """Tell subscribed centrals that the whole database may have changed."""
+        gatt_service = self.device.gatt_service
+        assert gatt_service is not None
+        changed = gatt_service.service_changed_characteristic
+        assert changed is not None
+        self._spawn(self.device.indicate_subscribers(changed, bytes([1, 0, 0xFF, 0xFF])))
+
     def _on_subscription(
         self, _bearer: object, characteristic: Characteristic[bytes], notify: bool, indicate: bool
     ) -> None:
+        if characteristic.uuid == GATT_SERVICE_CHANGED_CHARACTERISTIC:
+            self.service_changed_subscribed.set()  # every central does this on connect
+            return
         self.subscriptions.put_nowait(
             (characteristic.uuid.to_hex_str("-").lower(), notify, indicate)
         )
@@ -554,10 +571,34 @@ async def test_peripheral_security_request_is_answered(
         peripheral.device.request_pairing(connection)
 
     peripheral.device.on("connection", on_connection)
-    client = await _connected(adapter)
+    client = await _connected(adapter, pair=True)  # the app allowed pairing on this link
     try:
         await asyncio.wait_for(paired.wait(), WAIT)
         assert await client.read_gatt_char(SECURE_CHAR) == bytearray(SECURE_VALUE)
+    finally:
+        await client.disconnect()
+
+
+async def test_peripheral_security_request_never_pairs_unasked(
+    adapter: BumbleAdapter, peripheral: Peripheral
+) -> None:
+    """Issue 11, item 3: a device asking for security does not get a new bond by itself."""
+    asked = asyncio.Event()
+
+    def on_connection(connection: Connection) -> None:
+        connection.on("pairing", lambda _keys: pytest.fail("paired without being asked"))
+        peripheral.device.request_pairing(connection)
+        asked.set()
+
+    peripheral.device.on("connection", on_connection)
+    client = await _connected(adapter)  # pair=False: e.g. a reconnect that needs our bond
+    try:
+        await asyncio.wait_for(asked.wait(), WAIT)
+        with pytest.raises(BleakGATTProtocolError):  # not encrypted: refused, nothing paired
+            await client.read_gatt_char(SECURE_CHAR)
+        keystore = adapter.device.keystore
+        assert keystore is not None
+        assert await keystore.get(PERIPHERAL_ADDRESS) is None
     finally:
         await client.disconnect()
 
@@ -747,3 +788,28 @@ async def test_bond_survives_disconnecting_right_after_pair_on_a_slow_link() -> 
     finally:
         await p.stop()
         slow_radio.close()
+
+
+async def test_service_changed_is_subscribed_and_triggers_rediscovery(
+    adapter: BumbleAdapter, peripheral: Peripheral
+) -> None:
+    """Issue 11, item 5: as BlueZ, CoreBluetooth and WinRT do, on every connect."""
+    client = await _connected(adapter)
+    try:
+        await asyncio.wait_for(peripheral.service_changed_subscribed.wait(), WAIT)
+        notified: asyncio.Queue[bytearray] = asyncio.Queue()
+        await client.start_notify(NOTIFY_CHAR, lambda _c, data: notified.put_nowait(data))
+        await asyncio.wait_for(peripheral.subscriptions.get(), WAIT)
+        backend = client._backend
+        assert backend.service_changes == 0  # type: ignore[attr-defined]
+        peripheral.service_changed()
+        # Re-discovery renews the subscription: the peripheral sees it again.
+        assert await asyncio.wait_for(peripheral.subscriptions.get(), WAIT) == (
+            NOTIFY_CHAR, True, False,
+        )  # fmt: skip
+        await client.write_gatt_char(WRITE_CHAR, b"after", response=True)  # echoed as a notify
+        assert await asyncio.wait_for(notified.get(), WAIT) == bytearray(b"after")
+        assert backend.service_changes == 1  # type: ignore[attr-defined]
+        assert await client.read_gatt_char(READ_CHAR) == bytearray(READ_VALUE)
+    finally:
+        await client.disconnect()

@@ -79,7 +79,7 @@ def rating() -> Rating:
 
 async def connect(massager: Massager, sim: SimulatedMassager) -> None:
     found = await massager.scan()
-    await massager.connect(found[0].address, found[0].name)
+    await massager.connect(found[0].address, found[0].name, pair=True)
     assert massager.state == LinkState.CONNECTED
 
 

@@ -123,7 +123,7 @@ class SafetyMachine(RuleBasedStateMachine):
             await self.ctx.safety.load()
             self.program_ids = await self.db.run(ensure_routines)
             await self.sim.start()
-            await self.massager.connect(self.sim.identity.address, "Thenar")
+            await self.massager.connect(self.sim.identity.address, "Thenar", pair=True)
             await self.ctx.safety.save_screening(CLEAR_ANSWERS)  # most people start here
             await self.ctx.safety.check_in(CheckIn(self.ctx.today()))
             await self._settle()

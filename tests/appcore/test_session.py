@@ -10,6 +10,7 @@ from appcore.massager import LinkState, Massager
 from appcore.programs import ensure_routines
 from appcore.session import Phase, SessionController, remaining_program
 from ble import protocol as p
+from ble.client import EventKind
 from ble.virtual_radio import VirtualLink
 from data import devices, ratings, sessions, telemetry
 from data.models import Outcome, Rating, RatingKind
@@ -40,7 +41,7 @@ async def connected(massager: Massager, sim: SimulatedMassager, ctx: AppContext)
     found = await massager.scan()
     assert [m.address for m in found] == [sim.identity.address]
     assert ctx.profile is not None
-    await massager.connect(found[0].address, found[0].name)
+    await massager.connect(found[0].address, found[0].name, pair=True)
     assert massager.state == LinkState.CONNECTED
 
 
@@ -84,7 +85,7 @@ async def test_session_runs_and_is_logged(
     trail = [
         c.command for c in await ctx.db.run(lambda db: devices.list_commands(db, session_id=sid))
     ]
-    assert trail[:2] == ["upload_program", "start"]
+    assert trail[:2] == ["upload_program", "start_program"]
 
 
 async def test_stop_is_acknowledged_and_logged(
@@ -132,3 +133,53 @@ def test_remaining_program_skips_what_ran() -> None:
     assert [s.duration_s for s in rest.steps] == [15]
     assert rest.steps[0].pattern == p.Pattern.HOLD
     assert rest.program_id != 5
+
+
+def is_subsequence(wanted: list[str], seen: list[str]) -> bool:
+    it = iter(seen)
+    return all(any(w == s for s in it) for w in wanted)
+
+
+async def test_the_audit_trail_of_a_whole_session_reads_back_in_order(
+    ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
+) -> None:
+    """Issue 11, item 6: connects, caps, commands with ids, link loss, reconnect, stop."""
+    _link, sim = radio
+    _session, sid = await long_session(ctx, massager, sim)
+    client = massager.client
+    assert client is not None
+    await client.set_intensity(7)
+    events = client.events()
+    await sim.drop_link()
+    async with asyncio.timeout(15):
+        async for event in events:
+            if event.kind is EventKind.RECONNECTED:
+                break
+    await client.stop()
+    await massager.audit_written()
+    trail = await ctx.db.run(devices.list_commands)
+    names = [c.command for c in trail]
+    wanted = [
+        "request_control",
+        "limits",
+        "connected",
+        "upload_program",
+        "start_program",
+        "set_intensity",
+        "link_lost",
+        "request_control",
+        "limits",
+        "reconnected",
+        "stop",
+    ]
+    assert is_subsequence(wanted, names), names
+    limits = next(c for c in trail if c.command == "limits")
+    assert limits.params["read_back"] == limits.params["written"]  # the values read back
+    start = next(c for c in trail if c.command == "start_program")
+    assert start.session_id == sid
+    assert isinstance(start.params["id"], int)  # the request id the device echoed
+    assert start.result == "success"
+    intensity = next(c for c in trail if c.command == "set_intensity")
+    assert intensity.params["level"] == 7
+    assert [c.at for c in trail] == sorted(c.at for c in trail)
+    assert all(c.command != "heartbeat" or c.result != "success" for c in trail)

@@ -54,6 +54,7 @@ def make_client(backend: Backend, sim: SimulatedMassager, **kwargs: Any) -> Mass
         "policy": FAST,
         "heartbeat_interval_s": None,  # tests send heartbeats as simulated time passes
         "scan_timeout_s": 0.5,
+        "allow_pairing": True,  # the first connect pairs, as the Device page asks it to
         **kwargs,
     }
     return MassagerClient(backend, PinnedDevice(sim.identity.address, "Thenar"), CAPS, **options)
