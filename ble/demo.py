@@ -15,7 +15,8 @@ import sys
 
 from ble import protocol as p
 from ble.backends import choose_backend
-from ble.client import MassagerClient, discover
+from ble.client import DiscoveredMassager, MassagerClient, discover
+from ble.errors import MassagerError
 from ble.pinning import PinnedDevice
 from ble.sim_process import simulator_process
 
@@ -42,7 +43,40 @@ def format_status(status: p.Status) -> str:
     )
 
 
-async def run_demo(transport: str) -> int:
+def describe(index: int, m: DiscoveredMassager) -> str:
+    """One numbered line per candidate: everything that tells look-alikes apart."""
+    parts = [m.name or "massager"]
+    if m.model:
+        parts.append(m.model)
+    if m.serial:
+        parts.append(f"serial {m.serial}")
+    parts += [f"signal {m.rssi} dBm", m.address]
+    return f"  {index}. " + ", ".join(parts)
+
+
+def choose(found: list[DiscoveredMassager], address: str | None) -> DiscoveredMassager | None:
+    """The massager to use: the one asked for, the only one, or the one the person picks."""
+    if address:
+        match = [m for m in found if m.address.upper() == address.upper()]
+        if not match:
+            print(f"No massager at {address} is in range.")
+        return match[0] if match else None
+    if len(found) == 1:
+        return found[0]
+    print("More than one massager is in range. Which one is yours?")
+    for i, m in enumerate(found, 1):
+        print(describe(i, m))
+    if not sys.stdin.isatty():
+        print("Run again with --address ADDRESS to choose one (nothing was sent to any).")
+        return None
+    answer = input("Number (Enter to cancel): ").strip()
+    if not answer.isdigit() or not 1 <= int(answer) <= len(found):
+        print("Nothing chosen; nothing was sent to any massager.")
+        return None
+    return found[int(answer) - 1]
+
+
+async def run_demo(transport: str, address: str | None = None) -> int:
     """The app's own client does the work: pairing, caps, heartbeats, acknowledged stop."""
     async with choose_backend(transport) as backend:
         print("Scanning for massagers...")
@@ -50,8 +84,10 @@ async def run_demo(transport: str) -> int:
         if not found:
             print("No massager found. Is it switched on and in range?")
             return 1
-        massager = found[0]
-        print(f"Found {massager.name} at {massager.address}; connecting and pairing...")
+        massager = choose(found, address)
+        if massager is None:
+            return 2
+        print(f"Using {massager.name} at {massager.address}; connecting and pairing...")
         finished = asyncio.Event()
         last_printed: list[tuple[int, int, int]] = []
 
@@ -96,19 +132,29 @@ def main(argv: list[str] | None = None) -> None:
         "default: start the built-in simulator",
     )
     parser.add_argument("--interval-ms", type=float, default=7.5, help="simulated link interval")
+    parser.add_argument("--address", help="the massager to use, when more than one is in range")
+    parser.add_argument(
+        "--look-alike",
+        choices=("first", "last", "alone"),
+        help="the simulator adds a look-alike massager (same name and service)",
+    )
     args = parser.parse_args(argv)
 
     async def go() -> int:
         if args.transport:
-            return await run_demo(args.transport)
-        async with simulator_process(args.interval_ms) as spec:
+            return await run_demo(args.transport, args.address)
+        extra = ("--look-alike", args.look_alike) if args.look_alike else ()
+        async with simulator_process(args.interval_ms, *extra) as spec:
             print(f"[sim] simulated massager on {spec}")
-            return await run_demo(spec)
+            return await run_demo(spec, args.address)
 
     try:
         sys.exit(asyncio.run(go()))
     except KeyboardInterrupt:
         sys.exit(130)
+    except MassagerError as exc:  # expected trouble: said in words, never a traceback
+        print(f"Stopped: {exc.args[0] if exc.args else exc}. {exc.advice}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
