@@ -12,6 +12,11 @@ Bumble pitfalls handled here (see shared/notes/ble-simulation.md):
 1 - flags, the 128-bit service UUID and a short name all fit in the advert itself;
 8 - each peripheral has a fixed random static address;
 9 - advertising stops before the controller leaves the link.
+
+The GAP and GATT services (Device Name, Appearance, Service Changed, Client
+Supported Features, Database Hash) are built here too, instead of Bumble's
+defaults, so they follow the same rule: every request answered, and writes no
+central should make refused with an ATT error.
 """
 
 from __future__ import annotations
@@ -20,17 +25,20 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bumble import att, hci
+from bumble import att, gatt, hci
 from bumble.controller import Controller
 from bumble.core import UUID, AdvertisingData
+from bumble.crypto import aes_cmac  # type: ignore[attr-defined]  # re-exported, not in __all__
 from bumble.device import Connection, Device, DeviceConfiguration
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 from bumble.link import LocalLink
 from bumble.pairing import PairingConfig, PairingDelegate
+from bumble.profiles.gatt_service import GenericAttributeProfileService
 
 from ble import protocol as p
 from ble.virtual_radio import detach_controller, host_for, new_controller
@@ -43,6 +51,9 @@ TICK_S = 0.05  # physics and status at 20 Hz in real time
 STATUS_KEEPALIVE_S = 1.0  # a status frame at least once a second, even when nothing changes
 ADVERTISING_INTERVAL_MS = 20.0  # the shortest legal interval: quick discovery
 ADVERT_NAME_MAX = 8  # 31-byte legacy advert: 3 (flags) + 18 (UUID) + 2 + 8 (name)
+
+APPEARANCE_UNKNOWN = 0x0000  # the Bluetooth SIG lists no category for a hand massager
+GAP_NAME_MAX = 248  # Device Name: at most 248 octets (Core Vol 3, Part C, 12.1)
 
 Props = Characteristic.Properties
 Perms = att.Attribute.Permissions
@@ -100,6 +111,7 @@ class SimulatedMassager:
         self._last_battery = self.model.battery.percent
         self._held: list[tuple[asyncio.Future[None], asyncio.Task[Any]]] = []  # hold_responses
         self._held_changed = asyncio.Event()
+        self._client_features: dict[Connection, bytes] = {}  # GATT Client Supported Features
         self.connections: list[Connection] = []
         self._advertising_wanted = False
         self._stopping = False
@@ -168,6 +180,7 @@ class SimulatedMassager:
 
         ident = self.identity
         self.services = [
+            *self._standard_services(readable),
             Service(
                 _uuid(p.SERVICE_UUID),
                 [
@@ -189,6 +202,94 @@ class SimulatedMassager:
             ),
             Service(_uuid(p.BATTERY_SERVICE_UUID), [self.battery_char]),
         ]
+
+    def _standard_services(self, permissions: att.Attribute.Permissions) -> list[Service]:
+        """GAP and GATT services that answer every request, unlike Bumble's defaults.
+
+        Device Name and Appearance are read-only (a write gets 0x03); Service Changed
+        is indicate-only (0x02 / 0x03); Database Hash is read-only (Bumble's never
+        answers a write); Client Supported Features is read/write per connection,
+        with the checks of Core Vol 3, Part G, 7.2.
+        """
+        name = self.identity.name.encode()[:GAP_NAME_MAX]
+        self.device_name_char: Characteristic[bytes] = Characteristic(
+            gatt.GATT_DEVICE_NAME_CHARACTERISTIC,
+            Props.READ,
+            permissions,
+            self._value(lambda _c: name, None),
+        )
+        self.appearance_char: Characteristic[bytes] = Characteristic(
+            gatt.GATT_APPEARANCE_CHARACTERISTIC,
+            Props.READ,
+            permissions,
+            self._value(lambda _c: struct.pack("<H", APPEARANCE_UNKNOWN), None),
+        )
+        self.service_changed_char: Characteristic[bytes] = Characteristic(
+            gatt.GATT_SERVICE_CHANGED_CHARACTERISTIC,
+            Props.INDICATE,
+            permissions,
+            self._value(None, None),
+        )
+        self.client_features_char: Characteristic[bytes] = Characteristic(
+            gatt.GATT_CLIENT_SUPPORTED_FEATURES_CHARACTERISTIC,
+            Props.READ | Props.WRITE,
+            permissions,
+            self._value(self._read_client_features, self._write_client_features),
+        )
+        self.database_hash_char: Characteristic[bytes] = Characteristic(
+            gatt.GATT_DATABASE_HASH_CHARACTERISTIC,
+            Props.READ,
+            permissions,
+            self._value(lambda _c: self._database_hash(), None),
+        )
+        return [
+            Service(
+                gatt.GATT_GENERIC_ACCESS_SERVICE, [self.device_name_char, self.appearance_char]
+            ),
+            Service(
+                gatt.GATT_GENERIC_ATTRIBUTE_SERVICE,
+                [self.service_changed_char, self.client_features_char, self.database_hash_char],
+            ),
+        ]
+
+    def _read_client_features(self, conn: Connection) -> bytes:
+        return self._client_features.get(conn, b"\x00")
+
+    def _write_client_features(self, conn: Connection, value: bytes) -> None:
+        value = bytes(value)
+        if not value:
+            raise att.ATT_Error(att.ErrorCode.INVALID_ATTRIBUTE_LENGTH)
+        old = int.from_bytes(self._client_features.get(conn, b""), "little")
+        if old & ~int.from_bytes(value, "little"):
+            raise att.ATT_Error(att.ErrorCode.VALUE_NOT_ALLOWED)  # a client may not clear a bit
+        self._client_features[conn] = value
+
+    def _database_hash(self) -> bytes:
+        """The Database Hash (Core Vol 3, Part G, 7.3) of this server's attributes."""
+        data = b"".join(
+            GenericAttributeProfileService.get_attribute_data(attribute)
+            for attribute in self._require_device().gatt_server.attributes
+        )
+        return bytes(aes_cmac(m=data, k=bytes(16)))[::-1]  # a uint128, least significant first
+
+    async def indicate_service_changed(self, start: int = 0x0001, end: int = 0xFFFF) -> int:
+        """Indicate Service Changed (0x2A05) for the handles `start`..`end` to every central
+        that subscribed to it, and wait for their confirmations. Returns how many were told.
+
+        The database itself does not change: this is for testing that a central
+        re-discovers when told to.
+        """
+        if not 0x0001 <= start <= end <= 0xFFFF:
+            raise ValueError(f"handle range 0x{start:04X}..0x{end:04X} is not valid")
+        device = self._require_device()
+        handle = self.service_changed_char.handle
+        subscribed = sum(
+            1
+            for cccds in device.gatt_server.subscribers.values()
+            if (cccd := cccds.get(handle)) and cccd[0] & 0x02
+        )
+        await device.indicate_subscribers(self.service_changed_char, struct.pack("<HH", start, end))
+        return subscribed
 
     # --- ATT handlers ---------------------------------------------------------
 
@@ -259,7 +360,10 @@ class SimulatedMassager:
         host = host_for(self._controller)
         # A fixed identity resolving key per device, so bonds stay valid across restarts.
         irk = hashlib.sha256(ident.address.encode()).digest()[:16]
-        config = DeviceConfiguration(name=ident.name, irk=irk)
+        # Bumble's default GAP and GATT services are replaced by ours (`_standard_services`).
+        config = DeviceConfiguration(
+            name=ident.name, irk=irk, gap_service_enabled=False, gatt_service_enabled=False
+        )
         device = Device(
             name=ident.name,
             address=hci.Address(ident.address),
@@ -318,6 +422,7 @@ class SimulatedMassager:
         def on_disconnection(_reason: int) -> None:
             if conn in self.connections:
                 self.connections.remove(conn)
+            self._client_features.pop(conn, None)
             self.model.disconnected(conn)
             self._schedule(self.push_status())
             if self._advertising_wanted and not self._stopping:

@@ -196,7 +196,7 @@ def test_control_point_framing_tables_match_the_codec() -> None:
     raw = bytes(answer)
     assert check_fixed_frame(answer_rows, raw, answer) == len(raw)
     assert "0x80" in answer_rows[0]["Meaning"]
-    assert raw[0] == p.Opcode.RESPONSE == 0x80
+    assert raw[0] == int(p.Opcode.RESPONSE) == 0x80
 
 
 def _params_size(cell: str) -> int:

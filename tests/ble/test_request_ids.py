@@ -64,6 +64,7 @@ async def test_late_answer_for_an_old_request_id_is_never_taken_for_a_new_comman
         with pytest.raises(OutcomeUnknown):
             await client.heartbeat()
         first_id = client._last_command_id
+        assert first_id is not None
         await sim.wait_held(1)
         # The second heartbeat (same opcode, new id) would succeed; its answer is held too.
         sim.faults.refuse_commands = False
