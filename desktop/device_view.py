@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from PySide6.QtCore import Qt
@@ -38,6 +39,8 @@ class DevicePage(Page):
         self.layout_.addWidget(self.state_label)
         self.found = QListWidget()
         self.found.setAccessibleName("Massagers found")
+        self.found.setWordWrap(True)
+        self.found.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.layout_.addWidget(self.found, 1)
         row = QHBoxLayout()
         self.scan_button = big_button("Search for massagers")
@@ -63,6 +66,7 @@ class DevicePage(Page):
         self.history = QListWidget()
         self.history.setAccessibleName("Massager history")
         self.history.setWordWrap(True)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.layout_.addWidget(self.history, 1)
         massager.audit_listeners.append(self._history_changed)
         self.found.itemActivated.connect(lambda _item: self.connect_button.click())
@@ -127,6 +131,7 @@ class DevicePage(Page):
             mine = not pinned or m.address.upper() == pinned.upper()
             item = QListWidgetItem(candidate_words(m, pinned))
             item.setData(Qt.ItemDataRole.UserRole, (m.address, m.name, m.bonded))
+            item.setData(Qt.ItemDataRole.UserRole + 1, m)
             item.setSizeHint(item.sizeHint().expandedTo(self.scan_button.sizeHint()))
             if not mine:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
@@ -140,13 +145,15 @@ class DevicePage(Page):
             self.found.setCurrentRow(choices[0])
             self.found.setFocus()
         elif len(choices) > 1:  # never guess between look-alikes: the person chooses
+            self.found.setFocus()  # (a list view picks its first row when focused: undo it)
             self.found.setCurrentRow(-1)
+            self.found.clearSelection()
             self.message.setText(
-                f"{len(choices)} massagers are in range. Choose yours: each row shows its "
-                "serial number, which is also printed on the massager's label."
+                f"{len(choices)} massagers are in range. Choose yours with the arrow keys or "
+                "a click: each row shows its serial number, which is also printed on the "
+                "massager's label."
             )
             self.message.setVisible(True)
-            self.found.setFocus()
         return found
 
     async def connect_selected(self) -> None:
@@ -160,6 +167,10 @@ class DevicePage(Page):
         try:
             # Choosing a massager that is not paired yet is the person's word to pair it.
             await self.massager.connect(address, name, pair=bonded is not True)
+            found: DiscoveredMassager = item.data(Qt.ItemDataRole.UserRole + 1)
+            paired = dataclasses.replace(found, bonded=True)
+            item.setText(candidate_words(paired, address))
+            item.setData(Qt.ItemDataRole.UserRole, (address, name, True))
         except BondRejected as exc:
             self._show_error("Connecting", exc)
             self._pair_again = (address, name)
