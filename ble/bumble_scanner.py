@@ -30,9 +30,13 @@ def bumble_uuid_to_str(value: core.UUID) -> str:
 def advertisement_data(advertisement: Advertisement) -> AdvertisementData:
     """Convert a Bumble advertisement into bleak's ``AdvertisementData``.
 
-    Pitfall 1: the emulated controller repeats the advert as the scan response
-    and Bumble concatenates both, so every field appears twice: UUIDs are
-    de-duplicated (keeping order) and the first name wins.
+    Bumble hands over the advert and (when scanning actively) its scan response
+    concatenated. Pitfall 1: upstream's emulated controller repeats the advert as
+    the scan response (``ble.virtual_radio.VirtualController`` sends the real one),
+    so a field may appear twice: UUIDs are de-duplicated (keeping order) and the
+    first name, service data and manufacturer data per key win. Manufacturer data
+    (e.g. the massager's model and serial number) comes in the scan response, so
+    it needs the default active scanning.
     """
     data = advertisement.data
     uuid_lists = [

@@ -708,6 +708,56 @@ class ProgramAssembler:
         self._next_seq = None
 
 
+# --- Scan response (advertising) ------------------------------------------
+
+# Bluetooth SIG company identifier 0xFFFF is reserved "for testing": a product
+# would use its maker's own. The manufacturer-specific data in the scan response
+# carries `model|serial` so that a central can tell candidates apart before pairing.
+TESTING_COMPANY_ID = 0xFFFF
+# 31-byte legacy scan response - AD length (1) - AD type (1) - company id (2).
+SCAN_IDENTITY_MAX = 27
+
+
+@dataclass(frozen=True)
+class ScanIdentity:
+    """Model and serial number from the scan response: `model|serial` in UTF-8, at most
+    27 bytes. The serial number contains no `|` and is never shortened (it is what tells
+    two massagers apart); see `fitting` for a model number too long to fit."""
+
+    model: str
+    serial: str
+
+    def __post_init__(self) -> None:
+        if "|" in self.serial:
+            raise ProtocolError("ScanIdentity: the serial number cannot contain '|'")
+        if len(bytes(self)) > SCAN_IDENTITY_MAX:
+            raise ProtocolError(f"ScanIdentity: more than {SCAN_IDENTITY_MAX} bytes")
+
+    def __bytes__(self) -> bytes:
+        return f"{self.model}|{self.serial}".encode()
+
+    @classmethod
+    def fitting(cls, model: str, serial: str) -> Self:
+        """The identity with the model number cut (whole characters) so that it fits."""
+        room = SCAN_IDENTITY_MAX - len(f"|{serial}".encode())
+        if room < 0:
+            raise ProtocolError(f"ScanIdentity: serial number {serial!r} is too long")
+        while len(model.encode()) > room:
+            model = model[:-1]
+        return cls(model, serial)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        try:
+            text = bytes(data).decode()
+        except UnicodeDecodeError as exc:
+            raise ProtocolError("ScanIdentity: not UTF-8") from exc
+        model, separator, serial = text.rpartition("|")
+        if not separator:
+            raise ProtocolError("ScanIdentity: no '|' between model and serial number")
+        return cls(model, serial)
+
+
 # --- Status (notify, read) -------------------------------------------------
 
 _STATUS = struct.Struct("<HBBHBHH" + "B" * ZONE_COUNT + "HHBH")

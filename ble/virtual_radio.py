@@ -1,9 +1,9 @@
 """A virtual BLE radio: Bumble's emulated controllers on a shared in-process link.
 
 Used by the tests, the in-process simulator and ``python -m device_sim``. The
-helpers fix two defects of Bumble 0.0.236's emulated controller (pitfalls 3 and
-9 in ``shared/notes/ble-simulation.md``) and optionally emulate a connection
-interval (pitfall 7). Typical use::
+helpers fix three defects of Bumble 0.0.236's emulated controller (pitfalls 1, 3
+and 9 in ``shared/notes/ble-simulation.md``), give each controller its own
+signal strength, and optionally emulate a connection interval (pitfall 7). Typical use::
 
     link = VirtualLink(hop_delay=0.0075)          # or VirtualLink() for no delay
     controller = new_controller(link, "central")
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bumble import hci, ll
@@ -34,8 +35,23 @@ __all__ = [
 ]
 
 
+DEFAULT_RSSI = -50  # dBm: what Bumble's emulated controller reports for every advert
+
+
+@dataclass(frozen=True)
+class _Advertiser:
+    """What a scanner learns about an advertiser on the link (its advertising parameters)."""
+
+    connectable: bool
+    scannable: bool
+    legacy: bool
+    scan_response: bytes
+    rssi: int
+
+
 class VirtualController(Controller):
-    """Bumble's emulated controller with a working LE Create Connection Cancel.
+    """Bumble's emulated controller with a working LE Create Connection Cancel, real scan
+    responses, and a signal strength per advertiser.
 
     Pitfall 3: upstream, the cancel command is a no-op, so after one timed-out
     connect the stale pending connection makes every later LE Create Connection
@@ -43,7 +59,138 @@ class VirtualController(Controller):
     (Vol 4, Part E, 7.8.13), reports an LE Connection Complete event with status
     UNKNOWN_CONNECTION_IDENTIFIER, which Bumble's ``connect()`` turns into its
     TimeoutError.
+
+    Pitfall 1: upstream, a scanner gets the advert repeated as the scan response,
+    even when scanning passively, and every advert with -50 dBm. Here an active
+    scanner gets the advertiser's own scan response data (as if it had sent a
+    SCAN_REQ), a passive one none, and each report carries the advertiser's
+    ``rssi`` (set it on the advertising controller: how strongly others hear it).
     """
+
+    rssi: int = DEFAULT_RSSI
+
+    def on_hci_le_set_extended_scan_parameters_command(
+        self, command: hci.HCI_LE_Set_Extended_Scan_Parameters_Command
+    ) -> hci.HCI_StatusReturnParameters:
+        # Upstream keeps the scan type only from the legacy command; active or passive
+        # decides whether scan responses are reported.
+        result = super().on_hci_le_set_extended_scan_parameters_command(command)
+        self.le_scan_type = command.scan_types[0] if command.scan_types else 0
+        return result
+
+    def on_advertising_pdu(self, pdu: ll.AdvInd | ll.AdvExtInd) -> None:
+        if not self.le_scan_enable:
+            super().on_advertising_pdu(pdu)
+            return
+        advertiser = self._advertiser(pdu.advertiser_address) or _Advertiser(
+            connectable=True,  # not found on the link: report the advert as it came
+            scannable=False,
+            legacy=isinstance(pdu, ll.AdvInd),
+            scan_response=b"",
+            rssi=DEFAULT_RSSI,
+        )
+        self._report(pdu, advertiser)
+        # Upstream reports too (the advert twice, pitfall 1): let it do everything else
+        # (periodic advertising sync, a pending connection) with its reporting off.
+        self.le_scan_enable = False
+        try:
+            super().on_advertising_pdu(pdu)
+        finally:
+            self.le_scan_enable = True
+
+    def _advertiser(self, address: hci.Address) -> _Advertiser | None:
+        """The advertiser with this address on the link, as its controller has set it up."""
+        link = self.link
+        for controller in link.controllers if link is not None else ():
+            rssi = getattr(controller, "rssi", DEFAULT_RSSI)
+            legacy = controller.le_legacy_advertiser
+            if legacy.enabled and legacy.address == address:
+                kind = hci.HCI_LE_Set_Advertising_Parameters_Command.AdvertisingType
+                return _Advertiser(
+                    connectable=legacy.advertising_type
+                    in (kind.ADV_IND, kind.ADV_DIRECT_IND, kind.ADV_DIRECT_IND_LOW_DUTY),
+                    scannable=legacy.advertising_type in (kind.ADV_IND, kind.ADV_SCAN_IND),
+                    legacy=True,
+                    scan_response=bytes(legacy.scan_response_data),
+                    rssi=rssi,
+                )
+            for adv_set in controller.advertising_sets.values():
+                if adv_set.enabled and adv_set.address == address and adv_set.parameters:
+                    props = (
+                        hci.HCI_LE_Set_Extended_Advertising_Parameters_Command.AdvertisingProperties
+                    )
+                    bits = adv_set.parameters.advertising_event_properties
+                    return _Advertiser(
+                        connectable=bool(bits & props.CONNECTABLE_ADVERTISING),
+                        scannable=bool(bits & props.SCANNABLE_ADVERTISING),
+                        legacy=bool(bits & props.USE_LEGACY_ADVERTISING_PDUS),
+                        scan_response=bytes(adv_set.scan_response_data),
+                        rssi=rssi,
+                    )
+        return None
+
+    def _report(self, pdu: ll.AdvInd | ll.AdvExtInd, advertiser: _Advertiser) -> None:
+        """Advertising report(s) for one advert: the advert, then (active scanning of a
+        scannable advertiser) its scan response."""
+        active = (
+            self.le_scan_type == hci.HCI_LE_Set_Extended_Scan_Parameters_Command.ACTIVE_SCANNING
+        )
+        scan_response = active and advertiser.scannable
+        address = pdu.advertiser_address
+        if self.le_features & hci.LeFeatureMask.LE_EXTENDED_ADVERTISING:
+            ext = hci.HCI_LE_Extended_Advertising_Report_Event
+            kind = ext.EventType(0)
+            if advertiser.connectable:
+                kind |= ext.EventType.CONNECTABLE_ADVERTISING
+            if advertiser.scannable:
+                kind |= ext.EventType.SCANNABLE_ADVERTISING
+            if advertiser.legacy:
+                kind |= ext.EventType.LEGACY_ADVERTISING_PDU_USED
+
+            def extended(event_type: int, data: bytes) -> None:
+                report = ext.Report(
+                    event_type=event_type,
+                    address_type=address.address_type,
+                    address=address,
+                    primary_phy=hci.Phy.LE_1M,
+                    secondary_phy=hci.Phy.LE_1M,
+                    advertising_sid=0,
+                    tx_power=ext.TX_POWER_INFORMATION_NOT_AVAILABLE,
+                    rssi=advertiser.rssi,
+                    periodic_advertising_interval=0,
+                    direct_address_type=0,
+                    direct_address=hci.Address.ANY,
+                    data=data,
+                )
+                self.send_hci_packet(ext([report]))
+
+            extended(int(kind), pdu.data)
+            if scan_response:
+                extended(int(kind | ext.EventType.SCAN_RESPONSE), advertiser.scan_response)
+            return
+        legacy_event = hci.HCI_LE_Advertising_Report_Event
+        types = legacy_event.EventType
+        advert_type = (
+            types.ADV_IND
+            if advertiser.connectable
+            else types.ADV_SCAN_IND
+            if advertiser.scannable
+            else types.ADV_NONCONN_IND
+        )
+
+        def legacy_report(event_type: int, data: bytes) -> None:
+            report = legacy_event.Report(
+                event_type=event_type,
+                address_type=address.address_type,
+                address=address,
+                data=data,
+                rssi=advertiser.rssi,
+            )
+            self.send_hci_packet(legacy_event([report]))
+
+        legacy_report(advert_type, pdu.data)
+        if scan_response:
+            legacy_report(types.SCAN_RSP, advertiser.scan_response)
 
     def on_hci_le_create_connection_cancel_command(
         self, _command: hci.HCI_LE_Create_Connection_Cancel_Command

@@ -12,7 +12,12 @@ from pathlib import Path
 
 from ble.protocol import Zone
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
-from device_sim.server import DEFAULT_PORT, SimulatorServer
+from device_sim.server import (
+    DEFAULT_PORT,
+    LOOK_ALIKE_ADDRESS,
+    LOOK_ALIKE_ORDERS,
+    SimulatorServer,
+)
 
 log = logging.getLogger("device_sim")
 
@@ -34,9 +39,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--look-alike",
-        action="store_true",
-        help="add a second, unbonded "
-        "massager with the same name and service (a neighbour's device)",
+        nargs="?",
+        const="last",
+        choices=LOOK_ALIKE_ORDERS,
+        metavar="first|last|alone",
+        help="add an unbonded massager with the same name, model and service (a "
+        f"neighbour's device, {LOOK_ALIKE_ADDRESS}), listed first (a stronger signal), "
+        "last (a weaker one; the default) or alone (the genuine one is off)",
     )
     faults = parser.add_argument_group("fault injection (times in seconds from start)")
     faults.add_argument("--drop-link-after", type=float, metavar="S")
@@ -70,20 +79,24 @@ async def _after(seconds: float | None, action: object) -> None:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    identities = [DeviceIdentity(address=args.address, name=args.name)]
-    if args.look_alike:
-        identities.append(
-            DeviceIdentity(address="F0:7E:4A:00:00:99", name=args.name, serial_number="SIM-0099")
-        )
-    server = SimulatorServer(identities, port=args.port, hop_delay=args.interval_ms / 1000)
+    server = SimulatorServer(
+        [DeviceIdentity(address=args.address, name=args.name)],
+        port=args.port,
+        hop_delay=args.interval_ms / 1000,
+        look_alike=args.look_alike,
+    )
     port = await server.start()
-    sim: SimulatedMassager = server.massagers[0]
+    sim: SimulatedMassager = server.primary
     sim.faults.refuse_commands = args.refuse_commands
     sim.faults.response_delay_s = args.response_delay
     if args.port_file:
         Path(args.port_file).write_text(str(port))  # noqa: ASYNC240 - once, before serving
+    on_air = ", ".join(
+        f"{m.identity.address}{' (look-alike)' if m is server.look_alike else ''}"
+        for m in server.massagers
+    )
     print(
-        f"Simulated massager '{args.name}' ({args.address}) on tcp-client:127.0.0.1:{port}",
+        f"Simulated massager '{args.name}' ({on_air}) on tcp-client:127.0.0.1:{port}",
         flush=True,
     )
 

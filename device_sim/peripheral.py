@@ -41,7 +41,7 @@ from bumble.pairing import PairingConfig, PairingDelegate
 from bumble.profiles.gatt_service import GenericAttributeProfileService
 
 from ble import protocol as p
-from ble.virtual_radio import detach_controller, host_for, new_controller
+from ble.virtual_radio import DEFAULT_RSSI, detach_controller, host_for, new_controller
 from device_sim.clock import Clock, monotonic_clock
 from device_sim.model import AttRefusal, MassagerModel
 
@@ -51,6 +51,7 @@ TICK_S = 0.05  # physics and status at 20 Hz in real time
 STATUS_KEEPALIVE_S = 1.0  # a status frame at least once a second, even when nothing changes
 ADVERTISING_INTERVAL_MS = 20.0  # the shortest legal interval: quick discovery
 ADVERT_NAME_MAX = 8  # 31-byte legacy advert: 3 (flags) + 18 (UUID) + 2 + 8 (name)
+LEGACY_ADVERTISING_DATA_MAX = 31  # bytes, advert and scan response each
 
 APPEARANCE_UNKNOWN = 0x0000  # the Bluetooth SIG lists no category for a hand massager
 GAP_NAME_MAX = 248  # Device Name: at most 248 octets (Core Vol 3, Part C, 12.1)
@@ -96,9 +97,11 @@ class SimulatedMassager:
         identity: DeviceIdentity | None = None,
         clock: Clock = monotonic_clock,
         autotick: bool = True,
+        rssi: int = DEFAULT_RSSI,
     ) -> None:
         self.identity = identity or DeviceIdentity()
         self.link = link
+        self.rssi = rssi  # how strongly scanners on the virtual radio hear it (dBm)
         self.clock = clock
         self.model = MassagerModel(clock)
         self.faults = LinkFaults()
@@ -357,6 +360,7 @@ class SimulatedMassager:
         """Join the virtual radio and start advertising."""
         ident = self.identity
         self._controller = new_controller(self.link, f"sim-{ident.address}")
+        self._controller.rssi = self.rssi
         host = host_for(self._controller)
         # A fixed identity resolving key per device, so bonds stay valid across restarts.
         irk = hashlib.sha256(ident.address.encode()).digest()[:16]
@@ -500,8 +504,23 @@ class SimulatedMassager:
                 (name_type, short.encode()),
             ]
         )
+        # Model and serial number in the scan response (active scanners get it), so the
+        # app can tell massagers with the same name apart before pairing.
+        scan_identity = p.ScanIdentity.fitting(ident.model_number, ident.serial_number)
+        scan_response = AdvertisingData(
+            [
+                (
+                    AdvertisingData.MANUFACTURER_SPECIFIC_DATA,
+                    struct.pack("<H", p.TESTING_COMPANY_ID) + bytes(scan_identity),
+                )
+            ]
+        )
+        for what, data in (("advert", bytes(advert)), ("scan response", bytes(scan_response))):
+            if len(data) > LEGACY_ADVERTISING_DATA_MAX:
+                raise ValueError(f"the {what} is {len(data)} bytes, more than 31")
         await self._require_device().start_advertising(
             advertising_data=bytes(advert),
+            scan_response_data=bytes(scan_response),
             auto_restart=False,  # restarted by `_on_connection`'s handler, so stop() can win
             advertising_interval_min=ADVERTISING_INTERVAL_MS,
             advertising_interval_max=ADVERTISING_INTERVAL_MS,

@@ -6,23 +6,43 @@ Each TCP client (an app using the `tcp-client:127.0.0.1:PORT` transport) gets a
 loses it when the socket closes, with its links terminated (pitfall 4: one
 long-lived controller would stay "connected" for ever after an app crash).
 Bound to 127.0.0.1 only: health devices do not listen on the network.
+
+A look-alike (a neighbour's massager: same name, model and service, another
+address and serial number) can be put on the radio too, listed first (it is
+heard more strongly and starts advertising first), last, or alone (the genuine
+one is off).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from typing import Any
+from typing import Any, Literal, get_args
 
 from bumble.controller import Controller
 from bumble.transport.common import StreamPacketSource
 
-from ble.virtual_radio import VirtualLink, detach_controller, new_controller
+from ble.virtual_radio import DEFAULT_RSSI, VirtualLink, detach_controller, new_controller
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 7878
+LookAlike = Literal["first", "last", "alone"]
+LOOK_ALIKE_ORDERS: tuple[str, ...] = get_args(LookAlike)
+LOOK_ALIKE_ADDRESS = "F0:7E:4A:00:00:99"
+LOOK_ALIKE_SERIAL = "SIM-0099"
+# Scans list the strongest signal first: the look-alike "first" is heard better.
+STRONG_RSSI = -45
+WEAK_RSSI = -70
+
+
+def look_alike_of(identity: DeviceIdentity) -> DeviceIdentity:
+    """A neighbour's massager: the same name, model and service; another address and serial."""
+    return dataclasses.replace(
+        identity, address=LOOK_ALIKE_ADDRESS, serial_number=LOOK_ALIKE_SERIAL
+    )
 
 
 class _SocketSink:
@@ -62,22 +82,53 @@ class _ClientProtocol(asyncio.Protocol):
 
 
 class SimulatorServer:
-    """One virtual radio with one or more simulated massagers, served over loopback TCP."""
+    """One virtual radio with one or more simulated massagers, served over loopback TCP.
+
+    `look_alike` adds a look-alike of the first identity: "first" (heard more strongly
+    than the genuine ones, and advertising before them), "last" (heard more weakly,
+    advertising after them) or "alone" (the genuine ones are not on the radio).
+    """
 
     def __init__(
         self,
         identities: list[DeviceIdentity] | None = None,
         port: int = DEFAULT_PORT,
         hop_delay: float = 0.0,
+        look_alike: LookAlike | None = None,
     ) -> None:
+        if look_alike is not None and look_alike not in LOOK_ALIKE_ORDERS:
+            raise ValueError(f"look_alike must be one of {LOOK_ALIKE_ORDERS}, not {look_alike!r}")
         self.link = VirtualLink(hop_delay=hop_delay)
-        self.massagers = [
-            SimulatedMassager(self.link, ident) for ident in identities or [DeviceIdentity()]
+        genuine_identities = identities or [DeviceIdentity()]
+        genuine_rssi = {None: DEFAULT_RSSI, "first": WEAK_RSSI, "last": STRONG_RSSI}
+        self.genuine = [
+            SimulatedMassager(self.link, ident, rssi=genuine_rssi[look_alike])
+            for ident in genuine_identities
+            if look_alike != "alone"
         ]
+        self.look_alike: SimulatedMassager | None = None
+        if look_alike is not None:
+            twin = look_alike_of(genuine_identities[0])
+            if any(m.identity.address == twin.address for m in self.genuine):
+                raise ValueError(f"{twin.address} is the look-alike's address: choose another")
+            rssi = {"first": STRONG_RSSI, "last": WEAK_RSSI, "alone": DEFAULT_RSSI}[look_alike]
+            self.look_alike = SimulatedMassager(self.link, twin, rssi=rssi)
+        # In the order they go on the air.
+        self.massagers = (
+            [self.look_alike, *self.genuine]
+            if self.look_alike is not None and look_alike == "first"
+            else [*self.genuine, *([self.look_alike] if self.look_alike else [])]
+        )
         self.requested_port = port
         self.port: int | None = None
         self.client_count = 0
         self._server: asyncio.Server | None = None
+
+    @property
+    def primary(self) -> SimulatedMassager:
+        """The massager the command line's fault injection acts on: the first genuine one,
+        or the look-alike when it is alone."""
+        return self.genuine[0] if self.genuine else self.massagers[0]
 
     async def start(self) -> int:
         for massager in self.massagers:

@@ -157,6 +157,42 @@ def test_controller_internals_used_to_detach() -> None:
     assert callable(controller.AdvertisingSet.stop)
 
 
+def test_controller_internals_used_for_scan_reports() -> None:
+    # Pitfall 1: VirtualController reports adverts itself (real scan response, per
+    # advertiser RSSI) and lets upstream do the rest with `le_scan_enable` off.
+    source = inspect.getsource(controller.Controller.on_advertising_pdu)
+    assert "if self.le_scan_enable:" in source
+    assert "create_le_connection" in source
+    assert "pdu.data" in source  # upstream still repeats the advert as the scan response
+    assert params(controller.Controller.on_advertising_pdu) == ["self", "pdu"]
+    assert "on_advertising_pdu" in vars(VirtualController)
+    assert "on_hci_le_set_extended_scan_parameters_command" in vars(VirtualController)
+    assert "le_scan_type" not in inspect.getsource(
+        controller.Controller.on_hci_le_set_extended_scan_parameters_command
+    )  # upstream forgets active/passive: if this fails, the override may go
+    assert "scan_types" in params(hci.HCI_LE_Set_Extended_Scan_Parameters_Command.__init__)
+    for name in ("scan_response_data", "advertising_type", "enabled", "address"):
+        assert hasattr(controller.LegacyAdvertiser, name)
+    fields = controller.AdvertisingSet.__dataclass_fields__
+    assert {"scan_response_data", "parameters", "enabled"} <= set(fields)
+    assert "controllers" in inspect.getsource(link.LocalLink.__init__)
+
+
+def test_gatt_server_internals_used_by_the_simulator() -> None:
+    # device_sim.peripheral replaces the default GAP/GATT services, counts Service
+    # Changed subscribers and computes the Database Hash as Bumble does.
+    from bumble import gatt_server
+    from bumble.crypto import aes_cmac  # type: ignore[attr-defined]
+    from bumble.profiles.gatt_service import GenericAttributeProfileService
+
+    config_fields = device.DeviceConfiguration.__dataclass_fields__
+    assert {"gap_service_enabled", "gatt_service_enabled"} <= set(config_fields)
+    assert "self.subscribers" in inspect.getsource(gatt_server.Server.__init__)
+    assert callable(GenericAttributeProfileService.get_attribute_data)
+    assert "aes_cmac" in inspect.getsource(GenericAttributeProfileService.get_database_hash)
+    assert callable(aes_cmac)
+
+
 def test_local_link_methods_we_delay() -> None:
     assert params(link.LocalLink.send_acl_data) == [
         "self", "sender_controller", "destination_address", "transport", "data",

@@ -40,7 +40,7 @@ def tables_after(heading: str) -> list[list[dict[str, str]]]:
         if not line.startswith("|"):
             header = None
             continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
         if header is None:
             header = cells
             tables.append([])
@@ -237,3 +237,13 @@ def test_result_code_table_matches_the_codec() -> None:
     *_, rows = tables_after("### Control Point")
     documented = {int(row["Result"], 16): row["Meaning"].split("(")[0].strip() for row in rows}
     assert documented == {int(r): r.name.lower().replace("_", " ") for r in p.ResultCode}
+
+
+def test_scan_response_table_matches_the_codec() -> None:
+    _services, rows = tables_after("## Services")
+    company, identity = rows
+    assert company["Type"] == "u16"
+    assert int(re.findall(r"0x[0-9A-F]{4}", company["Meaning"])[0], 16) == p.TESTING_COMPANY_ID
+    assert sizes_in_text(r"UTF-8, at most (\d+) bytes") == [p.SCAN_IDENTITY_MAX]
+    assert bytes(p.ScanIdentity("TG-1", "SN-1")) == b"TG-1|SN-1"  # `model|serial`
+    assert "`model\\|serial`" in identity["Meaning"]

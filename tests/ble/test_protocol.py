@@ -66,6 +66,11 @@ commands = st.one_of(
 responses = st.builds(
     p.ControlResponse, u8.map(p.Opcode), u8.map(p.ResultCode), st.binary(max_size=8), seq=u8
 )
+scan_identities = st.builds(
+    p.ScanIdentity.fitting,
+    st.text(max_size=30),
+    st.text(max_size=12).filter(lambda t: "|" not in t and len(f"|{t}".encode()) <= 27),
+)
 chunks = st.builds(p.ProgramChunk, st.booleans(), st.booleans(), u8, st.binary(max_size=40))
 
 
@@ -122,6 +127,28 @@ def test_response_round_trip(frame: p.ControlResponse) -> None:
     assert raw[:4] == bytes([0x80, int(frame.request_opcode), frame.seq, int(frame.result)])
 
 
+@settings(max_examples=500)
+@given(scan_identities)
+def test_scan_identity_round_trip(frame: p.ScanIdentity) -> None:
+    raw = bytes(frame)
+    assert len(raw) <= p.SCAN_IDENTITY_MAX
+    assert p.ScanIdentity.from_bytes(raw) == frame
+
+
+def test_scan_identity_keeps_the_serial_and_shortens_the_model() -> None:
+    assert bytes(p.ScanIdentity("TG-1 SIM", "SIM-0001")) == b"TG-1 SIM|SIM-0001"
+    long = p.ScanIdentity.fitting("Thenar Glove Pro Max Ultra Édition", "SN-123456")
+    assert long.serial == "SN-123456"
+    assert len(bytes(long)) <= p.SCAN_IDENTITY_MAX
+    assert "Thenar Glove Pro Max Ultra Édition".startswith(long.model)
+    assert p.ScanIdentity.from_bytes(b"a|b|c") == p.ScanIdentity("a|b", "c")
+    for bad in (b"no separator", b"\xff|x", b"m|" + b"s" * 30):
+        with pytest.raises(p.ProtocolError):
+            p.ScanIdentity.from_bytes(bad)
+    with pytest.raises(p.ProtocolError):
+        p.ScanIdentity("m", "a|b")
+
+
 @settings(max_examples=300)
 @given(chunks)
 def test_chunk_round_trip(frame: p.ProgramChunk) -> None:
@@ -148,6 +175,7 @@ DECODERS: list[Callable[[bytes], object]] = [
     p.Status.from_bytes,
     p.ControlResponse.from_bytes,
     p.decode_command,
+    p.ScanIdentity.from_bytes,
 ]
 
 
