@@ -52,6 +52,8 @@ STATUS_KEEPALIVE_S = 1.0  # a status frame at least once a second, even when not
 ADVERTISING_INTERVAL_MS = 20.0  # the shortest legal interval: quick discovery
 ADVERT_NAME_MAX = 8  # 31-byte legacy advert: 3 (flags) + 18 (UUID) + 2 + 8 (name)
 LEGACY_ADVERTISING_DATA_MAX = 31  # bytes, advert and scan response each
+RESTART_ADVERTISING = "sim-restart-advertising"  # the task's name
+RESTART_GRACE_S = 2.0  # in process it takes milliseconds; bounded so stop() never hangs
 
 APPEARANCE_UNKNOWN = 0x0000  # the Bluetooth SIG lists no category for a hand massager
 GAP_NAME_MAX = 248  # Device Name: at most 248 octets (Core Vol 3, Part C, 12.1)
@@ -397,6 +399,12 @@ class SimulatedMassager:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
             self._ticker = None
+        # An advertising restart (after a disconnection) is a few HCI commands: let it end.
+        # Cancelled mid-command, Bumble's host would later get an answer it cannot take
+        # (an InvalidStateError in its packet handler).
+        restarts = [t for t in self._tasks if t.get_name() == RESTART_ADVERTISING]
+        if restarts:
+            await asyncio.wait(restarts, timeout=RESTART_GRACE_S)
         device = self._device
         if device is not None:
             with contextlib.suppress(Exception):
@@ -430,7 +438,7 @@ class SimulatedMassager:
             self.model.disconnected(conn)
             self._schedule(self.push_status())
             if self._advertising_wanted and not self._stopping:
-                self._schedule(self._restart_advertising())
+                self._schedule(self._restart_advertising(), name=RESTART_ADVERTISING)
 
         conn.on(conn.EVENT_DISCONNECTION, on_disconnection)
 
@@ -473,8 +481,8 @@ class SimulatedMassager:
         self._last_status_at = now
         await self._device.notify_subscribers(self.status_char, bytes(status))
 
-    def _schedule(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+    def _schedule(self, coro: Any, name: str | None = None) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

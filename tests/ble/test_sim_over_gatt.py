@@ -12,6 +12,7 @@ from bleak.exc import BleakError, BleakGATTProtocolError
 from ble import protocol as p
 from ble.bumble_backend import BumbleAdapter
 from ble.sim_process import simulator_process
+from ble.virtual_radio import VirtualLink
 from device_sim.peripheral import SimulatedMassager
 
 from .conftest import Central, connect, find_massager, run_with_heartbeats
@@ -283,3 +284,27 @@ async def test_tcp_simulator_process_is_reachable() -> None:
             assert features.protocol_version == p.PROTOCOL_VERSION
             limits = await client.read_gatt_char(p.LIMITS_UUID)
             assert len(limits) == 5
+
+
+async def test_stop_right_after_a_disconnection_leaves_bumble_no_stray_answer(
+    link: VirtualLink,
+) -> None:
+    """A central leaves, the simulator restarts advertising (a few HCI commands) and is
+    stopped at once: the restart must end first. Cancelled mid-command, its host would get
+    an answer to a cancelled command (InvalidStateError in Bumble's packet handler)."""
+    loop = asyncio.get_running_loop()
+    errors: list[object] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: errors.append(context.get("exception")))
+    try:
+        massager = SimulatedMassager(link)  # its real-clock ticker too, as in the app
+        await massager.start()
+        async with BumbleAdapter(link) as adapter:
+            _central, client = await connect(adapter, massager, pair=False)
+            await client.disconnect()
+        await massager.stop()
+        async with BumbleAdapter(link):  # runs the loop through many HCI exchanges
+            pass
+        assert errors == []
+    finally:
+        loop.set_exception_handler(previous)
