@@ -20,6 +20,7 @@ from ble.errors import MassagerError
 from ble.pinning import PinnedDevice
 from ble.sim_process import simulator_process
 
+SCAN_S = 3.0  # adverts come every 20 ms to 1 s: three seconds hears every massager in range
 # Gentle demo caps, well inside the design defaults (50 mmHg, 42 °C).
 DEMO_LIMITS = p.Limits(max_pressure_mmhg=40, max_heat_dc=400, max_session_s=5 * 60)
 DEMO_PROGRAM = p.Program(
@@ -80,7 +81,7 @@ async def run_demo(transport: str, address: str | None = None) -> int:
     """The app's own client does the work: pairing, caps, heartbeats, acknowledged stop."""
     async with choose_backend(transport) as backend:
         print("Scanning for massagers...")
-        found = await discover(backend, timeout=10)
+        found = await discover(backend, timeout=SCAN_S)
         if not found:
             print("No massager found. Is it switched on and in range?")
             return 1
