@@ -251,6 +251,8 @@ class SessionController:
             await self._end(Outcome.STOPPED_BY_USER, reason)
             self.message = STOP_MESSAGES[p.StopReason.USER]
             self._notify()
+        elif self._ending is not None:  # the device's stopped status got there first:
+            await asyncio.shield(self._ending)  # Stop returns once the log has answered
 
     async def rate_after(self, after: Rating) -> None:
         if self.session_id is None:
