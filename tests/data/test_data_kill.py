@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from data import telemetry
+from data import backup, telemetry
 from data.store import DB_NAME, open_store
 
 CHILD = Path(__file__).with_name("kill_child.py")
@@ -54,11 +54,12 @@ class LineReader:
         self.sel.close()
 
 
-def run_and_kill(folder: Path, stop_after: int) -> list[str]:
-    """Start the child, let it report `stop_after` commits, SIGKILL it; return the lines."""
+def run_and_kill(folder: Path, stop_after: int, *args: str, counting: str = "") -> list[str]:
+    """Start the child, let it report `stop_after` lines (those starting with `counting`),
+    SIGKILL it; return the lines."""
     env = os.environ | {"PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, str(CHILD), str(folder)],
+        [sys.executable, str(CHILD), str(folder), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,
@@ -67,12 +68,14 @@ def run_and_kill(folder: Path, stop_after: int) -> list[str]:
     reader = LineReader(proc)
     lines: list[str] = []
     try:
-        while len(lines) < stop_after + 1:  # + READY
+        seen = -1  # READY starts with "" too
+        while seen < stop_after:
             line = reader.readline()
             if line is None:
                 assert proc.stderr is not None
                 pytest.fail(f"child exited early: {proc.stderr.read().decode()}")
             lines.append(line)
+            seen += line.startswith(counting)
         proc.send_signal(signal.SIGKILL)  # the child keeps writing until this lands
         proc.wait(timeout=LINE_TIMEOUT_S)
         # anything printed before death was committed too
@@ -98,6 +101,10 @@ def check(folder: Path, lines: list[str]) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         sessions = {r[0]: r[1] for r in conn.execute("SELECT id, outcome FROM sessions")}
         rating_ids = {r[0] for r in conn.execute("SELECT id FROM ratings")}
+        with_before = {
+            r[0] for r in conn.execute("SELECT session_id FROM ratings WHERE kind = 'before'")
+        }
+        assert set(sessions) == with_before  # every session has its rating before
         counts = dict(
             conn.execute(
                 "SELECT session_id, SUM(n_samples) FROM telemetry GROUP BY session_id"
@@ -110,6 +117,7 @@ def check(folder: Path, lines: list[str]) -> None:
         ids = [int(a) for a in args]
         if kind == "S":
             assert ids[0] in sessions, line
+            assert ids[0] in with_before, line  # one commit: never a session without it
         elif kind == "R":
             assert ids[0] in rating_ids, line
         elif kind == "T":
@@ -153,3 +161,27 @@ def test_sigkill_at_random_moments_loses_nothing_committed(tmp_path):
     assert total_reported > ITERATIONS
     assert interrupted >= ITERATIONS // 2  # most kills land mid-session, as intended
     assert samples > 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+def test_kills_during_the_startup_backup_leave_nothing_behind_after_the_next_start(tmp_path):
+    """Kill the child while it starts (and backs up) day after day; the next start removes
+    what the interrupted backups left, and every backup that remains verifies."""
+    rng = random.Random(20240302)
+    mid_copy = leftovers_seen = 0
+    for _ in range(ITERATIONS):
+        # kill after a random step of some start's backup copy
+        lines = run_and_kill(tmp_path, rng.randint(1, 60), "--starts", counting="B ")
+        mid_copy += lines[-1].startswith("B ")  # nothing after it: killed inside the backup
+        backups = tmp_path / "backups"
+        finished = {b.path.name for b in backup.list_backups(backups)}
+        leftovers_seen += sum(1 for p in backups.iterdir() if p.name not in finished)
+        with open_store(tmp_path) as store:  # the next start
+            checkins = {r[0] for r in store.db.execute("SELECT id FROM ratings")}
+        assert all(int(x.split()[1]) in checkins for x in lines if x.startswith("C "))
+        kept = backup.list_backups(backups)
+        assert sorted(p.name for p in backups.iterdir()) == sorted(b.path.name for b in kept)
+        assert all(backup.integrity_ok(b.path) for b in kept)
+    assert mid_copy >= ITERATIONS // 2  # the kills did land inside backups
+    assert leftovers_seen > 0  # and left something for the next start to remove
