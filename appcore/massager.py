@@ -45,6 +45,10 @@ from data.models import CommandEntry
 log = logging.getLogger(__name__)
 
 
+SIM_BONDS = "simulator-bonds.json"  # the simulated massager's own memory of its bonds
+SIM_INTERVAL_MS = 7.5  # the shortest BLE connection interval, as a real link would have
+
+
 class LinkState(enum.Enum):
     DISCONNECTED = "not connected"
     CONNECTING = "connecting"
@@ -198,7 +202,12 @@ class Massager:
                 return self._backend
             setting = self.ctx.settings.transport
             if setting == "sim" and self._link is None:
-                setting = await self._resources.enter_async_context(simulator_process())
+                # The simulated massager keeps its bonds beside ours (private data folder),
+                # so a restarted simulator still knows this computer, as a real one would.
+                bonds = self._key_store.with_name(SIM_BONDS) if self._key_store else None
+                extra = ("--bonds", str(bonds)) if bonds else ()
+                process = simulator_process(SIM_INTERVAL_MS, *extra)
+                setting = await self._resources.enter_async_context(process)
             backend = choose_backend(setting, link=self._link, key_store_path=self._key_store)
             self._backend = await self._resources.enter_async_context(backend)
             return self._backend

@@ -47,6 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"neighbour's device, {LOOK_ALIKE_ADDRESS}), listed first (a stronger signal), "
         "last (a weaker one; the default) or alone (the genuine one is off)",
     )
+    parser.add_argument(
+        "--bonds",
+        metavar="FILE",
+        help="keep the massager's bonds in this file across restarts, as a real one keeps "
+        "them in its memory (default: forgotten when the simulator stops)",
+    )
     faults = parser.add_argument_group("fault injection (times in seconds from start)")
     faults.add_argument("--drop-link-after", type=float, metavar="S")
     faults.add_argument("--refuse-commands", action="store_true")
@@ -84,6 +90,7 @@ async def serve(args: argparse.Namespace) -> None:
         port=args.port,
         hop_delay=args.interval_ms / 1000,
         look_alike=args.look_alike,
+        bond_store=Path(args.bonds) if args.bonds else None,
     )
     port = await server.start()
     sim: SimulatedMassager = server.primary

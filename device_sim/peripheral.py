@@ -28,6 +28,7 @@ import logging
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bumble import att, gatt, hci
@@ -36,6 +37,7 @@ from bumble.core import UUID, AdvertisingData
 from bumble.crypto import aes_cmac  # type: ignore[attr-defined]  # re-exported, not in __all__
 from bumble.device import Connection, Device, DeviceConfiguration
 from bumble.gatt import Characteristic, CharacteristicValue, Service
+from bumble.keys import JsonKeyStore
 from bumble.link import LocalLink
 from bumble.pairing import PairingConfig, PairingDelegate
 from bumble.profiles.gatt_service import GenericAttributeProfileService
@@ -100,8 +102,12 @@ class SimulatedMassager:
         clock: Clock = monotonic_clock,
         autotick: bool = True,
         rssi: int = DEFAULT_RSSI,
+        bond_store: Path | None = None,
     ) -> None:
         self.identity = identity or DeviceIdentity()
+        # Where the massager keeps its bonds across restarts, as a real one keeps them in
+        # flash; None: in memory (a restart is then a factory reset).
+        self.bond_store = bond_store
         self.link = link
         self.rssi = rssi  # how strongly scanners on the virtual radio hear it (dBm)
         self.clock = clock
@@ -376,6 +382,8 @@ class SimulatedMassager:
             config=config,
             host=host,
         )
+        if self.bond_store is not None:
+            device.keystore = JsonKeyStore(ident.address, str(self.bond_store))
         device.pairing_config_factory = lambda _conn: PairingConfig(
             sc=True,
             mitm=False,  # Just Works: the glove has no display or keypad

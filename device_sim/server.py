@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from pathlib import Path
 from typing import Any, Literal, get_args
 
 from bumble.controller import Controller
@@ -95,6 +96,7 @@ class SimulatorServer:
         port: int = DEFAULT_PORT,
         hop_delay: float = 0.0,
         look_alike: LookAlike | None = None,
+        bond_store: Path | None = None,
     ) -> None:
         if look_alike is not None and look_alike not in LOOK_ALIKE_ORDERS:
             raise ValueError(f"look_alike must be one of {LOOK_ALIKE_ORDERS}, not {look_alike!r}")
@@ -102,7 +104,9 @@ class SimulatorServer:
         genuine_identities = identities or [DeviceIdentity()]
         genuine_rssi = {None: DEFAULT_RSSI, "first": WEAK_RSSI, "last": STRONG_RSSI}
         self.genuine = [
-            SimulatedMassager(self.link, ident, rssi=genuine_rssi[look_alike])
+            SimulatedMassager(
+                self.link, ident, rssi=genuine_rssi[look_alike], bond_store=bond_store
+            )
             for ident in genuine_identities
             if look_alike != "alone"
         ]
