@@ -16,6 +16,8 @@ from typing import Literal
 
 import platformdirs
 
+from data.files import make_private_dirs
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "Thenar"
@@ -68,8 +70,9 @@ def load_settings(path: Path) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path) -> None:
-    """Write atomically (temp file + rename) with mode 0600 in a 0700 folder."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write atomically (temp file + rename) with mode 0600 in a 0700 folder (and any
+    folder it has to create on the way, 0700 too)."""
+    make_private_dirs(path.parent)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sqlite3
+import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from appcore.settings import Settings
+from data import schema
+from data.store import DB_NAME, open_store
 from desktop import __main__ as launcher
+from desktop.app import STARTUP_FAILED_EXIT, run
+from desktop.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +52,122 @@ def test_all_present_means_no_problem(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setattr(launcher.ctypes.util, "find_library", lambda name: name)
     assert launcher.display_problem() is None
+
+
+# --- start-up refusals: a plain dialog before any window, then a clean exit (issue 12) ----
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_and_answer(folder: Path, settings_path: Path) -> tuple[int, dict[str, object]]:
+    """Run the app as `make run` does; when its start-up dialog is up, read it and close it."""
+    seen: dict[str, object] = {}
+    poll = QTimer()
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.objectName() == "startup-failure":
+            seen["title"] = box.text()
+            seen["text"] = box.informativeText()
+            seen["windows"] = [
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, MainWindow) and w.isVisible()
+            ]
+            poll.stop()
+            box.done(QMessageBox.StandardButton.Close)
+
+    poll.timeout.connect(look)
+    poll.start(10)
+    try:
+        code = run(Settings(data_folder=str(folder)), settings_path)
+    finally:
+        poll.stop()
+    return code, seen
+
+
+@pytest.fixture
+def app_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """run() installs the app's error hooks: give the test process its own back afterwards."""
+    QApplication.instance() or QApplication([])
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+
+
+@pytest.mark.usefixtures("app_process")
+def test_a_newer_log_is_explained_in_a_dialog_before_any_window(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    with open_store(folder):
+        pass
+    conn = sqlite3.connect(folder / DB_NAME)
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
+    conn.close()
+    before = _sha(folder / DB_NAME)
+    code, seen = run_and_answer(folder, tmp_path / "settings.json")
+    assert code == STARTUP_FAILED_EXIT
+    assert seen["title"] == "Thenar could not open your health log"
+    text = str(seen["text"])
+    assert "written by a newer version of Thenar" in text  # what happened
+    assert "has not been changed" in text  # what is safe
+    assert "Update Thenar" in text  # what to do
+    assert str(folder) in text
+    assert seen["windows"] == []  # the dialog comes before any window
+    assert _sha(folder / DB_NAME) == before
+    assert not [t for t in threading.enumerate() if t.name.startswith("thenar-db")]
+
+
+@pytest.fixture
+def read_only() -> Iterator[Callable[[Path], None]]:
+    """Make a folder read-only for real: its mode for a user, a read-only bind mount for root
+    (whom modes do not stop)."""
+    mounted: list[Path] = []
+    loosen: list[Path] = []
+
+    def make(folder: Path) -> None:
+        if os.name != "posix":
+            pytest.skip("POSIX folders")
+        if os.geteuid() != 0:
+            folder.chmod(0o500)
+            loosen.append(folder)
+            return
+        for args in (["--bind", str(folder), str(folder)], ["-o", "remount,ro,bind", str(folder)]):
+            done = subprocess.run(["mount", *args], capture_output=True, check=False)
+            if done.returncode != 0:
+                pytest.skip(f"cannot make a read-only mount here: {done.stderr.decode()}")
+            if args[0] == "--bind":
+                mounted.append(folder)
+
+    yield make
+    for folder in mounted:
+        subprocess.run(["umount", str(folder)], check=True)
+    for folder in loosen:
+        folder.chmod(0o700)
+
+
+@pytest.mark.usefixtures("app_process")
+def test_a_read_only_data_folder_is_explained_in_a_dialog(
+    tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    folder = tmp_path / "data"
+    with open_store(folder):
+        pass
+    read_only(folder)
+    code, seen = run_and_answer(folder, tmp_path / "settings.json")
+    assert code == STARTUP_FAILED_EXIT
+    text = str(seen["text"])
+    assert "read-only" in text
+    assert "OSError" not in text
+    assert "Errno" not in text
+    assert seen["windows"] == []
+
+
+def test_main_makes_everything_it_creates_private() -> None:
+    """The process umask the app runs under (Bumble's pairing keys are written under it)."""
+    old = os.umask(0o022)
+    try:
+        with pytest.raises(SystemExit):
+            launcher.main(["--help"])
+        assert os.umask(0o022) == 0o077
+    finally:
+        os.umask(old)
