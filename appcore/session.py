@@ -117,6 +117,7 @@ class SessionController:
         self.log_note = ""  # what the log could not save, in words ("" when all is saved)
         self.unsaved_samples = 0  # telemetry samples that could never be written
         self._end_pending: asyncio.Task[None] | None = None
+        self._end_args: tuple[session_log.SessionWriter, Outcome, datetime, str]
         self._retry_now = asyncio.Event()
 
     # --- planning -----------------------------------------------------------
@@ -395,14 +396,16 @@ class SessionController:
         self._retry_now.set()
 
     async def flush_log(self) -> bool:
-        """At shutdown: one last try at a pending session end; True if nothing is pending."""
+        """At shutdown: one last try at a pending session end, and no more retries (the log
+        is closing); True if nothing is left unwritten. If the end still cannot be
+        written, the next start marks that session interrupted."""
         pending = self._end_pending
         if pending is None or pending.done():
             return True
-        self.retry_log()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(pending), FLUSH_EVERY_S * 5)
-        return pending.done()
+        pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pending
+        return await self._write_end(*self._end_args)
 
     async def _end(self, outcome: Outcome, stop_reason: str) -> None:
         """Finish the logged session once: last telemetry and the outcome in one commit."""
@@ -419,6 +422,7 @@ class SessionController:
             return
         ended = self._now()
         if not await self._write_end(writer, outcome, ended, stop_reason, samples):
+            self._end_args = (writer, outcome, ended, stop_reason)
             self._end_pending = asyncio.create_task(
                 self._retry_end(writer, outcome, ended, stop_reason), name="session-end-retry"
             )

@@ -26,7 +26,13 @@ import platformdirs
 from sqlite_utils import Database
 
 from . import backup, schema
-from .errors import BackupError, CorruptStoreError, StoreAccessError, StoreError
+from .errors import (
+    BackupError,
+    CorruptStoreError,
+    InvalidInputError,
+    StoreAccessError,
+    StoreError,
+)
 from .files import WriterLock, create_private_file, ensure_private_dir, make_private
 from .health import Health, Inspection, classify, inspect, integrity
 from .tx import translate, translated, writing
@@ -123,18 +129,24 @@ class Store:
                     with writing(self.db):
                         for name in found.damaged_indexes:
                             self.db.execute(f'REINDEX "{name}"')
-                except StoreError:
-                    pass  # e.g. duplicates in a unique index: judged below as damage
+                except InvalidInputError:
+                    pass  # duplicates in a unique index: the tables are damaged (below)
+                # any other failure (a full disk) is raised: the log stays as it is
                 found = self._check()
                 if found.health is Health.OK:
                     notices.append(REPAIRED)
                     self.replaced = True
             if found.health is not Health.OK:
                 self.db.close()
-                why = found.health
-                notices.append(
-                    backup.set_aside_and_restore(self.path, self.backups, now=when, why=why)
-                )
+                try:
+                    notices.append(
+                        backup.set_aside_and_restore(
+                            self.path, self.backups, now=when, why=found.health
+                        )
+                    )
+                except StoreError:  # no room for the copy: the file is back as it was
+                    self.db = connect(self.path, busy_timeout_s=self.busy_timeout_s)
+                    raise
                 self.db, more = _prepare(self.path, self.backups, when, self.busy_timeout_s)
                 notices.extend(more)
                 self.replaced = True
@@ -252,8 +264,7 @@ def open_store(
         ensure_private_dir(folder)
         if not os.access(folder, os.W_OK):  # a read-only disk or folder: refuse, touch nothing
             raise StoreAccessError(
-                f"Thenar cannot write in the folder of your health log ({folder}): "
-                "it is read-only."
+                f"Thenar cannot write in the folder of your health log ({folder}): it is read-only."
             )
         lock = WriterLock(folder / LOCK_NAME)
     store: Store | None = None

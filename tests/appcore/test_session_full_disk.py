@@ -190,3 +190,19 @@ async def test_readings_kept_while_the_disk_is_full_are_saved_when_space_returns
     samples = await ctx.db.run(telemetry.read_telemetry, sid)
     gaps = [b.t_ms - a.t_ms for a, b in itertools.pairwise(samples)]
     assert max(gaps) < 2000
+
+
+async def test_closing_while_the_end_cannot_be_written_stops_retrying_cleanly(
+    ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
+) -> None:
+    _link, sim = radio
+    session, sid = await long_session(ctx, massager, sim)
+    await stored(ctx, session, sid, 1)
+    await ctx.db.run(lambda db: fill(db, sid, sessions_page_too=True))
+    await session.stop()
+    assert sim.model.state == p.State.STOPPED
+    assert not await session.flush_log()  # one last try, still no room: no more retries
+    assert session._end_pending is not None
+    assert session._end_pending.cancelled()
+    record = await ctx.db.run(sessions.get_session, sid)
+    assert record.outcome == Outcome.RUNNING  # the next start says it was interrupted
