@@ -179,19 +179,20 @@ def _damaged_name(db_path: Path, now: datetime) -> Path:
 
 
 def set_aside(db_path: Path, now: datetime) -> Path | None:
-    """Rename the log and its WAL/SHM to `.damaged` (never delete); None if there was no file.
+    """Rename the log and its WAL/SHM to `.damaged` (never delete); the first file kept, or
+    None if there was none.
 
     The WAL must move with the file: left behind, SQLite would replay it over the
     restored backup.
     """
     damaged = _damaged_name(db_path, now)
-    moved = None
+    moved: list[Path] = []
     for suffix in ("", "-wal", "-shm"):
         side = Path(f"{db_path}{suffix}")
         if side.exists():
             os.replace(side, Path(f"{damaged}{suffix}"))
-            moved = damaged
-    return moved
+            moved.append(Path(f"{damaged}{suffix}"))
+    return moved[0] if moved else None
 
 
 def restore_newest(db_path: Path, backups: Path) -> BackupInfo | None:
@@ -239,8 +240,9 @@ def set_aside_and_restore(
         info = restore_newest(db_path, backups)
     except StoreError:  # e.g. no room for the copy: put everything back as it was
         if damaged is not None:
+            base = str(damaged).removesuffix("-wal").removesuffix("-shm")
             for suffix in ("", "-wal", "-shm"):
-                side = Path(f"{damaged}{suffix}")
+                side = Path(f"{base}{suffix}")
                 if side.exists():
                     os.replace(side, Path(f"{db_path}{suffix}"))
         raise

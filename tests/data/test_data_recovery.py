@@ -441,3 +441,15 @@ def test_a_full_disk_at_start_is_refused_untouched_then_opens_with_everything(
     with open_store(folder, now=T0 + timedelta(days=DAYS)) as store:
         assert store.notices == []
         assert history(store.db.conn) == FULL
+
+
+def test_a_missing_log_with_its_wal_left_behind_keeps_the_wal_aside(log: Path) -> None:
+    """SQLite must never replay an orphaned WAL over the restored backup."""
+    (log / DB_NAME).unlink()
+    (log / f"{DB_NAME}-wal").write_bytes(b"frames of a log that is gone" * 100)
+    orphan = sha(log / f"{DB_NAME}-wal")
+    with open_store(log, now=T0 + timedelta(days=DAYS)) as store:
+        assert "was missing" in store.notices[0]
+        assert "kept as thenar.db.damaged-wal" in store.notices[0]
+        assert history(store.db.conn) == IN_NEWEST_BACKUP
+    assert sha(log / "thenar.db.damaged-wal") == orphan
