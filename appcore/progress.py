@@ -479,6 +479,8 @@ def write_file(_db: Database, path: Path, content: bytes) -> Path:
 
 def export_error_message(exc: BaseException, path: Path) -> str:
     """A plain sentence for a failed export, with what to do next."""
+    if isinstance(exc.__cause__, OSError):  # the DB worker hands OS errors on as StoreErrors
+        exc = exc.__cause__
     if isinstance(exc, PermissionError):
         why = "Thenar is not allowed to write there"
     elif isinstance(exc, FileNotFoundError):

@@ -101,6 +101,8 @@ def plain_error(exc: BaseException) -> str:
     """An error as a sentence a person can act on."""
     if isinstance(exc, PickerError):
         return str(exc)
+    if isinstance(exc, StoreError) and isinstance(exc.__cause__, OSError):
+        exc = exc.__cause__  # the file the person chose, not the log (the DB worker wraps it)
     if isinstance(exc, StoreError):
         text = str(exc)
         return f"{text[:1].upper()}{text[1:]}. Nothing was changed."
