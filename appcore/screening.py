@@ -278,28 +278,37 @@ def load_screening(db: Database, today: dt.date) -> tuple[int, SafetyProfile] | 
 
 @dataclass(frozen=True)
 class StoredClearance:
-    """One clearance as recorded, with its title in words and whether it applies now."""
+    """One clearance as recorded, with its title in words and whether it applies now.
 
+    `id` is the record's, for withdrawing it (`SafetyService.remove_clearance`);
+    `withdrawn_at` says when it was withdrawn (it stays in the log, and applies no more).
+    """
+
+    id: int
     what: str
     title: str
     cleared_on: dt.date
     cleared_by: str
     applies: bool
+    withdrawn_at: dt.datetime | None = None
 
 
 def list_clearance_records(db: Database) -> list[StoredClearance]:
-    """Every recorded clearance, newest first, for the Settings list."""
+    """Every recorded clearance, withdrawn ones too, newest first, for the Settings list."""
     latest = store.latest_screening(db)
     rules = SCREENING_RULES.by_rule_id
+    withdrawn = store.withdrawn_clearances(db)
     out = [
         StoredClearance(
+            c.id,
             c.what,
             rules[c.what].title if c.what in rules else c.what,
             c.cleared_on,
             c.cleared_by,
-            latest is not None and c.screening_id == latest.id,
+            c.id not in withdrawn and latest is not None and c.screening_id == latest.id,
+            withdrawn.get(c.id),
         )
-        for c in store.list_clearances(db)
+        for c in store.list_clearances(db, withdrawn=True)
     ]
     return out[::-1]
 

@@ -154,8 +154,11 @@ class SessionController:
             raise MassagerError("The massager is not connected.", "Connect it on the Device page.")
         return client
 
-    async def start(self, before: Rating, *, resume: bool = False) -> int:
-        """Log the session and the rating before, then upload and start. Returns the session id."""
+    async def start(self, before: Rating | None, *, resume: bool = False) -> int:
+        """Log the session and the rating before, then upload and start. Returns the session id.
+
+        `before` is None when the person did not rate: nothing is stored for it.
+        """
         if self.plan is None:
             raise RuntimeError("choose a routine first")
         client = self._client()
@@ -255,13 +258,15 @@ class SessionController:
         elif self._ending is not None:  # the device's stopped status got there first:
             await asyncio.shield(self._ending)  # Stop returns once the log has answered
 
-    async def rate_after(self, after: Rating) -> None:
+    async def rate_after(self, after: Rating | None) -> None:
+        """Store the rating after the session; None (not rated) stores nothing."""
         if self.session_id is None:
             raise RuntimeError("no session to rate")
         sid = self.session_id
-        await self.db.run(
-            lambda db: rating_log.add_rating(db, after, kind=RatingKind.AFTER, session_id=sid)
-        )
+        if after is not None:
+            await self.db.run(
+                lambda db: rating_log.add_rating(db, after, kind=RatingKind.AFTER, session_id=sid)
+            )
         self.phase = Phase.CHOOSING
         self.massager.ctx.notify("ratings")  # the Progress page reloads
         self._notify()

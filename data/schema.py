@@ -184,6 +184,12 @@ def m003_checkins(db: Database) -> None:
     )
 
 
+@_migration
+def m004_clearance_withdrawals(db: Database) -> None:
+    """A withdrawn clearance stays in the log, marked with when it was withdrawn (issue 13)."""
+    db.execute("ALTER TABLE clearances ADD COLUMN withdrawn_at TEXT")
+
+
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
 

@@ -106,8 +106,9 @@ def record_clearance(
     return cur.lastrowid
 
 
-def list_clearances(db: Database) -> list[Clearance]:
-    """Every clearance, oldest first."""
+def list_clearances(db: Database, *, withdrawn: bool = False) -> list[Clearance]:
+    """Every clearance in force, oldest first; with `withdrawn`, the withdrawn ones too."""
+    where = "" if withdrawn else " WHERE withdrawn_at IS NULL"
     return [
         Clearance(
             id=r["id"],
@@ -117,13 +118,28 @@ def list_clearances(db: Database) -> list[Clearance]:
             recorded_at=from_iso(r["recorded_at"]),
             screening_id=r["screening_id"],
         )
-        for r in db.query("SELECT * FROM clearances ORDER BY id")
+        for r in db.query(f"SELECT * FROM clearances{where} ORDER BY id")
     ]
 
 
-def delete_clearance(db: Database, clearance_id: int) -> None:
-    """Remove one clearance the person recorded by mistake or that no longer holds."""
+def withdrawn_clearances(db: Database) -> dict[int, datetime]:
+    """When each withdrawn clearance was withdrawn, by clearance id."""
+    rows = db.query("SELECT id, withdrawn_at FROM clearances WHERE withdrawn_at IS NOT NULL")
+    return {r["id"]: from_iso(r["withdrawn_at"]) for r in rows}
+
+
+def withdraw_clearance(db: Database, clearance_id: int, *, at: datetime) -> None:
+    """Withdraw a clearance recorded by mistake or that no longer holds; the row stays."""
+    require_aware(at, "withdrawal time")
     with writing(db):
-        cur = db.execute("DELETE FROM clearances WHERE id = ?", [clearance_id])
+        cur = db.execute(
+            "UPDATE clearances SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
+            [to_iso(at), clearance_id],
+        )
         if cur.rowcount == 0:
-            raise NotFoundError(f"there is no clearance with id {clearance_id}")
+            raise NotFoundError(f"there is no clearance in force with id {clearance_id}")
+
+
+def delete_clearance(db: Database, clearance_id: int) -> None:
+    """Withdraw a clearance now (the history stays in the log: see `withdraw_clearance`)."""
+    withdraw_clearance(db, clearance_id, at=datetime.now().astimezone())

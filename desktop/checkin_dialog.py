@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from appcore.screening import CheckInFlow, CheckInOutcome, CheckInResult
 from desktop.screening_view import OPTION_STYLE, OptionRow
 from desktop.welcome_view import heading, scroll
-from desktop.widgets import big_button, notice, paragraph
+from desktop.widgets import big_button, notice, paragraph, shown_options
 from therapy import CheckIn, Question, SafetyProfile
 
 
@@ -125,7 +125,7 @@ class CheckInDialog(QDialog):
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         group = QButtonGroup(self)
-        for option in reversed(q.options):  # "Yes" then "No", as people say it
+        for option in shown_options(q):  # the safe answer first, as in the screening
             option_row = OptionRow(0, option.label)
             option_row.button.setAccessibleName(f"{option.label}: {q.text}")
             option_row.button.toggled.connect(self._answerer(q.question_id, option.option_id))

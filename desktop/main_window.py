@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets import Page, big_button
+from desktop.widgets import Page, big_button, quiet_wheels
 
 
 class MainWindow(QMainWindow):
@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
             self.nav_buttons.append(button)
             nav.addWidget(button)
             self.stack.addWidget(page)
+            quiet_wheels(page)  # the wheel scrolls the page unless a control has focus
         nav.addStretch(1)
         self.nav_group.idClicked.connect(self.show_page)
         body.addLayout(nav)

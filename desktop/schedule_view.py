@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -29,8 +28,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -52,7 +49,7 @@ from appcore.reminders import (
 )
 from data.errors import StoreError
 from desktop.tasks import TaskOwner
-from desktop.widgets import Page, big_button, notice, paragraph
+from desktop.widgets import DateBox, NumberBox, Page, TimeBox, big_button, notice, paragraph
 from therapy import ROUTINES
 
 log = logging.getLogger(__name__)
@@ -245,8 +242,9 @@ class SchedulePage(Page):
         self.days_label = self._label("&Days", self.day_buttons[0])
         form.addRow(self.days_label, days_row)
 
-        self.every_n = QSpinBox()
-        self.every_n.setRange(2, 14)  # design: beyond two weeks a calendar suits better
+        # design: beyond two weeks a calendar suits better
+        self.every_n = NumberBox(2, 14, "The gap in days")
+        self.every_n.problem.connect(self._input_problem)
         self.every_n.setValue(2)
         self.every_n.setPrefix("every ")
         self.every_n.setSuffix(" days")
@@ -255,7 +253,8 @@ class SchedulePage(Page):
         self.every_n_label = self._label("&Gap", self.every_n)
         form.addRow(self.every_n_label, self.every_n)
 
-        self.time_edit = QTimeEdit(QTime(8, 0))
+        self.time_edit = TimeBox(QTime(8, 0))
+        self.time_edit.problem.connect(self._input_problem)
         self.time_edit.setDisplayFormat(QLocale().timeFormat(QLocale.FormatType.ShortFormat))
         self.time_edit.setAccessibleName("Time of day")
         self.time_edit.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -293,13 +292,14 @@ class SchedulePage(Page):
         self.ends.setAccessibleName("Ends")
         self.ends.addItems(_ENDS)
         self.ends.currentIndexChanged.connect(self._update_picker)
-        self.until = QDateEdit()
+        self.until = DateBox()
+        self.until.problem.connect(self._input_problem)
         self.until.setCalendarPopup(True)
         self.until.setAccessibleName("Last day")
         self.until.setDisplayFormat(QLocale().dateFormat(QLocale.FormatType.ShortFormat))
         self.until.dateChanged.connect(self._update_picker)
-        self.count = QSpinBox()
-        self.count.setRange(1, 999)
+        self.count = NumberBox(1, 999, "The number of sessions")
+        self.count.problem.connect(self._input_problem)
         self.count.setValue(10)
         self.count.setSuffix(" sessions")
         self.count.setAccessibleName("Number of sessions")
@@ -310,6 +310,17 @@ class SchedulePage(Page):
         ends_row.addStretch(1)
         form.addRow(self._label("&Ends", self.ends), ends_row)
         outer.addLayout(form)
+        self.input_message = notice()  # what a number or time box could not take
+        self.input_message.setAccessibleName("What that box cannot take")
+        outer.addWidget(self.input_message)
+        checked: tuple[NumberBox | TimeBox | DateBox, ...] = (
+            self.every_n,
+            self.count,
+            self.time_edit,
+            self.until,
+        )
+        for field in checked:
+            field.editingFinished.connect(lambda: self.input_message.setVisible(False))
 
         self.preview = _bold(paragraph(""))
         self.preview.setAccessibleName("The schedule you are making")
@@ -319,6 +330,7 @@ class SchedulePage(Page):
         outer.addWidget(self.preview_warning)
         self.add_button = big_button("Add this schedule")
         self.add_button.setDefault(True)
+        self.default_button = self.add_button  # Enter in a box of the picker adds it
         self.add_button.clicked.connect(self._add_clicked)
         add_row = QHBoxLayout()
         add_row.addWidget(self.add_button)
@@ -570,6 +582,10 @@ class SchedulePage(Page):
             log.exception("deleting a schedule failed")
             self._say(plain_error(exc))
 
+    def _input_problem(self, text: str) -> None:
+        self.input_message.setText(f"{text} What you just typed was not taken.")
+        self.input_message.setVisible(True)
+
     def _export_clicked(self) -> None:
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         path = self.ask_path(Path(folder or Path.home()) / "thenar-schedule.ics")
@@ -589,3 +605,5 @@ class SchedulePage(Page):
             self._say(plain_error(exc))
         finally:
             self.export_button.setEnabled(True)
+            # Disabled while writing, it passed the focus on (to "▶ Start now"): take it back.
+            self.export_button.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -34,7 +34,7 @@ from appcore.screening import (
 )
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import NextStepRow, ProfileSummaryView, heading, scroll
-from desktop.widgets import Page, big_button, notice, paragraph
+from desktop.widgets import Page, big_button, notice, paragraph, shown_options
 from therapy import Question, SafetyProfile
 
 OPTION_STYLE = """
@@ -42,6 +42,14 @@ QFrame#option { border: 2px solid palette(mid); border-radius: 8px; }
 QFrame#option[chosen="true"] { border: 3px solid palette(highlight); }
 QFrame#option[focused="true"] { border: 3px dashed palette(highlight); }
 """
+
+
+_ARROWS = {
+    Qt.Key.Key_Up: -1,
+    Qt.Key.Key_Left: -1,
+    Qt.Key.Key_Down: +1,
+    Qt.Key.Key_Right: +1,
+}
 
 
 class OptionRow(QFrame):
@@ -75,7 +83,30 @@ class OptionRow(QFrame):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
             self._set_prop("focused", event.type() == QEvent.Type.FocusIn)
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            step = _ARROWS.get(Qt.Key(event.key()))
+            if step is not None:  # Qt would also *pick* the next radio button: only move
+                if event.modifiers() == Qt.KeyboardModifier.NoModifier:
+                    self._move_focus(step)  # (Alt+arrow and the like do nothing here)
+                return True
         return False
+
+    def _move_focus(self, step: int) -> None:
+        """Arrow keys move the focus between answers; only a visible choice changes one."""
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        rows = [
+            r
+            for r in parent.findChildren(
+                OptionRow, options=Qt.FindChildOption.FindDirectChildrenOnly
+            )
+            if r.isVisible() and r.button.isEnabled()
+        ]
+        if self not in rows:
+            return
+        index = min(max(rows.index(self) + step, 0), len(rows) - 1)
+        rows[index].button.setFocus(Qt.FocusReason.TabFocusReason)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
@@ -135,7 +166,7 @@ class QuestionPanel(QWidget):
         self.group = QButtonGroup(self)
         self.group.setExclusive(not q.multiple)
         chosen = self.flow.chosen()
-        for number, option in enumerate(q.options, start=1):
+        for number, option in enumerate(shown_options(q), start=1):
             row = OptionRow(number, option.label, q.multiple)
             row.button.setChecked(option.option_id in chosen)
             row._set_prop("chosen", option.option_id in chosen)
@@ -169,7 +200,7 @@ class QuestionPanel(QWidget):
         if q.multiple:
             self.flow.toggle(option_id, button.isChecked(), q.question_id)
             chosen = self.flow.chosen(q.question_id)
-            for row, option in zip(self.rows, q.options, strict=True):
+            for row, option in zip(self.rows, shown_options(q), strict=True):
                 row.button.setChecked(option.option_id in chosen)
         else:
             self.flow.choose(option_id, q.question_id)

@@ -68,12 +68,18 @@ def describe(spec: Routine | CustomProgram) -> str:
 
 
 class RatingRow(QWidget):
-    """A 0-10 rating with large − and + buttons and the arrow keys."""
+    """A 0-10 rating with large − and + buttons and the arrow keys; "not rated" until touched.
+
+    `value()` is None until the person moves it: an untouched row is never saved as a 0.
+    """
+
+    NOT_RATED = "not rated"
 
     def __init__(self, label: str, hint: str) -> None:
         super().__init__()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        self.name = label
         self.label = QLabel(f"{label} (0 = none, 10 = worst)")
         self.label.setToolTip(hint)
         self.minus = big_button("−", f"Less {label.lower()}")
@@ -83,19 +89,61 @@ class RatingRow(QWidget):
         self.slider.setPageStep(1)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setAccessibleName(f"{label}, 0 to 10")
-        self.value_label = QLabel("0")
-        self.value_label.setMinimumWidth(self.value_label.fontMetrics().horizontalAdvance("10") * 2)
-        self.slider.valueChanged.connect(lambda v: self.value_label.setText(str(v)))
-        self.minus.clicked.connect(lambda: self.slider.setValue(self.slider.value() - 1))
-        self.plus.clicked.connect(lambda: self.slider.setValue(self.slider.value() + 1))
+        self.value_label = QLabel(self.NOT_RATED)
+        self.value_label.setMinimumWidth(
+            self.value_label.fontMetrics().horizontalAdvance(self.NOT_RATED + "  ")
+        )
+        self.touched = False
+        self.slider.valueChanged.connect(self._touch)
+        self.slider.actionTriggered.connect(lambda _a: self._touch())  # a press at 0 too
+        self.slider.sliderPressed.connect(self._touch)
+        self.minus.clicked.connect(lambda: self._step(-1))
+        self.plus.clicked.connect(lambda: self._step(+1))
         row.addWidget(self.label, 2)
         row.addWidget(self.minus)
         row.addWidget(self.slider, 2)
         row.addWidget(self.plus)
         row.addWidget(self.value_label)
+        self._show()
 
-    def value(self) -> int:
-        return self.slider.value()
+    def _step(self, by: int) -> None:
+        if not self.touched:  # the first press counts from where the slider shows (0):
+            self._touch()  # − gives 0, + gives 1
+        self.slider.setValue(self.slider.value() + by)
+
+    def _touch(self, *_: object) -> None:
+        self.touched = True
+        self._show()
+
+    def _show(self) -> None:
+        text = str(self.slider.value()) if self.touched else self.NOT_RATED
+        self.value_label.setText(text)
+        self.slider.setAccessibleDescription(text)
+
+    def value(self) -> int | None:
+        return self.slider.value() if self.touched else None
+
+    def clear(self) -> None:
+        """Back to "not rated" (a new session, a new rating)."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.touched = False
+        self._show()
+
+
+def rating_from(at: datetime, pain: RatingRow, stiffness: RatingRow) -> Rating | str | None:
+    """Both rows rated: a Rating. Neither: None (not rated). One: what is missing, in words."""
+    p, s = pain.value(), stiffness.value()
+    if p is None and s is None:
+        return None
+    if p is None or s is None:
+        missing = pain if p is None else stiffness
+        return (
+            f'Please rate "{missing.name.lower()}" too, or leave both as not rated: '
+            "a rating is saved only with both."
+        )
+    return Rating(at, p, s)
 
 
 class SessionPage(Page):
@@ -234,11 +282,13 @@ class SessionPage(Page):
         box.addWidget(self.pain_after)
         box.addWidget(self.stiff_after)
         row = QHBoxLayout()
-        skip = big_button("Skip")
-        skip.clicked.connect(self.session.skip_rating)
-        self.save_after = big_button("Save how I feel")
+        self.save_after = big_button("Skip")  # "Save how I feel" once something is rated
         self.save_after.clicked.connect(lambda: self.tasks.spawn(self.save_rating_after()))
-        row.addWidget(skip)
+        for rating_row in (self.pain_after, self.stiff_after):
+            rating_row.slider.valueChanged.connect(self._after_changed)
+            rating_row.slider.actionTriggered.connect(self._after_changed)
+            rating_row.minus.clicked.connect(self._after_changed)
+            rating_row.plus.clicked.connect(self._after_changed)
         row.addStretch(1)
         row.addWidget(self.save_after)
         box.addLayout(row)
@@ -389,6 +439,11 @@ class SessionPage(Page):
 
     async def start(self, resume: bool = False, ask_checkin: bool = False) -> None:
         """Start (the day's first session begins with the check-in), or resume."""
+        before = rating_from(datetime.now().astimezone(), self.pain_before, self.stiff_before)
+        if isinstance(before, str):  # one of the two rated: say which is missing, start nothing
+            self.show_message(before)
+            (self.pain_before if self.pain_before.value() is None else self.stiff_before).setFocus()
+            return
         if ask_checkin or not self.ctx.safety.state.checked_in:
             self.start_button.setEnabled(False)
             note: str | None = "The check-in did not finish."
@@ -402,8 +457,6 @@ class SessionPage(Page):
         if self.session.phase != Phase.CHOOSING and not resume:
             return
         self._on_choice()  # the plan for the profile in force now
-        now = datetime.now().astimezone()
-        before = Rating(now, self.pain_before.value(), self.stiff_before.value())
         self.start_button.setEnabled(False)
         self.show_message("Starting…")
         try:
@@ -411,6 +464,8 @@ class SessionPage(Page):
         finally:
             self.refresh()
         self.show_message("")
+        self.pain_before.clear()  # the next session starts "not rated" again
+        self.stiff_before.clear()
         self.live_stop.setFocus()
 
     async def stop(self) -> None:
@@ -423,11 +478,23 @@ class SessionPage(Page):
             await self.session.pause()
 
     async def save_rating_after(self) -> None:
-        now = datetime.now().astimezone()
-        await self.session.rate_after(
-            Rating(now, self.pain_after.value(), self.stiff_after.value())
+        after = rating_from(datetime.now().astimezone(), self.pain_after, self.stiff_after)
+        if isinstance(after, str):
+            self.show_message(after)
+            (self.pain_after if self.pain_after.value() is None else self.stiff_after).setFocus()
+            return
+        await self.session.rate_after(after)
+        self.show_message(
+            "Saved. You can see it on the Progress page." if after else "Not rated: nothing saved."
         )
-        self.show_message("Saved. You can see it on the Progress page.")
+
+    def _after_changed(self) -> None:
+        """Save says what it will do: "Skip" while nothing is rated."""
+        rated = self.pain_after.value() is not None or self.stiff_after.value() is not None
+        self.save_after.setText("Save how I feel" if rated else "Skip")
+        self.save_after.setAccessibleName(
+            "Save how I feel" if rated else "Skip rating: save nothing"
+        )
 
     # --- painting ----------------------------------------------------------------
 
@@ -455,6 +522,9 @@ class SessionPage(Page):
         if self.stack.currentIndex() != index:
             self.stack.setCurrentIndex(index)
             if index == 2:
+                self.pain_after.clear()  # each session's rating starts "not rated"
+                self.stiff_after.clear()
+                self._after_changed()
                 self.save_after.setFocus()
         if index == 1:
             if not self._repaint.isActive():

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -40,8 +40,10 @@ from data.store import BACKUP_DIR
 from desktop.screening_view import OPTION_STYLE, OptionRow
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import scroll
-from desktop.widgets import Page, big_button, notice, paragraph
+from desktop.widgets import DateBox, Page, big_button, limit_text, notice, paragraph
 
+CLINICIAN_MAX = 80  # a name and a role; a pasted page would widen Settings for good
+ADDRESS_MAX = 100  # host:port
 TEXT_STEPS = (1.0, 1.25, 1.5, 1.75, 2.0)  # 100-200%: five steps are easy to hit with a sore hand
 TRANSPORTS = (
     ("sim", "Built-in simulated massager (to try Thenar without a glove)"),
@@ -126,8 +128,8 @@ class SettingsPage(Page):
         self.item_combo.setAccessibleName("What the clinician cleared")
         self.clinician_edit = QLineEdit()
         self.clinician_edit.setAccessibleName("Clinician's name")
-        self.clinician_edit.setPlaceholderText("for example Dr Jones, physiotherapist")
-        self.date_edit = QDateEdit()
+        name_rule = limit_text(self.clinician_edit, CLINICIAN_MAX, "for example Dr Jones, GP")
+        self.date_edit = DateBox()
         self.date_edit.setAccessibleName("Date they cleared it")
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat(QLocale().dateFormat(QLocale.FormatType.LongFormat))
@@ -135,7 +137,7 @@ class SettingsPage(Page):
         self.record_button.clicked.connect(self.record_clearance)
         self.clinician_edit.returnPressed.connect(self.record_button.click)
         form.addRow("What they cleared:", self.item_combo)
-        form.addRow("Clinician's name:", self.clinician_edit)
+        form.addRow(f"Clinician's name\n({name_rule}):", self.clinician_edit)
         form.addRow("Date they cleared it:", self.date_edit)
         self.clearance_form = QWidget()
         self.clearance_form.setLayout(form)
@@ -143,10 +145,25 @@ class SettingsPage(Page):
         layout.addWidget(self.record_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.clearance_message = notice()
         layout.addWidget(self.clearance_message)
+        self.date_edit.problem.connect(lambda text: self._say(self.clearance_message, text))
         layout.addWidget(QLabel("Clearances you have recorded:"))
-        self.clearance_list = paragraph("None yet.")
+        self.clearance_list = QListWidget()
         self.clearance_list.setAccessibleName("Recorded clearances")
+        self.clearance_list.setWordWrap(True)
+        self.clearance_list.setMinimumHeight(self.fontMetrics().height() * 5)
+        self.clearance_list.currentRowChanged.connect(lambda _row: self._clearance_picked())
         layout.addWidget(self.clearance_list)
+        self.withdraw_button = big_button(
+            "Withdraw this clearance", "Withdraw the chosen clearance"
+        )
+        self.withdraw_button.setToolTip(
+            "When a clearance was recorded by mistake or no longer holds. "
+            "Your limits go back to what the safety questions gave."
+        )
+        self.withdraw_button.clicked.connect(self.withdraw_clearance)
+        layout.addWidget(self.withdraw_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self._clearances: list[StoredClearance] = []
+        self._clearance_picked()
         self.body.addWidget(box)
 
     def _fill_clearance_choices(self) -> None:
@@ -207,25 +224,80 @@ class SettingsPage(Page):
             f"Recorded: {title}, cleared by {name}. Your limits on Home are updated.",
         )
         await self._load_clearances()
+        # The next step: another item waiting, or the list that now holds this one.
+        if self.record_button.isVisible():
+            self.item_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.clearance_list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _clearance_picked(self) -> None:
+        row = self.clearance_list.currentRow()
+        ok = 0 <= row < len(self._clearances) and self._clearances[row].withdrawn_at is None
+        self.withdraw_button.setEnabled(ok)
+        self.withdraw_button.setVisible(bool(self._clearances))
+
+    def withdraw_clearance(self) -> None:
+        row = self.clearance_list.currentRow()
+        if not 0 <= row < len(self._clearances) or self._clearances[row].withdrawn_at:
+            return
+        self.withdraw_button.setEnabled(False)
+        self.tasks.spawn(self._withdraw(self._clearances[row]))
+
+    async def _withdraw(self, record: StoredClearance) -> None:
+        try:
+            await self.ctx.safety.remove_clearance(record.id)
+        except Exception as exc:
+            self._say(
+                self.clearance_message,
+                f"The clearance could not be withdrawn ({exc}). Nothing was changed.",
+            )
+            self._clearance_picked()
+            return
+        self._say(
+            self.clearance_message,
+            f"Withdrawn: {record.title}, cleared by {record.cleared_by}. "
+            "Your limits on Home are updated.",
+        )
+        await self._load_clearances()
+        # Never onto a risky control: the form if something waits again, else the list.
+        if self.record_button.isVisible():
+            self.item_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.clearance_list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     async def _load_clearances(self) -> None:
         try:
             records = await self.ctx.db.run(list_clearance_records)
         except Exception as exc:
-            self.clearance_list.setText(f"The list could not be read ({exc}).")
+            self._clearances = []
+            self.clearance_list.clear()
+            self.clearance_list.addItem(f"The list could not be read ({exc}).")
+            self._clearance_picked()
             return
-        self.clearance_list.setText(self._clearance_text(records) or "None yet.")
+        self._clearances = records
+        self.clearance_list.clear()
+        for line in self._clearance_lines(records):
+            self.clearance_list.addItem(line)
+        if not records:
+            self.clearance_list.addItem("None yet.")
+        self.clearance_list.setCurrentRow(-1)
+        self._clearance_picked()
 
     @staticmethod
-    def _clearance_text(records: list[StoredClearance]) -> str:
+    def _clearance_lines(records: list[StoredClearance]) -> list[str]:
         locale = QLocale()
         lines = []
         for r in records:
             day = QDate(r.cleared_on.year, r.cleared_on.month, r.cleared_on.day)
             when = locale.toString(day, QLocale.FormatType.LongFormat)
-            state = "applies now" if r.applies else "from an earlier screening"
-            lines.append(f"• {r.title}: cleared by {r.cleared_by} on {when} ({state})")
-        return "\n".join(lines)
+            if r.withdrawn_at is not None:
+                gone = r.withdrawn_at.astimezone()
+                off = QDate(gone.year, gone.month, gone.day)
+                state = f"withdrawn on {locale.toString(off, QLocale.FormatType.LongFormat)}"
+            else:
+                state = "applies now" if r.applies else "from an earlier screening"
+            lines.append(f"{r.title}: cleared by {r.cleared_by} on {when} ({state})")
+        return lines
 
     # --- text, contrast, temperature
 
@@ -302,10 +374,10 @@ class SettingsPage(Page):
             layout.addWidget(row)
             row.button.toggled.connect(lambda _on: self._transport_picked())
         tcp_row = QHBoxLayout()
-        tcp_row.addWidget(QLabel("Network address:"))
         self.tcp_edit = QLineEdit()
         self.tcp_edit.setAccessibleName("Network address, host:port")
-        self.tcp_edit.setPlaceholderText("127.0.0.1:7878")
+        address_rule = limit_text(self.tcp_edit, ADDRESS_MAX, "127.0.0.1:7878")
+        tcp_row.addWidget(QLabel(f"Network address\n({address_rule}):"))
         tcp_row.addWidget(self.tcp_edit, 1)
         layout.addLayout(tcp_row)
         self.transport_button = big_button("Use this connection")

@@ -183,3 +183,23 @@ async def test_the_audit_trail_of_a_whole_session_reads_back_in_order(
     assert intensity.params["level"] == 7
     assert [c.at for c in trail] == sorted(c.at for c in trail)
     assert all(c.command != "heartbeat" or c.result != "success" for c in trail)
+
+
+async def test_a_session_not_rated_stores_no_rating(
+    ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
+) -> None:
+    """None is "not rated": no made-up 0/0 before or after the session."""
+    _link, sim = radio
+    await connected(massager, sim, ctx)
+    program_ids = await ctx.db.run(ensure_routines)
+    session = SessionController(massager)
+    assert ctx.profile is not None
+    session.plan_for(LONG, next(iter(program_ids.values())), 5, ctx.profile)
+    sid = await session.start(None)
+    await session.stop()
+    assert session.phase == Phase.ENDED
+    await session.rate_after(None)
+    assert session.phase == Phase.CHOOSING
+    given = await ctx.db.run(ratings.session_ratings, sid)
+    assert RatingKind.BEFORE not in given
+    assert RatingKind.AFTER not in given

@@ -175,6 +175,29 @@ def test_screenings_and_clearances(db):
     assert count(db, "clearances") == 1
 
 
+def test_a_withdrawn_clearance_stays_in_the_log(db):
+    """Withdrawing marks the row (issue 13): out of force, still there to read."""
+    kept = screenings.record_clearance(
+        db, what="anticoagulants", cleared_on=date(2024, 2, 20), cleared_by="Dr Ada", recorded_at=T0
+    )
+    gone = screenings.record_clearance(
+        db, what="surgery", cleared_on=date(2024, 2, 21), cleared_by="Dr Bo", recorded_at=T0
+    )
+    with pytest.raises(InvalidInputError):
+        screenings.withdraw_clearance(db, gone, at=T0.replace(tzinfo=None))
+    screenings.withdraw_clearance(db, gone, at=T0 + timedelta(days=3))
+    assert [c.id for c in screenings.list_clearances(db)] == [kept]
+    assert [c.id for c in screenings.list_clearances(db, withdrawn=True)] == [kept, gone]
+    assert screenings.withdrawn_clearances(db) == {gone: T0 + timedelta(days=3)}
+    with pytest.raises(NotFoundError):  # withdrawn once is withdrawn
+        screenings.withdraw_clearance(db, gone, at=T0 + timedelta(days=4))
+    with pytest.raises(NotFoundError):
+        screenings.delete_clearance(db, 999)
+    screenings.delete_clearance(db, kept)  # the older name withdraws too, now
+    assert screenings.list_clearances(db) == []
+    assert count(db, "clearances") == 2
+
+
 def test_command_log_is_an_ordered_audit_trail(db, program_id):
     sid = session(db, program_id)
     devices.log_command(db, "start_program", {"id": 1}, "ok", at=T0, session_id=sid)

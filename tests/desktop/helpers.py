@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop.session_view import SessionPage
 
-# Answer keys that give an all-clear screening: option 1 ("No") everywhere, except
-# "could you report discomfort", where option 2 ("Yes, I could stop it") is the safe one.
-SAFE_KEY = {"report_discomfort": Qt.Key.Key_2}
+# The safe answer is option 1 everywhere (screening and check-in alike): "No", or "Yes"
+# where yes is the safe answer ("could you notice and stop it yourself?").
+SAFE_KEY = Qt.Key.Key_1
 
 
 async def until(cond: Callable[[], object], timeout: float = 5.0) -> None:
@@ -57,9 +57,9 @@ async def answer_checkin(
         buttons = group.buttons()
         if qid == "discomfort":
             qtbot.mouseClick(buttons[discomfort], Qt.MouseButton.LeftButton)
-        else:  # Yes is first, No second
-            yes = qid == "flare" and flare
-            qtbot.mouseClick(buttons[0 if yes else 1], Qt.MouseButton.LeftButton)
+        else:  # the safe answer is first, as in the screening
+            unsafe = qid == "flare" and flare
+            qtbot.mouseClick(buttons[1 if unsafe else 0], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     assert dialog.stack.currentIndex() == 1
     button = dialog.go_button if go else dialog.stop_button

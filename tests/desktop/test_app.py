@@ -72,8 +72,8 @@ async def screen_all_clear(app: Thenar, qtbot: QtBot) -> None:
     press(qtbot, Qt.Key.Key_Space)
     page = app.window.page(ScreeningPage)
     assert isinstance(page, ScreeningPage)
-    for question in SCREENING_QUESTIONS:
-        press(qtbot, SAFE_KEY.get(question.question_id, Qt.Key.Key_1))
+    for _question in SCREENING_QUESTIONS:
+        press(qtbot, SAFE_KEY)
         press(qtbot, Qt.Key.Key_Return)
     await until(lambda: page.stack.currentIndex() == 1, timeout=10)
     press(qtbot, Qt.Key.Key_Return)
@@ -116,7 +116,12 @@ async def first_run_to_progress(
     assert max(max(s.pressures_mmhg) for s in page.session.plan.compiled.program.steps) <= cap
     assert f"up to {cap} mmHg" in page.caps_text.text()
     page.pain_before.slider.setValue(6)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # stiffness not rated
+    await until(lambda: '"stiffness now"' in page.message.text())
+    assert page.checkin_dialog is None  # nothing started, not even the check-in
+    assert page.session.phase == Phase.CHOOSING
     page.stiff_before.slider.setValue(7)
+    page.refresh()  # what Start will do, said again
     await shot(app.window, screenshot_dir, "app_session_choose")
     assert page.start_button.isEnabled()
     assert "check-in" in page.message.text()  # the day's first session begins with it
@@ -135,7 +140,11 @@ async def first_run_to_progress(
     await until(lambda: page.session.phase == Phase.ENDED, timeout=10)
     assert device.model.stop_reason == p.StopReason.USER
     await until(lambda: page.stack.currentIndex() == 2, timeout=10)
+    assert page.pain_after.value() is None  # "not rated" until the person moves it
+    assert page.save_after.text() == "Skip"  # says what it would do: save nothing
+    assert page.pain_before.value() is None  # the next session's "before" starts afresh
     page.pain_after.slider.setValue(3)
+    assert page.save_after.text() == "Save how I feel"
     page.stiff_after.slider.setValue(4)
     await shot(app.window, screenshot_dir, "app_session_after")
     qtbot.mouseClick(page.save_after, Qt.MouseButton.LeftButton)
@@ -190,8 +199,12 @@ async def lost_link(
     await until(lambda: device.model.state == p.State.RUNNING, timeout=10)
     qtbot.mouseClick(page.live_stop, Qt.MouseButton.LeftButton)
     await until(lambda: page.stack.currentIndex() == 2, timeout=10)
-    page.session.skip_rating()  # "Skip" on the rating after
+    assert page.save_after.text() == "Skip"  # nothing rated, before or after
+    sid = page.session.session_id
+    assert sid is not None
+    qtbot.mouseClick(page.save_after, Qt.MouseButton.LeftButton)
     await until(lambda: page.start_button.isEnabled(), timeout=10)
+    assert await app.ctx.db.run(ratings.session_ratings, sid) == {}  # no made-up 0/0
 
 
 async def test_reminder_opens_the_routine_and_closing_stops_the_massage(

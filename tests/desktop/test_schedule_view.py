@@ -14,8 +14,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-from PySide6.QtCore import QObject, Qt, SignalInstance
-from PySide6.QtWidgets import QApplication, QMainWindow, QPushButton, QSystemTrayIcon, QWidget
+from PySide6.QtCore import QObject, QPoint, QPointF, Qt, SignalInstance
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSystemTrayIcon,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
@@ -396,3 +404,79 @@ async def test_tray_menu_open_and_quit(
     assert quits == [1]
     assert window.isVisible()  # quitting is the app's job (a massage may be running)
     assert isinstance(tray, QObject)
+
+
+async def test_boxes_say_what_they_refuse_and_export_keeps_the_focus(
+    qtbot: QtBot, ctx: AppContext, clock: Clock, tmp_path: Path, screenshot_dir: Path
+) -> None:
+    """−5 or 99999 days and 25:99 are refused with a word; after an export, not "Start now"."""
+    page = make_page(qtbot, ctx, clock, [], [tmp_path / "plan.ics"])
+    page.resize(1024, 600)
+    page.activateWindow()
+    await eventually(page.isActiveWindow)
+    await page.service.add(PickerChoice(Repeat.WEEKDAYS, dt.time(8, 0)), BERLIN)
+    await wait_signal(page.refreshed)
+    starts = [b for b in page.findChildren(QPushButton) if b.text() == "▶ Start now"]
+    assert starts  # the control the focus used to fall to after an export
+
+    click(qtbot, page.repeat_buttons[Repeat.EVERY_N_DAYS])
+    page.every_n.setFocus()
+    await eventually(page.every_n.hasFocus)
+    page.every_n.selectAll()
+    qtbot.keyClicks(page.every_n, "-5")
+    assert page.input_message.isVisible()
+    assert "from 2 to 14" in page.input_message.text()
+    assert page.every_n.value() == 5
+    await shot_page(page, screenshot_dir, "schedule_refused_number")
+    page.time_edit.setFocus()  # leaving the box puts the message away
+    await eventually(lambda: not page.input_message.isVisible())
+    page.time_edit.selectAll()
+    qtbot.keyClicks(page.time_edit, "25")
+    assert page.input_message.isVisible()
+    assert "hours from 0 to 23" in page.input_message.text()
+
+    page.export_button.setFocus()
+    click(qtbot, page.export_button)
+    await eventually(lambda: page.export_button.isEnabled() and page.message.isVisible())
+    assert QApplication.focusWidget() is page.export_button
+
+
+async def shot_page(page: QWidget, folder: Path, name: str) -> None:
+    await asyncio.sleep(0.05)
+    assert page.grab().save(str(folder / f"{name}.png"))
+
+
+async def test_the_wheel_over_a_routine_box_scrolls_the_schedule_page(
+    qtbot: QtBot, ctx: AppContext, clock: Clock
+) -> None:
+    page = SchedulePage(ctx, lambda _id: None, now=clock, zone=BERLIN, ask_path=lambda _s: None)
+    win = MainWindow([page], on_stop=lambda: None)
+    qtbot.addWidget(win)
+    win.resize(1024, 600)
+    win.show()
+    win.activateWindow()
+    await eventually(win.isActiveWindow)
+    page.export_button.setFocus()
+    await eventually(page.export_button.hasFocus)
+    scroller = page.findChild(QScrollArea)
+    assert scroller is not None
+    bar = scroller.verticalScrollBar()
+    assert bar.maximum() > 0  # the page is taller than a 600-pixel screen
+    bar.setValue(0)
+    before = page.routine.currentIndex()
+    at = QPointF(page.routine.rect().center())
+    wheel = QWheelEvent(
+        at,
+        QPointF(page.routine.mapToGlobal(at.toPoint())),
+        QPoint(),
+        QPoint(0, -120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(page.routine, wheel)
+    assert page.routine.currentIndex() == before
+    assert bar.value() > 0
+    win.allow_close()
+    win.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLabel, QLineEdit, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
@@ -107,7 +107,24 @@ async def test_first_run_all_no_gives_allowed_with_caps(
 
         for index, question in enumerate(SCREENING_QUESTIONS):
             assert page.flow.current is question
-            press(qtbot, SAFE_KEY.get(question.question_id, Qt.Key.Key_1))
+            if question.question_id == "blood_thinners":
+                # Arrow keys move the focus only: a "Yes" stays "Yes" until a visible choice.
+                press(qtbot, Qt.Key.Key_2)
+                assert page.flow.chosen() == {"yes"}
+                assert QApplication.focusWidget() is page.panel.rows[1].button
+                for key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left):
+                    press(qtbot, key)
+                    assert page.flow.chosen() == {"yes"}
+                assert QApplication.focusWidget() is page.panel.rows[0].button
+                target = QApplication.focusWidget()
+                assert target is not None
+                qtbot.keyClick(target, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+                assert page.flow.chosen() == {"yes"}
+                assert page.panel.rows[1].button.isChecked()
+                await shot(shell.window, screenshot_dir, "question_focus_not_choice")
+                press(qtbot, Qt.Key.Key_Space)  # the visible choice: the focused "No"
+                assert page.flow.chosen() == {"no"}
+            press(qtbot, SAFE_KEY)
             if index == 2:
                 press(qtbot, Qt.Key.Key_H)
                 assert page.panel.help_text.isVisible()
@@ -144,7 +161,7 @@ async def test_a_blocking_answer_shows_the_reason(
         page = shell.screening
         for question in SCREENING_QUESTIONS:
             # Clicks this time, anywhere on the answer's row; "Yes" for the fever question.
-            wanted = 2 if question.question_id in ("fever", "report_discomfort") else 1
+            wanted = 2 if question.question_id == "fever" else 1
             qtbot.mouseClick(page.panel.rows[wanted - 1], Qt.MouseButton.LeftButton)
             qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
         await until(lambda: page.stack.currentIndex() == 1)
@@ -227,6 +244,11 @@ async def saved_profile(ctx: AppContext, **answers: str) -> SafetyProfile:
     return profile
 
 
+def clearance_text(page: SettingsPage) -> str:
+    items = (page.clearance_list.item(i) for i in range(page.clearance_list.count()))
+    return "\n".join(item.text() for item in items if item is not None)
+
+
 async def test_clearance_in_settings_changes_the_profile(
     qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
 ) -> None:
@@ -244,19 +266,53 @@ async def test_clearance_in_settings_changes_the_profile(
         assert shell.window.stack.currentWidget() is page
         assert page.item_combo.currentText() == "Blood thinners or a bleeding disorder"
 
+        # Every text field has a limit, and says it (spin and date boxes' own editors aside).
+        edits = [
+            e
+            for e in page.findChildren(QLineEdit)
+            if not isinstance(e.parentWidget(), QAbstractSpinBox)
+        ]
+        assert page.clinician_edit in edits
+        assert page.tcp_edit in edits
+        for edit in edits:
+            assert edit.maxLength() <= 100
+            assert f"Up to {edit.maxLength()} characters" == edit.toolTip()
+        page.clinician_edit.insert("x" * 10_000)  # a pasted page
+        assert len(page.clinician_edit.text()) == 80
+        page.clinician_edit.clear()
+
         qtbot.mouseClick(page.record_button, Qt.MouseButton.LeftButton)  # no name yet
         assert "clinician's name" in page.clearance_message.text()
         assert QApplication.focusWidget() is page.clinician_edit
         qtbot.keyClicks(page.clinician_edit, "Dr Okafor, GP")
         press(qtbot, Qt.Key.Key_Return)
         await until(lambda: ctx.profile is not None and ctx.profile.verdict is Verdict.ALLOWED)
-        await until(lambda: "Dr Okafor" in page.clearance_list.text())
+        await until(lambda: "Dr Okafor" in clearance_text(page))
         assert ctx.profile is not None
         assert ctx.profile.max_pressure.value == 30
         assert "Recorded" in page.clearance_message.text()
-        assert "applies now" in page.clearance_list.text()
+        assert "applies now" in clearance_text(page)
         assert shell.home.summary_view is not None
         assert "Squeezing: up to 30 mmHg." in shell.home.summary_view.text()
+        # Nothing else waits: the focus goes to the list that holds it, not to "A− Smaller".
+        assert QApplication.focusWidget() is page.clearance_list
+        assert not page.withdraw_button.isEnabled()  # nothing chosen yet
+
+        # Withdrawn: the limits go back to what the answers gave, the form is back.
+        page.clearance_list.setCurrentRow(0)
+        assert page.withdraw_button.isEnabled()
+        page.withdraw_button.setFocus()
+        press(qtbot, Qt.Key.Key_Return)  # Enter presses the focused button on a page too
+        await until(lambda: ctx.profile is not None and ctx.profile.verdict is not Verdict.ALLOWED)
+        assert ctx.profile.verdict is Verdict.NEEDS_CLEARANCE
+        await until(lambda: "Withdrawn" in page.clearance_message.text())
+        await until(lambda: QApplication.focusWidget() is page.item_combo)
+        assert page.record_button.isVisible()
+        await until(lambda: "withdrawn on" in clearance_text(page))  # the history stays
+        assert "Dr Okafor" in clearance_text(page)
+        page.clearance_list.setCurrentRow(0)
+        assert not page.withdraw_button.isEnabled()  # withdrawn once is withdrawn
+        await shot(shell.window, screenshot_dir, "settings_clearance_withdrawn")
 
         qtbot.mouseClick(page.backup_button, Qt.MouseButton.LeftButton)
         await until(lambda: "checked" in page.backup_message.text())
@@ -318,8 +374,8 @@ async def test_checkin_with_a_flare_turns_heat_off(
             buttons = group.buttons()
             if qid == "discomfort":
                 qtbot.mouseClick(buttons[4], Qt.MouseButton.LeftButton)
-            else:  # Yes is first, No second
-                qtbot.mouseClick(buttons[0 if qid == "flare" else 1], Qt.MouseButton.LeftButton)
+            else:  # the safe answer ("No" here) is first, as in the screening
+                qtbot.mouseClick(buttons[1 if qid == "flare" else 0], Qt.MouseButton.LeftButton)
         await shot(dialog, screenshot_dir, "checkin")
         press(qtbot, Qt.Key.Key_Return)  # Check is the default button
         assert dialog.outcome() is CheckInOutcome.POSTPONE
