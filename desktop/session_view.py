@@ -442,7 +442,9 @@ class SessionPage(Page):
         before = rating_from(datetime.now().astimezone(), self.pain_before, self.stiff_before)
         if isinstance(before, str):  # one of the two rated: say which is missing, start nothing
             self.show_message(before)
-            (self.pain_before if self.pain_before.value() is None else self.stiff_before).setFocus()
+            (
+                self.pain_before if self.pain_before.value() is None else self.stiff_before
+            ).slider.setFocus()
             return
         if ask_checkin or not self.ctx.safety.state.checked_in:
             self.start_button.setEnabled(False)
@@ -481,7 +483,9 @@ class SessionPage(Page):
         after = rating_from(datetime.now().astimezone(), self.pain_after, self.stiff_after)
         if isinstance(after, str):
             self.show_message(after)
-            (self.pain_after if self.pain_after.value() is None else self.stiff_after).setFocus()
+            (
+                self.pain_after if self.pain_after.value() is None else self.stiff_after
+            ).slider.setFocus()
             return
         await self.session.rate_after(after)
         self.show_message(

@@ -119,6 +119,7 @@ async def first_run_to_progress(
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # stiffness not rated
     await until(lambda: '"stiffness now"' in page.message.text())
     assert page.checkin_dialog is None  # nothing started, not even the check-in
+    assert page.stiff_before.slider.hasFocus()  # where the missing rating goes
     assert page.session.phase == Phase.CHOOSING
     page.stiff_before.slider.setValue(7)
     page.refresh()  # what Start will do, said again
