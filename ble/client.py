@@ -161,20 +161,20 @@ class Fanout(Generic[T]):
             sub.queue.put_nowait(item)
 
 
-IDENTITY_COMPANY_ID = 0xFFFF  # "for testing" in the Bluetooth SIG's list; see the profile doc
-
-
 def identity_from_advert(manufacturer_data: dict[int, bytes]) -> tuple[str, str]:
-    """(model, serial) from the scan response's manufacturer data; ("", "") if absent or bad."""
-    raw = manufacturer_data.get(IDENTITY_COMPANY_ID)
+    """(model, serial) from the scan response (`p.ScanIdentity`); ("", "") if absent or bad."""
+    raw = manufacturer_data.get(p.TESTING_COMPANY_ID)
     if raw is None:
         return "", ""
     try:
-        model, _, serial = bytes(raw).decode("utf-8").partition("|")
-    except UnicodeDecodeError:
+        identity = p.ScanIdentity.from_bytes(bytes(raw))
+    except p.ProtocolError:
         return "", ""
-    printable = "".join(c for c in model if c.isprintable())
-    return printable.strip(), "".join(c for c in serial if c.isprintable()).strip()
+
+    def shown(text: str) -> str:  # a look-alike could send anything: printable only
+        return "".join(c for c in text if c.isprintable()).strip()
+
+    return shown(identity.model), shown(identity.serial)
 
 
 async def discover(backend: Backend, timeout: float = SCAN_TIMEOUT_S) -> list[DiscoveredMassager]:
