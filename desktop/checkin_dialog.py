@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from appcore.screening import CheckInFlow, CheckInOutcome, CheckInResult
 from desktop.screening_view import OPTION_STYLE, OptionRow
 from desktop.welcome_view import heading, scroll
-from desktop.widgets import big_button, notice, paragraph, shown_options
+from desktop.widgets import arrows_move_focus_only, big_button, notice, paragraph, shown_options
 from therapy import CheckIn, Question, SafetyProfile
 
 
@@ -148,6 +148,7 @@ class CheckInDialog(QDialog):
             button.setMinimumWidth(self.fontMetrics().horizontalAdvance("10") * 2)
             button.toggled.connect(self._answerer(q.question_id, option.option_id))
             group.addButton(button)
+            arrows_move_focus_only(button)  # a 4 stays 4 until another number is pressed
             row.addWidget(button)
             self._first_button.setdefault(q.question_id, button)
         self.groups[q.question_id] = group

@@ -34,7 +34,7 @@ from appcore.screening import (
 )
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import NextStepRow, ProfileSummaryView, heading, scroll
-from desktop.widgets import Page, big_button, notice, paragraph, shown_options
+from desktop.widgets import ARROW_STEPS, Page, big_button, notice, paragraph, shown_options
 from therapy import Question, SafetyProfile
 
 OPTION_STYLE = """
@@ -42,14 +42,6 @@ QFrame#option { border: 2px solid palette(mid); border-radius: 8px; }
 QFrame#option[chosen="true"] { border: 3px solid palette(highlight); }
 QFrame#option[focused="true"] { border: 3px dashed palette(highlight); }
 """
-
-
-_ARROWS = {
-    Qt.Key.Key_Up: -1,
-    Qt.Key.Key_Left: -1,
-    Qt.Key.Key_Down: +1,
-    Qt.Key.Key_Right: +1,
-}
 
 
 class OptionRow(QFrame):
@@ -84,7 +76,7 @@ class OptionRow(QFrame):
         if event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
             self._set_prop("focused", event.type() == QEvent.Type.FocusIn)
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            step = _ARROWS.get(Qt.Key(event.key()))
+            step = ARROW_STEPS.get(Qt.Key(event.key()))
             if step is not None:  # Qt would also *pick* the next radio button: only move
                 if event.modifiers() == Qt.KeyboardModifier.NoModifier:
                     self._move_focus(step)  # (Alt+arrow and the like do nothing here)

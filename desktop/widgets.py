@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QValidator
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractScrollArea,
     QAbstractSlider,
     QAbstractSpinBox,
@@ -151,6 +152,43 @@ def quiet_wheels(root: QWidget) -> list[QWidget]:
     for widget in found:
         quiet_wheel(widget)
     return found
+
+
+# --- arrow keys move the focus; only a visible press picks ------------------------------
+
+ARROW_STEPS = {
+    Qt.Key.Key_Up: -1,
+    Qt.Key.Key_Left: -1,
+    Qt.Key.Key_Down: +1,
+    Qt.Key.Key_Right: +1,
+}
+
+
+class _ArrowsMoveFocus(QObject):
+    """Qt's arrow keys in a button group also *check* the next button: here they only move."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        step = ARROW_STEPS.get(Qt.Key(event.key()))
+        if step is None or not isinstance(watched, QAbstractButton):
+            return False
+        group = watched.group()
+        if event.modifiers() == Qt.KeyboardModifier.NoModifier and group is not None:
+            buttons = [b for b in group.buttons() if b.isVisible() and b.isEnabled()]
+            if watched in buttons:
+                index = min(max(buttons.index(watched) + step, 0), len(buttons) - 1)
+                buttons[index].setFocus(Qt.FocusReason.TabFocusReason)
+        return True  # Alt+arrow and the like do nothing here
+
+
+_ARROW_GUARD = _ArrowsMoveFocus()
+
+
+def arrows_move_focus_only(button: QAbstractButton) -> None:
+    """In `button`'s group, arrow keys move the focus and never change the answer."""
+    button.removeEventFilter(_ARROW_GUARD)
+    button.installEventFilter(_ARROW_GUARD)
 
 
 # --- numbers and times that say why they refuse ----------------------------------------

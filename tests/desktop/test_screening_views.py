@@ -376,6 +376,20 @@ async def test_checkin_with_a_flare_turns_heat_off(
                 qtbot.mouseClick(buttons[4], Qt.MouseButton.LeftButton)
             else:  # the safe answer ("No" here) is first, as in the screening
                 qtbot.mouseClick(buttons[1 if qid == "flare" else 0], Qt.MouseButton.LeftButton)
+        scale = dialog.groups["discomfort"]
+        four = scale.buttons()[4]
+        four.setFocus()
+        await until(four.hasFocus)
+        for key in (
+            Qt.Key.Key_Right,
+            Qt.Key.Key_Right,
+            Qt.Key.Key_Up,
+            Qt.Key.Key_Left,
+            Qt.Key.Key_Left,
+        ):
+            press(qtbot, key)
+            assert scale.checkedButton() is four  # arrows move the focus, never the answer
+        assert scale.buttons()[3].hasFocus()
         await shot(dialog, screenshot_dir, "checkin")
         press(qtbot, Qt.Key.Key_Return)  # Check is the default button
         assert dialog.outcome() is CheckInOutcome.POSTPONE
