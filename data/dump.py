@@ -109,16 +109,21 @@ def _parse(text: str) -> dict[str, Any]:
     if document.get("format_version") != FORMAT_VERSION:
         raise RestoreError("this JSON backup format is not known to this version of Thenar")
     version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
-        shown = version if isinstance(version, int) else "unknown"
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise RestoreError("this JSON backup does not say which version of Thenar wrote it")
+    if version > SCHEMA_VERSION:
         raise RestoreError(
-            f"this backup is from schema {shown}; "
-            f"this version of Thenar restores schema {SCHEMA_VERSION}"
+            "this backup was written by a newer version of Thenar; update Thenar to restore it"
         )
     tables = document.get("tables")
-    if not isinstance(tables, dict) or set(tables) != set(TABLES):
+    if not isinstance(tables, dict) or not set(tables) <= set(TABLES):
         raise RestoreError("the backup's tables do not match this version of Thenar")
-    return tables
+    if version == SCHEMA_VERSION and set(tables) != set(TABLES):
+        raise RestoreError("the backup's tables do not match this version of Thenar")
+    # A backup from an older Thenar lacks the tables and columns added since: they are
+    # restored empty (a table) or with their default (a column).
+    older = version < SCHEMA_VERSION
+    return {t: tables.get(t, {"columns": None, "rows": []}) if older else tables[t] for t in TABLES}
 
 
 def _rows(db: Database, table: str, data: Any) -> tuple[list[str], list[list[Any]]]:
@@ -127,10 +132,14 @@ def _rows(db: Database, table: str, data: Any) -> tuple[list[str], list[list[Any
         raise RestoreError(f"the {table} part of the backup is damaged")
     cols, rows = data.get("columns"), data.get("rows", [])
     expected = _columns(db, table)
+    if cols is None and rows == []:
+        return expected, []  # a table an older Thenar did not have
     if (
         not isinstance(cols, list)
         or not all(isinstance(c, str) for c in cols)
-        or sorted(cols) != sorted(expected)
+        or len(set(cols)) != len(cols)
+        or not set(cols) <= set(expected)
+        or not set(expected) - set(cols) <= _addable(db, table)
     ):
         raise RestoreError(f"the columns of {table} do not match this version")
     if not isinstance(rows, list) or not all(
@@ -138,6 +147,13 @@ def _rows(db: Database, table: str, data: Any) -> tuple[list[str], list[list[Any
     ):
         raise RestoreError(f"a row of {table} is damaged")
     return cols, [[_decode(v) for v in row] for row in rows]
+
+
+def _addable(db: Database, table: str) -> set[str]:
+    """Columns an older backup may lack: those that can be NULL or have a default."""
+    return {
+        row[1] for row in db.execute(f"PRAGMA table_info({table})") if not row[3] or row[4]
+    } - {"id"}
 
 
 def import_json(db: Database, text: str) -> int:

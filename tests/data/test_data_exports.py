@@ -216,3 +216,36 @@ def test_program_definition_is_exported_in_json_not_lost(full):
     cols = document["tables"]["programs"]["columns"]
     row = document["tables"]["programs"]["rows"][0]
     assert json.loads(row[cols.index("definition")]) == programs.get_program(full, 1).definition
+
+
+def test_a_json_backup_from_an_older_thenar_still_restores(full):
+    """A backup made before the check-in table and clearance withdrawals existed (schema 2)."""
+    document = json.loads(dump.export_json(full))
+    tables = document["tables"]
+    del tables["checkins"]  # added by schema 3
+    clearances = tables["clearances"]
+    if "withdrawn_at" in clearances["columns"]:  # added by schema 4
+        gone = clearances["columns"].index("withdrawn_at")
+        clearances["columns"].pop(gone)
+        for row in clearances["rows"]:
+            row.pop(gone)
+    document["schema_version"] = 2
+    empty = open_memory()
+    restored = dump.import_json(empty, json.dumps(document))
+    assert restored == sum(len(t["rows"]) for t in tables.values())
+    for table in ("sessions", "ratings", "clearances"):
+        assert len(_table_contents(empty)[table]) == len(_table_contents(full)[table])
+
+
+def test_an_older_backup_missing_a_required_column_is_refused(full):
+    document = json.loads(dump.export_json(full))
+    sessions = document["tables"]["sessions"]
+    gone = sessions["columns"].index("started_at")  # NOT NULL, no default
+    sessions["columns"].pop(gone)
+    for row in sessions["rows"]:
+        row.pop(gone)
+    document["schema_version"] = 2
+    empty = open_memory()
+    with pytest.raises(RestoreError, match="columns of sessions"):
+        dump.import_json(empty, json.dumps(document))
+    assert dump.is_empty(empty)
