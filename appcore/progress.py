@@ -435,10 +435,12 @@ class ExportKind(StrEnum):
     RATINGS_CSV = "ratings"
     FHIR = "fhir"
     PDF = "pdf"
+    DEVICE_HISTORY_CSV = "device"
 
     @property
     def suffix(self) -> str:
-        return {"sessions": ".csv", "ratings": ".csv", "fhir": ".json", "pdf": ".pdf"}[self]
+        suffixes = {"sessions": ".csv", "ratings": ".csv", "fhir": ".json", "pdf": ".pdf"}
+        return suffixes.get(self, ".csv")
 
     @property
     def heading(self) -> str:
@@ -447,6 +449,7 @@ class ExportKind(StrEnum):
             "ratings": "Ratings (CSV spreadsheet)",
             "fhir": "Health record (FHIR JSON)",
             "pdf": "Report for your clinician (PDF)",
+            "device": "What Thenar sent to the massager (CSV spreadsheet)",
         }[self]
 
     def default_name(self, today: date) -> str:
@@ -455,6 +458,7 @@ class ExportKind(StrEnum):
             "ratings": "thenar-ratings",
             "fhir": "thenar-fhir-bundle",
             "pdf": "thenar-report",
+            "device": "thenar-device-history",
         }[self]
         return f"{stem}-{today.isoformat()}{self.suffix}"
 
@@ -467,6 +471,8 @@ def export_table(db: Database, kind: ExportKind, path: Path, now: datetime) -> P
         content = export.ratings_csv(db)
     elif kind is ExportKind.FHIR:
         content = json.dumps(fhir.fhir_bundle(db, now=now), ensure_ascii=False, indent=1)
+    elif kind is ExportKind.DEVICE_HISTORY_CSV:
+        content = export.commands_csv(db)
     else:
         raise ValueError(f"{kind} is not a table export")
     return export.write_export(path, content)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from . import jsonval
 from .files import write_private
 from .times import from_iso
 
@@ -105,6 +107,28 @@ def ratings_csv(db: Database) -> str:
     )
     for row in rows:
         writer.writerow([_blank(v) for v in row])
+    return out.getvalue()
+
+
+COMMAND_COLUMNS = ["id", "at", "device", "session_id", "what", "request_id", "parameters", "result"]
+
+
+def commands_csv(db: Database) -> str:
+    """The audit trail, oldest first: every command, limits write and link event."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COMMAND_COLUMNS)
+    rows = db.execute(
+        "SELECT id, at, device_id, session_id, command, params, result "
+        "FROM commands ORDER BY at_utc, id"
+    )
+    for cid, at, device, session, command, params, result in rows:
+        values = jsonval.loads(params)
+        request_id = values.pop("id", None) if isinstance(values, dict) else None
+        shown = json.dumps(values, ensure_ascii=False, sort_keys=True)
+        writer.writerow(
+            [_blank(v) for v in (cid, at, device, session, command, request_id, shown, result)]
+        )
     return out.getvalue()
 
 

@@ -201,6 +201,10 @@ class ProgressPage(Page):
             ExportKind.RATINGS_CSV: ("Ratings (CSV)", "Save ratings as a CSV spreadsheet"),
             ExportKind.FHIR: ("Health record (FHIR)", "Save ratings as a FHIR health record"),
             ExportKind.PDF: ("Report for clinician (PDF)", "Save a PDF report for your clinician"),
+            ExportKind.DEVICE_HISTORY_CSV: (
+                "Device history (CSV)",
+                "Save what Thenar sent to the massager as a CSV spreadsheet",
+            ),
         }
         for index, kind in enumerate(ExportKind):
             text, accessible = texts[kind]

@@ -26,7 +26,7 @@ from appcore.db_worker import DbWorker
 from appcore.progress import ExportKind, Span
 from appcore.settings import Settings
 from benchmarks.history import generate
-from data.export import RATING_COLUMNS, SESSION_COLUMNS
+from data.export import COMMAND_COLUMNS, RATING_COLUMNS, SESSION_COLUMNS
 from desktop.progress_view import ProgressPage
 from desktop.theme import apply_theme
 
@@ -214,8 +214,15 @@ async def test_every_export_writes_a_valid_private_file(
         out / "ratings",  # no suffix typed: the page adds .csv
         out / "bundle.json",
         out / "report.pdf",
+        out / "device.csv",
     ]
-    expected = [out / "sessions.csv", out / "ratings.csv", out / "bundle.json", out / "report.pdf"]
+    expected = [
+        out / "sessions.csv",
+        out / "ratings.csv",
+        out / "bundle.json",
+        out / "report.pdf",
+        out / "device.csv",
+    ]
     for kind, path in zip(ExportKind, expected, strict=True):
         qtbot.mouseClick(page.export_buttons[kind], Qt.MouseButton.LeftButton)
         button = page.export_buttons[kind]
@@ -242,6 +249,12 @@ async def test_every_export_writes_a_valid_private_file(
     assert document.load(str(expected[3])) == QPdfDocument.Error.None_
     assert document.pageCount() >= 2
     document.close()
+    with expected[4].open(encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    assert header == COMMAND_COLUMNS
+    trail = list(csv.DictReader(io.StringIO(expected[4].read_text(encoding="utf-8"))))
+    assert len(trail) > 100  # the history logs commands with its sessions
+    assert all(json.loads(row["parameters"]) is not None for row in trail)
 
 
 async def test_cancel_writes_nothing_and_failures_say_what_to_do(
