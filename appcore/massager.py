@@ -24,7 +24,7 @@ from bumble.link import LocalLink
 from sqlite_utils import Database
 
 from appcore.context import AppContext
-from appcore.safety import SafetyChanged, stricter
+from appcore.safety import SafetyChanged
 from ble import protocol as p
 from ble.backends import Backend, choose_backend
 from ble.client import (
@@ -292,7 +292,7 @@ class Massager:
     def caps_in_force(self) -> p.Limits:
         """The owner's caps, never looser than those a running session started with."""
         caps = self.ctx.safety.state.caps
-        return caps if self._session_caps is None else stricter(caps, self._session_caps)
+        return caps if self._session_caps is None else caps.stricter(self._session_caps)
 
     def hold_session_caps(self, caps: p.Limits | None) -> None:
         """A session started with `caps` (None: it ended); they are the ceiling until it ends."""

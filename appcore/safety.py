@@ -45,20 +45,6 @@ LOCKED_CAPS = p.Limits(max_pressure_mmhg=0, max_heat_dc=0, max_session_s=60)
 DAY_CHECK_INTERVAL_S = 60.0  # how often the day clock looks at the date (sleep, clock changes)
 
 
-def stricter(a: p.Limits, b: p.Limits) -> p.Limits:
-    """The tighter of two sets of caps, item by item."""
-    return p.Limits(
-        min(a.max_pressure_mmhg, b.max_pressure_mmhg),
-        min(a.max_heat_dc, b.max_heat_dc),
-        min(a.max_session_s, b.max_session_s),
-    )
-
-
-def at_most(a: p.Limits, b: p.Limits) -> bool:
-    """True if every cap in `a` is at or below the same cap in `b`."""
-    return stricter(a, b) == a
-
-
 @dataclass(frozen=True)
 class TodaysCheckIn:
     """Today's check-in as stored: the answers and when they were given."""
@@ -144,7 +130,7 @@ class SafetyChanged:
 
     @property
     def caps_lowered(self) -> bool:
-        return not at_most(self.before.caps, self.after.caps)
+        return not self.before.caps.at_most(self.after.caps)
 
 
 def _load(db: Database, today: dt.date) -> SafetyState:

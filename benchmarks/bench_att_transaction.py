@@ -11,10 +11,11 @@ Prints one figure a line as `name: value unit`.
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+
+from bench_client import p50_p99, report  # benchmarks/ is the script's folder
 
 from ble import protocol as p
 from ble.backends import choose_backend
@@ -28,15 +29,6 @@ T = TypeVar("T")
 BLOCK = 50
 BLOCKS = 60
 CAPS = p.Limits(60, 420, 900)
-
-
-def report(name: str, value: float, unit: str) -> None:
-    print(f"{name}: {value:.3f} {unit}", flush=True)
-
-
-def p50_p99(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99)] * 1000
 
 
 async def _unshielded(

@@ -40,7 +40,7 @@ from ble.bumble_client import BumbleClient
 from ble.bumble_scanner import BumbleScanner, bumble_uuid_to_str
 from ble.virtual_radio import VirtualController, detach_controller, host_for, new_controller
 
-__all__ = ["DEFAULT_CENTRAL_ADDRESS", "BumbleAdapter", "bumble_uuid_to_str"]
+__all__ = ["DEFAULT_CENTRAL_ADDRESS", "BumbleAdapter", "ThreadedJsonKeyStore", "bumble_uuid_to_str"]
 
 logger = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ class BumbleAdapter:
         # Namespaced by our own address, so one file can hold several adapters' bonds.
         # Built in a thread: its constructor resolves the path on disk.
         return await asyncio.to_thread(
-            _ThreadedJsonKeyStore, str(self.address), str(self.key_store_path)
+            ThreadedJsonKeyStore, str(self.address), str(self.key_store_path)
         )
 
     def _describe(self) -> str:
@@ -308,7 +308,7 @@ class BumbleAdapter:
             client.attach(connection)
 
 
-class _ThreadedJsonKeyStore(JsonKeyStore):
+class ThreadedJsonKeyStore(JsonKeyStore):
     """Bumble's JSON key store with its file I/O off the event loop.
 
     Upstream ``load``/``save`` are ``async`` but do blocking file I/O. They never

@@ -703,11 +703,7 @@ class MassagerClient:
         """
         old = self._caps
         self._wanted_caps = caps
-        self._caps = p.Limits(
-            min(old.max_pressure_mmhg, caps.max_pressure_mmhg),
-            min(old.max_heat_dc, caps.max_heat_dc),
-            min(old.max_session_s, caps.max_session_s),
-        )
+        self._caps = old.stricter(caps)
         if not self.is_connected:
             return  # `_setup` writes them, then they count
         async with self._cp_lock:

@@ -356,6 +356,18 @@ class Limits:
     def __bytes__(self) -> bytes:
         return _LIMITS.pack(self.max_pressure_mmhg, self.max_heat_dc, self.max_session_s)
 
+    def stricter(self, other: Limits) -> Limits:
+        """The tighter of the two, item by item."""
+        return Limits(
+            min(self.max_pressure_mmhg, other.max_pressure_mmhg),
+            min(self.max_heat_dc, other.max_heat_dc),
+            min(self.max_session_s, other.max_session_s),
+        )
+
+    def at_most(self, other: Limits) -> bool:
+        """True if every cap here is at or below the same cap in `other`."""
+        return self.stricter(other) == self
+
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
         return cls(*_unpack(_LIMITS.format, data, "Limits"))

@@ -79,36 +79,26 @@ def log_command(
     return cur.lastrowid
 
 
+def _to_entry(r: dict[str, Any]) -> CommandEntry:
+    return CommandEntry(
+        id=r["id"],
+        at=from_iso(r["at"]),
+        command=r["command"],
+        params=jsonval.loads(r["params"]),
+        result=r["result"],
+        device_id=r["device_id"],
+        session_id=r["session_id"],
+    )
+
+
 def list_commands(db: Database, *, session_id: int | None = None) -> list[CommandEntry]:
     """The audit trail in order, optionally only one session's."""
     where, args = ("WHERE session_id = ?", [session_id]) if session_id is not None else ("", [])
     rows = db.query(f"SELECT * FROM commands {where} ORDER BY at_utc, id", args)
-    return [
-        CommandEntry(
-            id=r["id"],
-            at=from_iso(r["at"]),
-            command=r["command"],
-            params=jsonval.loads(r["params"]),
-            result=r["result"],
-            device_id=r["device_id"],
-            session_id=r["session_id"],
-        )
-        for r in rows
-    ]
+    return [_to_entry(r) for r in rows]
 
 
 def recent_commands(db: Database, limit: int = 50) -> list[CommandEntry]:
     """The newest `limit` lines of the audit trail, newest first (the Device page's history)."""
     rows = db.query("SELECT * FROM commands ORDER BY at_utc DESC, id DESC LIMIT ?", [limit])
-    return [
-        CommandEntry(
-            id=r["id"],
-            at=from_iso(r["at"]),
-            command=r["command"],
-            params=jsonval.loads(r["params"]),
-            result=r["result"],
-            device_id=r["device_id"],
-            session_id=r["session_id"],
-        )
-        for r in rows
-    ]
+    return [_to_entry(r) for r in rows]

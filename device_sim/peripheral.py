@@ -37,12 +37,12 @@ from bumble.core import UUID, AdvertisingData
 from bumble.crypto import aes_cmac  # type: ignore[attr-defined]  # re-exported, not in __all__
 from bumble.device import Connection, Device, DeviceConfiguration
 from bumble.gatt import Characteristic, CharacteristicValue, Service
-from bumble.keys import JsonKeyStore
 from bumble.link import LocalLink
 from bumble.pairing import PairingConfig, PairingDelegate
 from bumble.profiles.gatt_service import GenericAttributeProfileService
 
 from ble import protocol as p
+from ble.bumble_backend import ThreadedJsonKeyStore
 from ble.virtual_radio import DEFAULT_RSSI, detach_controller, host_for, new_controller
 from device_sim.clock import Clock, monotonic_clock
 from device_sim.model import AttRefusal, MassagerModel
@@ -383,7 +383,10 @@ class SimulatedMassager:
             host=host,
         )
         if self.bond_store is not None:
-            device.keystore = JsonKeyStore(ident.address, str(self.bond_store))
+            # File I/O off the loop, as the app's own key store does.
+            device.keystore = await asyncio.to_thread(
+                ThreadedJsonKeyStore, ident.address, str(self.bond_store)
+            )
         device.pairing_config_factory = lambda _conn: PairingConfig(
             sc=True,
             mitm=False,  # Just Works: the glove has no display or keypad

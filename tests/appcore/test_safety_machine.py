@@ -34,7 +34,6 @@ from appcore.context import AppContext
 from appcore.db_worker import DbWorker
 from appcore.massager import LinkState, Massager
 from appcore.programs import ensure_routines
-from appcore.safety import at_most
 from appcore.session import Phase, SessionController
 from appcore.settings import Settings
 from ble import protocol as p
@@ -319,10 +318,10 @@ class SafetyMachine(RuleBasedStateMachine):
     @invariant()
     def device_holds_the_caps_in_force(self) -> None:
         caps = self.ctx.safety.state.caps
-        assert at_most(self.sim.model.limits, caps), (self.sim.model.limits, caps)
+        assert self.sim.model.limits.at_most(caps), (self.sim.model.limits, caps)
         client = self.massager.client
         assert client is not None
-        assert at_most(client.caps, caps), (client.caps, caps)
+        assert client.caps.at_most(caps), (client.caps, caps)
 
     @invariant()
     def nothing_above_the_caps(self) -> None:
