@@ -5,7 +5,7 @@ returns one plain `ProgressData`: chart series, per-program before/after
 changes with their 95% ranges, adherence, the streak, and short sentences a
 person understands at a glance. Everything here is descriptive: it says what
 the person recorded, never what caused it (Thenar is for comfort and
-relaxation, not treatment; shared/notes/safety-and-care.md).
+relaxation, not treatment; docs/safety-and-care.md).
 
 Trends use daily check-ins and the ratings given *before* sessions: the
 after-session ratings describe the minutes after a massage, so mixing them in

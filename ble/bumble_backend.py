@@ -13,7 +13,7 @@ scanner and client classes bound to itself::
             ...
 
 The Bumble pitfalls each workaround addresses are numbered as in
-``shared/notes/ble-simulation.md``.
+``docs/bumble-pitfalls.md``.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ PROTOCOL_VERSION = 2
 # --- Physical facts every side agrees on ----------------------------------
 
 ZONE_COUNT = 6
-# Firmware hard limits (shared/notes/safety-and-care.md, "design" values):
+# Firmware hard limits (docs/safety-and-care.md, "design" values):
 # 80 mmHg is the top of the lymphedema-pump range; 45 °C is where a burn starts.
 HARD_MAX_PRESSURE_MMHG = 80
 HARD_MAX_HEAT_DC = 450

@@ -2,7 +2,7 @@
 
 Used by the tests, the in-process simulator and ``python -m device_sim``. The
 helpers fix three defects of Bumble 0.0.236's emulated controller (pitfalls 1, 3
-and 9 in ``shared/notes/ble-simulation.md``), give each controller its own
+and 9 in ``docs/bumble-pitfalls.md``), give each controller its own
 signal strength, and optionally emulate a connection interval (pitfall 7). Typical use::
 
     link = VirtualLink(hop_delay=0.0075)          # or VirtualLink() for no delay

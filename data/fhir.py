@@ -5,7 +5,7 @@ and Bundle are used, which are identical in R4 (4.0.1) and R4B (4.3.0); the
 tests validate with `fhir.resources.R4B` because fhir.resources 8 ships R5 as
 its default and R4B/STU3 as subpackages, with no separate R4 package.
 
-Codes (shared/notes/safety-and-care.md): pain is LOINC 72514-3 as an integer
+Codes (docs/safety-and-care.md): pain is LOINC 72514-3 as an integer
 score; stiffness, morning-stiffness duration and grip strength have no agreed
 LOINC code (grip's common codes are per hand, which we do not record), so they
 use Thenar's local code system with `code.text`.

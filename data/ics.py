@@ -16,7 +16,7 @@ from .schedules import list_schedules
 from .times import require_aware
 
 PRODID = "-//Thenar//Thenar health log//EN"
-# Default program length (shared/notes/safety-and-care.md: each use <= 15 minutes).
+# Default program length (docs/safety-and-care.md: each use <= 15 minutes).
 DEFAULT_DURATION = timedelta(minutes=15)
 
 

@@ -21,7 +21,7 @@ from .times import require_aware
 JSON = dict[str, Any]
 E = TypeVar("E", bound=StrEnum)
 
-# Scales from shared/notes/safety-and-care.md: pain NRS 0-10, stiffness 0-10.
+# Scales from docs/safety-and-care.md: pain NRS 0-10, stiffness 0-10.
 SCORE_MIN, SCORE_MAX = 0, 10
 # Morning stiffness is minutes from waking to maximal improvement: at most a day.
 MORNING_STIFFNESS_MAX_MIN = 24 * 60

@@ -5,7 +5,7 @@ model calls, model refusals into ATT errors, and model status into notifications
 It also carries the link-level fault injection (drop the link, delay or refuse
 responses, malformed notifications, stop advertising).
 
-Bumble pitfalls handled here (see shared/notes/ble-simulation.md):
+Bumble pitfalls handled here (see docs/bumble-pitfalls.md):
 2 - every characteristic value gets both read and write callbacks, and refuses
     the unsupported direction with an ATT error, so no request goes unanswered;
 6 - indications are scheduled, never awaited inside a write handler;

@@ -4,7 +4,7 @@ The backend (``ble/bumble_backend.py``, ``ble/bumble_scanner.py``,
 ``ble/bumble_client.py``, ``ble/virtual_radio.py``) subclasses bleak's backend
 base classes and reaches into Bumble's emulated controller, link and GATT
 client. None of that is a stable API. If a test here fails after an upgrade,
-re-check the backend (and the pitfalls in shared/notes/ble-simulation.md)
+re-check the backend (and the pitfalls in docs/bumble-pitfalls.md)
 before touching the test.
 """
 

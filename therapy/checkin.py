@@ -1,7 +1,7 @@
 """The short check-in before the first session of each day, and how it adjusts that day's profile.
 
 Flares, new injuries and broken skin change from day to day, so they are asked each
-time rather than only at screening (shared/notes/safety-and-care.md).
+time rather than only at screening (docs/safety-and-care.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Thenar's default limits: the numbers every profile starts from before any rule applies.
 
-Most of these are **design** values (shared/notes/safety-and-care.md): no source gives a
+Most of these are **design** values (docs/safety-and-care.md): no source gives a
 number for a hand-sized air-bag massager, so they are product decisions and every reason
 shown to the person says so. The firmware's own hard limits live in `ble.protocol`.
 """
@@ -37,7 +37,7 @@ FLARE_MAX_PRESSURE_MMHG: Final = 30
 # design: a check-in discomfort of 7/10 or more suggests postponing (7-10 is the usual
 # "severe" band of the 0-10 numeric rating scale).
 POSTPONE_DISCOMFORT_AT: Final = 7
-# Maker guidance: at most three uses a day (shared/notes/safety-and-care.md, "Session length").
+# Maker guidance: at most three uses a day (docs/safety-and-care.md, "Session length").
 MAX_SESSIONS_PER_DAY: Final = 3
 # design: screen again after six months (issue 5) or when the rules version changes.
 RESCREEN_AFTER_MONTHS: Final = 6

@@ -1,6 +1,6 @@
 """Ready-made routines built from technique blocks, for the people Thenar serves.
 
-Descriptions stay within what the cited studies found (shared/notes/safety-and-care.md,
+Descriptions stay within what the cited studies found (docs/safety-and-care.md,
 "What the studies the article cites actually found") and make wellness claims only.
 Durations are design values; every routine fits the 15-minute default session.
 """

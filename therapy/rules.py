@@ -3,7 +3,7 @@
 Each rule fires on some answers to one question and has an `Effect`. Rules with a
 `clearance` are the table's CLEAR items: until a clinician's clearance is recorded the
 `until_cleared` effect applies (usually a block); afterwards `effect` applies (the
-"cleared caps"). The table follows shared/notes/safety-and-care.md, "Screening".
+"cleared caps"). The table follows docs/safety-and-care.md, "Screening".
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def _yes(question_id: str) -> tuple[str, frozenset[str]]:
 
 
 IFU = "compression-device instructions for use (Phlebo Press, Bio Compression)"
-SEED = "the hand-massage article (shared/seed)"
+SEED = "the hand-massage article (docs/safety-and-care.md)"
 DESIGN = "design value: a Thenar product decision, not a medical figure"
 
 SCREENING_RULES = RuleSet(

@@ -2,7 +2,7 @@
 
 The device animates patterns itself (`ble.protocol.Pattern`); a block only chooses the
 pattern, the zones, a pressure at full intensity and whether it is warm. Muscle names and
-what each muscle does come from shared/seed/hand-massage-article.txt.
+what each muscle does come from the hand-massage article (docs/safety-and-care.md).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class TechniqueInfo:
 
 
 # Heat goes only with light pressure (design): pressure during heating raises burn risk
-# because blood flow cannot carry the heat away (US FDA, shared/notes/safety-and-care.md).
+# because blood flow cannot carry the heat away (US FDA, docs/safety-and-care.md).
 # No source gives a number for a hand air bag, so the top of the light band is the peak of
 # the light strokes below (gliding wave and breathing, 35 mmHg; the slow warm hold is 25):
 # a warm light technique stays in the band at every intensity, while the firm techniques

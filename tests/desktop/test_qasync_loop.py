@@ -1,7 +1,7 @@
 """Regression guard for the PySide6 6.12 + CPython 3.11 crash under qasync.
 
 qasync on PySide6 6.12.0 with CPython 3.11 aborts with `Fatal Python error:
-none_dealloc` after a few thousand loop callbacks (shared/notes/ble-simulation.md).
+none_dealloc` after a few thousand loop callbacks (docs/bumble-pitfalls.md).
 pyproject.toml pins PySide6 below 6.12 on 3.11; this test runs tens of thousands
 of callbacks on the real QEventLoop in a child process, so a crash shows up as a
 failed test rather than a dead test runner.

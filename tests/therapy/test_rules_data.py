@@ -70,7 +70,7 @@ def test_screening_fits_in_about_two_minutes() -> None:
     assert words <= 2 * 200
 
 
-# The rule table of shared/notes/safety-and-care.md, "Screening: condition -> action".
+# The rule table of docs/safety-and-care.md, "Screening: condition -> action".
 NOTES_TABLE = [
     ("clot.now", {Action.BLOCK}),
     ("clot.past", {Action.CLEAR, Action.CAP_PRESSURE, Action.SHORT}),
