@@ -83,6 +83,14 @@ async def connect(massager: Massager, sim: SimulatedMassager) -> None:
     assert massager.state == LinkState.CONNECTED
 
 
+async def warm_plan(ctx: AppContext, massager: Massager, intensity: int) -> SessionController:
+    """A session controller with the warm glide planned, not started."""
+    session = SessionController(massager)
+    program_ids = await ctx.db.run(ensure_routines)
+    session.plan_for(WARM, next(iter(program_ids.values())), intensity)
+    return session
+
+
 async def settled_caps(massager: Massager) -> p.Limits:
     await massager.settled()
     client = massager.client
@@ -113,9 +121,7 @@ async def test_item1_checkin_never_hides_a_newer_blocking_screening(
         await ctx.safety.check_in(CheckIn(ctx.today()))
         assert ctx.safety.state.may_start
         await connect(massager, sim)
-        session = SessionController(massager)
-        program_ids = await ctx.db.run(ensure_routines)
-        session.plan_for(WARM, next(iter(program_ids.values())), 5)
+        session = await warm_plan(ctx, massager, 5)
 
         await ctx.safety.save_screening(answers(skin="yes"))  # active eczema: blocks
         state = ctx.safety.state
@@ -234,9 +240,7 @@ async def test_item4_checkin_is_saved_and_required(
     try:
         await ctx.safety.save_screening(answers())
         await connect(massager, sim)
-        session = SessionController(massager)
-        program_ids = await ctx.db.run(ensure_routines)
-        session.plan_for(WARM, next(iter(program_ids.values())), 5)
+        session = await warm_plan(ctx, massager, 5)
         with pytest.raises(SessionNotAllowed, match="check-in"):
             await session.start(rating())
         assert sim.model.program is None  # nothing was sent
@@ -262,9 +266,7 @@ async def test_lowering_mid_session_holds_at_once_and_says_so(
         await ctx.safety.save_screening(answers(arthritis="yes"))
         await ctx.safety.check_in(CheckIn(ctx.today()))
         await connect(massager, sim)
-        session = SessionController(massager)
-        program_ids = await ctx.db.run(ensure_routines)
-        session.plan_for(WARM, next(iter(program_ids.values())), 10)
+        session = await warm_plan(ctx, massager, 10)
         await session.start(rating())
         await ctx.safety.check_in(CheckIn(ctx.today(), flare=True))
         assert await settled_caps(massager) == ctx.safety.state.caps
@@ -298,9 +300,7 @@ async def test_midnight_does_not_loosen_a_running_session(
         await ctx.safety.save_screening(answers(arthritis="yes"))
         await ctx.safety.check_in(CheckIn(ctx.today(), flare=True))
         await connect(massager, sim)
-        session = SessionController(massager)
-        program_ids = await ctx.db.run(ensure_routines)
-        session.plan_for(WARM, next(iter(program_ids.values())), 5)
+        session = await warm_plan(ctx, massager, 5)
         await session.start(rating())
         flare_caps = ctx.safety.state.caps
         clock.advance(dt.timedelta(minutes=3))
