@@ -12,6 +12,7 @@ from appcore.db_worker import DbWorker
 from appcore.safety import SafetyChanged, SafetyOwner
 from appcore.screening import now_local
 from appcore.settings import Settings, save_settings
+from appcore.tracking import EntriesChanged, Tracking
 from therapy import SafetyProfile
 
 
@@ -28,10 +29,13 @@ class AppContext:
     now: Callable[[], datetime] = now_local
     listeners: list[Callable[[str], None]] = field(default_factory=list)
     safety: SafetyOwner = field(init=False)
+    tracking: Tracking = field(init=False)
 
     def __post_init__(self) -> None:
         self.safety = SafetyOwner(self.db, self.now)
         self.safety.subscribe(self._on_safety)
+        self.tracking = Tracking(self.db, self.safety, self.now)
+        self.tracking.subscribe(self._on_entries)
 
     @property
     def profile(self) -> SafetyProfile | None:
@@ -48,6 +52,9 @@ class AppContext:
 
     def _on_safety(self, _event: SafetyChanged) -> None:
         self.notify("profile")
+
+    def _on_entries(self, _event: EntriesChanged) -> None:
+        self.notify("ratings")  # the Progress page reloads
 
     def on_change(self, listener: Callable[[str], None]) -> None:
         self.listeners.append(listener)

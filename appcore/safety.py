@@ -25,7 +25,9 @@ from appcore.db_worker import DbWorker
 from appcore.events import Observers, Subscription
 from ble import protocol as p
 from data import checkins as checkin_log
+from data import entries as entry_log
 from data import screenings as screening_log
+from data.tx import writing
 from therapy import (
     CheckIn,
     SafetyProfile,
@@ -151,19 +153,34 @@ def _load(db: Database, today: dt.date) -> SafetyState:
     return SafetyState(today, screening_id, base, checkin)
 
 
-def _save_checkin(db: Database, checkin: CheckIn, now: dt.datetime) -> SafetyState:
+def checkin_entry(
+    checkin: CheckIn, now: dt.datetime, details: entry_log.Entry | None
+) -> entry_log.Entry:
+    """The day's entry a check-in makes: its discomfort is the pain score, its flare the flare,
+    with whatever else the person added (stiffness, hands, zones, a note, medications)."""
+    if details is None:
+        return entry_log.Entry(at=now, pain=checkin.discomfort, flare=checkin.flare)
+    return dataclasses.replace(details, at=now, pain=checkin.discomfort, flare=checkin.flare)
+
+
+def _save_checkin(
+    db: Database, checkin: CheckIn, now: dt.datetime, details: entry_log.Entry | None
+) -> SafetyState:
     state = _load(db, checkin.day)
     if state.base is None or state.screening_id is None:
         raise ValueError("Please answer the safety questions first.")
     day = apply_checkin(state.base, checkin)
-    checkin_log.record_checkin(
-        db,
-        screening_id=state.screening_id,
-        taken_at=now,
-        answers=dict(checkin.answers()),
-        discomfort=checkin.discomfort,
-        caps=flows.caps_json(day),
-    )
+    entry = checkin_entry(checkin, now, details)
+    with writing(db):  # the check-in and its entry: both or neither
+        checkin_id = checkin_log.record_checkin(
+            db,
+            screening_id=state.screening_id,
+            taken_at=now,
+            answers=dict(checkin.answers()),
+            discomfort=checkin.discomfort,
+            caps=flows.caps_json(day),
+        )
+        entry_log.record_entry(db, entry, checkin_id=checkin_id)
     return _load(db, checkin.day)
 
 
@@ -263,12 +280,21 @@ class SafetyOwner:
         async with self._lock:
             return await self._apply(SafetyChange.CLEARANCE_REMOVED, await self._db.run(remove))
 
-    async def check_in(self, checkin: CheckIn) -> SafetyState:
-        """Save today's check-in (answers, score, the caps it gives) and put it in force."""
+    async def check_in(
+        self, checkin: CheckIn, details: entry_log.Entry | None = None
+    ) -> SafetyState:
+        """Save today's check-in (answers, score, the caps it gives) and put it in force.
+
+        The check-in is also the day's entry: `details` adds what else the person
+        recorded with it (its time, pain and flare come from the check-in). Raises
+        InvalidInputError (nothing saved) if the details cannot be stored.
+        """
         now = self._now()
         if checkin.day != now.date():
             raise ValueError("A check-in counts only for the day it is taken.")
+        checkin_entry(checkin, now, details)  # refuse bad details before touching the log
         async with self._lock:
             return await self._apply(
-                SafetyChange.CHECKED_IN, await self._db.run(_save_checkin, checkin, now)
+                SafetyChange.CHECKED_IN,
+                await self._db.run(_save_checkin, checkin, now, details),
             )

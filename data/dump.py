@@ -15,7 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .errors import InvalidInputError, NotFoundError, RestoreError
-from .schema import SCHEMA_VERSION
+from .schema import SCHEMA_VERSION, backfill_checkin_entries
 from .tx import writing
 
 FORMAT = "thenar-health-log"
@@ -26,6 +26,10 @@ TABLES = (
     "screenings",
     "clearances",
     "checkins",
+    "medications",
+    "entries",
+    "entry_zones",
+    "entry_medications",
     "programs",
     "sessions",
     "telemetry",
@@ -34,6 +38,11 @@ TABLES = (
     "schedules",
     "reminders",
 )
+_ORDER = {
+    "telemetry": "session_id, chunk",
+    "entry_zones": "entry_id, hand, zone",
+    "entry_medications": "entry_id, medication_id",
+}
 _B64 = "$base64"
 
 
@@ -75,7 +84,7 @@ def export_json(db: Database) -> str:
     tables: dict[str, Any] = {}
     for table in TABLES:
         cols = _columns(db, table)
-        order = "session_id, chunk" if table == "telemetry" else "id"
+        order = _ORDER.get(table, "id")
         rows = db.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {order}")
         tables[table] = {"columns": cols, "rows": [[_encode(v) for v in r] for r in rows]}
     document = {
@@ -179,6 +188,8 @@ def import_json(db: Database, text: str) -> int:
                 except (ValueError, TypeError, OverflowError) as exc:  # e.g. lone surrogates
                     raise RestoreError(f"a row of {table} is damaged: {exc}") from exc
                 count += len(rows)
+            # An older backup's check-ins become entries, as the m005 migration did.
+            count += backfill_checkin_entries(db)
     except (InvalidInputError, NotFoundError) as exc:  # the schema refused a row
         raise RestoreError(f"a row of the backup is damaged: {exc}") from exc
     return count

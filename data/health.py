@@ -28,7 +28,7 @@ from .tx import translate
 SQLITE_HEADER = b"SQLite format 3\x00"
 MIN_FREE_BYTES = 64 * 1024  # less than this free, an I/O error opening the log is a full disk
 # Tables whose rows are the person's history (never deleted in normal use).
-HISTORY_TABLES = ("sessions", "ratings", "checkins", "screenings")
+HISTORY_TABLES = ("sessions", "ratings", "checkins", "screenings", "entries")
 _INDEX_PROBLEM = re.compile(
     r"^(?:row \d+ missing from index|wrong # of entries in index|"
     r"non-unique entry in UNIQUE index) (\w+)$"

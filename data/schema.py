@@ -190,6 +190,79 @@ def m004_clearance_withdrawals(db: Database) -> None:
     db.execute("ALTER TABLE clearances ADD COLUMN withdrawn_at TEXT")
 
 
+@_migration
+def m005_daily_entries(db: Database) -> None:
+    """Daily entries with or without a session, the person's medication list, session kinds
+    (issue 14).
+
+    An entry rates what the person chose to rate: an untouched scale is NULL, never 0.
+    Each check-in taken before now becomes an entry (its 0-10 discomfort is the pain
+    score, its flare answer the flare), so earlier check-ins appear in the trends.
+    `symptom_reports` is what the trend queries read: the ratings and the entries.
+    """
+    db.executescript(
+        """
+        CREATE TABLE medications (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 80),
+            started_on TEXT NOT NULL,
+            stopped_on TEXT,
+            CHECK (stopped_on IS NULL OR stopped_on >= started_on)
+        ) STRICT;
+        CREATE TABLE entries (
+            id INTEGER PRIMARY KEY,
+            taken_at TEXT NOT NULL,
+            taken_utc INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            pain INTEGER CHECK (pain BETWEEN 0 AND 10),
+            stiffness INTEGER CHECK (stiffness BETWEEN 0 AND 10),
+            morning_stiffness_min INTEGER CHECK (morning_stiffness_min BETWEEN 0 AND 1440),
+            hand TEXT CHECK (hand IN ('left', 'right', 'both')),
+            flare INTEGER CHECK (flare IN (0, 1)),
+            note TEXT CHECK (length(note) BETWEEN 1 AND 500),
+            checkin_id INTEGER UNIQUE REFERENCES checkins(id)
+        ) STRICT;
+        CREATE INDEX entries_by_day
+            ON entries(local_date, pain, stiffness, morning_stiffness_min, hand);
+        CREATE INDEX entries_by_time ON entries(taken_utc);
+        CREATE TABLE entry_zones (
+            entry_id INTEGER NOT NULL REFERENCES entries(id),
+            hand TEXT NOT NULL CHECK (hand IN ('left', 'right')),
+            zone INTEGER NOT NULL CHECK (zone BETWEEN 0 AND 5),
+            PRIMARY KEY (entry_id, hand, zone)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE entry_medications (
+            entry_id INTEGER NOT NULL REFERENCES entries(id),
+            medication_id INTEGER NOT NULL REFERENCES medications(id),
+            PRIMARY KEY (entry_id, medication_id)
+        ) STRICT, WITHOUT ROWID;
+        ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'thenar'
+            CHECK (kind IN ('thenar', 'by_hand', 'other_massager'));
+        CREATE VIEW symptom_reports AS
+            SELECT local_date, kind, pain, stiffness, morning_stiffness_min FROM ratings
+            UNION ALL
+            SELECT local_date, 'checkin', pain, stiffness, morning_stiffness_min FROM entries;
+        """
+    )
+    backfill_checkin_entries(db)
+
+
+def backfill_checkin_entries(db: Database) -> int:
+    """An entry for each check-in that has none (m005, and restoring an older JSON backup)."""
+    cur = db.execute(
+        """
+        INSERT INTO entries (taken_at, taken_utc, local_date, pain, flare, checkin_id)
+        SELECT c.taken_at, c.taken_utc, c.local_date, c.discomfort,
+               CASE json_extract(c.answers, '$.flare') WHEN 'yes' THEN 1 WHEN 'no' THEN 0 END,
+               c.id
+        FROM checkins AS c
+        WHERE NOT EXISTS (SELECT 1 FROM entries AS e WHERE e.checkin_id = c.id)
+        ORDER BY c.taken_utc, c.id
+        """
+    )
+    return cur.rowcount
+
+
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
 

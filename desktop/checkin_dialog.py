@@ -4,6 +4,10 @@ All questions are on one page (there are only five or six) with large Yes/No row
 0-10 row; "Check" shows the outcome in words. Accepting means "go ahead with today's
 profile" (and starts the session when `can_start`); rejecting (Close, Rest today, Esc)
 means no session now. The caller saves the check-in either way once it was checked.
+
+The check-in is also the day's entry (issue 14): below the safety questions the
+person may add stiffness, morning stiffness, which hand and where, a note and
+medications (`EntryForm`); its discomfort is the entry's pain, its flare the flare.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.screening import CheckInFlow, CheckInOutcome, CheckInResult
+from data.entries import Entry
+from data.errors import StoreError
+from desktop.entry_dialog import EntryForm
 from desktop.screening_view import OPTION_STYLE, OptionRow
 from desktop.welcome_view import heading, scroll
 from desktop.widgets import arrows_move_focus_only, big_button, notice, paragraph, shown_options
@@ -40,6 +47,7 @@ class CheckInDialog(QDialog):
         parent: QWidget | None = None,
         *,
         can_start: bool = True,
+        medications: list[str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.can_start = can_start  # False: no massager to start, "Done" just saves
@@ -72,6 +80,18 @@ class CheckInDialog(QDialog):
             layout.addWidget(heading(q.text))
             layout.addWidget(paragraph(q.help))
             layout.addWidget(self._scale(q) if q.question_id == "discomfort" else self._yes_no(q))
+        layout.addSpacing(self.fontMetrics().height())
+        layout.addWidget(heading("More about today, if you like"))
+        layout.addWidget(
+            paragraph(
+                "Your answer about discomfort is saved as today's pain, and the flare "
+                "question as a flare. Anything you leave here stays not rated."
+            )
+        )
+        self.details_form = EntryForm(medications or [], checkin=True)
+        self.details_form.med_name.setVisible(False)  # the list is kept in the daily entry
+        self.details_form.med_add.setVisible(False)
+        layout.addWidget(self.details_form)
         layout.addStretch(1)
         questions = QWidget()
         qlayout = QVBoxLayout(questions)
@@ -179,7 +199,15 @@ class CheckInDialog(QDialog):
             target = first.button if isinstance(first, OptionRow) else first
             target.setFocus(Qt.FocusReason.OtherFocusReason)
             return
-        self.result_ = self.flow.result()
+        result = self.flow.result()
+        try:  # checked here; the safety owner gives it the time it is saved at
+            self._details(result, dt.datetime.now().astimezone())
+        except StoreError as exc:  # e.g. a note over its limit: say so, stay on the questions
+            self.message.setText(f"{exc} Nothing was saved yet.")
+            self.message.setVisible(True)
+            self.details_form.note.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self.result_ = result
         self._show_outcome(self.result_)
 
     def _show_outcome(self, result: CheckInResult) -> None:
@@ -267,3 +295,13 @@ class CheckInDialog(QDialog):
     def checkin(self) -> CheckIn | None:
         """The answers (with the 0-10 discomfort) for the caller to log."""
         return None if self.result_ is None else self.result_.checkin
+
+    def _details(self, result: CheckInResult, at: dt.datetime) -> Entry | None:
+        if not self.details_form.has_details():
+            return None
+        checkin = result.checkin
+        return self.details_form.entry(at, pain=checkin.discomfort, flare=checkin.flare)
+
+    def details(self, at: dt.datetime) -> Entry | None:
+        """What else the person recorded with the check-in (None: nothing), as of `at`."""
+        return None if self.result_ is None else self._details(self.result_, at)

@@ -45,6 +45,7 @@ from appcore.progress import (
     write_file,
 )
 from desktop.charts import AdherenceChart, EffectsChart, TrendChart, style_for
+from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.report_pdf import render_report
 from desktop.widgets import Page, big_button, notice, paragraph
 
@@ -143,6 +144,11 @@ class ProgressPage(Page):
             button.clicked.connect(functools.partial(self._range_clicked, span))
             ranges.addWidget(button)
         ranges.addStretch(1)
+        self.entry_button = big_button("＋ How are my hands?", "Add an entry: how your hands are")
+        self.entry_button.setToolTip("Pain, stiffness, where it hurts, a note: any time of day")
+        self.entry_button.clicked.connect(self._entry_clicked)
+        self.entry_dialog: EntryDialog | None = None  # while it is open
+        ranges.addWidget(self.entry_button)
         self.layout_.addLayout(ranges)
 
         self.status = notice()
@@ -294,6 +300,23 @@ class ProgressPage(Page):
         self.adherence_text.setText(adherence)
         self.adherence_chart.set_data(data, adherence)
         self.loaded.emit()
+
+    # -- a daily entry -----------------------------------------------------------------------
+
+    @async_slot
+    async def _entry_clicked(self) -> None:
+        await self.add_entry()
+
+    async def add_entry(self) -> int | None:
+        """Open the entry form; the page reloads when it is saved (EntriesChanged)."""
+
+        def opened(dialog: EntryDialog) -> None:
+            self.entry_dialog = dialog
+
+        try:
+            return await open_entry_dialog(self.ctx, self, opened)
+        finally:
+            self.entry_dialog = None
 
     # -- exports -----------------------------------------------------------------------------
 

@@ -411,7 +411,8 @@ class SessionPage(Page):
             return "Answer the safety questions on the Home page first."
         client = self.session.massager.client
         can_start = client is not None and client.is_connected and not self.session.active
-        dialog = CheckInDialog(base, self.ctx.today(), self, can_start=can_start)
+        meds = [m.name for m in await self.ctx.tracking.medications() if m.stopped_on is None]
+        dialog = CheckInDialog(base, self.ctx.today(), self, can_start=can_start, medications=meds)
         self.checkin_dialog = dialog
         finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
@@ -430,7 +431,8 @@ class SessionPage(Page):
         checkin = dialog.checkin()
         if checkin is None:
             return "No check-in today yet, so no session. Press Start to begin it."
-        await self.ctx.safety.check_in(checkin)  # saved, and its caps go to the massager
+        # saved with the day's entry, and its caps go to the massager
+        await self.ctx.safety.check_in(checkin, dialog.details(self.ctx.now()))
         if not accepted:
             return f"Your check-in is saved. No session now. {' '.join(dialog.reasons())}".strip()
         if not can_start:

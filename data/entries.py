@@ -1,0 +1,412 @@
+"""Daily entries: how the hands are, with or without a session, as often as the person likes.
+
+An entry holds only what the person rated: a scale left untouched is `None` in
+Python and NULL in the log, never 0, so "not rated" can never pull an average
+down. Which hand, where on it (the six zones of the hand drawing, per hand), a
+flare, a short note and the medications taken, named from the person's own
+list (no drug database). A check-in before a session is stored as one of these
+entries too (`checkin_id`), written in the same transaction as the check-in.
+
+`daily_outcomes` is the per-day API other features read (the n-of-1 trial of
+issue 16): one typed record per local day, days without entries included.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlite_utils import Database
+
+from .errors import InvalidInputError, NotFoundError
+from .models import MORNING_STIFFNESS_MAX_MIN, SCORE_MAX, SCORE_MIN, parse_enum
+from .times import from_iso, require_aware, to_iso, utc_ms
+from .tx import writing
+
+# A short note, like a line in a diary: long enough for "woke up stiff, better after
+# a warm shower and the pill at 9", short enough to read at a glance on a chart mark.
+NOTE_MAX_CHARS = 500
+MEDICATION_NAME_MAX_CHARS = 80
+MEDICATIONS_MAX = 100  # on the person's list (far more than anyone takes)
+# The hand drawing's zones (ble.protocol.ZONE_COUNT; a test keeps them equal).
+ZONE_COUNT = 6
+# design: the evening, for "evening pain", starts at 17:00 local time.
+EVENING_FROM = time(17, 0)
+
+
+class Hand(StrEnum):
+    """Which hand an entry is about."""
+
+    LEFT = "left"
+    RIGHT = "right"
+    BOTH = "both"
+
+
+class Side(StrEnum):
+    """One hand, for zones: a zone is on the left or the right hand."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+
+def _score(name: str, value: object, high: int = SCORE_MAX) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"{name} must be a whole number, not {value!r}")
+    if not SCORE_MIN <= value <= high:
+        raise InvalidInputError(f"{name} must be between {SCORE_MIN} and {high}, not {value}")
+
+
+def check_text(what: str, text: object, limit: int, *, single_line: bool) -> str:
+    """`text` if it can be stored as typed; InvalidInputError with words for the person."""
+    if not isinstance(text, str):
+        raise InvalidInputError(f"{what} must be text")
+    if not text.strip():
+        raise InvalidInputError(f"{what} is empty: write something, or leave it out")
+    if len(text) > limit:
+        raise InvalidInputError(f"{what} is {len(text):,} characters long; the limit is {limit:,}")
+    allowed = "" if single_line else "\n\t"
+    for ch in text:
+        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs"):
+            raise InvalidInputError(f"{what} contains a character that cannot be stored")
+    return text
+
+
+def _zones(what: str, zones: object) -> frozenset[int]:
+    if not isinstance(zones, frozenset):
+        raise InvalidInputError(f"{what} must be a set of zones")
+    for z in zones:
+        if isinstance(z, bool) or not isinstance(z, int) or not 0 <= z < ZONE_COUNT:
+            raise InvalidInputError(f"{what}: {z!r} is not a zone of the hand drawing")
+    return zones
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry as the person gave it; an invalid one cannot be built."""
+
+    at: datetime
+    pain: int | None = None
+    stiffness: int | None = None
+    morning_stiffness_min: int | None = None
+    hand: Hand | None = None
+    left_zones: frozenset[int] = frozenset()
+    right_zones: frozenset[int] = frozenset()
+    flare: bool | None = None
+    note: str | None = None
+    medications: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        require_aware(self.at, "entry time")
+        _score("pain", self.pain)
+        _score("stiffness", self.stiffness)
+        _score("morning stiffness (minutes)", self.morning_stiffness_min, MORNING_STIFFNESS_MAX_MIN)
+        if self.hand is not None:
+            parse_enum(Hand, self.hand, "hand")
+        left = _zones("left-hand zones", self.left_zones)
+        right = _zones("right-hand zones", self.right_zones)
+        if left and self.hand not in (Hand.LEFT, Hand.BOTH):
+            raise InvalidInputError("zones on the left hand need the left hand (or both) chosen")
+        if right and self.hand not in (Hand.RIGHT, Hand.BOTH):
+            raise InvalidInputError("zones on the right hand need the right hand (or both) chosen")
+        if self.flare is not None and not isinstance(self.flare, bool):
+            raise InvalidInputError(f"flare must be yes or no, not {self.flare!r}")
+        if self.note is not None:
+            check_text("The note", self.note, NOTE_MAX_CHARS, single_line=False)
+        if not isinstance(self.medications, frozenset):
+            raise InvalidInputError("medications must be a set of names from your list")
+        for name in self.medications:
+            check_text("A medication name", name, MEDICATION_NAME_MAX_CHARS, single_line=True)
+        if self.empty:
+            raise InvalidInputError(
+                "There is nothing to save yet: rate something, tap where it hurts, or write a note."
+            )
+
+    @property
+    def empty(self) -> bool:
+        """Nothing rated, marked or written (a hand alone says nothing)."""
+        return (
+            self.pain is None
+            and self.stiffness is None
+            and self.morning_stiffness_min is None
+            and not self.left_zones
+            and not self.right_zones
+            and self.flare is None
+            and self.note is None
+            and not self.medications
+        )
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    """A stored entry; `checkin_id` when it was the check-in before a session."""
+
+    id: int
+    entry: Entry
+    checkin_id: int | None = None
+
+    @property
+    def day(self) -> date:
+        return self.entry.at.date()
+
+
+@dataclass(frozen=True)
+class Medication:
+    """One name on the person's own list; `stopped_on` once they stopped taking it."""
+
+    id: int
+    name: str
+    started_on: date
+    stopped_on: date | None = None
+
+
+# --- the medication list ---------------------------------------------------------
+
+
+def add_medication(db: Database, name: str, started_on: date) -> int:
+    """Put a name on the list (trimmed; a name already there, in any case, is refused)."""
+    if isinstance(name, str):
+        name = name.strip()
+    name = check_text("The medication name", name, MEDICATION_NAME_MAX_CHARS, single_line=True)
+    if not isinstance(started_on, date):
+        raise InvalidInputError("the day you started needs a date")
+    with writing(db):
+        count = db.execute("SELECT COUNT(*) FROM medications").fetchone()[0]
+        if count >= MEDICATIONS_MAX:
+            raise InvalidInputError(f"your list holds at most {MEDICATIONS_MAX} names")
+        if db.execute("SELECT 1 FROM medications WHERE name = ? COLLATE NOCASE", [name]).fetchone():
+            raise InvalidInputError(f"{name} is already on your list")
+        cur = db.execute(
+            "INSERT INTO medications (name, started_on) VALUES (?, ?)",
+            [name, started_on.isoformat()],
+        )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def stop_medication(db: Database, medication_id: int, stopped_on: date | None) -> None:
+    """Mark a medication stopped on a day (None: taking it again). It stays in the log."""
+    with writing(db):
+        row = db.execute(
+            "SELECT started_on FROM medications WHERE id = ?", [medication_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"there is no medication with id {medication_id}")
+        if stopped_on is not None and stopped_on.isoformat() < row[0]:
+            raise InvalidInputError("a medication cannot stop before the day it started")
+        db.execute(
+            "UPDATE medications SET stopped_on = ? WHERE id = ?",
+            [None if stopped_on is None else stopped_on.isoformat(), medication_id],
+        )
+
+
+def list_medications(db: Database) -> list[Medication]:
+    """The list, in the order the names were added."""
+    return [
+        Medication(
+            r[0], r[1], date.fromisoformat(r[2]), None if r[3] is None else date.fromisoformat(r[3])
+        )
+        for r in db.execute("SELECT id, name, started_on, stopped_on FROM medications ORDER BY id")
+    ]
+
+
+# --- entries -----------------------------------------------------------------
+
+
+def record_entry(db: Database, entry: Entry, *, checkin_id: int | None = None) -> int:
+    """Store one entry with its zones and medications, all or nothing; return its id."""
+    if not isinstance(entry, Entry):
+        raise InvalidInputError("record_entry needs an Entry")
+    with writing(db):
+        med_ids: list[int] = []
+        for name in sorted(entry.medications):
+            row = db.execute(
+                "SELECT id FROM medications WHERE name = ? COLLATE NOCASE", [name]
+            ).fetchone()
+            if row is None:
+                raise InvalidInputError(
+                    f"{name} is not on your medication list: add it there first"
+                )
+            med_ids.append(row[0])
+        if checkin_id is not None and (
+            db.execute("SELECT 1 FROM checkins WHERE id = ?", [checkin_id]).fetchone() is None
+        ):
+            raise NotFoundError(f"there is no check-in with id {checkin_id}")
+        cur = db.execute(
+            "INSERT INTO entries (taken_at, taken_utc, local_date, pain, stiffness, "
+            "morning_stiffness_min, hand, flare, note, checkin_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                to_iso(entry.at),
+                utc_ms(entry.at),
+                entry.at.date().isoformat(),
+                entry.pain,
+                entry.stiffness,
+                entry.morning_stiffness_min,
+                None if entry.hand is None else Hand(entry.hand).value,
+                None if entry.flare is None else int(entry.flare),
+                entry.note,
+                checkin_id,
+            ],
+        )
+        entry_id = cur.lastrowid
+        assert entry_id is not None
+        zones = [(entry_id, Side.LEFT.value, z) for z in sorted(entry.left_zones)]
+        zones += [(entry_id, Side.RIGHT.value, z) for z in sorted(entry.right_zones)]
+        db.conn.executemany(
+            "INSERT INTO entry_zones (entry_id, hand, zone) VALUES (?, ?, ?)", zones
+        )
+        db.conn.executemany(
+            "INSERT INTO entry_medications (entry_id, medication_id) VALUES (?, ?)",
+            [(entry_id, m) for m in med_ids],
+        )
+    return entry_id
+
+
+def delete_entry(db: Database, entry_id: int) -> None:
+    """Remove an entry the person made by mistake (a check-in's entry stays with it)."""
+    with writing(db):
+        row = db.execute("SELECT checkin_id FROM entries WHERE id = ?", [entry_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"there is no entry with id {entry_id}")
+        if row[0] is not None:
+            raise InvalidInputError("a check-in's entry stays: it is part of that day's limits")
+        db.execute("DELETE FROM entry_zones WHERE entry_id = ?", [entry_id])
+        db.execute("DELETE FROM entry_medications WHERE entry_id = ?", [entry_id])
+        db.execute("DELETE FROM entries WHERE id = ?", [entry_id])
+
+
+def _records(db: Database, rows: list[dict[str, Any]]) -> list[EntryRecord]:
+    if not rows:
+        return []
+    lo, hi = min(r["id"] for r in rows), max(r["id"] for r in rows)
+    zones: dict[int, dict[str, set[int]]] = defaultdict(lambda: {"left": set(), "right": set()})
+    for entry_id, side, zone in db.execute(
+        "SELECT entry_id, hand, zone FROM entry_zones WHERE entry_id BETWEEN ? AND ?", [lo, hi]
+    ):
+        zones[entry_id][side].add(zone)
+    meds: dict[int, set[str]] = defaultdict(set)
+    for entry_id, name in db.execute(
+        "SELECT em.entry_id, m.name FROM entry_medications AS em "
+        "JOIN medications AS m ON m.id = em.medication_id WHERE em.entry_id BETWEEN ? AND ?",
+        [lo, hi],
+    ):
+        meds[entry_id].add(name)
+    out = []
+    for r in rows:
+        z = zones.get(r["id"], {"left": set(), "right": set()})
+        entry = Entry(
+            at=from_iso(r["taken_at"]),
+            pain=r["pain"],
+            stiffness=r["stiffness"],
+            morning_stiffness_min=r["morning_stiffness_min"],
+            hand=None if r["hand"] is None else Hand(r["hand"]),
+            left_zones=frozenset(z["left"]),
+            right_zones=frozenset(z["right"]),
+            flare=None if r["flare"] is None else bool(r["flare"]),
+            note=r["note"],
+            medications=frozenset(meds.get(r["id"], set())),
+        )
+        out.append(EntryRecord(r["id"], entry, r["checkin_id"]))
+    return out
+
+
+def list_entries(
+    db: Database, *, since: date | None = None, until: date | None = None
+) -> list[EntryRecord]:
+    """Entries in time order, optionally limited to local days [since, until]."""
+    clauses, args = [], []
+    if since is not None:
+        clauses.append("local_date >= ?")
+        args.append(since.isoformat())
+    if until is not None:
+        clauses.append("local_date <= ?")
+        args.append(until.isoformat())
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = list(db.query(f"SELECT * FROM entries {where} ORDER BY taken_utc, id", args))
+    return _records(db, rows)
+
+
+def get_entry(db: Database, entry_id: int) -> EntryRecord:
+    rows = list(db.query("SELECT * FROM entries WHERE id = ?", [entry_id]))
+    if not rows:
+        raise NotFoundError(f"there is no entry with id {entry_id}")
+    return _records(db, rows)[0]
+
+
+def entries_on(db: Database, day: date) -> list[EntryRecord]:
+    """A local day's entries, in the order they were made."""
+    return list_entries(db, since=day, until=day)
+
+
+# --- per day, for other features (issue 16) ------------------------------------
+
+
+@dataclass(frozen=True)
+class DayOutcome:
+    """One local day's outcomes from its entries (None: nothing recorded that day).
+
+    - `morning_stiffness_min`: the first entry of the day that records it (it is
+      asked about the morning, so a later correction would be a second guess);
+    - `evening_pain`: the mean pain of entries made from EVENING_FROM on;
+    - `pain` / `stiffness`: the mean of all the day's rated entries;
+    - `entries`: how many entries the day has.
+    """
+
+    day: date
+    entries: int
+    pain: float | None
+    stiffness: float | None
+    morning_stiffness_min: int | None
+    evening_pain: float | None
+    flare: bool
+
+
+def daily_outcomes(
+    db: Database, start: date, end: date, *, evening_from: time = EVENING_FROM
+) -> list[DayOutcome]:
+    """One `DayOutcome` for every day in [start, end], days without entries included."""
+    by_day: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in db.execute(
+        "SELECT local_date, taken_at, pain, stiffness, morning_stiffness_min, flare "
+        "FROM entries WHERE local_date BETWEEN ? AND ? ORDER BY taken_utc, id",
+        [start.isoformat(), end.isoformat()],
+    ):
+        by_day[row[0]].append(row)
+    out = []
+    day = start
+    while day <= end:
+        rows = by_day.get(day.isoformat(), [])
+        pains = [r[2] for r in rows if r[2] is not None]
+        stiff = [r[3] for r in rows if r[3] is not None]
+        morning = next((r[4] for r in rows if r[4] is not None), None)
+        evening = [r[2] for r in rows if r[2] is not None and from_iso(r[1]).time() >= evening_from]
+        out.append(
+            DayOutcome(
+                day=day,
+                entries=len(rows),
+                pain=sum(pains) / len(pains) if pains else None,
+                stiffness=sum(stiff) / len(stiff) if stiff else None,
+                morning_stiffness_min=morning,
+                evening_pain=sum(evening) / len(evening) if evening else None,
+                flare=any(r[5] == 1 for r in rows),
+            )
+        )
+        day += timedelta(days=1)
+    return out
+
+
+def first_entry_day(db: Database) -> date | None:
+    row = db.execute("SELECT MIN(local_date) FROM entries").fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
+
+
+def names(meds: Iterable[Medication]) -> list[str]:
+    """The names of the medications still taken, for the entry form."""
+    return [m.name for m in meds if m.stopped_on is None]
