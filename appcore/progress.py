@@ -7,7 +7,8 @@ person understands at a glance. Everything here is descriptive: it says what
 the person recorded, never what caused it (Thenar is for comfort and
 relaxation, not treatment; docs/safety-and-care.md).
 
-Trends use daily check-ins and the ratings given *before* sessions: the
+Trends use daily check-ins and entries (the `symptom_reports` view; issue 14) and
+the ratings given *before* sessions: the
 after-session ratings describe the minutes after a massage, so mixing them in
 would make the trend depend on how often someone rates after a session. They
 are used, paired with the before ratings, in the per-program comparison.
@@ -155,7 +156,7 @@ def span_start(span: Span, today: date, first_day: date | None) -> date:
 
 
 def _first_day(db: Database) -> date | None:
-    row = db.execute("SELECT MIN(local_date) FROM ratings").fetchone()
+    row = db.execute("SELECT MIN(local_date) FROM symptom_reports").fetchone()
     return date.fromisoformat(row[0]) if row and row[0] else None
 
 
@@ -165,7 +166,7 @@ def _period_means(db: Database, start: date, end: date) -> tuple[int, float | No
     row = db.execute(
         f"""
         SELECT COUNT(*), AVG(pain), AVG(stiffness) FROM (
-            SELECT AVG(pain) AS pain, AVG(stiffness) AS stiffness FROM ratings
+            SELECT AVG(pain) AS pain, AVG(stiffness) AS stiffness FROM symptom_reports
             WHERE local_date BETWEEN ? AND ? AND kind IN ({marks}) GROUP BY local_date)
         """,
         [start.isoformat(), end.isoformat(), *(k.value for k in TREND_KINDS)],
@@ -211,8 +212,8 @@ def _smoothed_weeks(points: list[Point]) -> list[Point]:
 def _trends(db: Database, start: date, end: date, weekly: bool) -> tuple[Trend, Trend]:
     if weekly:
         weeks = symptoms_by_week(db, start, end, kinds=TREND_KINDS)
-        pain = [Point(w.week_start, w.pain) for w in weeks]
-        stiff = [Point(w.week_start, w.stiffness) for w in weeks]
+        pain = [Point(w.week_start, w.pain) for w in weeks if w.pain is not None]
+        stiff = [Point(w.week_start, w.stiffness) for w in weeks if w.stiffness is not None]
         gap = WEEKS_SMOOTHED * 7
         return (
             Trend("Pain", pain, _segments(_smoothed_weeks(pain), gap)),
@@ -223,13 +224,15 @@ def _trends(db: Database, start: date, end: date, weekly: bool) -> tuple[Trend, 
     return (
         Trend(
             "Pain",
-            [Point(d.day, d.pain) for d in days],
-            _segments([Point(d.day, d.pain_7d) for d in days], gap),
+            [Point(d.day, d.pain) for d in days if d.pain is not None],
+            _segments([Point(d.day, d.pain_7d) for d in days if d.pain_7d is not None], gap),
         ),
         Trend(
             "Stiffness",
-            [Point(d.day, d.stiffness) for d in days],
-            _segments([Point(d.day, d.stiffness_7d) for d in days], gap),
+            [Point(d.day, d.stiffness) for d in days if d.stiffness is not None],
+            _segments(
+                [Point(d.day, d.stiffness_7d) for d in days if d.stiffness_7d is not None], gap
+            ),
         ),
     )
 

@@ -410,3 +410,129 @@ def first_entry_day(db: Database) -> date | None:
 def names(meds: Iterable[Medication]) -> list[str]:
     """The names of the medications still taken, for the entry form."""
     return [m.name for m in meds if m.stopped_on is None]
+
+
+# --- for the Progress page and the report ---------------------------------------
+
+
+@dataclass(frozen=True)
+class DayValue:
+    """One day's (or week's) mean of one measure."""
+
+    day: date
+    value: float
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Something that happened on a day, to mark on the charts: a flare, a medication
+    started or stopped, or a note (its text)."""
+
+    day: date
+    kind: str  # "flare", "medication" or "note"
+    text: str
+
+
+@dataclass(frozen=True)
+class ZoneCounts:
+    """How often each zone hurt: per hand, the entries about that hand (`of`) and, per
+    zone, how many of them marked it."""
+
+    of: dict[Side, int]
+    counts: dict[Side, dict[int, int]]
+
+
+def _bucket(weekly: bool) -> str:
+    return "date(local_date, 'weekday 0', '-6 days')" if weekly else "local_date"
+
+
+def morning_stiffness(
+    db: Database, start: date, end: date, *, weekly: bool = False
+) -> list[DayValue]:
+    """Mean morning stiffness (minutes) per day, or per week of daily means, in [start, end]."""
+    daily = (
+        "SELECT local_date, AVG(morning_stiffness_min) AS m FROM entries "
+        "WHERE local_date BETWEEN ? AND ? AND morning_stiffness_min IS NOT NULL "
+        "GROUP BY local_date"
+    )
+    sql = f"SELECT {_bucket(weekly)} AS k, AVG(m) FROM ({daily}) GROUP BY k ORDER BY k"
+    rows = db.execute(sql, [start.isoformat(), end.isoformat()])
+    return [DayValue(date.fromisoformat(k), v) for k, v in rows]
+
+
+def hands_tracked_apart(db: Database, start: date, end: date) -> bool:
+    """Whether any entry in [start, end] was about one hand only."""
+    row = db.execute(
+        "SELECT 1 FROM entries WHERE local_date BETWEEN ? AND ? AND hand IN ('left', 'right') "
+        "LIMIT 1",
+        [start.isoformat(), end.isoformat()],
+    ).fetchone()
+    return row is not None
+
+
+def pain_by_hand(
+    db: Database, side: Side, start: date, end: date, *, weekly: bool = False
+) -> list[DayValue]:
+    """Mean pain of the entries about this hand (that hand alone, or both) per day or week."""
+    daily = (
+        "SELECT local_date, AVG(pain) AS m FROM entries "
+        "WHERE local_date BETWEEN ? AND ? AND pain IS NOT NULL AND hand IN (?, 'both') "
+        "GROUP BY local_date"
+    )
+    sql = f"SELECT {_bucket(weekly)} AS k, AVG(m) FROM ({daily}) GROUP BY k ORDER BY k"
+    rows = db.execute(sql, [start.isoformat(), end.isoformat(), Side(side).value])
+    return [DayValue(date.fromisoformat(k), v) for k, v in rows]
+
+
+def zone_counts(db: Database, start: date, end: date) -> ZoneCounts:
+    """Per hand: entries about it in [start, end], and how many marked each zone."""
+    of = {Side.LEFT: 0, Side.RIGHT: 0}
+    for hand, n in db.execute(
+        "SELECT hand, COUNT(*) FROM entries WHERE local_date BETWEEN ? AND ? "
+        "AND hand IS NOT NULL GROUP BY hand",
+        [start.isoformat(), end.isoformat()],
+    ):
+        for side in Side:
+            if hand in (side.value, Hand.BOTH.value):
+                of[side] += n
+    counts: dict[Side, dict[int, int]] = {Side.LEFT: {}, Side.RIGHT: {}}
+    for side, zone, n in db.execute(
+        "SELECT z.hand, z.zone, COUNT(*) FROM entries AS e "
+        "JOIN entry_zones AS z ON z.entry_id = e.id "
+        "WHERE e.local_date BETWEEN ? AND ? GROUP BY z.hand, z.zone",
+        [start.isoformat(), end.isoformat()],
+    ):
+        counts[Side(side)][zone] = n
+    return ZoneCounts(of, counts)
+
+
+def marks(db: Database, start: date, end: date) -> list[Mark]:
+    """Flares (one per day), medication starts and stops, and notes in [start, end], by day."""
+    a, b = start.isoformat(), end.isoformat()
+    out = [
+        Mark(date.fromisoformat(d), "flare", "flare")
+        for (d,) in db.execute(
+            "SELECT DISTINCT local_date FROM entries WHERE local_date BETWEEN ? AND ? "
+            "AND flare = 1 ORDER BY local_date",
+            [a, b],
+        )
+    ]
+    for name, started, stopped in db.execute(
+        "SELECT name, started_on, stopped_on FROM medications "
+        "WHERE started_on BETWEEN ? AND ? OR stopped_on BETWEEN ? AND ?",
+        [a, b, a, b],
+    ):
+        if a <= started <= b:
+            out.append(Mark(date.fromisoformat(started), "medication", f"started {name}"))
+        if stopped is not None and a <= stopped <= b:
+            out.append(Mark(date.fromisoformat(stopped), "medication", f"stopped {name}"))
+    out += [
+        Mark(date.fromisoformat(d), "note", note)
+        for d, note in db.execute(
+            "SELECT local_date, note FROM entries WHERE local_date BETWEEN ? AND ? "
+            "AND note IS NOT NULL ORDER BY taken_utc, id",
+            [a, b],
+        )
+    ]
+    order = {"flare": 0, "medication": 1, "note": 2}
+    return sorted(out, key=lambda m: (m.day, order[m.kind]))

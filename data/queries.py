@@ -1,7 +1,9 @@
 """What the log answers: symptom trends, per-program effect, adherence, recent sessions.
 
 Definitions (the tests compute these by hand):
-- a day's value is the mean of that day's ratings (local calendar day);
+- a day's value is the mean of that day's ratings and daily entries (local calendar
+  day; the `symptom_reports` view, where entries count as check-ins; a scale an
+  entry left unrated is NULL and does not count);
 - the 7-day rolling mean on day D is the mean of the daily values of the days
   D-6..D that have ratings, so a day rated four times counts once;
 - a week (Monday to Sunday) is likewise the mean of its daily values;
@@ -38,11 +40,11 @@ class DaySymptoms:
 
     day: date
     n: int
-    pain: float
-    stiffness: float
+    pain: float | None  # None: that day's entries left it unrated
+    stiffness: float | None
     morning_stiffness_min: float | None
-    pain_7d: float
-    stiffness_7d: float
+    pain_7d: float | None
+    stiffness_7d: float | None
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,8 @@ class WeekSymptoms:
     week_start: date
     days: int
     n: int
-    pain: float
-    stiffness: float
+    pain: float | None
+    stiffness: float | None
     morning_stiffness_min: float | None
 
 
@@ -69,7 +71,7 @@ def _kind_filter(kinds: Collection[RatingKind] | None) -> tuple[str, list[str]]:
 _DAILY = """
     SELECT local_date AS day, COUNT(*) AS n, AVG(pain) AS pain, AVG(stiffness) AS stiffness,
            AVG(morning_stiffness_min) AS ms
-    FROM ratings WHERE local_date BETWEEN ? AND ?{kinds}
+    FROM symptom_reports WHERE local_date BETWEEN ? AND ?{kinds}
     GROUP BY local_date
 """
 

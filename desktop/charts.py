@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from appcore.progress import AdherenceBar, ProgramRow, ProgressData, Trend, signed
+from data.entries import Mark
 
 DateLabel = Callable[[date, str], str]  # (day, level) -> text; level: week, month, year
 
@@ -198,6 +199,44 @@ class _XMap:
         return self.rect.left() + self.rect.width() * (day - self.start).days / self.days
 
 
+MARK_SHAPES = {"flare": "triangle", "medication": "diamond", "note": "ring"}
+MARK_WORDS = {"flare": "flare", "medication": "medication change", "note": "note"}
+
+
+def _mark_glyph(p: QPainter, kind: str, c: QPointF, r: float, style: ChartStyle) -> None:
+    """A flare, a medication change or a note: told apart by shape, drawn in the text colour."""
+    p.setPen(_pen(style.text, max(1.0, r * 0.35)))
+    shape = MARK_SHAPES[kind]
+    if shape == "ring":
+        p.setBrush(QBrush(style.background))
+        p.drawEllipse(c, r * 0.8, r * 0.8)
+        return
+    p.setBrush(QBrush(style.text))
+    if shape == "triangle":
+        points = [
+            QPointF(c.x(), c.y() - r),
+            QPointF(c.x() + r, c.y() + r),
+            QPointF(c.x() - r, c.y() + r),
+        ]
+    else:
+        points = [
+            QPointF(c.x(), c.y() - r),
+            QPointF(c.x() + r, c.y()),
+            QPointF(c.x(), c.y() + r),
+            QPointF(c.x() - r, c.y()),
+        ]
+    p.drawPolygon(QPolygonF(points))
+
+
+def _nice_max(values: Sequence[float]) -> float:
+    """A round top for a minutes axis: 30, 60, 90, 120, 180, 240, ... at least the largest."""
+    top = max(values, default=0.0)
+    for step in (30, 60, 90, 120, 180, 240, 360, 480, 720, 1080, 1440):
+        if top <= step:
+            return float(step)
+    return 1440.0
+
+
 def paint_trend(
     p: QPainter,
     rect: QRectF,
@@ -205,14 +244,23 @@ def paint_trend(
     data: ProgressData,
     style: ChartStyle,
     label: DateLabel = default_date_label,
+    *,
+    minutes: bool = False,
+    marks: Sequence[Mark] = (),
 ) -> None:
-    """Daily (or weekly) values as dots, the smoothed mean as a line, sessions as ticks."""
+    """Daily (or weekly) values as dots, the smoothed mean as a line, sessions as ticks.
+
+    `minutes`: the values are minutes (morning stiffness), not a 0-10 score. `marks`
+    (flares, medication changes, notes) are drawn in a row above the plot.
+    """
     u = _unit(p)
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.fillRect(rect, style.background)
-    color = style.pain if trend.measure == "Pain" else style.stiffness
-    dot = "circle" if trend.measure == "Pain" else "square"
+    pain_like = trend.measure.startswith("Pain")
+    color = style.pain if pain_like else style.stiffness
+    dot = "circle" if pain_like else "square"
+    top = _nice_max([q.value for q in trend.points]) if minutes else 10.0
     r = max(1.5, 0.16 * u)
     line_w = max(2.0, 0.14 * u)
 
@@ -231,18 +279,26 @@ def paint_trend(
         p.drawLine(QLineF(c.x(), c.y() - 0.35 * u, c.x(), c.y() + 0.35 * u))
 
     session_word = "sessions that week" if data.bucket == "week" else "session day"
-    _legend(
-        p,
-        legend,
-        [(data.point_label, draw_dot), (data.line_label, draw_line), (session_word, draw_tick)],
-        style,
-    )
-    axis_w = _text_width(p, "10") + 0.8 * u
+    items: list[tuple[str, Callable[[QRectF], None]]] = [
+        (data.point_label, draw_dot),
+        (data.line_label, draw_line),
+        (session_word, draw_tick),
+    ]
+    for kind in MARK_SHAPES:
+        if any(m.kind == kind for m in marks):
+
+            def draw_mark(box: QRectF, kind: str = kind) -> None:
+                _mark_glyph(p, kind, box.center(), 0.3 * u, style)
+
+            items.append((MARK_WORDS[kind], draw_mark))
+    _legend(p, legend, items, style)
+    axis_w = _text_width(p, f"{int(top)}") + 0.8 * u
+    mark_row = 1.0 * u if marks else 0.0
     plot = QRectF(
         rect.left() + axis_w,
-        legend.bottom() + 0.5 * u,
+        legend.bottom() + 0.5 * u + mark_row,
         rect.width() - axis_w - 0.8 * u,
-        rect.height() - legend.height() - 0.7 * u - 2.9 * u,
+        rect.height() - legend.height() - 0.7 * u - 2.9 * u - mark_row,
     )
     strip = QRectF(plot.left(), plot.bottom() + 0.25 * u, plot.width(), 0.8 * u)
     xlabels = QRectF(plot.left(), strip.bottom() + 0.2 * u, plot.width(), 1.2 * u)
@@ -251,9 +307,10 @@ def paint_trend(
         return
 
     def y_of(value: float) -> float:
-        return plot.bottom() - plot.height() * value / 10.0
+        return plot.bottom() - plot.height() * value / top
 
-    for v in range(0, 11, 2):
+    steps = 6 if minutes else 5  # every top in _nice_max divides by 6
+    for v in (round(i * top / steps) for i in range(steps + 1)):
         y = y_of(v)
         p.setPen(_pen(style.grid, 1.0, Qt.PenStyle.DotLine if v else Qt.PenStyle.SolidLine))
         p.drawLine(QLineF(plot.left(), y, plot.right(), y))
@@ -280,7 +337,8 @@ def paint_trend(
         )
 
     if not trend.points:
-        _text(p, plot, "No ratings in this range", Qt.AlignmentFlag.AlignCenter, style.text)
+        empty = "Nothing recorded in this range" if minutes else "No ratings in this range"
+        _text(p, plot, empty, Qt.AlignmentFlag.AlignCenter, style.text)
     else:
         for pt in trend.points:
             _marker(p, dot, QPointF(x_of(pt.day), y_of(pt.value)), r, color, style.background)
@@ -296,6 +354,10 @@ def paint_trend(
     for mark in data.sessions:
         x = x_of(mark.day)
         p.drawLine(QLineF(x, strip.top(), x, strip.bottom()))
+    row_y = plot.top() - 0.55 * u
+    for m in marks:
+        if data.start <= m.day <= data.end:
+            _mark_glyph(p, m.kind, QPointF(x_of(m.day), row_y), 0.28 * u, style)
     p.restore()
 
 
@@ -575,15 +637,41 @@ class _Chart(QWidget):
 
 
 class TrendChart(_Chart):
-    """Pain or stiffness over the chosen range."""
+    """Pain or stiffness over the chosen range, with the entries' marks once loaded."""
 
     def __init__(self, measure: str) -> None:
         super().__init__(f"{measure} over time chart")
         self.measure = measure
+        self.marks: Sequence[Mark] = ()
+
+    def set_marks(self, marks: Sequence[Mark]) -> None:
+        self.marks = marks
+        self.update()
 
     def draw(self, p: QPainter, rect: QRectF, data: ProgressData) -> None:
         trend = data.pain if self.measure == "Pain" else data.stiffness
-        paint_trend(p, rect, trend, data, self.style_)
+        paint_trend(p, rect, trend, data, self.style_, marks=self.marks)
+
+
+class EntryTrendChart(_Chart):
+    """A series from the daily entries: morning stiffness (minutes) or one hand's pain."""
+
+    def __init__(self, name: str, *, minutes: bool = False) -> None:
+        super().__init__(f"{name} over time chart")
+        self.trend: Trend | None = None
+        self.minutes = minutes
+        self.marks: Sequence[Mark] = ()
+
+    def set_trend(self, trend: Trend, marks: Sequence[Mark] = ()) -> None:
+        self.trend = trend
+        self.marks = marks
+        self.update()
+
+    def draw(self, p: QPainter, rect: QRectF, data: ProgressData) -> None:
+        if self.trend is not None:
+            paint_trend(
+                p, rect, self.trend, data, self.style_, minutes=self.minutes, marks=self.marks
+            )
 
 
 class EffectsChart(_Chart):

@@ -44,8 +44,11 @@ from appcore.progress import (
     load_progress,
     write_file,
 )
-from desktop.charts import AdherenceChart, EffectsChart, TrendChart, style_for
+from appcore.progress_entries import EntryProgress, latest_notes, load_entry_progress
+from data.entries import Side
+from desktop.charts import AdherenceChart, EffectsChart, EntryTrendChart, TrendChart, style_for
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
+from desktop.hand_map import ZoneMap
 from desktop.report_pdf import render_report
 from desktop.widgets import Page, big_button, notice, paragraph
 
@@ -174,6 +177,32 @@ class ProgressPage(Page):
         )
         body.addWidget(self.trend_note)
 
+        body.addWidget(_heading("Morning stiffness (minutes until your hands loosened up)"))
+        self.morning_chart = EntryTrendChart("Morning stiffness", minutes=True)
+        body.addWidget(self.morning_chart)
+        self.hands_heading = _heading("Pain, each hand on its own")
+        body.addWidget(self.hands_heading)
+        self.left_chart = EntryTrendChart("Pain, left hand")
+        self.right_chart = EntryTrendChart("Pain, right hand")
+        body.addWidget(self.left_chart)
+        body.addWidget(self.right_chart)
+        self.hands_note = paragraph(
+            "Entries about one hand, or both, count for that hand; entries that did not "
+            "say which hand are in the pain chart above only."
+        )
+        body.addWidget(self.hands_note)
+        body.addWidget(_heading("Where it hurt"))
+        maps = QHBoxLayout()
+        self.zone_maps = {side: ZoneMap(side, pickable=False) for side in Side}
+        for zone_map in self.zone_maps.values():
+            zone_map.setMinimumHeight(self.fontMetrics().height() * 10)
+            maps.addWidget(zone_map)
+        body.addLayout(maps)
+        self.entries_text = paragraph("")
+        self.entries_text.setAccessibleName("Your entries, in words")
+        body.addWidget(self.entries_text)
+        self.entries: EntryProgress | None = None
+
         body.addWidget(_heading("Right after each program"))
         self.effects_chart = EffectsChart()
         body.addWidget(self.effects_chart)
@@ -261,6 +290,9 @@ class ProgressPage(Page):
         self.status.setVisible(self.data is None)
         try:
             data = await self.ctx.db.run(load_progress, span, self.ctx.today(), locale_date)
+            extra = await self.ctx.db.run(
+                load_entry_progress, data.start, data.end, data.bucket == "week", locale_date
+            )
         except Exception:
             log.exception("loading progress failed")
             if generation == self._generation:
@@ -272,11 +304,14 @@ class ProgressPage(Page):
             return
         if generation != self._generation:
             return
-        self.show_data(data)
+        self.show_data(data, extra)
 
-    def show_data(self, data: ProgressData) -> None:
+    def show_data(self, data: ProgressData, extra: EntryProgress | None = None) -> None:
         """Put loaded data on screen and tell listeners."""
         self.data = data
+        self.entries = extra
+        if extra is not None:
+            self._show_entries(data, extra)
         self.status.setVisible(False)
         self.summary.setText("".join(f"<p>{html.escape(line)}</p>" for line in data.summary))
         self.summary.setAccessibleDescription(" ".join(data.summary))
@@ -285,8 +320,8 @@ class ProgressPage(Page):
         stiff = data.summary[1] if len(data.summary) > 1 else ""
         self.stiffness_chart.set_data(data, stiff)
         self.trend_note.setText(
-            f"Dots: each {data.point_label}, from your check-ins and the ratings you gave "
-            f"before sessions. Line: the {data.line_label}. Ticks along the bottom: "
+            f"Dots: each {data.point_label}, from your check-ins, your entries and the ratings "
+            f"you gave before sessions. Line: the {data.line_label}. Ticks along the bottom: "
             + ("weeks with sessions." if data.bucket == "week" else "days with a session.")
         )
         if data.programs:
@@ -300,6 +335,29 @@ class ProgressPage(Page):
         self.adherence_text.setText(adherence)
         self.adherence_chart.set_data(data, adherence)
         self.loaded.emit()
+
+    def _show_entries(self, data: ProgressData, extra: EntryProgress) -> None:
+        """Morning stiffness, each hand, the hand map and the marks, from the entries."""
+        self.pain_chart.set_marks(extra.marks)
+        self.stiffness_chart.set_marks(extra.marks)
+        self.morning_chart.set_trend(extra.morning, extra.marks)
+        self.morning_chart.set_data(data, extra.sentences[0])
+        for widget in (self.hands_heading, self.left_chart, self.right_chart, self.hands_note):
+            widget.setVisible(extra.apart)
+        if extra.left_pain is not None and extra.right_pain is not None:
+            self.left_chart.set_trend(extra.left_pain, extra.marks)
+            self.left_chart.set_data(data, "Pain in your left hand over this range")
+            self.right_chart.set_trend(extra.right_pain, extra.marks)
+            self.right_chart.set_data(data, "Pain in your right hand over this range")
+        for side, zone_map in self.zone_maps.items():
+            zone_map.set_counts(extra.zones.counts[side], extra.zones.of[side])
+        lines = list(extra.sentences)
+        notes = latest_notes(extra)
+        if notes:
+            lines.append("Latest notes:")
+            lines += [f"{locale_date(n.day)}: {n.text}" for n in notes]
+        self.entries_text.setText("\n".join(lines))
+        self.entries_text.setAccessibleDescription(" ".join(lines))
 
     # -- a daily entry -----------------------------------------------------------------------
 
@@ -384,6 +442,9 @@ class ProgressPage(Page):
         for chart in (
             self.pain_chart,
             self.stiffness_chart,
+            self.morning_chart,
+            self.left_chart,
+            self.right_chart,
             self.effects_chart,
             self.adherence_chart,
         ):

@@ -178,3 +178,63 @@ async def test_the_checkin_takes_the_entrys_details(qtbot: QtBot, ctx: AppContex
     )
     assert record.entry.medications == frozenset({"Ibuprofen gel"})
     assert record.checkin_id is not None
+
+
+async def test_progress_shows_the_entries(
+    qtbot: QtBot, ctx: AppContext, screenshot_dir: Path
+) -> None:
+    page = ProgressPage(ctx, ask_path=lambda _k, _p: None)
+    qtbot.addWidget(page)
+    page.resize(1000, 2400)
+    page.show()
+    loaded = asyncio.Event()
+    page.loaded.connect(loaded.set)
+    page.shown()
+    await asyncio.wait_for(loaded.wait(), 10)
+    assert page.entries is not None
+    assert not page.entries.apart
+    assert not page.left_chart.isVisibleTo(page)
+    assert "No morning stiffness recorded in this range." in page.entries_text.text()
+
+    await ctx.tracking.add_medication("Paracetamol")
+    for days, hand, zones, pain, minutes in [
+        (3, Hand.LEFT, {0}, 6, 45),
+        (2, Hand.RIGHT, {0, 5}, 3, 20),
+        (1, Hand.BOTH, {0}, 4, None),
+    ]:
+        at = NOW - dt.timedelta(days=days)
+        left = frozenset(zones) if hand in (Hand.LEFT, Hand.BOTH) else frozenset()
+        right = frozenset(zones) if hand in (Hand.RIGHT, Hand.BOTH) else frozenset()
+        await ctx.db.run(
+            entries.record_entry,
+            Entry(
+                at=at,
+                pain=pain,
+                morning_stiffness_min=minutes,
+                hand=hand,
+                left_zones=left,
+                right_zones=right,
+                flare=days == 3,
+                note=f"day {days}",
+            ),
+        )
+    loaded.clear()
+    await page.refresh()
+    await asyncio.wait_for(loaded.wait(), 10)
+    extra = page.entries
+    assert extra is not None
+    assert extra.apart
+    assert page.left_chart.isVisibleTo(page)
+    assert page.right_chart.isVisibleTo(page)
+    assert [p.value for p in extra.morning.points] == [45, 20]
+    assert [p.value for p in extra.left_pain.points] == [6, 4]  # type: ignore[union-attr]
+    assert [p.value for p in extra.right_pain.points] == [3, 4]  # type: ignore[union-attr]
+    assert {m.kind for m in page.pain_chart.marks} == {"flare", "medication", "note"}
+    left_map = page.zone_maps[Side.LEFT].accessibleDescription()
+    assert "Thumb base 2 of 2" in left_map or "thumb base 2 of 2" in left_map.lower()
+    text = page.entries_text.text()
+    assert "Morning stiffness: 32 minutes on average, over 2 days with it recorded." in text
+    assert "Flares on 1 day." in text
+    assert "started Paracetamol" in text
+    assert "day 1" in text.split("Latest notes:")[1].splitlines()[1]  # newest first
+    await shot(page, screenshot_dir, "progress_entries")
