@@ -13,6 +13,7 @@ from appcore.safety import SafetyChanged, SafetyOwner
 from appcore.screening import now_local
 from appcore.settings import Settings, save_settings
 from appcore.tracking import EntriesChanged, Tracking
+from appcore.trial import TrialOwner
 from therapy import SafetyProfile
 
 
@@ -30,12 +31,14 @@ class AppContext:
     listeners: list[Callable[[str], None]] = field(default_factory=list)
     safety: SafetyOwner = field(init=False)
     tracking: Tracking = field(init=False)
+    trial: TrialOwner = field(init=False)  # the personal comparison trial (issue 16)
 
     def __post_init__(self) -> None:
         self.safety = SafetyOwner(self.db, self.now)
         self.safety.subscribe(self._on_safety)
         self.tracking = Tracking(self.db, self.safety, self.now)
         self.tracking.subscribe(self._on_entries)
+        self.trial = TrialOwner(self.db, self.safety, self.now)
 
     @property
     def profile(self) -> SafetyProfile | None:

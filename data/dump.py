@@ -37,6 +37,8 @@ TABLES = (
     "ratings",
     "schedules",
     "reminders",
+    "trials",
+    "trial_deviations",
 )
 _ORDER = {
     "telemetry": "session_id, chunk",

@@ -28,7 +28,10 @@ def _migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
 
     def run(db: Database) -> None:
         fn(db)
-        db.execute(f"PRAGMA user_version = {version}")
+        # Never lower the stamp: migrations written in parallel (m005, m006) may be
+        # applied in either order, and a file that had m006 first then gets m005.
+        current = int(db.execute("PRAGMA user_version").fetchone()[0])
+        db.execute(f"PRAGMA user_version = {max(version, current + 1)}")
 
     run.__name__ = fn.__name__
     MIGRATIONS(name=fn.__name__)(run)
@@ -261,6 +264,57 @@ def backfill_checkin_entries(db: Database) -> int:
         """
     )
     return cur.rowcount
+
+
+@_migration
+def m006_trials(db: Database) -> None:
+    """The personal comparison trial (issue 16): its locked plan and its deviations.
+
+    Independent of m005 (it touches none of its tables), so either may come first.
+    Triggers make the lock the schema's promise too: once stored, a plan (seed,
+    design, schedule, lock time) cannot be updated, a stop is written once, and a
+    recorded deviation is never changed.
+    """
+    db.executescript(
+        """
+        CREATE TABLE trials (
+            id INTEGER PRIMARY KEY,
+            locked_at TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            design TEXT NOT NULL,
+            periods TEXT NOT NULL,
+            first_day TEXT NOT NULL,
+            last_day TEXT NOT NULL CHECK (last_day >= first_day),
+            stopped_on TEXT,
+            stop_reason TEXT,
+            reviewed_through TEXT
+        ) STRICT;
+        CREATE TRIGGER trials_plan_locked
+            BEFORE UPDATE OF locked_at, seed, design, periods, first_day, last_day ON trials
+            BEGIN SELECT RAISE(ABORT, 'a locked trial plan cannot change'); END;
+        CREATE TRIGGER trials_stop_once
+            BEFORE UPDATE OF stopped_on, stop_reason ON trials
+            WHEN OLD.stopped_on IS NOT NULL
+            BEGIN SELECT RAISE(ABORT, 'a stopped trial stays stopped'); END;
+        CREATE TABLE trial_deviations (
+            id INTEGER PRIMARY KEY,
+            trial_id INTEGER NOT NULL REFERENCES trials(id),
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('other_routine', 'swapped', 'no_session',
+                'massage_on_rest_day', 'limits_lowered', 'noted')),
+            planned TEXT NOT NULL,
+            actual TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '' CHECK (length(note) <= 500),
+            recorded_at TEXT NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX trial_deviations_once
+            ON trial_deviations(trial_id, day, kind) WHERE kind != 'noted';
+        CREATE INDEX trial_deviations_by_trial ON trial_deviations(trial_id, day);
+        CREATE TRIGGER trial_deviations_kept
+            BEFORE UPDATE ON trial_deviations
+            BEGIN SELECT RAISE(ABORT, 'a recorded deviation cannot change'); END;
+        """
+    )
 
 
 SCHEMA_VERSION = len(MIGRATION_NAMES)

@@ -147,6 +147,7 @@ class Thenar:
         notices, replaced = await self.ctx.db.verify()
         if replaced:
             await self.ctx.safety.load()
+            await self.ctx.trial.load()
             for what in ("sessions", "ratings", "schedules", "profile"):
                 self.ctx.notify(what)
         self.show_notices(notices)
@@ -223,6 +224,7 @@ async def build(
         raise
     ctx = AppContext(settings, settings_path, db)
     await ctx.safety.load()
+    await ctx.trial.load()
     program_ids = await db.run(ensure_routines)
     # Bonds (pairing keys) survive restarts; they live in the private (0700) data folder,
     # 0600 (the umask set at start makes new ones so; an older Thenar's are tightened).
