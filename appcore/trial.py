@@ -305,6 +305,20 @@ class TrialOwner:
             reason += " This is a washout day: it follows the plan but is not counted."
         return TodayOffer(day, planned, reason, self._limits_note(planned))
 
+    def reminder_note(self, day: dt.date) -> str:
+        """What a session reminder on `day` adds so it follows the plan ("" outside one)."""
+        state = self._state
+        if state is None or not state.running_on(day):
+            return ""
+        planned = state.plan.on(day)
+        assert planned is not None
+        if planned.arm == NO_MASSAGE:
+            return (
+                "Your comparison plans no massage that day: skipping this reminder keeps "
+                "to the plan."
+            )
+        return f"Your comparison plans {arm_name(planned.arm)} that day."
+
     def _limits_note(self, planned: PlannedDay) -> str:
         if planned.arm == NO_MASSAGE:
             return ""

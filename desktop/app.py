@@ -15,6 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,6 +28,7 @@ from appcore.context import AppContext
 from appcore.db_worker import DbWorker
 from appcore.massager import Massager
 from appcore.programs import ensure_routines
+from appcore.screening import now_local
 from appcore.session import SessionController
 from appcore.settings import Settings
 from data.errors import StoreError
@@ -42,6 +44,7 @@ from desktop.settings_view import SettingsPage
 from desktop.tasks import TaskOwner
 from desktop.theme import apply_theme
 from desktop.tray import TrayReminders
+from desktop.trial_view import TrialPage
 from desktop.welcome_view import HomePage
 
 log = logging.getLogger(__name__)
@@ -213,6 +216,7 @@ async def build(
     *,
     link: LocalLink | None = None,
     key_store: Path | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> Thenar:
     """Open the log, restore the profile and build the window (not shown yet)."""
     qapp.setQuitOnLastWindowClosed(False)  # the tray keeps reminders alive; we quit ourselves
@@ -222,7 +226,8 @@ async def build(
     except BaseException:
         await db.close()
         raise
-    ctx = AppContext(settings, settings_path, db)
+    # `now`: a simulated clock, for tests that live through weeks of a comparison trial
+    ctx = AppContext(settings, settings_path, db, now=now or now_local)
     await ctx.safety.load()
     await ctx.trial.load()
     program_ids = await db.run(ensure_routines)
@@ -231,7 +236,7 @@ async def build(
     bonds = key_store or settings.data_path() / "bonds.json"
     make_private(bonds)
     massager = Massager(ctx, link=link, key_store=bonds)
-    session = SessionController(massager)
+    session = SessionController(massager, now)
 
     def theme() -> None:
         apply_theme(qapp, ctx.settings.text_scale, ctx.settings.high_contrast)
@@ -249,13 +254,14 @@ async def build(
     home = HomePage(ctx, open_screening)
     screening = ScreeningPage(ctx, screening_done)
     device = DevicePage(ctx, massager)
-    session_page = SessionPage(ctx, session, lambda: program_ids)
+    session_page = SessionPage(ctx, session, lambda: program_ids, today=ctx.today)
     progress = ProgressPage(ctx)
     schedule = SchedulePage(ctx, lambda pid: holder[0].start_scheduled(pid))
     settings_page = SettingsPage(ctx, theme)
+    trial = TrialPage(ctx)
     settings_page.screening_requested.connect(open_screening)
     window = MainWindow(
-        [home, screening, device, session_page, progress, schedule, settings_page],
+        [home, screening, device, session_page, progress, schedule, trial, settings_page],
         on_stop=lambda: holder[0].stop_now(),
     )
     app = Thenar(qapp, ctx, massager, session, window, program_ids)
@@ -264,7 +270,11 @@ async def build(
     massager.state_listeners.append(lambda _s, _d: app.on_state())
     session.listeners.append(app.on_state)
     app.on_state()
-    app.tray = TrayReminders(ctx, window, app.start_scheduled)
+    app.tray = (
+        TrayReminders(ctx, window, app.start_scheduled)
+        if now is None
+        else TrayReminders(ctx, window, app.start_scheduled, now=now)
+    )
     app.tray.quit_requested.connect(lambda: app.run(app.shutdown()))
     if notices:  # e.g. the log was damaged and restored from a backup: say so plainly
         box = QMessageBox(QMessageBox.Icon.Information, "Thenar", "\n\n".join(notices))

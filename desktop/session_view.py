@@ -164,6 +164,10 @@ class SessionPage(Page):
         self.checkin_dialog: CheckInDialog | None = None  # while the check-in is open
         self.tasks = TaskOwner(self._failed)
         self.choices: dict[str, Routine | CustomProgram] = {**ROUTINES, **single_programs()}
+        self.trial_offer = paragraph("")  # today's plan in a comparison trial (issue 16)
+        self.trial_offer.setAccessibleName("Today's plan in your comparison")
+        self.layout_.addWidget(self.trial_offer)
+        self._offered_on: date | None = None
         self.stack = QStackedWidget()
         self.layout_.addWidget(self.stack, 1)
         self.message = notice()
@@ -179,6 +183,7 @@ class SessionPage(Page):
         self._log_note = ""  # the log's note last shown (a full disk, readings not saved)
         session.listeners.append(self._on_session_change)
         ctx.on_change(lambda _what: self.refresh())  # "profile" comes from the safety owner
+        self._trial_sub = ctx.trial.subscribe(lambda _e: self.refresh())
         session.massager.state_listeners.append(lambda _s, _d: self.refresh())
         self.refresh()
 
@@ -394,8 +399,23 @@ class SessionPage(Page):
             if not reason and not state.checked_in:
                 reason = "Start begins with today's check-in: a few quick questions."
             self.show_message(reason)
+        self._show_trial_offer()
         self._on_choice()
         self._show_phase()
+
+    def _show_trial_offer(self) -> None:
+        """Today's routine from the comparison's plan, chosen first (once a day), with why."""
+        offer = self.ctx.trial.offer()
+        self.trial_offer.setText(
+            "" if offer is None else " ".join(t for t in (offer.reason, offer.limits_note) if t)
+        )
+        self.trial_offer.setVisible(offer is not None)
+        if offer is None or offer.routine is None or self._offered_on == offer.day:
+            return
+        self._offered_on = offer.day
+        for row in range(self.routines.count()):
+            if self.routines.item(row).data(Qt.ItemDataRole.UserRole) == offer.routine:
+                self.routines.setCurrentRow(row)
 
     def run_checkin(self) -> None:
         """The check-in button: check in, and start the session if the person says so."""

@@ -269,7 +269,8 @@ class TrayReminders(QObject):
             relative = "now"
         else:
             relative = "1 minute ago" if minutes == -1 else f"{-minutes} minutes ago"
-        return f"{name}, planned for {when} ({relative})."
+        trial = self.ctx.trial.reminder_note(due.occurrence.astimezone(self.zone).date())
+        return f"{name}, planned for {when} ({relative}).{' ' + trial if trial else ''}"
 
     def _show_prompt(self) -> None:
         if self.current is None:

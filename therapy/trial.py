@@ -34,7 +34,7 @@ MIN_WEEKS = 2
 MAX_WEEKS = 12
 
 
-class TrialError(TherapyError):
+class TrialError(TherapyError, ValueError):
     """A trial design or change that cannot be accepted; `str` says why in plain words."""
 
 

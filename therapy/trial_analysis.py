@@ -300,3 +300,47 @@ def verdict_text(result: TrialResult) -> list[str]:
 def _signed(value: float, outcome: Outcome) -> str:
     sign = "−" if value < 0 else "+" if value > 0 else ""
     return sign + _amount(value, outcome)
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def plan_lines(plan: TrialPlan) -> list[str]:
+    """What was compared and how, in words: the first lines of the page and the report."""
+    d = plan.design
+    a, b = arm_name(d.arm_a), arm_name(d.arm_b)
+    washout = " The first day of each period was a washout day, not counted." if d.washout else ""
+    return [
+        f"Compared: {a} and {b}, by {d.outcome.label}.",
+        f"From {_day(plan.first_day)} to {_day(plan.last_day)}: {d.pairs} pairs of "
+        f"{d.period_days}-day periods, one of each in every pair, the order drawn at random "
+        f"(seed {plan.seed}) and fixed before the first day.{washout}",
+    ]
+
+
+def figure_lines(result: TrialResult) -> list[str]:
+    """Adherence, entries and deviations: what the verdict rests on."""
+    out: list[str] = []
+    if result.days_elapsed:
+        out.append(
+            f"Days so far: {result.days_elapsed} of {result.plan.design.days}; "
+            f"{result.days_followed} went as planned."
+        )
+    if result.days_countable:
+        out.append(
+            f"Days with {result.outcome.label} recorded: {result.days_measured} of "
+            f"{result.days_countable} counted days."
+        )
+    for p in result.pairs:
+        out.append(
+            f"Pair {p.pair + 1}: {arm_name(result.plan.design.arm_a)} "
+            f"{p.mean_a:.1f}, {arm_name(result.plan.design.arm_b)} {p.mean_b:.1f} "
+            f"({result.outcome.unit}, average per day)."
+        )
+    for dev in result.deviations:
+        actual = ", ".join(arm_name(x) for x in dev.actual.split(", ") if x)
+        extra = f": {actual}" if actual else ""
+        note = f" ({dev.note})" if dev.note else ""
+        out.append(f"{_day(dev.day)}: {dev.kind.words}{extra}{note}.")
+    return out

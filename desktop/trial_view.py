@@ -1,0 +1,369 @@
+"""The Trial page: plan a personal comparison, follow it day by day, read the result.
+
+All behaviour is in `appcore.trial.TrialOwner` (`ctx.trial`); this page draws its
+state and forwards intent. Two panels: "plan" while no comparison runs (choose,
+preview, lock) and "follow" once one is locked (today's plan, the schedule,
+a note for a day done differently, the result so far or at the end, the PDF,
+stop early).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QScrollArea,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from appcore.context import AppContext
+from appcore.trial import TrialChanged
+from desktop.tasks import TaskOwner
+from desktop.trial_report import render_trial_report
+from desktop.widgets import DateBox, Page, big_button, notice, paragraph
+from therapy import ROUTINES
+from therapy.trial import (
+    MAX_PERIOD_DAYS,
+    MAX_WEEKS,
+    MIN_PERIOD_DAYS,
+    MIN_WEEKS,
+    NO_MASSAGE,
+    Outcome,
+    TrialDesign,
+    TrialPlan,
+    pairs_for_weeks,
+)
+from therapy.trial_analysis import (
+    TrialResult,
+    arm_name,
+    figure_lines,
+    plan_lines,
+    verdict_text,
+)
+
+log = logging.getLogger(__name__)
+
+INTRO = (
+    "Compare two routines, or one routine and no massage, on your own hands. Thenar "
+    "splits the weeks into pairs of short periods, one of each in every pair, in an "
+    "order drawn at random, and fixes the plan before the first day. You record your "
+    "morning stiffness or evening pain as usual. At the end Thenar shows whether one "
+    'went with less stiffness or pain for you, and how sure it can be; "no clear '
+    'difference" is a real answer too. This is about comfort: it does not diagnose or '
+    "treat anything."
+)
+PLAN, FOLLOW = 0, 1
+
+AskPath = Callable[[Path], Path | None]
+
+
+def ask_pdf_path(suggested: Path) -> Path | None:
+    chosen, _ = QFileDialog.getSaveFileName(None, "Save the comparison as PDF", str(suggested))
+    return Path(chosen) if chosen else None
+
+
+def _date(d: QDate) -> dt.date:
+    return dt.date(d.year(), d.month(), d.day())
+
+
+class TrialPage(Page):
+    title = "Trial"
+
+    def __init__(self, ctx: AppContext, ask_path: AskPath = ask_pdf_path) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.ask_path = ask_path
+        self.tasks = TaskOwner(self._failed)
+        self.preview: TrialPlan | None = None
+        self.result: TrialResult | None = None
+        self.stack = QStackedWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.stack)
+        self.layout_.addWidget(scroll, 1)
+        self.message = notice()
+        self.layout_.addWidget(self.message)
+        self._build_plan()
+        self._build_follow()
+        self._sub = ctx.trial.subscribe(self._on_trial)
+        ctx.on_change(self._on_context)
+        self.refresh()
+
+    # --- panels -----------------------------------------------------------------
+
+    def _build_plan(self) -> None:
+        panel = QWidget()
+        box = QVBoxLayout(panel)
+        box.addWidget(paragraph(INTRO))
+        form = QFormLayout()
+        self.arm_a = QComboBox()
+        self.arm_a.setAccessibleName("First routine to compare")
+        self.arm_b = QComboBox()
+        self.arm_b.setAccessibleName("Compare it with")
+        self.outcome = QComboBox()
+        self.outcome.setAccessibleName("What to measure")
+        for outcome in Outcome:
+            self.outcome.addItem(outcome.label[:1].upper() + outcome.label[1:], outcome.value)
+        self.weeks = QSpinBox()
+        self.weeks.setRange(MIN_WEEKS, MAX_WEEKS)
+        self.weeks.setValue(6)
+        self.weeks.setSuffix(" weeks")
+        self.weeks.setAccessibleName("Length in weeks")
+        self.period_days = QSpinBox()
+        self.period_days.setRange(MIN_PERIOD_DAYS, MAX_PERIOD_DAYS)
+        self.period_days.setValue(3)
+        self.period_days.setSuffix(" days")
+        self.period_days.setAccessibleName("Days in each period")
+        self.washout = QCheckBox("Leave the first day of each period out (a washout day)")
+        self.start = DateBox()
+        self.start.setCalendarPopup(True)
+        self.start.setAccessibleName("First day")
+        form.addRow("Compare", self.arm_a)
+        form.addRow("with", self.arm_b)
+        form.addRow("Measured by", self.outcome)
+        form.addRow("For about", self.weeks)
+        form.addRow("Each period", self.period_days)
+        form.addRow("", self.washout)
+        form.addRow("Starting on", self.start)
+        box.addLayout(form)
+        row = QHBoxLayout()
+        self.preview_button = big_button("Show the plan")
+        self.preview_button.clicked.connect(self.show_preview)
+        self.lock_button = big_button("Fix the plan and start")
+        self.lock_button.clicked.connect(lambda: self.tasks.spawn(self.lock()))
+        row.addWidget(self.preview_button)
+        row.addStretch(1)
+        row.addWidget(self.lock_button)
+        box.addLayout(row)
+        self.preview_text = paragraph("")
+        self.preview_text.setAccessibleName("The plan")
+        box.addWidget(self.preview_text)
+        box.addStretch(1)
+        for widget in (self.arm_a, self.arm_b, self.outcome):
+            widget.currentIndexChanged.connect(self._design_changed)
+        for spin in (self.weeks, self.period_days):
+            spin.valueChanged.connect(self._design_changed)
+        self.washout.toggled.connect(self._design_changed)
+        self.start.dateChanged.connect(self._design_changed)
+        self.stack.addWidget(panel)
+        self.default_button = self.preview_button
+
+    def _build_follow(self) -> None:
+        panel = QWidget()
+        box = QVBoxLayout(panel)
+        self.today_text = paragraph("")
+        self.today_text.setAccessibleName("Today in the comparison")
+        box.addWidget(self.today_text)
+        self.plan_text = paragraph("")
+        self.plan_text.setAccessibleName("The fixed plan")
+        box.addWidget(self.plan_text)
+        note_row = QHBoxLayout()
+        self.note_edit = QLineEdit()
+        self.note_edit.setMaxLength(500)
+        self.note_edit.setPlaceholderText("What was different today?")
+        self.note_edit.setAccessibleName("A note about today")
+        self.note_button = big_button("Note that today went differently")
+        self.note_button.clicked.connect(lambda: self.tasks.spawn(self.add_note()))
+        note_row.addWidget(self.note_edit, 1)
+        note_row.addWidget(self.note_button)
+        box.addLayout(note_row)
+        row = QHBoxLayout()
+        self.result_button = big_button("Show the result so far")
+        self.result_button.clicked.connect(lambda: self.tasks.spawn(self.load_result()))
+        self.pdf_button = big_button("Save as PDF")
+        self.pdf_button.clicked.connect(lambda: self.tasks.spawn(self.save_pdf()))
+        self.stop_button = big_button("Stop the comparison early…")
+        self.stop_button.clicked.connect(self._ask_stop)
+        self.confirm_stop = big_button("Yes, stop it and keep what was recorded")
+        self.confirm_stop.clicked.connect(lambda: self.tasks.spawn(self.stop()))
+        self.new_button = big_button("Plan a new comparison")
+        self.new_button.clicked.connect(lambda: self.stack.setCurrentIndex(PLAN))
+        for button in (
+            self.result_button,
+            self.pdf_button,
+            self.stop_button,
+            self.confirm_stop,
+            self.new_button,
+        ):
+            row.addWidget(button)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.result_text = paragraph("")
+        self.result_text.setAccessibleName("The result")
+        box.addWidget(self.result_text)
+        box.addStretch(1)
+        self.stack.addWidget(panel)
+
+    # --- behaviour ------------------------------------------------------------------
+
+    def _failed(self, exc: BaseException) -> None:
+        log.info("trial action refused or failed: %s", exc)
+        self.show_message(f"{exc} {getattr(exc, 'advice', '')}".strip())
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _on_trial(self, _event: TrialChanged) -> None:
+        self.refresh()
+
+    def _on_context(self, what: str) -> None:
+        if what == "profile":
+            self._fill_arms()
+
+    def shown(self) -> None:
+        self.refresh()
+        state = self.ctx.trial.state
+        if state is not None and state.finished_by(self.ctx.today()):
+            self.tasks.spawn(self.load_result())
+
+    def _fill_arms(self) -> None:
+        allowed = self.ctx.trial.allowed()
+        for combo, extra in ((self.arm_a, False), (self.arm_b, True)):
+            chosen = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            for key, routine in ROUTINES.items():
+                if key in allowed:
+                    combo.addItem(routine.name, key)
+            if extra:
+                combo.addItem(arm_name(NO_MASSAGE), NO_MASSAGE)
+            index = combo.findData(chosen)
+            combo.setCurrentIndex(
+                index if index >= 0 else (1 if extra and combo.count() > 2 else 0)
+            )
+            combo.blockSignals(False)
+        if not allowed:
+            self.preview_text.setText(
+                "Your safety limits allow no routine at the moment, so there is nothing to "
+                "compare yet. " + self.ctx.safety.state.why_not()
+            )
+        self._design_changed()
+
+    def design(self) -> TrialDesign:
+        period = self.period_days.value()
+        return TrialDesign(
+            arm_a=str(self.arm_a.currentData()),
+            arm_b=str(self.arm_b.currentData()),
+            outcome=Outcome(self.outcome.currentData()),
+            start=_date(self.start.date()),
+            period_days=period,
+            pairs=pairs_for_weeks(self.weeks.value(), period),
+            washout=self.washout.isChecked(),
+        )
+
+    def _design_changed(self, *_: object) -> None:
+        self.preview = None
+        self.lock_button.setEnabled(False)
+
+    def show_preview(self) -> None:
+        """Draw a plan from a fresh seed and show it; nothing is stored yet."""
+        self.show_message("")
+        try:
+            plan = self.ctx.trial.preview(self.design())
+        except ValueError as exc:  # TrialError, with words for the person
+            self.preview_text.setText(str(exc))
+            return
+        self.preview = plan
+        self.preview_text.setText("\n".join(plan_lines(plan) + schedule_lines(plan)))
+        self.lock_button.setEnabled(True)
+        self.default_button = self.lock_button
+
+    async def lock(self) -> None:
+        if self.preview is None:
+            return
+        await self.ctx.trial.lock(self.preview)
+        self.preview = None
+        self.default_button = self.preview_button
+        self.show_message(
+            "The plan is fixed. Today's routine is offered first on the Massage page."
+        )
+
+    async def add_note(self) -> None:
+        await self.ctx.trial.note(self.note_edit.text())
+        self.note_edit.clear()
+        self.show_message("Noted. The day still counts under the plan's routine.")
+
+    async def load_result(self) -> None:
+        result = await self.ctx.trial.result()
+        self.result = result
+        if result is None:
+            self.result_text.setText("")
+            return
+        lines = [*verdict_text(result), "", *figure_lines(result)]
+        self.result_text.setText("\n".join(lines))
+        self.pdf_button.setEnabled(True)
+
+    async def save_pdf(self) -> None:
+        if self.result is None:
+            await self.load_result()
+        result = self.result
+        if result is None:
+            return
+        path = self.ask_path(Path.home() / f"thenar-comparison-{result.as_of.isoformat()}.pdf")
+        if path is None:
+            return
+        data = render_trial_report(result)
+        await asyncio.to_thread(path.write_bytes, data)
+        self.show_message(f"Saved {path.name}.")
+
+    def _ask_stop(self) -> None:
+        self.confirm_stop.setVisible(True)
+        self.confirm_stop.setFocus()
+
+    async def stop(self) -> None:
+        await self.ctx.trial.stop()
+        await self.load_result()
+        self.show_message("The comparison is stopped. What was recorded before today is kept.")
+
+    def refresh(self) -> None:
+        state = self.ctx.trial.state
+        today = self.ctx.today()
+        if self.arm_a.count() == 0:
+            self._fill_arms()
+        if self.start.date() < QDate(today.year, today.month, today.day):
+            tomorrow = today + dt.timedelta(days=1)
+            self.start.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
+        self.confirm_stop.setVisible(False)
+        if state is None:
+            self.stack.setCurrentIndex(PLAN)
+            return
+        finished = state.finished_by(today)
+        self.stack.setCurrentIndex(FOLLOW)
+        offer = self.ctx.trial.offer()
+        if offer is not None:
+            self.today_text.setText(" ".join(t for t in (offer.reason, offer.limits_note) if t))
+        elif finished:
+            ended = "stopped early" if state.stopped_on is not None else "finished"
+            self.today_text.setText(f"This comparison has {ended}. The result is below.")
+        else:
+            self.today_text.setText(
+                f"The comparison starts on {state.plan.first_day:%A %d %B}. "
+                "Until then, use Thenar as you like."
+            )
+        self.plan_text.setText("\n".join(plan_lines(state.plan) + schedule_lines(state.plan)))
+        self.note_button.setEnabled(offer is not None)
+        self.note_edit.setEnabled(offer is not None)
+        self.stop_button.setVisible(not finished)
+        self.new_button.setVisible(finished)
+        self.result_button.setText("Show the result" if finished else "Show the result so far")
+        self.pdf_button.setEnabled(self.result is not None)
+
+
+def schedule_lines(plan: TrialPlan) -> list[str]:
+    """The schedule, one period a line."""
+    return [f"{p.first:%a %d %b} to {p.last:%a %d %b}: {arm_name(p.arm)}" for p in plan.periods]
