@@ -403,6 +403,9 @@ class SessionPage(Page):
         self._on_choice()
         self._show_phase()
 
+    def shown(self) -> None:
+        self._show_trial_offer()  # a new day may have begun while the page was hidden
+
     def _show_trial_offer(self) -> None:
         """Today's routine from the comparison's plan, chosen first (once a day), with why."""
         offer = self.ctx.trial.offer()
