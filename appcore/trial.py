@@ -374,11 +374,14 @@ class TrialOwner:
         return await self.review()
 
     async def lock(self, plan: TrialPlan) -> TrialState:
-        """Store `plan`, locked. Refused (TrialError) when it starts in the past, uses a
-        routine the profile does not allow, or another trial still runs."""
+        """Store `plan`, locked. Refused (TrialError) unless it starts after today, uses only
+        routines the profile allows, is what its seed gives, and no other trial runs."""
         now = self._now()
-        if plan.first_day < now.date():
-            raise TrialError("A plan must start today or later, so no result is known yet.")
+        if plan.first_day <= now.date():
+            raise TrialError(
+                "A plan starts tomorrow or later: it is fixed before its first day, so no "
+                "result can shape it."
+            )
         problems = plan.design.problems(self.allowed())
         if problems:
             raise TrialError(" ".join(problems))

@@ -153,8 +153,9 @@ async def test_only_routines_the_safety_owner_allows_and_never_in_the_past(
             ctx.trial.preview(design())
         await ctx.safety.save_screening(CLEAR_ANSWERS)
         assert {A, B} <= ctx.trial.allowed()
-        with pytest.raises(TrialError, match="start today or later"):
-            await ctx.trial.lock(ctx.trial.preview(design(start=dt.date(2026, 2, 27))))
+        for start in (dt.date(2026, 2, 27), dt.date(2026, 3, 1)):  # the past, and today
+            with pytest.raises(TrialError, match="starts tomorrow or later"):
+                await ctx.trial.lock(ctx.trial.preview(design(start=start)))
     finally:
         ctx.trial.close()
         await worker.close()
@@ -267,7 +268,7 @@ async def test_stopping_early_keeps_what_was_collected(app) -> None:
     assert len(result.pairs) == 2
     assert result.difference == pytest.approx(-2.0)
     # a new trial may be planned after a stop
-    again = ctx.trial.preview(design(start=clock().date()), seed=1)
+    again = ctx.trial.preview(design(start=clock().date() + dt.timedelta(days=1)), seed=1)
     assert (await ctx.trial.lock(again)).plan == again
 
 
@@ -283,3 +284,47 @@ async def test_a_note_is_kept_as_a_deviation(app) -> None:
     assert [(d.kind, d.note) for d in state.deviations] == [
         (DeviationKind.NOTED, "did it at lunch instead of the morning")
     ]
+
+
+async def test_a_day_the_limits_block_says_so_and_is_recorded(app) -> None:
+    ctx, clock = app
+    state = await ctx.trial.lock(ctx.trial.preview(design(), seed=8))
+    day = state.plan.first_day
+    clock.to(day)
+    await ctx.safety.check_day()
+    await ctx.safety.check_in(CheckIn(day, new_injury=True))  # blocks today's sessions
+    offer = ctx.trial.offer()
+    assert offer is not None
+    assert offer.routine == state.plan.on(day).arm  # type: ignore[union-attr]
+    assert offer.limits_note.startswith("Your safety limits come first")
+    assert ctx.safety.state.why_not() in offer.limits_note
+    clock.to(day + dt.timedelta(days=1))
+    after = await ctx.trial.review()
+    assert after is not None
+    assert {d.kind for d in after.deviations} == {
+        DeviationKind.LIMITS_LOWERED,
+        DeviationKind.NO_SESSION,
+    }
+
+
+async def test_reminders_follow_the_plan(app) -> None:
+    ctx, _clock = app
+    assert ctx.trial.reminder_note(START) == ""
+    state = await ctx.trial.lock(ctx.trial.preview(design(arm_b=NO_MASSAGE, washout=True), seed=9))
+    for planned in state.plan.days():
+        note = ctx.trial.reminder_note(planned.day)
+        if planned.arm == NO_MASSAGE:
+            assert note.startswith("Your comparison plans no massage that day")
+        else:
+            assert note == "Your comparison plans Morning ease that day."
+    assert ctx.trial.reminder_note(state.plan.last_day + dt.timedelta(days=1)) == ""
+
+
+async def test_a_washout_day_says_it_is_not_counted(app) -> None:
+    ctx, clock = app
+    state = await ctx.trial.lock(ctx.trial.preview(design(washout=True), seed=9))
+    for planned in state.plan.days():
+        clock.to(planned.day)
+        offer = ctx.trial.offer()
+        assert offer is not None
+        assert ("This is a washout day" in offer.reason) == planned.washout

@@ -190,6 +190,10 @@ async def test_a_comparison_from_plan_to_pdf(
             elif i == 6:
                 await run_session(app, qtbot, None, flare=True)  # a flare: gentler limits
                 assert "lowered your limits" in session_page.trial_offer.text()
+                # the caps in force that day won over the plan: no heat on a flare day
+                flare_session = (await app.ctx.db.run(sessions.list_sessions))[0]
+                assert flare_session.started_at.date() == planned.day
+                assert flare_session.caps["max_heat_dc"] == 0
             else:
                 await run_session(app, qtbot, None)
         last_morning = at(plan.last_day + dt.timedelta(days=1), 7)

@@ -169,3 +169,40 @@ def test_simulated_power_grows_with_the_difference() -> None:
     one = simulate(1.0, N, seed=181)
     assert two.power > 0.75
     assert 0.2 < one.power < two.power
+
+
+def test_no_clear_difference_says_whether_a_meaningful_one_is_ruled_out() -> None:
+    plan = make_plan(pairs=4)
+    # tiny, consistent differences: the interval lies within ±1 point
+    narrow = analyse(
+        plan,
+        values(plan, {0: (5, 5.2), 1: (5, 4.9), 2: (5, 5.1), 3: (5, 4.95)}),
+        (),
+        as_of=after(plan),
+    )
+    assert narrow.verdict is VerdictKind.NO_CLEAR_DIFFERENCE
+    assert -1 < narrow.low < narrow.high < 1  # type: ignore[operator]
+    assert any(
+        s.startswith("Any difference is likely smaller than 1.0 points")
+        for s in verdict_text(narrow)
+    )
+    # scattered differences: the interval still allows a point or more either way
+    wide = analyse(
+        plan, values(plan, {0: (3, 5), 1: (7, 5), 2: (4, 5), 3: (6, 5.5)}), (), as_of=after(plan)
+    )
+    assert wide.verdict is VerdictKind.NO_CLEAR_DIFFERENCE
+    assert wide.low < -1 or wide.high > 1  # type: ignore[operator]
+    assert any(s.startswith("The interval still allows a difference") for s in verdict_text(wide))
+
+
+def test_a_clear_but_perhaps_small_difference_says_so() -> None:
+    plan = make_plan(pairs=4)
+    r = analyse(
+        plan,
+        values(plan, {0: (4.4, 5), 1: (4.5, 5), 2: (4.3, 5), 3: (4.6, 5)}),
+        (),
+        as_of=after(plan),
+    )
+    assert r.verdict is VerdictKind.A_BETTER  # about half a point, consistently
+    assert r.prob_a_better < 0.8  # type: ignore[operator]
+    assert any("it may be smaller than that" in s for s in verdict_text(r))
