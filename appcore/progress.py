@@ -156,7 +156,10 @@ def span_start(span: Span, today: date, first_day: date | None) -> date:
 
 
 def _first_day(db: Database) -> date | None:
-    row = db.execute("SELECT MIN(local_date) FROM symptom_reports").fetchone()
+    row = db.execute(  # each MIN reads one index entry; MIN over the view would scan it
+        "SELECT MIN(d) FROM (SELECT MIN(local_date) AS d FROM ratings "
+        "UNION ALL SELECT MIN(local_date) FROM entries)"
+    ).fetchone()
     return date.fromisoformat(row[0]) if row and row[0] else None
 
 

@@ -15,6 +15,7 @@ from .times import from_iso
 
 SESSION_COLUMNS = [
     "session_id",
+    "kind",  # thenar, by_hand or other_massager (issue 14)
     "program",
     "started_at",
     "ended_at",
@@ -54,7 +55,7 @@ def sessions_csv(db: Database) -> str:
     writer.writerow(SESSION_COLUMNS)
     rows = db.execute(
         """
-        SELECT s.id, p.name, s.started_at, s.ended_at, s.outcome, s.stop_reason,
+        SELECT s.id, s.kind, p.name, s.started_at, s.ended_at, s.outcome, s.stop_reason,
                s.intensity, s.heat_c, d.name, b.pain, a.pain, b.stiffness, a.stiffness
         FROM sessions AS s
         JOIN programs AS p ON p.id = s.program_id
@@ -64,13 +65,14 @@ def sessions_csv(db: Database) -> str:
         ORDER BY s.started_utc, s.id
         """
     )
-    for sid, prog, start, end, outcome, reason, intensity, heat, dev, pb, pa, sb, sa in rows:
+    for sid, kind, prog, start, end, outcome, reason, intensity, heat, dev, pb, pa, sb, sa in rows:
         minutes = round((from_iso(end) - from_iso(start)).total_seconds() / 60, 1) if end else None
         writer.writerow(
             [
                 _blank(v)
                 for v in (
                     sid,
+                    kind,
                     prog,
                     start,
                     end,

@@ -59,6 +59,15 @@ class Outcome(StrEnum):
     DEVICE_FAULT = "device_fault"
 
 
+class SessionKind(StrEnum):
+    """How a session was given: by a Thenar massager, by the person's own hands following
+    Thenar's steps, or by another massager Thenar cannot drive (issue 14)."""
+
+    THENAR = "thenar"
+    BY_HAND = "by_hand"
+    OTHER_MASSAGER = "other_massager"
+
+
 class RatingKind(StrEnum):
     """When a rating was given: around a session, or a daily check-in without one."""
 
@@ -178,9 +187,11 @@ class SessionStart:
     heat_c: float | None
     started_at: datetime
     device_id: str | None = None
+    kind: SessionKind = SessionKind.THENAR
 
     def __post_init__(self) -> None:
         require_aware(self.started_at, "session start")
+        parse_enum(SessionKind, self.kind, "session kind")
         _check_int("intensity", self.intensity, 0, 255)
         if self.heat_c is not None and not (
             isinstance(self.heat_c, int | float) and 0 <= self.heat_c <= 60
@@ -204,6 +215,7 @@ class SessionRecord:
     ended_at: datetime | None
     outcome: Outcome
     stop_reason: str | None
+    kind: SessionKind = SessionKind.THENAR
 
 
 @dataclass(frozen=True)

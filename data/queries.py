@@ -68,22 +68,41 @@ def _kind_filter(kinds: Collection[RatingKind] | None) -> tuple[str, list[str]]:
     return f" AND kind IN ({', '.join('?' for _ in values)})", values
 
 
-_DAILY = """
-    SELECT local_date AS day, COUNT(*) AS n, AVG(pain) AS pain, AVG(stiffness) AS stiffness,
-           AVG(morning_stiffness_min) AS ms
-    FROM symptom_reports WHERE local_date BETWEEN ? AND ?{kinds}
+_PART = """
+    SELECT local_date AS day, COUNT(*) AS n, SUM(pain) AS ps, COUNT(pain) AS pn,
+           SUM(stiffness) AS ss, COUNT(stiffness) AS sn,
+           SUM(morning_stiffness_min) AS ms, COUNT(morning_stiffness_min) AS mn
+    FROM {table} WHERE local_date BETWEEN ? AND ?{kinds}
     GROUP BY local_date
 """
+
+
+def _daily(kinds: Collection[RatingKind] | None, lo: date, hi: date) -> tuple[str, list[str]]:
+    """Each day's mean of its ratings and entries (the `symptom_reports` rows), as SQL and
+    its arguments. Each table is grouped along its own day index and only the per-day
+    sums meet (benchmarks/bench_entries.py has the figures)."""
+    extra, args = _kind_filter(kinds)
+    parts = [_PART.format(table="ratings", kinds=extra)]
+    params = [lo.isoformat(), hi.isoformat(), *args]
+    if kinds is None or RatingKind.CHECKIN in {parse_enum(RatingKind, k, "kind") for k in kinds}:
+        parts.append(_PART.format(table="entries", kinds=""))  # entries count as check-ins
+        params += [lo.isoformat(), hi.isoformat()]
+    sql = f"""
+        SELECT day, SUM(n) AS n, SUM(ps) * 1.0 / SUM(pn) AS pain,
+               SUM(ss) * 1.0 / SUM(sn) AS stiffness, SUM(ms) * 1.0 / SUM(mn) AS ms
+        FROM ({" UNION ALL ".join(parts)}) GROUP BY day
+    """
+    return sql, params
 
 
 def symptoms_by_day(
     db: Database, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
 ) -> list[DaySymptoms]:
     """Daily means with 7-day rolling means for days in [start, end] that have ratings."""
-    extra, args = _kind_filter(kinds)
     lead_in = start - timedelta(days=ROLLING_DAYS - 1)  # the first days' windows reach back
+    daily, args = _daily(kinds, lead_in, end)
     sql = f"""
-        WITH daily AS ({_DAILY.format(kinds=extra)}),
+        WITH daily AS ({daily}),
         rolled AS (
             SELECT *, AVG(pain) OVER w AS pain_7d, AVG(stiffness) OVER w AS stiffness_7d
             FROM daily
@@ -92,7 +111,7 @@ def symptoms_by_day(
         )
         SELECT * FROM rolled WHERE day >= ? ORDER BY day
     """
-    rows = db.execute(sql, [lead_in.isoformat(), end.isoformat(), *args, start.isoformat()])
+    rows = db.execute(sql, [*args, start.isoformat()])
     return [
         DaySymptoms(date.fromisoformat(d), n, p, s, ms, p7, s7) for d, n, p, s, ms, p7, s7 in rows
     ]
@@ -102,15 +121,15 @@ def symptoms_by_week(
     db: Database, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
 ) -> list[WeekSymptoms]:
     """Weekly (Monday-Sunday) means of daily means, for weeks overlapping [start, end]."""
-    extra, args = _kind_filter(kinds)
     first, last = week_start(start), week_start(end) + timedelta(days=6)
+    daily, args = _daily(kinds, first, last)
     sql = f"""
-        WITH daily AS ({_DAILY.format(kinds=extra)})
+        WITH daily AS ({daily})
         SELECT date(day, 'weekday 0', '-6 days') AS week, COUNT(*), SUM(n),
                AVG(pain), AVG(stiffness), AVG(ms)
         FROM daily GROUP BY week ORDER BY week
     """
-    rows = db.execute(sql, [first.isoformat(), last.isoformat(), *args])
+    rows = db.execute(sql, args)
     return [WeekSymptoms(date.fromisoformat(w), d, n, p, s, ms) for w, d, n, p, s, ms in rows]
 
 

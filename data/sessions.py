@@ -21,6 +21,7 @@ from .models import (
     Outcome,
     Rating,
     RatingKind,
+    SessionKind,
     SessionRecord,
     SessionStart,
     TelemetrySample,
@@ -52,7 +53,8 @@ def start_session(db: Database, start: SessionStart, *, before: Rating | None = 
             raise UnknownDeviceError(f"no paired device {start.device_id!r}")
         cur = db.execute(
             "INSERT INTO sessions (program_id, program_run, caps, intensity, heat_c, device_id, "
-            "started_at, started_utc, local_date, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "started_at, started_utc, local_date, outcome, kind) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 start.program_id,
                 run,
@@ -64,6 +66,7 @@ def start_session(db: Database, start: SessionStart, *, before: Rating | None = 
                 utc_ms(start.started_at),
                 start.started_at.date().isoformat(),
                 Outcome.RUNNING.value,
+                SessionKind(start.kind).value,
             ],
         )
         assert cur.lastrowid is not None
@@ -283,6 +286,7 @@ def row_to_session(r: dict[str, Any]) -> SessionRecord:
         ended_at=from_iso(r["ended_at"]) if r["ended_at"] else None,
         outcome=Outcome(r["outcome"]),
         stop_reason=r["stop_reason"],
+        kind=SessionKind(r["kind"]),
     )
 
 

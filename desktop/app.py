@@ -33,6 +33,7 @@ from appcore.session import SessionController
 from appcore.settings import Settings
 from data.errors import StoreError
 from data.files import make_private
+from desktop.by_hand_view import ByHandPage
 from desktop.device_view import DevicePage
 from desktop.gc_guard import GuiThreadCollector
 from desktop.main_window import MainWindow
@@ -260,8 +261,9 @@ async def build(
     settings_page = SettingsPage(ctx, theme)
     trial = TrialPage(ctx)
     settings_page.screening_requested.connect(open_screening)
+    by_hand = ByHandPage(ctx)  # issue 14: sessions without the Thenar massager
     window = MainWindow(
-        [home, screening, device, session_page, progress, schedule, trial, settings_page],
+        [home, screening, device, session_page, progress, schedule, trial, settings_page, by_hand],
         on_stop=lambda: holder[0].stop_now(),
     )
     app = Thenar(qapp, ctx, massager, session, window, program_ids)

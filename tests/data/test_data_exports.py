@@ -83,6 +83,7 @@ def test_sessions_csv(full):
     assert rows == [
         {
             "session_id": "1",
+            "kind": "thenar",
             "program": "Gentle wave",
             "started_at": "2024-03-01T08:00:00+01:00",
             "ended_at": "2024-03-01T08:07:30+01:00",

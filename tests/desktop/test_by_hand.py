@@ -1,0 +1,158 @@
+"""Sessions without the Thenar massager, by clicks against a real log (issue 14)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gc
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from appcore.context import AppContext
+from appcore.db_worker import DbWorker
+from appcore.progress import Span, load_progress
+from appcore.settings import Settings
+from data import sessions
+from data.models import Outcome, RatingKind, SessionKind
+from data.ratings import session_ratings
+from desktop.by_hand_view import ByHandPage
+from tests.appcore.conftest import CLEAR_ANSWERS
+from tests.desktop.helpers import shot
+from therapy import ROUTINES, CheckIn, Technique
+from therapy.by_hand import BY_HAND_MOVES
+
+NOW = dt.datetime(2026, 11, 26, 10, 0).astimezone()
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
+    worker = DbWorker(tmp_path / "data")
+    await worker.open()
+    context = AppContext(Settings(), tmp_path / "settings.json", worker, now=lambda: NOW)
+    await context.safety.save_screening(CLEAR_ANSWERS)
+    yield context
+    await worker.close()
+    gc.collect()
+
+
+def page_for(qtbot: QtBot, ctx: AppContext) -> ByHandPage:
+    page = ByHandPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1000, 1400)
+    page.show()
+    return page
+
+
+def click(qtbot: QtBot, widget: object) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
+
+
+async def test_massage_by_hand_runs_the_routine_as_steps_and_logs_it(
+    qtbot: QtBot, ctx: AppContext, screenshot_dir: Path
+) -> None:
+    await ctx.safety.check_in(CheckIn(NOW.date(), discomfort=3))
+    page = page_for(qtbot, ctx)
+    key = next(iter(ROUTINES))
+    assert page.routine.value() == key
+    click(qtbot, page.before.pain.buttons[5])
+    click(qtbot, page.before.stiffness.buttons[4])
+    click(qtbot, page.start_button)
+    await wait_for(page.guide.isVisible)
+    steps = page.steps
+    assert len(steps) > 3
+    assert page.step_title.plain() == f"{steps[0].title}  ·  step 1 of {len(steps)}"
+    assert BY_HAND_MOVES[Technique.EFFLEURAGE][0] in page.moves.text()
+    seconds = steps[0].seconds
+    assert page.time_label.text() == f"{seconds // 60}:{seconds % 60:02d} left in this step"
+    page.tick()
+    left = seconds - 1
+    assert page.time_label.text() == f"{left // 60}:{left % 60:02d} left in this step"
+    for _ in range(left):  # the timer moves on by itself when the step's time is up
+        page.tick()
+    assert page.step_index == 1
+    await shot(page, screenshot_dir, "by_hand_step")
+    while page.guide.isVisible():
+        click(qtbot, page.next_button)
+    assert page.after_box.isVisible()
+    click(qtbot, page.after.pain.buttons[3])
+    click(qtbot, page.after.stiffness.buttons[2])
+    click(qtbot, page.save_button)
+    await wait_for(lambda: "Saved" in page.message.text())
+    (record,) = await ctx.db.run(sessions.list_sessions)
+    assert record.kind is SessionKind.BY_HAND
+    assert record.outcome is Outcome.COMPLETED
+    assert record.device_id is None
+    rated = await ctx.db.run(session_ratings, record.id)
+    assert (rated[RatingKind.BEFORE].rating.pain, rated[RatingKind.AFTER].rating.pain) == (5, 3)
+    data = await ctx.db.run(load_progress, Span.WEEKS_4, NOW.date())
+    assert data.session_count == 1  # counted like any session
+    assert any(p.name == ROUTINES[key].name for p in data.programs)
+
+
+async def test_by_hand_needs_the_checkin_and_leaves_out_what_a_flare_forbids(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    page = page_for(qtbot, ctx)
+    click(qtbot, page.start_button)
+    await wait_for(page.message.isVisible)
+    assert page.message.text() == ctx.safety.state.why_not()
+    assert "check-in" in page.message.text()
+    assert await ctx.db.run(sessions.list_sessions) == []
+
+    await ctx.safety.check_in(CheckIn(NOW.date(), flare=True, discomfort=6))
+    click(qtbot, page.start_button)
+    await wait_for(page.guide.isVisible)
+    assert "Kneading is left out today" in page.message.text()
+    assert all(s.title != "Kneading" for s in page.steps)
+    click(qtbot, page.stop_button)
+    click(qtbot, page.save_button)  # nothing rated after: saved without a rating
+    await wait_for(lambda: "Saved" in page.message.text())
+    (record,) = await ctx.db.run(sessions.list_sessions)
+    assert record.outcome is Outcome.STOPPED_BY_USER
+
+
+async def test_another_massager_and_the_warning_that_counts_every_kind(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    await ctx.safety.check_in(CheckIn(NOW.date(), discomfort=2))
+    page = page_for(qtbot, ctx)
+    page.minutes.setValue(20)
+    click(qtbot, page.other_before.pain.buttons[6])  # stiffness not rated: one of two
+    click(qtbot, page.log_button)
+    await wait_for(page.other_message.isVisible)
+    assert page.other_message.text() == "Please rate stiffness too, or leave both as not rated."
+    assert await ctx.db.run(sessions.list_sessions) == []
+    click(qtbot, page.other_before.stiffness.buttons[6])
+    click(qtbot, page.log_button)
+    await wait_for(lambda: page.other_message.text().startswith("Saved"))
+    (record,) = await ctx.db.run(sessions.list_sessions)
+    assert record.kind is SessionKind.OTHER_MASSAGER
+    assert record.ended_at is not None
+    assert record.ended_at - record.started_at == dt.timedelta(minutes=20)
+    for _ in range(2):
+        click(qtbot, page.log_button)
+        await wait_for(lambda: len(page.tasks._tasks) == 0)
+    assert len(await ctx.db.run(sessions.list_sessions)) == 3
+    # a fourth, by hand: warned, with the cause counted right, then it goes ahead
+    click(qtbot, page.start_button)
+    await wait_for(lambda: "Press again" in page.message.text())
+    assert page.message.text().startswith(
+        "You have already had 3 sessions today (3 with another massager)."
+    )
+    assert len(await ctx.db.run(sessions.list_sessions)) == 3
+    click(qtbot, page.start_button)
+    await wait_for(page.guide.isVisible)
+    kinds = Counter(s.kind for s in await ctx.db.run(sessions.list_sessions))
+    assert kinds == {SessionKind.OTHER_MASSAGER: 3, SessionKind.BY_HAND: 1}
