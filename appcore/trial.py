@@ -182,9 +182,19 @@ class TodayOffer:
 
 
 def _load(db: Database) -> TrialState | None:
+    """The latest trial; None (and a warning in the diagnostic log) if it cannot be read,
+    e.g. a damaged row from a hand-edited backup: the app must still start."""
     record = store.latest_trial(db)
     if record is None:
         return None
+    try:
+        return _state(db, record)
+    except (KeyError, ValueError, TypeError):
+        log.warning("trial %d cannot be read by this version; it is left as it is", record.id)
+        return None
+
+
+def _state(db: Database, record: store.TrialRecord) -> TrialState:
     return TrialState(
         trial_id=record.id,
         plan=plan_from_record(record),

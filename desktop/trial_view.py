@@ -222,8 +222,9 @@ class TrialPage(Page):
         self.refresh()
 
     def _on_context(self, what: str) -> None:
-        if what == "profile":
+        if what == "profile":  # new screening, check-in, or a new day
             self._fill_arms()
+            self.refresh()
 
     def shown(self) -> None:
         self.refresh()

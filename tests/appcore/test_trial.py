@@ -19,6 +19,7 @@ from appcore.settings import Settings
 from appcore.trial import TrialChange, TrialChanged, design_json, periods_json, plan_from_record
 from data import trials as store
 from data.entries import Entry, record_entry
+from data.errors import InvalidInputError
 from data.models import SessionStart
 from data.sessions import start_session
 from data.store import open_memory
@@ -328,3 +329,22 @@ async def test_a_washout_day_says_it_is_not_counted(app) -> None:
         offer = ctx.trial.offer()
         assert offer is not None
         assert ("This is a washout day" in offer.reason) == planned.washout
+
+
+async def test_a_damaged_trial_row_does_not_stop_the_app(app) -> None:
+    ctx, _clock = app
+
+    def damage(db) -> None:
+        db.execute(
+            "INSERT INTO trials (locked_at, seed, design, periods, first_day, last_day) "
+            "VALUES ('2026-03-01T09:00:00+01:00', 1, '{\"arm_a\": 1}', '[]', "
+            "'2026-03-02', '2026-03-20')"
+        )
+
+    await ctx.db.run(damage)
+    assert await ctx.trial.load() is None  # read as "no trial", with a warning
+    with pytest.raises(TrialError, match="not one your safety limits allow"):
+        ctx.trial.preview(design(arm_b="made_up"))
+    # and the log still refuses a second plan over its days, in words
+    with pytest.raises(InvalidInputError, match="already running"):
+        await ctx.trial.lock(ctx.trial.preview(design(), seed=1))
