@@ -226,15 +226,22 @@ def deviations(db: Database, trial_id: int) -> list[DeviationRecord]:
 
 
 def routines_run(db: Database, first: date, last: date) -> dict[date, list[str]]:
-    """The built-in routine ids of the sessions logged on each day in [first, last]."""
+    """What was run on each day in [first, last]: a built-in routine's id for a session on
+    the massager; "by_hand:<id>" for a routine followed by hand, "other_massager" for
+    another device (issue 14's session kinds), so neither passes for the planned one."""
     out: dict[date, list[str]] = defaultdict(list)
     rows = db.execute(
-        "SELECT s.local_date, p.key FROM sessions s JOIN programs p ON p.id = s.program_id "
+        "SELECT s.local_date, p.key, s.kind FROM sessions s "
+        "JOIN programs p ON p.id = s.program_id "
         "WHERE s.local_date BETWEEN ? AND ? ORDER BY s.started_utc",
         [first.isoformat(), last.isoformat()],
     )
-    for day, key in rows:
+    for day, key, kind in rows:
         routine = key[len("routine:") :] if key and key.startswith("routine:") else key or ""
+        if kind == "other_massager":
+            routine = "other_massager"
+        elif kind != "thenar":
+            routine = f"{kind}:{routine}"
         out[date.fromisoformat(day)].append(routine)
     return dict(out)
 

@@ -50,6 +50,10 @@ def arm_name(arm: str) -> str:
     """The name people see for an arm."""
     if arm == NO_MASSAGE:
         return "No massage"
+    if arm == "other_massager":  # a session on another device (the log's session kinds)
+        return "another massager"
+    if arm.startswith("by_hand:"):
+        return f"{arm_name(arm.removeprefix('by_hand:'))}, by hand"
     routine = ROUTINES.get(arm)
     return routine.name if routine is not None else arm
 

@@ -11,7 +11,7 @@ from sqlite_utils import Database
 
 from data import dump, schema, trials
 from data.errors import InvalidInputError
-from data.models import SessionStart
+from data.models import SessionKind, SessionStart
 from data.programs import ensure_builtin
 from data.sessions import start_session
 from data.store import open_memory
@@ -112,6 +112,16 @@ def test_routines_run_by_day(db: Database) -> None:
     assert trials.routines_run(db, T0.date(), T0.date() + timedelta(days=3)) == {
         T0.date(): ["arthritis_morning"],
         T0.date() + timedelta(days=1): ["technique:effleurage", "arthritis_morning"],
+    }
+    # a routine followed by hand, or another massager, is not the routine on the massager
+    day3 = T0 + timedelta(days=3)
+    start_session(db, SessionStart(morning, {}, {}, 5, None, day3, kind=SessionKind.BY_HAND))
+    massager = ensure_builtin(db, "other_massager", "Another massager", {}, created_at=T0)
+    start_session(
+        db, SessionStart(massager, {}, {}, 5, None, day3, kind=SessionKind.OTHER_MASSAGER)
+    )
+    assert trials.routines_run(db, day3.date(), day3.date()) == {
+        day3.date(): ["by_hand:arthritis_morning", "other_massager"]
     }
 
 

@@ -145,3 +145,16 @@ def test_a_massage_on_a_no_massage_day_is_a_deviation() -> None:
     assert dev.kind is DeviationKind.SWAPPED
     (dev,) = judge_day(plan, rest.day, ["typing_recovery"])
     assert dev.kind is DeviationKind.MASSAGE_ON_REST_DAY
+
+
+def test_a_routine_by_hand_or_another_massager_is_not_the_planned_one() -> None:
+    from therapy.trial_analysis import arm_name
+
+    plan = plan_trial(design(), 7, ALLOWED)
+    day = plan.first_day
+    arm = plan.on(day).arm  # type: ignore[union-attr]
+    (dev,) = judge_day(plan, day, [f"by_hand:{arm}"])
+    assert dev.kind is DeviationKind.OTHER_ROUTINE
+    assert arm_name(dev.actual) == f"{arm_name(arm)}, by hand"
+    (dev,) = judge_day(plan, day, ["other_massager"])
+    assert arm_name(dev.actual) == "another massager"
