@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak demo sim lint bench screenshots self-test clean
+.PHONY: run test test-floor soak demo sim lint bench screenshots self-test clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Thenar needs Python 3.11 or newer")'
@@ -28,6 +28,21 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# The lowest versions pyproject.toml allows for the direct dependencies (tools/floor_constraints.py),
+# in a venv of their own, against the tests of the layers they serve: data/, appcore/, therapy/
+# (sqlite-utils, python-dateutil, icalendar, fhir.resources, platformdirs; bleak, bumble,
+# PySide6 and qasync are pinned, so their floor is what `make test` runs).
+FLOOR_VENV := .venv-floor
+test-floor:
+	rm -rf $(FLOOR_VENV)
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(FLOOR_VENV)/bin/python tools/floor_constraints.py pyproject.toml > $(FLOOR_VENV)/floor.txt
+	$(FLOOR_VENV)/bin/python -m pip install --quiet -c $(FLOOR_VENV)/floor.txt -e '.[dev]'
+	$(FLOOR_VENV)/bin/python -m pip list --format=freeze | grep -i -E '^(sqlite-utils|python-dateutil|icalendar|fhir.resources|platformdirs)=='
+	QT_QPA_PLATFORM=offscreen $(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		tests/data tests/appcore tests/therapy
+
 # The safety state machine (tests/appcore/test_safety_machine.py) with 2,000 examples.
 soak: $(STAMP)
 	THENAR_SOAK_EXAMPLES=2000 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
@@ -44,7 +59,7 @@ bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(PY) $$f; done
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FLOOR_VENV) build dist .pytest_cache .mypy_cache .ruff_cache
 
 # -- Packaging (issue 7; see packaging/README.md) ---------------------------------
 # make bundle          one-folder bundle in dist/thenar/ (PyInstaller; minutes)

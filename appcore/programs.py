@@ -99,6 +99,3 @@ def ensure_routines(db: Database, now: datetime | None = None) -> dict[str, int]
             )
     return ids
 
-
-def custom_from_json(name: str, raw: dict[str, Any]) -> CustomProgram:
-    return CustomProgram(name, tuple(block_from_json(b) for b in raw["blocks"]))

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from appcore import screening as flows
+from appcore import screening_log as screenings
 from appcore.db_worker import DbWorker
 from appcore.events import Observers, Subscription
+from appcore.records import caps_json
 from ble import protocol as p
 from data import checkins as checkin_log
 from data import entries as entry_log
@@ -136,7 +137,7 @@ class SafetyChanged:
 
 
 def _load(db: Database, today: dt.date) -> SafetyState:
-    loaded = flows.load_screening(db, today)
+    loaded = screenings.load_screening(db, today)
     if loaded is None:
         return SafetyState(today)
     screening_id, base = loaded
@@ -178,7 +179,7 @@ def _save_checkin(
             taken_at=now,
             answers=dict(checkin.answers()),
             discomfort=checkin.discomfort,
-            caps=flows.caps_json(day),
+            caps=caps_json(day),
         )
         entry_log.record_entry(db, entry, checkin_id=checkin_id)
     return _load(db, checkin.day)
@@ -251,7 +252,7 @@ class SafetyOwner:
         profile = evaluate_screening(Screening(chosen, now.date()), today=now.date())
 
         def save(db: Database) -> SafetyState:
-            flows.save_screening(db, chosen, profile, now)
+            screenings.save_screening(db, chosen, profile, now)
             return _load(db, now.date())
 
         async with self._lock:
@@ -264,7 +265,7 @@ class SafetyOwner:
         now = self._now()
 
         def save(db: Database) -> SafetyState:
-            flows.record_clearance_for(db, item, cleared_on, clinician, now)
+            screenings.record_clearance_for(db, item, cleared_on, clinician, now)
             return _load(db, now.date())
 
         async with self._lock:

@@ -13,14 +13,19 @@ import contextlib
 import enum
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlite_utils import Database
 
-from appcore.events import Subscription
+from appcore.events import (
+    Observers,
+    RatingsChanged,
+    SessionsChanged,
+    Subscription,
+)
 from appcore.massager import Massager
-from appcore.programs import block_to_json
+from appcore.records import caps_json, program_run_json
 from appcore.safety import SafetyChanged
 from ble import protocol as p
 from ble.client import ClientEvent, EventKind, MassagerClient
@@ -36,6 +41,7 @@ from therapy import (
     SafetyProfile,
     SessionNotAllowed,
     compile_program,
+    remaining_program,
 )
 
 log = logging.getLogger(__name__)
@@ -80,6 +86,13 @@ STOP_MESSAGES = {
 
 
 @dataclass(frozen=True)
+class SessionChanged:
+    """Something the Session page shows moved: the phase, the status, a message."""
+
+    phase: Phase
+
+
+@dataclass(frozen=True)
 class Plan:
     """What the person chose, compiled against today's profile."""
 
@@ -101,7 +114,7 @@ class SessionController:
         self.session_id: int | None = None
         self.status: p.Status | None = None
         self.message = ""
-        self.listeners: list[Callable[[], None]] = []
+        self._changes: Observers[SessionChanged] = Observers()
         self._writer: session_log.SessionWriter | None = None
         self._started_mono = 0.0
         self._samples: list[TelemetrySample] = []
@@ -122,6 +135,20 @@ class SessionController:
 
     # --- planning -----------------------------------------------------------
 
+    def preview(
+        self,
+        spec: Routine | CustomProgram,
+        program_row_id: int,
+        intensity: int,
+        profile: SafetyProfile | None = None,
+    ) -> Plan:
+        """The plan for the profile in force (or `profile`), without choosing it: what the
+        page shows while the person picks. `changes` says what the caps changed."""
+        profile = profile or self.safety.state.profile
+        if profile is None:
+            raise SessionNotAllowed(["Answer the safety questions on the Home page first."])
+        return Plan(spec, program_row_id, intensity, compile_program(spec, intensity, profile))
+
     def plan_for(
         self,
         spec: Routine | CustomProgram,
@@ -129,13 +156,9 @@ class SessionController:
         intensity: int,
         profile: SafetyProfile | None = None,
     ) -> Plan:
-        """Compile for the profile in force (or `profile`, to preview); `changes` says what
-        the caps changed. `start` compiles again against the profile in force then."""
-        profile = profile or self.safety.state.profile
-        if profile is None:
-            raise SessionNotAllowed(["Answer the safety questions on the Home page first."])
-        compiled = compile_program(spec, intensity, profile)
-        self.plan = Plan(spec, program_row_id, intensity, compiled)
+        """Choose what `start` runs (the explicit action: nothing else sets the plan).
+        `start` compiles it again against the profile in force then."""
+        self.plan = self.preview(spec, program_row_id, intensity, profile)
         return self.plan
 
     # --- running ------------------------------------------------------------
@@ -144,9 +167,12 @@ class SessionController:
     def active(self) -> bool:
         return self.phase in (Phase.RUNNING, Phase.PAUSED)
 
+    def subscribe(self, callback: Callable[[SessionChanged], None]) -> Subscription:
+        """Hear of every change the Session page shows; `close()` the result to leave."""
+        return self._changes.subscribe(callback)
+
     def _notify(self) -> None:
-        for listener in list(self.listeners):
-            listener()
+        self._changes.publish(SessionChanged(self.phase))
 
     def _client(self) -> MassagerClient:
         client = self.massager.client
@@ -178,27 +204,13 @@ class SessionController:
             program = remaining_program(program, self._resume_from_s)
         start = SessionStart(
             program_id=self.plan.program_row_id,
-            program_run={
-                "name": self.plan.spec.name,
-                "blocks": [block_to_json(b) for b in self.plan.spec.blocks],
-                "steps": [
-                    {
-                        "duration_s": s.duration_s,
-                        "pattern": s.pattern.name.lower(),
-                        "heat_dc": s.heat_dc,
-                        "pressures_mmhg": list(s.pressures_mmhg),
-                    }
-                    for s in program.steps
-                ],
-                "changes": [c.message for c in self.plan.compiled.changes],
-                "resumed": resume,
-            },
-            caps={
-                "max_pressure_mmhg": caps.max_pressure_mmhg,
-                "max_heat_dc": caps.max_heat_dc,
-                "max_session_s": caps.max_session_s,
-                "checked_in_at": state.checkin.taken_at.isoformat() if state.checkin else None,
-            },
+            program_run=program_run_json(
+                self.plan.spec, program, [c.message for c in self.plan.compiled.changes], resume
+            ),
+            caps=caps_json(
+                state.profile,
+                checked_in_at=state.checkin.taken_at.isoformat() if state.checkin else None,
+            ),
             intensity=self.plan.intensity,
             heat_c=max((s.heat_dc for s in program.steps), default=0) / 10 or None,
             started_at=self._now(),
@@ -268,7 +280,7 @@ class SessionController:
                 lambda db: rating_log.add_rating(db, after, kind=RatingKind.AFTER, session_id=sid)
             )
         self.phase = Phase.CHOOSING
-        self.massager.ctx.notify("ratings")  # the Progress page reloads
+        self.massager.ctx.log.ratings.publish(RatingsChanged())  # the Progress page reloads
         self._notify()
 
     def skip_rating(self) -> None:
@@ -464,7 +476,7 @@ class SessionController:
                 failure = exc
                 continue
             self._log_saved(dropped)
-            self.massager.ctx.notify("sessions")
+            self.massager.ctx.log.sessions.publish(SessionsChanged())
             return True
         assert failure is not None
         self._log_failed(failure, WILL_RECORD_END)
@@ -483,16 +495,3 @@ class SessionController:
                 return
 
 
-def remaining_program(program: p.Program, elapsed_s: int) -> p.Program:
-    """The part of a program still to run after `elapsed_s` seconds (for a resume)."""
-    steps: list[p.ProgramStep] = []
-    start = 0
-    for step in program.steps:
-        end = start + step.duration_s
-        if end > elapsed_s:
-            skip = max(0, elapsed_s - start)
-            steps.append(replace(step, duration_s=step.duration_s - skip))
-        start = end
-    if not steps:
-        steps = [program.steps[-1]]
-    return p.Program((program.program_id + 1) & 0xFFFF, tuple(steps))

@@ -9,14 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
 
-from data.files import make_private_dirs
+from data.files import make_private_dirs, write_private
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +69,10 @@ def load_settings(path: Path) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path) -> None:
-    """Write atomically (temp file + rename) with mode 0600 in a 0700 folder (and any
-    folder it has to create on the way, 0700 too)."""
+    """Write atomically with mode 0600 (`data.files.write_private`, the one atomic write)
+    in a 0700 folder (and any folder it has to create on the way, 0700 too)."""
     make_private_dirs(path.parent)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(dataclasses.asdict(settings), f, indent=2)
-    os.replace(tmp, path)
+    write_private(path, json.dumps(dataclasses.asdict(settings), indent=2))
 
 
 def format_temperature(celsius: float, unit: TemperatureUnit) -> str:

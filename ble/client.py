@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -788,12 +788,3 @@ def _limits_json(limits: p.Limits) -> dict[str, int]:
         "max_heat_dc": limits.max_heat_dc,
         "max_session_s": limits.max_session_s,
     }
-
-
-async def iterate(sub: Subscription[T]) -> AsyncIterator[T]:
-    """Iterate a subscription and unregister it when the loop ends."""
-    try:
-        async for item in sub:
-            yield item
-    finally:
-        sub.close()

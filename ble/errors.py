@@ -157,10 +157,6 @@ class WriteRefused(MassagerError):
         self.att_code = att_code
 
 
-class StopNotAcknowledged(MassagerError):
-    advice = "Take the massager off your hand and switch it off with its button."
-
-
 _BY_RESULT: dict[int, type[CommandRefused]] = {
     p.ResultCode.OPCODE_NOT_SUPPORTED: OpcodeNotSupported,
     p.ResultCode.INVALID_PARAMETER: InvalidParameter,

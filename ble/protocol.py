@@ -212,10 +212,6 @@ def c_to_dc(celsius: float) -> int:
     return round(celsius * 10)
 
 
-def dc_to_c(dc: int) -> float:
-    return dc / 10
-
-
 # --- Features (read) -------------------------------------------------------
 
 _FEATURES_HEAD = struct.Struct("<BBBBHHHH")

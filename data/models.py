@@ -153,8 +153,9 @@ class Program:
 
 
 @dataclass(frozen=True)
-class Screening:
-    """One screening: the answers, the rules version that judged them, the result."""
+class ScreeningRecord:
+    """A stored screening (the domain's is `therapy.Screening`): the answers, the rules
+    version that judged them, the result."""
 
     id: int
     taken_at: datetime
@@ -165,8 +166,9 @@ class Screening:
 
 
 @dataclass(frozen=True)
-class Clearance:
-    """A clinician clearance, as the user typed it (we cannot verify it)."""
+class ClearanceRecord:
+    """A stored clinician clearance (the domain's is `therapy.Clearance`), as typed (we
+    cannot verify it)."""
 
     id: int
     what: str
@@ -252,8 +254,9 @@ class CommandEntry:
 
 
 @dataclass(frozen=True)
-class Schedule:
-    """A recurring session: RFC 5545 RRULE from `dtstart` in its IANA time zone."""
+class ScheduleRecord:
+    """A stored schedule (the domain's is `therapy.Schedule`): an RFC 5545 RRULE from
+    `dtstart` in its IANA time zone, with the program and the reminder's lead time."""
 
     id: int
     program_id: int

@@ -14,7 +14,7 @@ from dateutil.rrule import rrule, rrulestr
 from sqlite_utils import Database
 
 from .errors import InvalidInputError, UnknownScheduleError, UnknownSessionError
-from .models import ReminderEvent, ReminderStatus, Schedule, parse_enum
+from .models import ReminderEvent, ReminderStatus, ScheduleRecord, parse_enum
 from .programs import require_program
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
@@ -88,12 +88,12 @@ def add_schedule(
     return cur.lastrowid
 
 
-def _to_schedule(r: dict[str, Any]) -> Schedule:
+def _to_schedule(r: dict[str, Any]) -> ScheduleRecord:
     try:
         zone = ZoneInfo(r["tzid"])
     except ZoneInfoNotFoundError:  # a zone removed from tzdata: keep the wall time in UTC
         zone = ZoneInfo("UTC")
-    return Schedule(
+    return ScheduleRecord(
         id=r["id"],
         program_id=r["program_id"],
         rrule=r["rrule"],
@@ -103,7 +103,7 @@ def _to_schedule(r: dict[str, Any]) -> Schedule:
     )
 
 
-def get_schedule(db: Database, schedule_id: int) -> Schedule:
+def get_schedule(db: Database, schedule_id: int) -> ScheduleRecord:
     """The schedule with this id, or UnknownScheduleError."""
     rows = list(db.query("SELECT * FROM schedules WHERE id = ?", [schedule_id]))
     if not rows:
@@ -111,7 +111,7 @@ def get_schedule(db: Database, schedule_id: int) -> Schedule:
     return _to_schedule(rows[0])
 
 
-def list_schedules(db: Database, *, enabled_only: bool = False) -> list[Schedule]:
+def list_schedules(db: Database, *, enabled_only: bool = False) -> list[ScheduleRecord]:
     """Schedules in creation order."""
     where = "WHERE enabled = 1" if enabled_only else ""
     return [_to_schedule(r) for r in db.query(f"SELECT * FROM schedules {where} ORDER BY id")]
@@ -127,7 +127,7 @@ def set_enabled(db: Database, schedule_id: int, enabled: bool) -> None:
             raise UnknownScheduleError(f"there is no schedule with id {schedule_id}")
 
 
-def occurrences(schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
+def occurrences(schedule: ScheduleRecord, start: datetime, end: datetime) -> list[datetime]:
     """Occurrences in [start, end), in the schedule's zone."""
     require_aware(start, "range start")
     require_aware(end, "range end")

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from . import jsonval
 from .errors import InvalidInputError, NotFoundError
-from .models import JSON, Clearance, Screening
+from .models import JSON, ClearanceRecord, ScreeningRecord
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
@@ -49,8 +49,8 @@ def record_screening(
     return cur.lastrowid
 
 
-def _to_screening(r: dict[str, Any]) -> Screening:
-    return Screening(
+def _to_screening(r: dict[str, Any]) -> ScreeningRecord:
+    return ScreeningRecord(
         id=r["id"],
         taken_at=from_iso(r["taken_at"]),
         rules_version=r["rules_version"],
@@ -60,13 +60,13 @@ def _to_screening(r: dict[str, Any]) -> Screening:
     )
 
 
-def latest_screening(db: Database) -> Screening | None:
+def latest_screening(db: Database) -> ScreeningRecord | None:
     """The most recent screening, if any."""
     rows = list(db.query("SELECT * FROM screenings ORDER BY taken_utc DESC, id DESC LIMIT 1"))
     return _to_screening(rows[0]) if rows else None
 
 
-def list_screenings(db: Database) -> list[Screening]:
+def list_screenings(db: Database) -> list[ScreeningRecord]:
     """Every screening, oldest first."""
     return [_to_screening(r) for r in db.query("SELECT * FROM screenings ORDER BY taken_utc, id")]
 
@@ -106,11 +106,11 @@ def record_clearance(
     return cur.lastrowid
 
 
-def list_clearances(db: Database, *, withdrawn: bool = False) -> list[Clearance]:
+def list_clearances(db: Database, *, withdrawn: bool = False) -> list[ClearanceRecord]:
     """Every clearance in force, oldest first; with `withdrawn`, the withdrawn ones too."""
     where = "" if withdrawn else " WHERE withdrawn_at IS NULL"
     return [
-        Clearance(
+        ClearanceRecord(
             id=r["id"],
             what=r["what"],
             cleared_on=date.fromisoformat(r["cleared_on"]),

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
+from appcore.events import Subscription
 from appcore.massager import Massager
 from appcore.programs import ensure_routines
 from appcore.screening import now_local
@@ -64,6 +65,7 @@ class Thenar:
     tray: TrayReminders | None = None
     notices_box: QMessageBox | None = None
     verified_box: QMessageBox | None = None  # what the full check after start-up found
+    session_subscription: Subscription | None = None  # the window follows the session
     quit_event: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: TaskOwner = field(default_factory=TaskOwner)
     _shutdown: asyncio.Future[None] | None = None
@@ -152,8 +154,7 @@ class Thenar:
         if replaced:
             await self.ctx.safety.load()
             await self.ctx.trial.load()
-            for what in ("sessions", "ratings", "schedules", "profile"):
-                self.ctx.notify(what)
+            self.ctx.log.replaced()  # the safety owner's load announced the profile
         self.show_notices(notices)
 
     async def connect_pinned(self) -> None:
@@ -270,7 +271,7 @@ async def build(
     holder.append(app)
     window.close_requested.connect(lambda: app.run(app.close_window()))
     massager.state_listeners.append(lambda _s, _d: app.on_state())
-    session.listeners.append(app.on_state)
+    app.session_subscription = session.subscribe(lambda _e: app.on_state())
     app.on_state()
     app.tray = (
         TrayReminders(ctx, window, app.start_scheduled)

@@ -258,14 +258,23 @@ class ProgressPage(Page):
         self._apply_style()
         self._fit_to_font()
         # A weak link: the context outlives pages, and must not keep a closed one alive.
-        changed = weakref.WeakMethod(self._context_changed)
+        restyle = weakref.WeakMethod(self._apply_style)
+        reload = weakref.WeakMethod(self._log_changed)
 
-        def listener(what: str) -> None:
-            method = changed()
-            if method is not None:
-                method(what)
+        def call(ref: weakref.WeakMethod[Callable[[], None]]) -> Callable[[object], None]:
+            def listener(_event: object) -> None:
+                method = ref()
+                if method is not None:
+                    method()
 
-        ctx.on_change(listener)
+            return listener
+
+        self._subscriptions = [
+            ctx.settings_changed.subscribe(call(restyle)),
+            ctx.log.sessions.subscribe(call(reload)),
+            ctx.log.ratings.subscribe(call(reload)),
+            ctx.log.schedules.subscribe(call(reload)),
+        ]
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -462,8 +471,6 @@ class ProgressPage(Page):
             self._fit_to_font()
         super().changeEvent(event)
 
-    def _context_changed(self, what: str) -> None:
-        if what == "settings":
-            self._apply_style()
-        elif what not in ("profile",) and self.isVisible():
+    def _log_changed(self) -> None:
+        if self.isVisible():
             self._reload()

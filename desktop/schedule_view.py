@@ -33,20 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
-from appcore.reminders import (
-    DAY_NAMES,
-    LEAD_CHOICES,
-    Mark,
-    PickerChoice,
-    PickerError,
-    Repeat,
-    ScheduleEntry,
-    ScheduleService,
-    Snapshot,
-    lead_phrase,
-    overload_warning,
-    week_overview,
-)
+from appcore.reminders import LEAD_CHOICES, ScheduleEntry, ScheduleService, Snapshot
+from appcore.schedule_picker import PickerChoice, PickerError, Repeat
+from appcore.schedule_week import Mark, overload_warning, week_overview
+from appcore.schedule_words import DAY_NAMES, choice_sentence, entry_sentence, lead_phrase
 from data.errors import StoreError
 from desktop.tasks import TaskOwner
 from desktop.widgets import DateBox, NumberBox, Page, TimeBox, big_button, notice, paragraph
@@ -199,7 +189,7 @@ class SchedulePage(Page):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.layout_.addWidget(scroll, 1)
-        ctx.on_change(self._context_changed)
+        self._subscription = ctx.log.schedules.subscribe(lambda _e: self.shown())
         self._update_picker()
 
     # --- The picker ------------------------------------------------------------------
@@ -409,7 +399,7 @@ class SchedulePage(Page):
             self.add_button.setEnabled(False)
             self.preview_warning.setVisible(False)
             return
-        self.preview.setText(choice.sentence(None, locale_time, locale_date) + ".")
+        self.preview.setText(choice_sentence(choice, None, locale_time, locale_date) + ".")
         self.add_button.setEnabled(True)
         try:
             extra = choice.schedule(self.now(), self.zone)
@@ -430,10 +420,6 @@ class SchedulePage(Page):
 
     def shown(self) -> None:
         self.tasks.spawn(self.refresh())
-
-    def _context_changed(self, what: str) -> None:
-        if what == "schedules":
-            self.tasks.spawn(self.refresh())
 
     async def refresh(self) -> None:
         """Reload from the log and redraw."""
@@ -485,7 +471,7 @@ class SchedulePage(Page):
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         frame.setObjectName(f"schedule-{sched.id}")
         layout = QVBoxLayout(frame)
-        sentence = entry.sentence(locale_time, locale_date)
+        sentence = entry_sentence(entry, locale_time, locale_date)
         title = _bold(paragraph(sentence + "."))
         layout.addWidget(title)
         nxt = self.snapshot.next_time(sched.id, now)
@@ -532,7 +518,7 @@ class SchedulePage(Page):
         try:
             await self.service.add(choice, self.zone)
             self._just_added = choice
-            self._say(f"Added: {choice.sentence(None, locale_time, locale_date)}.")
+            self._say(f"Added: {choice_sentence(choice, None, locale_time, locale_date)}.")
             self.changed.emit()
         except Exception as exc:
             if not isinstance(exc, PickerError | StoreError):
@@ -555,7 +541,7 @@ class SchedulePage(Page):
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Delete schedule")
-        box.setText(f"Delete “{entry.sentence(locale_time, locale_date)}”?")
+        box.setText(f"Delete “{entry_sentence(entry, locale_time, locale_date)}”?")
         box.setInformativeText(
             "Its reminder history goes too. To keep the history, choose Turn off instead."
         )

@@ -26,12 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
-from appcore.screening import (
-    QuestionFlow,
-    ScreeningFlow,
-    stored_answers,
-    summarize,
-)
+from appcore.screening import QuestionFlow, ScreeningFlow
+from appcore.screening_log import stored_answers
+from appcore.summary import summarize
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import NextStepRow, ProfileSummaryView, heading, scroll
 from desktop.widgets import ARROW_STEPS, Page, big_button, notice, paragraph, shown_options

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from appcore.context import AppContext
 from appcore.programs import single_programs
-from appcore.session import Phase, SessionController
+from appcore.session import Phase, Plan, SessionController
 from appcore.settings import format_temperature
 from ble import protocol as p
 from data.models import Rating
@@ -181,9 +181,13 @@ class SessionPage(Page):
         self._repaint.timeout.connect(self._paint_live)
         self._dirty = False
         self._log_note = ""  # the log's note last shown (a full disk, readings not saved)
-        session.listeners.append(self._on_session_change)
-        ctx.on_change(lambda _what: self.refresh())  # "profile" comes from the safety owner
-        self._trial_sub = ctx.trial.subscribe(lambda _e: self.refresh())
+        self.previewed: Plan | None = None  # what the chosen routine would run, as shown
+        self._subscriptions = [
+            session.subscribe(lambda _e: self._on_session_change()),
+            ctx.safety.subscribe(lambda _e: self.refresh()),
+            ctx.settings_changed.subscribe(lambda _e: self.refresh()),
+            ctx.trial.subscribe(lambda _e: self.refresh()),
+        ]
         session.massager.state_listeners.append(lambda _s, _d: self.refresh())
         self.refresh()
 
@@ -352,8 +356,9 @@ class SessionPage(Page):
         if profile.heat_off:
             self.heat.setChecked(False)
             self.heat.setToolTip("Warmth is off for you: " + profile.max_heat.why.about("heat"))
+        self.previewed = None
         try:
-            plan = self.session.plan_for(
+            plan = self.session.preview(
                 self._spec(routine, heat_off),
                 self._program_id(routine),
                 self.intensity.value(),
@@ -362,6 +367,7 @@ class SessionPage(Page):
         except Exception as exc:  # a blocked profile or a routine it does not allow
             self.caps_text.setText(str(exc))
             return
+        self.previewed = plan
         changes = [c.message for c in plan.compiled.changes]
         unit = self.ctx.settings.temperature_unit
         limits = plan.compiled.limits
@@ -483,7 +489,12 @@ class SessionPage(Page):
                 return
         if self.session.phase != Phase.CHOOSING and not resume:
             return
-        self._on_choice()  # the plan for the profile in force now
+        if not resume:
+            self._on_choice()  # the plan for the profile in force now, as shown
+            if self.previewed is None:
+                return  # the caps text says why
+            plan = self.previewed
+            self.session.plan_for(plan.spec, plan.program_row_id, plan.intensity)
         self.start_button.setEnabled(False)
         self.show_message("Starting…")
         try:

@@ -29,12 +29,9 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from appcore.context import AppContext
-from appcore.screening import (
-    StoredClearance,
-    clearable_titles,
-    list_clearance_records,
-    now_local,
-)
+from appcore.screening import now_local
+from appcore.screening_log import StoredClearance, list_clearance_records
+from appcore.summary import clearable_titles
 from data import backup
 from data.store import BACKUP_DIR
 from desktop.screening_view import OPTION_STYLE, OptionRow
@@ -104,7 +101,10 @@ class SettingsPage(Page):
         self._build_data()
         self.body.addStretch(1)
         self.layout_.addWidget(scroll(body), 1)
-        ctx.on_change(self._changed)
+        self._subscriptions = [
+            ctx.settings_changed.subscribe(lambda _e: self._sync()),
+            ctx.safety.subscribe(lambda _e: self._sync()),
+        ]
         self._sync()
 
     # --- safety questions and clearances
@@ -501,10 +501,6 @@ class SettingsPage(Page):
         self._sync()
         self.tasks.spawn(self._load_clearances())
         self.tasks.spawn(self._load_backups())
-
-    def _changed(self, what: str) -> None:
-        if what in ("settings", "profile"):
-            self._sync()
 
     def _sync(self) -> None:
         """Show the current settings without firing the change handlers again."""

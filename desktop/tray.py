@@ -199,7 +199,7 @@ class TrayReminders(QObject):
             self.tray.activated.connect(self._tray_activated)
             self.tray.messageClicked.connect(self._show_prompt)
             self.tray.show()
-        ctx.on_change(self._context_changed)
+        self._subscription = ctx.log.schedules.subscribe(lambda _e: self.reload())
         QTimer.singleShot(0, self.reload)  # once the loop runs
 
     @property
@@ -211,10 +211,6 @@ class TrayReminders(QObject):
 
     def reload(self) -> None:
         self.tasks.spawn(self._reload())
-
-    def _context_changed(self, what: str) -> None:
-        if what == "schedules":
-            self.reload()
 
     async def _reload(self) -> None:
         try:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
+from appcore.safety import SafetyChanged
 from appcore.trial import TrialChanged
 from desktop.tasks import TaskOwner
 from desktop.trial_report import render_trial_report
@@ -100,7 +101,7 @@ class TrialPage(Page):
         self._build_plan()
         self._build_follow()
         self._sub = ctx.trial.subscribe(self._on_trial)
-        ctx.on_change(self._on_context)
+        self._safety_sub = ctx.safety.subscribe(self._on_safety)
         self.refresh()
 
     # --- panels -----------------------------------------------------------------
@@ -221,10 +222,10 @@ class TrialPage(Page):
     def _on_trial(self, _event: TrialChanged) -> None:
         self.refresh()
 
-    def _on_context(self, what: str) -> None:
-        if what == "profile":  # new screening, check-in, or a new day
-            self._fill_arms()
-            self.refresh()
+    def _on_safety(self, _event: SafetyChanged) -> None:
+        """A new screening, check-in, or a new day."""
+        self._fill_arms()
+        self.refresh()
 
     def shown(self) -> None:
         self.refresh()

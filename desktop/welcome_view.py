@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from appcore.context import AppContext
-from appcore.screening import Line, NextStep, ProfileSummary, summarize
 from appcore.settings import TemperatureUnit
+from appcore.summary import Line, NextStep, ProfileSummary, summarize
 from desktop.main_window import MainWindow
 from desktop.widgets import Page, big_button, notice, paragraph
 from therapy import SCREENING_QUESTIONS, SafetyProfile, Verdict
@@ -202,12 +202,11 @@ class HomePage(Page):
         self.start_button.clicked.connect(self._on_start)
         self.layout_.addWidget(self.start_button)
         self.summary_view: ProfileSummaryView | None = None
-        ctx.on_change(self._changed)
+        self._subscriptions = [
+            ctx.settings_changed.subscribe(lambda _e: self.refresh()),
+            ctx.safety.subscribe(lambda _e: self.refresh()),
+        ]
         self.refresh()
-
-    def _changed(self, what: str) -> None:
-        if what in ("profile", "settings"):
-            self.refresh()
 
     def shown(self) -> None:
         self.refresh()

@@ -33,6 +33,7 @@ from .profile import (
     rescreen_reason,
 )
 from .questionnaire import CHECKIN_QUESTIONS, SCREENING_QUESTIONS, Question
+from .resume import remaining_program
 from .routines import ROUTINES, Routine
 from .rules import CHECKIN_RULES, RULES_VERSION, SCREENING_RULES
 from .schedule import Schedule, missed, overloaded_days
@@ -76,6 +77,7 @@ __all__ = [
     "evaluate_screening",
     "missed",
     "overloaded_days",
+    "remaining_program",
     "rescreen_reason",
     "validate_program",
 ]

@@ -31,7 +31,7 @@ from appcore.progress import (
 from data import programs, ratings, schedules
 from data.models import Outcome, Rating, RatingKind, ReminderStatus, SessionStart
 from data.sessions import finish_session, start_session
-from data.stats import MeanCI, mean_ci
+from data.stats import MeanCI, mean_ci_from_sums
 from data.store import open_memory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -189,6 +189,10 @@ def test_compare_sentence_wording() -> None:
     assert ", the same as in the 4 weeks before." in compare_sentence("pain", 3.02, 2.98, a, b)
     assert compare_sentence("pain", None, 2.0, a, b) == "No pain ratings over the last 4 weeks."
     assert "no ratings in the 4 weeks before" in compare_sentence("pain", 3.0, None, a, b)
+
+
+def mean_ci(values: list[float]) -> MeanCI:
+    return mean_ci_from_sums(len(values), sum(values), sum(v * v for v in values))
 
 
 def test_program_notes_are_honest_about_uncertainty() -> None:

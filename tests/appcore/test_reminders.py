@@ -13,20 +13,12 @@ from sqlite_utils import Database
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
+from appcore.events import SchedulesChanged
 from appcore.programs import ensure_routines
-from appcore.reminders import (
-    MAX_WAIT,
-    SNOOZE,
-    Mark,
-    PickerChoice,
-    PickerError,
-    Repeat,
-    ScheduleService,
-    load_snapshot,
-    missed_sessions,
-    overload_warning,
-    week_overview,
-)
+from appcore.reminders import MAX_WAIT, SNOOZE, ScheduleService, load_snapshot
+from appcore.schedule_picker import PickerChoice, PickerError, Repeat
+from appcore.schedule_week import Mark, missed_sessions, overload_warning, week_overview
+from appcore.schedule_words import choice_sentence, entry_sentence, when_text
 from appcore.settings import Settings
 from data import schedules as store
 from data.models import ReminderStatus
@@ -72,20 +64,25 @@ def test_picker_round_trips_through_rrule(choice: PickerChoice) -> None:
     )
     assert back == choice.normalised()
     assert back is not None
-    assert back.sentence() == choice.sentence()
+    assert choice_sentence(back) == choice_sentence(choice)
 
 
 def test_sentences_read_plainly() -> None:
     weekday = PickerChoice(Repeat.WEEKDAYS, dt.time(8, 0))
     assert weekday.rrule(BERLIN) == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
-    assert weekday.sentence() == ("Every weekday at 8:00, Morning ease, reminder 10 minutes before")
+    assert choice_sentence(weekday) == (
+        "Every weekday at 8:00, Morning ease, reminder 10 minutes before"
+    )
     chosen = PickerChoice(Repeat.DAYS, dt.time(18, 5), days=frozenset({4, 0, 2}), count=6)
-    assert chosen.rrule(BERLIN) == "FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=6"
-    assert chosen.when_text() == "Every Monday, Wednesday and Friday at 18:05, 6 times"
+    assert chosen.rrule(BERLIN) == "FREQ=WEEKLY;COUNT=6;BYDAY=MO,WE,FR"
+    assert when_text(chosen) == "Every Monday, Wednesday and Friday at 18:05, 6 times"
     gap = PickerChoice(Repeat.EVERY_N_DAYS, dt.time(21, 0), "evening_wind_down", 0, every_n=2)
-    assert gap.sentence() == "Every 2 days at 21:00, Evening wind-down, reminder at the start time"
+    assert (
+        choice_sentence(gap)
+        == "Every 2 days at 21:00, Evening wind-down, reminder at the start time"
+    )
     ends = PickerChoice(until=dt.date(2026, 4, 3), lead_min=90)
-    assert ends.sentence() == (
+    assert choice_sentence(ends) == (
         "Every day at 8:00, until Friday 3 April 2026, Morning ease, "
         "reminder 1 hour 30 minutes before"
     )
@@ -95,10 +92,10 @@ def test_sentences_read_plainly() -> None:
 
 def test_all_seven_days_is_every_day_and_weekdays_are_weekdays() -> None:
     six = PickerChoice(Repeat.DAYS, days=frozenset({0, 1, 2, 3, 4, 6}))
-    assert six.when_text() == "Every day except Saturday at 8:00"
+    assert when_text(six) == "Every day except Saturday at 8:00"
     assert PickerChoice(Repeat.DAYS, days=frozenset(range(7))).normalised().repeat is Repeat.DAILY
-    assert (
-        PickerChoice(Repeat.DAYS, days=frozenset(range(5))).when_text().startswith("Every weekday")
+    assert when_text(PickerChoice(Repeat.DAYS, days=frozenset(range(5)))).startswith(
+        "Every weekday"
     )
 
 
@@ -247,15 +244,15 @@ def test_more_than_three_a_day_is_warned_about(db: Database, programs: dict[str,
 async def test_service_adds_records_exports_and_deletes(tmp_path: Path) -> None:
     worker = DbWorker(tmp_path / "log")
     await worker.open()
-    seen: list[str] = []
+    seen: list[SchedulesChanged] = []
     ctx = AppContext(Settings(), tmp_path / "settings.json", worker)
-    ctx.on_change(seen.append)
+    ctx.log.schedules.subscribe(seen.append)
     clock = [MON]
     service = ScheduleService(ctx, now=lambda: clock[0])
     try:
         sid = await service.add(PickerChoice(Repeat.WEEKDAYS), BERLIN)
         snap = await service.load()
-        assert snap.entries[0].sentence() == (
+        assert entry_sentence(snap.entries[0]) == (
             "Every weekday at 8:00, Morning ease, reminder 10 minutes before"
         )
         assert snap.next_time(sid, MON) == MON.replace(hour=8)
@@ -275,6 +272,6 @@ async def test_service_adds_records_exports_and_deletes(tmp_path: Path) -> None:
         assert (await service.load()).clock().next_due(clock[0]) is None
         await service.delete(sid)
         assert (await service.load()).entries == ()
-        assert seen.count("schedules") == 5
+        assert seen == [SchedulesChanged()] * 5
     finally:
         await worker.close()

@@ -34,6 +34,7 @@ from appcore.context import AppContext
 from appcore.db_worker import DbWorker
 from appcore.massager import LinkState, Massager
 from appcore.programs import ensure_routines
+from appcore.records import cap_values
 from appcore.session import Phase, SessionController
 from appcore.settings import Settings
 from ble import protocol as p
@@ -345,12 +346,11 @@ class SafetyMachine(RuleBasedStateMachine):
             return
         sid, caps = self.started[-1]
         record = self.run(self.db.run(sessions.get_session, sid))
-        stored = record.caps
-        assert (
-            stored["max_pressure_mmhg"],
-            stored["max_heat_dc"],
-            stored["max_session_s"],
-        ) == (caps.max_pressure_mmhg, caps.max_heat_dc, caps.max_session_s)
+        assert cap_values(record.caps) == (
+            caps.max_pressure_mmhg,
+            caps.max_heat_dc,
+            caps.max_session_s,
+        )
 
 
 SafetyMachine.TestCase.settings = settings(

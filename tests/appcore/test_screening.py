@@ -10,20 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appcore.screening import (
-    CheckInFlow,
-    CheckInOutcome,
-    NextStep,
-    ProfileSummary,
-    ScreeningFlow,
+from appcore.screening import CheckInFlow, CheckInOutcome, ScreeningFlow
+from appcore.screening_log import (
     list_clearance_records,
     load_profile,
     record_clearance_for,
-    rescreen_due,
     save_screening,
     stored_answers,
-    summarize,
 )
+from appcore.summary import NextStep, ProfileSummary, rescreen_due, summarize
 from data.store import open_store
 from therapy import (
     SCREENING_QUESTIONS,

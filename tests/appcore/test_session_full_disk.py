@@ -101,14 +101,14 @@ async def changes(
 ) -> None:
     """Wait for the controller to notify until `cond` holds (no sleeping for luck)."""
     changed = asyncio.Event()
-    session.listeners.append(changed.set)
+    subscription = session.subscribe(lambda _e: changed.set())
     try:
         async with asyncio.timeout(timeout):
             while not cond():
                 changed.clear()
                 await changed.wait()
     finally:
-        session.listeners.remove(changed.set)
+        subscription.close()
 
 
 async def stored(ctx: AppContext, session: SessionController, sid: int, n: int) -> None:

@@ -112,8 +112,8 @@ async def first_run_to_progress(
     page.routines.setCurrentRow(1)
     page.intensity.setValue(10)
     cap = app.ctx.profile.device_limits().max_pressure_mmhg  # type: ignore[union-attr]
-    assert page.session.plan is not None
-    assert max(max(s.pressures_mmhg) for s in page.session.plan.compiled.program.steps) <= cap
+    assert page.previewed is not None
+    assert max(max(s.pressures_mmhg) for s in page.previewed.compiled.program.steps) <= cap
     assert f"up to {cap} mmHg" in page.caps_text.text()
     page.pain_before.slider.setValue(6)
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # stiffness not rated

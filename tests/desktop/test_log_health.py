@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from appcore import logs
+from appcore.events import RatingsChanged, SessionsChanged
 from appcore.settings import Settings
 from ble.virtual_radio import VirtualLink
 from data import backup
@@ -133,14 +134,16 @@ async def test_index_damage_found_after_the_window_is_up_is_repaired_and_said(
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
     app = await build(qapp, Settings(data_folder=str(data)), tmp_path / "settings.json")
-    reloaded: list[str] = []
-    app.ctx.on_change(reloaded.append)
+    reloaded: list[object] = []
+    app.ctx.log.sessions.subscribe(reloaded.append)
+    app.ctx.log.ratings.subscribe(reloaded.append)
     try:
         assert app.notices_box is None  # opening did not wait for the full check
         await app.verify_log()
         assert app.verified_box is not None
         assert app.verified_box.text() == REPAIRED
-        assert {"sessions", "ratings"} <= set(reloaded)  # the pages read the log again
+        # the pages read the log again
+        assert {type(e) for e in reloaded} == {SessionsChanged, RatingsChanged}
     finally:
         await app.shutdown()
 

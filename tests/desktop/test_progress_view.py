@@ -23,6 +23,7 @@ from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
+from appcore.events import SettingsChanged
 from appcore.progress import ExportKind, Span
 from appcore.settings import Settings
 from benchmarks.history import generate
@@ -281,7 +282,7 @@ async def test_large_text_and_high_contrast(
     apply_theme(themed, 2.0, high_contrast=True)
     ctx.settings = Settings(text_scale=2.0, high_contrast=True)
     page = await open_page(qtbot, ctx, Answers())
-    ctx.notify("settings")
+    ctx.settings_changed.publish(SettingsChanged())
     assert page.pain_chart.style_.high_contrast
     # Charts grow with the text: a line of text at 2x makes a taller chart.
     assert page.pain_chart.height() >= 12 * page.pain_chart.fontMetrics().height()

@@ -28,7 +28,9 @@ from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
-from appcore.reminders import MAX_WAIT, SNOOZE, PickerChoice, Repeat
+from appcore.reminders import MAX_WAIT, SNOOZE
+from appcore.schedule_picker import PickerChoice, Repeat
+from appcore.schedule_words import choice_sentence
 from appcore.settings import Settings
 from data import schedules as store
 from desktop.main_window import MainWindow
@@ -149,7 +151,7 @@ async def test_make_a_schedule_with_the_picker_by_keyboard_and_clicks(
         Repeat.DAYS, dt.time(7, 30), "typing_recovery", 15, days=frozenset(range(6))
     )
     assert page.choice() == expected
-    sentence = expected.sentence(None, locale_time, locale_date)
+    sentence = choice_sentence(expected, None, locale_time, locale_date)
     assert sentence.startswith("Every day except Sunday at ")
     assert page.preview.text() == sentence + "."
 

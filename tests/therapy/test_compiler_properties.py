@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ble.protocol import (
@@ -319,8 +319,7 @@ def test_heat_never_goes_with_firm_pressure_and_every_removal_is_explained(
 def test_every_routine_compiles_for_every_profile_that_allows_it(
     profile: SafetyProfile, intensity: int
 ) -> None:
-    if profile.verdict is not Verdict.ALLOWED:
-        return
+    assume(profile.verdict is Verdict.ALLOWED)
     for routine in ROUTINES.values():
         c = compile_program(routine, intensity, profile)
         assert_within_caps(c, profile)
@@ -329,8 +328,7 @@ def test_every_routine_compiles_for_every_profile_that_allows_it(
 @settings(max_examples=100, deadline=None)
 @given(real_profiles)
 def test_a_profile_that_does_not_allow_a_session_never_compiles(profile: SafetyProfile) -> None:
-    if profile.verdict is Verdict.ALLOWED:
-        return
+    assume(profile.verdict is not Verdict.ALLOWED)
     for routine in ROUTINES.values():
         with pytest.raises(SessionNotAllowed) as err:
             compile_program(routine, 5, profile)
