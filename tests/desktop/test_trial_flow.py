@@ -23,7 +23,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from appcore.reminders import PickerChoice, Repeat
+from appcore.schedule_picker import PickerChoice, Repeat
 from appcore.session import Phase
 from appcore.settings import Settings
 from ble.virtual_radio import VirtualLink
