@@ -19,6 +19,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from appcore.context import AppContext
+from appcore.events import RatingsChanged, SessionsChanged
 from appcore.manual_session import (
     OTHER_MASSAGER_MAX_MIN,
     ByHandStart,
@@ -187,8 +188,8 @@ class ByHandPage(Page):
     # --- shared -------------------------------------------------------------------
 
     def _logged(self) -> None:
-        self.ctx.notify("sessions")
-        self.ctx.notify("ratings")
+        self.ctx.log.sessions.publish(SessionsChanged())
+        self.ctx.log.ratings.publish(RatingsChanged())
 
     def _failed(self, exc: BaseException) -> None:
         text = str(exc) if isinstance(exc, StoreError | ValueError) else "Something went wrong."
