@@ -127,7 +127,14 @@ def analyse(
     """
     end = plan.last_day + dt.timedelta(days=1)
     cutoff = min(as_of, end) if stopped_on is None else min(as_of, end, stopped_on)
-    interim = stopped_on is None and as_of < end
+    # next-morning stiffness for the last day arrives the morning after it: until then the
+    # result waits for it (and stays interim) on that morning
+    waiting = (
+        plan.design.outcome is Outcome.MORNING_STIFFNESS
+        and as_of == end
+        and plan.last_day not in outcomes
+    )
+    interim = stopped_on is None and (as_of < end or waiting)
     design = plan.design
     days_elapsed = days_countable = days_measured = 0
     deviating = {d.day for d in deviations if d.day < cutoff}

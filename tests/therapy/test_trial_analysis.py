@@ -206,3 +206,16 @@ def test_a_clear_but_perhaps_small_difference_says_so() -> None:
     assert r.verdict is VerdictKind.A_BETTER  # about half a point, consistently
     assert r.prob_a_better < 0.8  # type: ignore[operator]
     assert any("it may be smaller than that" in s for s in verdict_text(r))
+
+
+def test_the_last_mornings_stiffness_is_waited_for() -> None:
+    plan = make_plan(outcome=Outcome.MORNING_STIFFNESS)
+    outcomes = values(plan, {0: (20, 60), 1: (25, 60), 2: (30, 55)})
+    last = outcomes.pop(plan.last_day)
+    morning_after = after(plan)
+    assert analyse(plan, outcomes, (), as_of=morning_after).interim  # not entered yet
+    outcomes[plan.last_day] = last
+    assert not analyse(plan, outcomes, (), as_of=morning_after).interim  # now it is
+    del outcomes[plan.last_day]
+    later = morning_after + dt.timedelta(days=1)
+    assert not analyse(plan, outcomes, (), as_of=later).interim  # not waited for forever
