@@ -63,7 +63,7 @@ def _minutes(value: float) -> str:
     return f"{round(value)} minute{'s' if round(value) != 1 else ''}"
 
 
-def _most_often(zones: ZoneCounts) -> str | None:
+def _most_often(zones: ZoneCounts, whose: str) -> str | None:
     best: tuple[int, Side, int] | None = None
     for side in Side:
         for zone, n in zones.counts[side].items():
@@ -73,7 +73,7 @@ def _most_often(zones: ZoneCounts) -> str | None:
         return None
     n, side, zone = best
     return (
-        f"Where it hurt most often: the {ZONE_NAMES[zone].lower()} of your {side.value} hand, "
+        f"Where it hurt most often: the {ZONE_NAMES[zone].lower()} of {whose} {side.value} hand, "
         f"marked in {n} of {zones.of[side]} entries about that hand."
     )
 
@@ -88,6 +88,7 @@ def load_entry_progress(
     end: date,
     weekly: bool,
     format_date: DateFormatter = _default_date,
+    whose: str = "your",
 ) -> EntryProgress:
     """Everything the entries add for [start, end] (weekly points for the long range)."""
     morning_values = entry_log.morning_stiffness(db, start, end, weekly=weekly)
@@ -130,7 +131,7 @@ def load_entry_progress(
     notes = [m for m in marks if m.kind == "note"]
     if notes:
         sentences.append(f"Notes in this range: {len(notes)}.")
-    where = _most_often(zones)
+    where = _most_often(zones, whose)
     if where:
         sentences.append(where)
     return EntryProgress(

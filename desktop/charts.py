@@ -291,7 +291,18 @@ def paint_trend(
                 _mark_glyph(p, kind, box.center(), 0.3 * u, style)
 
             items.append((MARK_WORDS[kind], draw_mark))
-    _legend(p, legend, items, style)
+    rows: list[list[tuple[str, Callable[[QRectF], None]]]] = [[]]
+    used = 0.0
+    for item in items:  # as many legend rows as the width needs
+        width = 3.1 * u + _text_width(p, item[0])
+        if rows[-1] and used + width > legend.width():
+            rows.append([])
+            used = 0.0
+        rows[-1].append(item)
+        used += width
+    for i, row in enumerate(rows):
+        _legend(p, legend.translated(0, i * legend.height()), row, style)
+    legend.setHeight(legend.height() * len(rows))
     axis_w = _text_width(p, f"{int(top)}") + 0.8 * u
     mark_row = 1.0 * u if marks else 0.0
     plot = QRectF(

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -45,12 +46,13 @@ from appcore.progress import (
     write_file,
 )
 from appcore.progress_entries import EntryProgress, latest_notes, load_entry_progress
+from appcore.report import load_report
 from data.entries import Side
 from desktop.charts import AdherenceChart, EffectsChart, EntryTrendChart, TrendChart, style_for
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.hand_map import ZoneMap
 from desktop.report_pdf import render_report
-from desktop.widgets import Page, big_button, notice, paragraph
+from desktop.widgets import Page, big_button, limit_text, notice, paragraph
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +252,15 @@ class ProgressPage(Page):
             self.export_buttons[kind] = button
         exports.setColumnStretch(3, 1)
         self.layout_.addLayout(exports)
+        name_row = QHBoxLayout()
+        name_label = QLabel("Name on the report and health record (optional):")
+        self.report_name = QLineEdit()
+        rule = limit_text(self.report_name, 80, "Leave empty to stay unnamed")
+        self.report_name.setAccessibleName(f"Name on the report, optional, {rule}")
+        name_label.setBuddy(self.report_name)
+        name_row.addWidget(name_label)
+        name_row.addWidget(self.report_name, 1)
+        self.layout_.addLayout(name_row)
 
         order: list[QWidget] = [*self.range_buttons.values(), self.scroll_area]
         order += self.export_buttons.values()
@@ -412,14 +423,11 @@ class ProgressPage(Page):
         self._show_status(f"Saving {path.name}…")
         try:
             if kind is ExportKind.PDF:
-                data = self.data
-                if data is None or data.span is not self.span:
-                    data = await self.ctx.db.run(load_progress, self.span, today, locale_date)
+                report = await self.ctx.db.run(
+                    load_report, self.span, today, self.report_name.text(), locale_date
+                )
                 content = render_report(
-                    data,
-                    generated=locale_date(today),
-                    period=f"{locale_date(data.start)} to {locale_date(data.end)}",
-                    family=self.font().family(),
+                    report, generated=locale_date(today), family=self.font().family()
                 )
                 await self.ctx.db.run(write_file, path, content)
             else:

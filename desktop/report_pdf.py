@@ -1,4 +1,7 @@
-"""A printable report for a clinician: the same charts and sentences, on A4, as PDF.
+"""A printable report for a clinician: the person's record in one voice, on A4, as PDF.
+
+The content (every sentence, the sessions table) comes from `appcore.report`; this
+module only lays it out, with the same chart functions the Progress page uses.
 
 Drawn with QPdfWriter and the chart functions the page uses, so it needs no
 extra library and matches the screen. Fonts are in points (paper units), so
@@ -7,7 +10,7 @@ the report looks the same whatever the screen's text size.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
@@ -18,12 +21,11 @@ from PySide6.QtGui import (
     QPdfWriter,
 )
 
-from appcore.progress import ProgressData, signed
+from appcore.report import ClinicianReport
 from desktop.charts import (
     PRINT_STYLE,
     DateLabel,
     default_date_label,
-    paint_adherence,
     paint_effects,
     paint_trend,
 )
@@ -33,11 +35,10 @@ BODY_PT = 10.5
 TITLE_PT = 17.0
 
 ABOUT = (
-    "These are the person's own ratings on 0-10 scales (0 = none, 10 = worst), "
-    "recorded in Thenar, a companion app for a hand massager used for comfort and "
-    "relaxation. Trends use daily check-ins and ratings given before sessions. The figures "
-    "describe what was recorded; they are not a diagnosis and do not show that the "
-    "massage caused any change."
+    "This record was made by the person in Thenar, a companion app for hand massage used "
+    "for comfort and relaxation. Scores are the person's own ratings on 0-10 scales "
+    "(0 = none, 10 = worst). Trends use the person's daily entries (the check-in before a "
+    "session is one) and the ratings given before sessions."
 )
 
 
@@ -89,22 +90,52 @@ class _Writer:
         self.p.setFont(self.body)
         return rect
 
+    def table(self, headers: list[str], rows: list[list[str]], widths: list[float]) -> None:
+        """A plain table: a bold header row, then rows that wrap within their columns."""
+        small = QFont(self.body)
+        small.setPointSizeF(BODY_PT * 0.82)
+        head = QFont(small)
+        head.setBold(True)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        u = QFontMetricsF(small, self.pdf).height()
+        cols = [w * self.page.width() for w in widths]
+        for index, cells in enumerate([headers, *rows]):
+            font = head if index == 0 else small
+            metrics = QFontMetricsF(font, self.pdf)
+            heights = [
+                metrics.boundingRect(QRectF(0, 0, c - 0.3 * u, 1e6), flags, t).height()
+                for c, t in zip(cols, cells, strict=True)
+            ]
+            height = max(heights) + 0.3 * u
+            self.ensure(height)
+            self.p.setFont(font)
+            self.p.setPen(PRINT_STYLE.text)
+            x = 0.0
+            for c, t in zip(cols, cells, strict=True):
+                self.p.drawText(QRectF(x, self.y + 0.15 * u, c - 0.3 * u, height), flags, t)
+                x += c
+            self.y += height
+            self.p.setPen(PRINT_STYLE.grid)
+            self.p.drawLine(QPointF(0, self.y), QPointF(self.page.width(), self.y))
+        self.y += 0.5 * self.unit()
+
 
 def render_report(
-    data: ProgressData,
+    report: ClinicianReport,
     *,
     generated: str,
-    period: str,
     family: str = "",
     label: DateLabel = default_date_label,
 ) -> bytes:
-    """The report as PDF bytes (the caller writes the file, off the UI thread)."""
+    """The clinician's report as PDF bytes (the caller writes the file, off the UI thread)."""
+    data = report.progress
+    entries = report.entries
     buffer = QByteArray()
     device = QBuffer(buffer)
     device.open(QIODevice.OpenModeFlag.WriteOnly)
     pdf = QPdfWriter(device)
     pdf.setResolution(RESOLUTION_DPI)
-    pdf.setTitle("Thenar: hand comfort summary")
+    pdf.setTitle(report.title)
     pdf.setCreator("Thenar")
     pdf.setPageLayout(
         QPageLayout(
@@ -117,47 +148,63 @@ def render_report(
     painter = QPainter(pdf)
     try:
         w = _Writer(pdf, painter, family)
-        w.text("Thenar: hand comfort summary", w.title, gap=0.2)
-        w.text(f"Period: {period}. Created {generated}.")
+        w.text(report.title, w.title, gap=0.2)
+        w.text(report.identification, gap=0.1)
+        w.text(f"{report.period} Created {generated}.")
         w.text(ABOUT)
-        w.text("Summary", w.bold, gap=0.2)
-        for line in data.summary:
+        w.text("Screening and limits", w.bold, gap=0.2)
+        for line in report.screening:
             w.text(f"•  {line}", gap=0.2)
-        w.y += 0.4 * w.unit()
-        for trend in (data.pain, data.stiffness):
-            w.ensure(15 * w.unit())
-            w.text(f"{trend.measure} (0-10)", w.bold, gap=0.1)
-            paint_trend(painter, w.block(13), trend, data, PRINT_STYLE, label)
-        effects_lines = 5 + 2.2 * max(1, len(data.programs))
-        w.ensure((effects_lines + 6) * w.unit())  # heading, note and chart stay together
-        w.text("Change right after each program (after minus before)", w.bold, gap=0.1)
-        w.text(data.programs_note)
-        paint_effects(painter, w.block(effects_lines), data.programs, PRINT_STYLE)
-        for row in data.programs:
-            stiff = row.stiffness
-            extra = (
-                f" Stiffness change {signed(stiff.mean)}"
-                + (
-                    f" (95% range {signed(stiff.low)} to {signed(stiff.high)})."
-                    if stiff.low is not None and stiff.high is not None
-                    else "."
-                )
-                if stiff.mean is not None
-                else ""
+        w.text("Clinician clearances", w.bold, gap=0.2)
+        for line in report.clearances:
+            w.text(f"•  {line}", gap=0.2)
+        w.y += 0.3 * w.unit()
+        w.text(report.sessions_heading, w.bold, gap=0.2)
+        if report.sessions:
+            w.table(
+                ["Date", "Kind", "Routine", "Min", "Outcome", "Pain before → after", "Caps"],
+                [
+                    [r.day, r.kind, r.routine, r.minutes, r.outcome, r.pain, r.caps]
+                    for r in report.sessions
+                ],
+                [0.14, 0.13, 0.17, 0.06, 0.16, 0.13, 0.21],
             )
-            w.text(f"{row.sentence} {row.note}{extra}", gap=0.7)
+        if report.sessions_more:
+            w.text(report.sessions_more)
+        w.ensure(8 * w.unit())
+        w.text("Trends", w.bold, gap=0.2)
+        for line in report.trends:
+            w.text(f"•  {line}", gap=0.2)
+        w.y += 0.3 * w.unit()
+        for trend in (data.pain, data.stiffness):
+            w.ensure(12 * w.unit())
+            w.text(f"{trend.measure} (0-10)", w.bold, gap=0.1)
+            paint_trend(painter, w.block(10), trend, data, PRINT_STYLE, label, marks=entries.marks)
         w.ensure(12 * w.unit())
-        w.text(f"Sessions kept against the schedule (per {data.adherence_bucket})", w.bold, 0.1)
-        paint_adherence(
+        w.text("Morning stiffness (minutes)", w.bold, gap=0.1)
+        paint_trend(
             painter,
             w.block(10),
-            data.adherence,
-            data.adherence_bucket,
-            data.start,
-            data.end,
+            entries.morning,
+            data,
             PRINT_STYLE,
             label,
+            minutes=True,
+            marks=entries.marks,
         )
+        w.ensure(8 * w.unit())
+        w.text("Right after each routine (after minus before)", w.bold, gap=0.2)
+        effects_lines = 5 + 2.2 * max(1, len(data.programs))
+        w.ensure(effects_lines * w.unit())
+        paint_effects(painter, w.block(effects_lines), data.programs, PRINT_STYLE)
+        for line in report.programs:
+            w.text(line, gap=0.3)
+        w.text("Notes", w.bold, gap=0.2)
+        for line in report.notes:
+            w.text(f"•  {line}", gap=0.1)
+        w.y += 0.3 * w.unit()
+        w.text("What the numbers can and cannot show", w.bold, gap=0.2)
+        w.text(report.limits)
     finally:
         painter.end()
     device.close()

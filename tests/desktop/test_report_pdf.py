@@ -1,0 +1,161 @@
+"""The clinician's PDF from a real log: rendered to images with pdftoppm, its text read
+with pdftotext, every section checked, one voice throughout (issue 14).
+
+Needs poppler-utils (README, "Try it").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import re
+import subprocess
+import unicodedata
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from appcore.context import AppContext
+from appcore.db_worker import DbWorker
+from appcore.manual_session import ManualSessions
+from appcore.progress import Span
+from appcore.report import SESSION_ROWS, load_report
+from appcore.settings import Settings
+from data import entries
+from data.entries import Entry, Hand
+from data.models import Rating
+from desktop.report_pdf import render_report
+from tests.appcore.conftest import CLEAR_ANSWERS
+from therapy import ROUTINES, CheckIn
+
+NOW = dt.datetime(2026, 11, 26, 18, 0).astimezone()
+
+
+@pytest.fixture
+async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
+    worker = DbWorker(tmp_path / "data")
+    await worker.open()
+    context = AppContext(Settings(), tmp_path / "settings.json", worker, now=lambda: NOW)
+    yield context
+    await worker.close()
+    gc.collect()
+
+
+async def filled(ctx: AppContext) -> None:
+    await ctx.safety.save_screening({**CLEAR_ANSWERS, "blood_thinners": "yes"})
+    await ctx.safety.record_clearance("blood_thinners", NOW.date(), "Dr Ada Rivera")
+    await ctx.tracking.add_medication("Paracetamol")
+    await ctx.safety.check_in(CheckIn(NOW.date(), discomfort=4))
+    manual = ManualSessions(ctx.db, ctx.safety, ctx.now, lambda: None)
+    plan = manual.plan(next(iter(ROUTINES)))
+    sid = await manual.start_by_hand(plan, Rating(NOW, 5, 6))
+    await manual.finish_by_hand(sid, completed=True, after=Rating(NOW, 3, 4))
+    await manual.log_other(20, None, Rating(NOW, 2, 2))
+    for days in range(1, 6):
+        await ctx.db.run(
+            entries.record_entry,
+            Entry(
+                at=NOW - dt.timedelta(days=days),
+                pain=3 + days % 3,
+                morning_stiffness_min=10 * days,
+                hand=Hand.RIGHT,
+                right_zones=frozenset({0}),
+                flare=days == 2,
+                note=f"Note from day {days}: knitting" if days % 2 else None,
+            ),
+        )
+
+
+def pdf_text(path: Path) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    )
+    return done.stdout
+
+
+def pages_as_images(path: Path, folder: Path) -> list[Path]:
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(folder / "page")], check=True)
+    return sorted(folder.glob("page-*.png"))
+
+
+async def test_the_report_has_every_section_in_one_voice(
+    ctx: AppContext, tmp_path: Path, screenshot_dir: Path
+) -> None:
+    await filled(ctx)
+    report = await ctx.db.run(load_report, Span.WEEKS_4, NOW.date(), "  Ana Example ", str)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(render_report(report, generated="26 November 2026"))
+
+    images = pages_as_images(path, tmp_path)
+    assert 1 <= len(images) <= 3
+    for image_path in images:
+        image = QImage(str(image_path))
+        assert not image.isNull()
+        # printed, not blank: some pixels are dark
+        dark = sum(
+            1
+            for y in range(0, image.height(), 4)
+            for x in range(0, image.width(), 4)
+            if QImage.pixelColor(image, x, y).lightness() < 128
+        )
+        assert dark > 50, image_path
+    QImage(str(images[0])).save(str(screenshot_dir / "report_page1.png"))
+
+    text = unicodedata.normalize("NFKC", pdf_text(path))  # the PDF's ligatures: ﬀ is ff
+    flat = " ".join(text.split())
+    sections = [
+        "Thenar: hand comfort record for a clinician",
+        "Prepared for: Ana Example.",
+        f"Period: {NOW.date() - dt.timedelta(days=27)} to {NOW.date()}.",
+        "Screening and limits",
+        "Answers that changed the limits:",
+        "Limits in force: pressure at most",
+        "Clinician clearances",
+        "cleared by Dr Ada Rivera",
+        "Thenar cannot check them",
+        "Sessions in this period: 2 (1 by hand, 1 other massager).",
+        "Trends",
+        "Morning stiffness: 30 minutes on average, over 5 days with it recorded.",
+        "Flares on 1 day.",
+        f"Medication changes: started Paracetamol on {NOW.date()}.",
+        "Where it hurt most often: the thumb base of the person's right hand",
+        "Morning stiffness (minutes)",
+        "Notes",
+        "Note from day 1: knitting",
+        "What the numbers can and cannot show",
+        "not a medical device",
+    ]
+    for section in sections:
+        assert section in flat, flat
+    positions = [
+        flat.index(s)
+        for s in (
+            "Screening and limits",
+            "Sessions in this period",
+            "Trends • Pain",
+            "Notes •",
+            "What the numbers can",
+        )
+    ]
+    assert positions == sorted(positions)  # in the order a clinician reads them
+    for row in ("by hand", "other", "Another massager", "none: no Thenar", "5→3", "–→2"):
+        assert row in flat, row
+    assert not re.search(r"\byou(r|rs)?\b", flat, re.IGNORECASE), "one voice: the person"
+
+
+async def test_unnamed_and_a_long_period_stay_short(ctx: AppContext, tmp_path: Path) -> None:
+    await filled(ctx)
+    manual = ManualSessions(ctx.db, ctx.safety, ctx.now, lambda: None)
+    for _ in range(SESSION_ROWS + 5):
+        await manual.log_other(10, None, None)
+    report = await ctx.db.run(load_report, Span.YEAR_1, NOW.date(), "", str)
+    assert report.identification == "Name not given: the person chose to stay unnamed."
+    assert len(report.sessions) == SESSION_ROWS
+    path = tmp_path / "report.pdf"
+    path.write_bytes(render_report(report, generated="today"))
+    flat = " ".join(unicodedata.normalize("NFKC", pdf_text(path)).split())
+    assert f"Sessions in this period: {SESSION_ROWS + 7}" in flat
+    assert f"The table shows the newest {SESSION_ROWS}" in flat
+    assert "Prepared for" not in flat
