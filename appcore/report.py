@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from appcore import screening as flows
+from appcore import screening_log as flows
 from appcore.progress import ProgressData, Span, load_progress, signed
 from appcore.progress_entries import EntryProgress, load_entry_progress
 from data import screenings as screening_log
