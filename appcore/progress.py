@@ -469,14 +469,16 @@ class ExportKind(StrEnum):
         return f"{stem}-{today.isoformat()}{self.suffix}"
 
 
-def export_table(db: Database, kind: ExportKind, path: Path, now: datetime) -> Path:
-    """Write a CSV or FHIR export to `path` (0600). Runs on the DB thread."""
+def export_table(db: Database, kind: ExportKind, path: Path, now: datetime, name: str = "") -> Path:
+    """Write a CSV or FHIR export to `path` (0600). Runs on the DB thread. `name`: the
+    person's name for the FHIR Patient, only if they typed one."""
     if kind is ExportKind.SESSIONS_CSV:
         content = export.sessions_csv(db)
     elif kind is ExportKind.RATINGS_CSV:
         content = export.ratings_csv(db)
     elif kind is ExportKind.FHIR:
-        content = json.dumps(fhir.fhir_bundle(db, now=now), ensure_ascii=False, indent=1)
+        bundle = fhir.fhir_bundle(db, now=now, name=name)
+        content = json.dumps(bundle, ensure_ascii=False, indent=1)
     elif kind is ExportKind.DEVICE_HISTORY_CSV:
         content = export.commands_csv(db)
     else:

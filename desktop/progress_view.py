@@ -431,7 +431,9 @@ class ProgressPage(Page):
                 )
                 await self.ctx.db.run(write_file, path, content)
             else:
-                await self.ctx.db.run(export_table, kind, path, datetime.now(UTC))
+                await self.ctx.db.run(
+                    export_table, kind, path, datetime.now(UTC), self.report_name.text()
+                )
         except Exception as exc:
             log.exception("export failed")
             self._show_status(export_error_message(exc, path))

@@ -159,7 +159,9 @@ def test_fhir_bundle_validates_as_r4b(full):
     document = fhir.fhir_bundle(full, now=now)
     bundle = Bundle.model_validate(document)  # raises on any structural error
     assert bundle.type == "collection"
-    observations = [e.resource for e in bundle.entry]
+    observations = [
+        e.resource for e in bundle.entry if e.resource.get_resource_type() == "Observation"
+    ]
     pain = [o for o in observations if o.code.coding[0].code == "72514-3"]
     assert [o.valueInteger for o in pain] == [6, 3, 4]
     assert all(o.code.coding[0].system == "http://loinc.org" for o in pain)
