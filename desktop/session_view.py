@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
+from appcore.manual_session import sessions_on, too_many_warning
 from appcore.programs import single_programs
 from appcore.session import Phase, Plan, SessionController
 from appcore.settings import format_temperature
@@ -162,6 +163,7 @@ class SessionPage(Page):
         self._program_ids = program_ids
         self._today = today
         self.checkin_dialog: CheckInDialog | None = None  # while the check-in is open
+        self._warned_today = False  # the too-many-sessions warning was shown at Start
         self.tasks = TaskOwner(self._failed)
         self.choices: dict[str, Routine | CustomProgram] = {**ROUTINES, **single_programs()}
         self.trial_offer = paragraph("")  # today's plan in a comparison trial (issue 16)
@@ -495,6 +497,8 @@ class SessionPage(Page):
                 return  # the caps text says why
             plan = self.previewed
             self.session.plan_for(plan.spec, plan.program_row_id, plan.intensity)
+            if not await self._past_daily_advice():
+                return
         self.start_button.setEnabled(False)
         self.show_message("Starting…")
         try:
@@ -505,6 +509,18 @@ class SessionPage(Page):
         self.pain_before.clear()  # the next session starts "not rated" again
         self.stiff_before.clear()
         self.live_stop.setFocus()
+
+    async def _past_daily_advice(self) -> bool:
+        """More than three sessions today (every kind counts: issue 14) warns once at
+        Start; pressing Start again goes ahead."""
+        today = await self.ctx.db.run(sessions_on, self.ctx.today())
+        warning = too_many_warning(today)
+        if not warning or self._warned_today:
+            self._warned_today = False
+            return True
+        self._warned_today = True
+        self.show_message(f"{warning} Press Start again to go ahead anyway.")
+        return False
 
     async def stop(self) -> None:
         await self.session.stop()
