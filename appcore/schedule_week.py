@@ -134,6 +134,23 @@ def overload_warning(
         "sessions a day, so rest your hands: turn a schedule off or choose fewer days."
     )
     busiest = max(loads, key=lambda d: d.count)
+    started = sum(1 for t in busiest.sessions if t <= now)  # every kind counts (issue 14)
+    if len(loads) == 1 and started:
+        planned = busiest.count - started
+        done = (
+            f"Today has {started} session{'s' if started != 1 else ''} already (with the "
+            "massager, by hand or with another massager)"
+        )
+        makers = (
+            f"Makers of hand massagers like this one advise at most {MAX_SESSIONS_PER_DAY} "
+            "sessions a day, so rest your hands"
+        )
+        if planned:
+            return (
+                f"{done}, and your schedules plan {planned} more: {busiest.count} in all. "
+                f"{makers}: skip a planned one today."
+            )
+        return f"{done}. {makers} for the rest of today."
     if len(loads) == 1:
         return f"{fmt_date(busiest.day)} would have {busiest.count} sessions. {advice}"
     return (
