@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from appcore.context import AppContext
 from appcore.safety import SafetyChanged
+from appcore.tracking import EntriesChanged
 from appcore.trial import TrialChanged
+from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.tasks import TaskOwner
 from desktop.trial_report import render_trial_report
 from desktop.widgets import DateBox, Page, big_button, notice, paragraph
@@ -68,6 +70,17 @@ INTRO = (
     "treat anything."
 )
 PLAN, FOLLOW = 0, 1
+# Where the outcome comes from (appcore.trial.read_outcomes, data.entries.daily_outcomes).
+ENTRY_HINT = {
+    Outcome.MORNING_STIFFNESS: (
+        "Each morning, record how many minutes your hands were stiff after waking: it "
+        "counts for the day before."
+    ),
+    Outcome.EVENING_PAIN: (
+        "Each evening, from 5 pm, record your pain: entries made earlier in the day do not "
+        "count for the comparison."
+    ),
+}
 
 AskPath = Callable[[Path], Path | None]
 
@@ -102,6 +115,7 @@ class TrialPage(Page):
         self._build_follow()
         self._sub = ctx.trial.subscribe(self._on_trial)
         self._safety_sub = ctx.safety.subscribe(self._on_safety)
+        self._entries_sub = ctx.tracking.subscribe(self._on_entries)
         self.refresh()
 
     # --- panels -----------------------------------------------------------------
@@ -172,6 +186,15 @@ class TrialPage(Page):
         self.plan_text = paragraph("")
         self.plan_text.setAccessibleName("The fixed plan")
         box.addWidget(self.plan_text)
+        entry_row = QHBoxLayout()
+        self.entry_hint = paragraph("")
+        self.entry_hint.setAccessibleName("What to record")
+        self.entry_button = big_button("＋ How are my hands?", "Record how your hands are")
+        self.entry_button.clicked.connect(lambda: self.tasks.spawn(self.add_entry()))
+        self.entry_dialog: EntryDialog | None = None  # while it is open
+        entry_row.addWidget(self.entry_hint, 1)
+        entry_row.addWidget(self.entry_button)
+        box.addLayout(entry_row)
         note_row = QHBoxLayout()
         self.note_edit = QLineEdit()
         self.note_edit.setMaxLength(500)
@@ -221,6 +244,11 @@ class TrialPage(Page):
 
     def _on_trial(self, _event: TrialChanged) -> None:
         self.refresh()
+
+    def _on_entries(self, _event: EntriesChanged) -> None:
+        """A new entry may be an outcome: a result on screen is read again."""
+        if self.result is not None:
+            self.tasks.spawn(self.load_result())
 
     def _on_safety(self, _event: SafetyChanged) -> None:
         """A new screening, check-in, or a new day."""
@@ -295,6 +323,17 @@ class TrialPage(Page):
             "The plan is fixed. Today's routine is offered first on the Massage page."
         )
 
+    async def add_entry(self) -> None:
+        """The daily entry form (the tracking feature's): where the outcome is recorded."""
+
+        def opened(dialog: EntryDialog) -> None:
+            self.entry_dialog = dialog
+
+        try:
+            await open_entry_dialog(self.ctx, self, on_open=opened)
+        finally:
+            self.entry_dialog = None
+
     async def add_note(self) -> None:
         await self.ctx.trial.note(self.note_edit.text())
         self.note_edit.clear()
@@ -358,6 +397,7 @@ class TrialPage(Page):
                 "Until then, use Thenar as you like."
             )
         self.plan_text.setText("\n".join(plan_lines(state.plan) + schedule_lines(state.plan)))
+        self.entry_hint.setText(ENTRY_HINT[state.plan.design.outcome])
         self.note_button.setEnabled(offer is not None)
         self.note_edit.setEnabled(offer is not None)
         self.stop_button.setVisible(not finished)

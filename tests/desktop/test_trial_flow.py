@@ -29,7 +29,6 @@ from appcore.session import Phase
 from appcore.settings import Settings
 from ble.virtual_radio import VirtualLink
 from data import sessions
-from data.entries import Entry
 from desktop.app import Thenar, build
 from desktop.schedule_view import system_zone
 from desktop.session_view import SessionPage
@@ -116,6 +115,22 @@ async def run_session(
     await until(lambda: page.session.phase == Phase.CHOOSING, timeout=10)
 
 
+async def record_morning(app: Thenar, qtbot: QtBot, minutes: int) -> None:
+    """This morning's stiffness, entered on the Trial page's entry form like a person would."""
+    app.window.show_page_of(TrialPage)
+    page = app.window.page(TrialPage)
+    assert isinstance(page, TrialPage)
+    assert page.entry_hint.text().startswith("Each morning, record how many minutes")
+    qtbot.mouseClick(page.entry_button, Qt.MouseButton.LeftButton)
+    await until(lambda: page.entry_dialog is not None and page.entry_dialog.isVisible())
+    dialog = page.entry_dialog
+    assert dialog is not None
+    dialog.form.morning.setValue(minutes)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: page.entry_dialog is None, timeout=10)
+    assert dialog.saved_id is not None
+
+
 async def test_a_comparison_from_plan_to_pdf(
     qtbot: QtBot, isolated_home: Path, screenshot_dir: Path, tmp_path: Path
 ) -> None:
@@ -171,9 +186,8 @@ async def test_a_comparison_from_plan_to_pdf(
             morning = at(planned.day, 7)
             if i > 0:  # the morning entry is about the day before
                 before = days[i - 1]
-                minutes = (20 if before.arm == A else 50) + (i % 3)
                 clock.set(morning)
-                await app.ctx.tracking.add_entry(Entry(morning, morning_stiffness_min=minutes))
+                await record_morning(app, qtbot, (20 if before.arm == A else 50) + (i % 3))
             clock.set(at(planned.day, 9))
             app.window.show_page_of(SessionPage)
             offer = app.ctx.trial.offer()
@@ -199,8 +213,7 @@ async def test_a_comparison_from_plan_to_pdf(
                 await run_session(app, qtbot, None)
         last_morning = at(plan.last_day + dt.timedelta(days=1), 7)
         clock.set(last_morning)
-        minutes = 20 if days[-1].arm == A else 50
-        await app.ctx.tracking.add_entry(Entry(last_morning, morning_stiffness_min=minutes))
+        await record_morning(app, qtbot, 20 if days[-1].arm == A else 50)
 
         logged = await app.ctx.db.run(sessions.list_sessions)
         assert len(logged) == 11
@@ -210,7 +223,8 @@ async def test_a_comparison_from_plan_to_pdf(
         app.window.show_page_of(SessionPage)
         assert not session_page.trial_offer.isVisible()  # the plan no longer speaks
         app.window.show_page_of(TrialPage)
-        await until(lambda: trial_page.result is not None, timeout=10)
+        # the page read the result again when the last morning's entry came in
+        await until(lambda: trial_page.result is not None and not trial_page.result.interim)
         result = trial_page.result
         assert result is not None
         assert not result.interim
