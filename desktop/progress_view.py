@@ -427,7 +427,10 @@ class ProgressPage(Page):
                     load_report, self.span, today, self.report_name.text(), locale_date
                 )
                 content = render_report(
-                    report, generated=locale_date(today), family=self.font().family()
+                    report,
+                    generated=locale_date(today),
+                    family=self.font().family(),
+                    trial=await self.ctx.trial.result(),  # issue 16's page, if there is one
                 )
                 await self.ctx.db.run(write_file, path, content)
             else:

@@ -29,6 +29,8 @@ from desktop.charts import (
     paint_effects,
     paint_trend,
 )
+from desktop.trial_report import write_trial_page
+from therapy.trial_analysis import TrialResult
 
 RESOLUTION_DPI = 300  # print quality; all lengths below follow the font, not pixels
 BODY_PT = 10.5
@@ -126,8 +128,11 @@ def render_report(
     generated: str,
     family: str = "",
     label: DateLabel = default_date_label,
+    trial: TrialResult | None = None,
 ) -> bytes:
-    """The clinician's report as PDF bytes (the caller writes the file, off the UI thread)."""
+    """The clinician's report as PDF bytes (the caller writes the file, off the UI thread).
+
+    `trial`: the personal comparison's result, printed on a page of its own (issue 16)."""
     data = report.progress
     entries = report.entries
     buffer = QByteArray()
@@ -205,6 +210,10 @@ def render_report(
         w.y += 0.3 * w.unit()
         w.text("What the numbers can and cannot show", w.bold, gap=0.2)
         w.text(report.limits)
+        if trial is not None:  # issue 16: the comparison on a page of its own
+            pdf.newPage()
+            w.pages, w.y = w.pages + 1, 0.0
+            write_trial_page(w, trial)
     finally:
         painter.end()
     device.close()

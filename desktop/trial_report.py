@@ -1,9 +1,8 @@
 """The comparison trial's page of the PDF report: the same sentences as the Trial page.
 
 `write_trial_page` draws onto any writer with `text(text, font)` and `bold`/`title`
-fonts, such as `desktop.report_pdf`'s, so the report can add this page with a
-few lines; `render_trial_report` makes it a PDF of its own (the Trial page's
-"Save as PDF").
+fonts: `desktop.report_pdf` adds it as the clinician report's last page, and
+`render_trial_report` makes it a PDF of its own (the Trial page's "Save as PDF").
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from typing import Protocol
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
 from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter
 
-from desktop.report_pdf import RESOLUTION_DPI, _Writer
 from therapy.trial_analysis import TrialResult, figure_lines, plan_lines, verdict_text
 
 TITLE = "Thenar: which routine suits your hands? A personal comparison"
@@ -51,6 +49,9 @@ def write_trial_page(w: TextWriter, result: TrialResult) -> None:
 
 def render_trial_report(result: TrialResult, family: str = "") -> bytes:
     """The trial's page as PDF bytes (the caller writes the file)."""
+    # report_pdf imports this module for the clinician report's trial page
+    from desktop.report_pdf import RESOLUTION_DPI, _Writer
+
     buffer = QByteArray()
     device = QBuffer(buffer)
     device.open(QIODevice.OpenModeFlag.WriteOnly)

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt
 from PySide6.QtPdf import QPdfDocument
 from pytestqt.qtbot import QtBot
 
@@ -21,7 +21,7 @@ from desktop.trial_report import render_trial_report, trial_report_text
 from desktop.trial_view import FOLLOW, INTRO, PLAN, TrialPage
 from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.desktop.helpers import shot, until
-from therapy.trial import NO_MASSAGE, Outcome
+from therapy.trial import NO_MASSAGE, Outcome, TrialDesign
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -180,3 +180,44 @@ def test_the_report_page_marks_an_interim_result() -> None:
     final = analyse(plan, {}, (), as_of=_dt.date(2026, 2, 7))
     assert "Result" in [t for s, t in trial_report_text(final) if s == "heading"]
     assert render_trial_report(final).startswith(b"%PDF")
+
+
+async def test_the_clinician_report_ends_with_the_comparisons_page(app) -> None:
+    from appcore.progress import Span
+    from appcore.report import load_report
+    from desktop.report_pdf import render_report
+
+    ctx, clock = app
+    await ctx.safety.save_screening(CLEAR_ANSWERS)
+    report = await ctx.db.run(load_report, Span.WEEKS_4, clock().date(), "", str)
+    without = QPdfDocument()
+    without.load(_buffer(render_report(report, generated="today")))
+    state = await ctx.trial.lock(ctx.trial.preview(_design(), seed=4))
+    clock.to(state.plan.first_day + dt.timedelta(days=3))
+    result = await ctx.trial.result()
+    assert result is not None
+    assert result.interim
+    doc = QPdfDocument()
+    doc.load(_buffer(render_report(report, generated="today", trial=result)))
+    assert doc.pageCount() == without.pageCount() + 1
+    last = " ".join(doc.getAllText(doc.pageCount() - 1).text().split())
+    for _style, line in trial_report_text(result):
+        assert " ".join(line.split()) in last
+    assert "Interim result (the trial is not finished)" in last
+
+
+def _design() -> TrialDesign:
+    return TrialDesign(
+        "arthritis_morning", NO_MASSAGE, Outcome.EVENING_PAIN, dt.date(2026, 3, 2), 3, 2
+    )
+
+
+def _buffer(data: bytes) -> QBuffer:
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    _keep.append(buffer)  # QPdfDocument reads from it lazily
+    return buffer
+
+
+_keep: list[QBuffer] = []
