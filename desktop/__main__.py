@@ -53,6 +53,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, help="where the health log lives")
     parser.add_argument("--settings", type=Path, help="settings file (default: per-user config)")
     parser.add_argument(
+        "--in-tray",
+        action="store_true",
+        help="start in the tray without opening the window (how 'start with my computer' "
+        "starts it)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="run a short simulated session headless and exit 0 only if everything worked",
@@ -108,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         holder.append(app)
         instance.raise_requested.connect(app.show_window)  # type: ignore[attr-defined]
 
-    code = run(settings, settings_path, after_show=after_show)
+    code = run(settings, settings_path, after_show=after_show, in_tray=args.in_tray)
     instance.release()
     del qapp
     sys.exit(code)

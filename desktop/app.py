@@ -279,6 +279,8 @@ async def build(
         else TrayReminders(ctx, window, app.start_scheduled, now=now)
     )
     app.tray.quit_requested.connect(lambda: app.run(app.shutdown()))
+    # after moving the data folder: close, so the next start uses the new one
+    settings_page.data_tools.quit_requested.connect(lambda: app.run(app.shutdown()))
     if notices:  # e.g. the log was damaged and restored from a backup: say so plainly
         box = QMessageBox(QMessageBox.Icon.Information, "Thenar", "\n\n".join(notices))
         box.setModal(False)
@@ -310,8 +312,12 @@ def run(
     settings_path: Path,
     *,
     after_show: Callable[[Thenar], Any] | None = None,
+    in_tray: bool = False,
 ) -> int:
     """Run the app until it quits; `after_show` (self-test, benchmarks) runs once it is up.
+
+    `in_tray` (started with the computer, issue 14): no window until the person opens
+    it from the tray; without a tray the window opens as usual.
 
     If it cannot start (the log refused, a folder it may not write), a dialog says
     what happened, what is safe and what to do, before any window; then it exits
@@ -340,7 +346,8 @@ def run(
         # SIGTERM/SIGINT (logout, Ctrl+C): the same safe shutdown as closing the window.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(app.run, app.shutdown()))
-        app.window.show()
+        if not (in_tray and app.tray is not None and app.tray.available):
+            app.window.show()
         if app.notices_box is not None:
             app.notices_box.show()
         app.run(app.verify_log())  # after the first paint; queued DB calls wait for it

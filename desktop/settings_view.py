@@ -34,6 +34,7 @@ from appcore.screening_log import StoredClearance, list_clearance_records
 from appcore.summary import clearable_titles
 from data import backup
 from data.store import BACKUP_DIR
+from desktop.data_tools_view import DataToolsBox
 from desktop.screening_view import OPTION_STYLE, OptionRow
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import scroll
@@ -99,6 +100,8 @@ class SettingsPage(Page):
         self._build_looks()
         self._build_device()
         self._build_data()
+        self.data_tools = DataToolsBox(ctx)  # issue 14: restore, import, move, autostart
+        self.body.addWidget(self.data_tools)
         self.body.addStretch(1)
         self.layout_.addWidget(scroll(body), 1)
         self._subscriptions = [
