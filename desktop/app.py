@@ -281,6 +281,7 @@ async def build(
     app.tray.quit_requested.connect(lambda: app.run(app.shutdown()))
     # after moving the data folder: close, so the next start uses the new one
     settings_page.data_tools.quit_requested.connect(lambda: app.run(app.shutdown()))
+    settings_page.data_tools.busy = lambda: session.active or by_hand.session_id is not None
     if notices:  # e.g. the log was damaged and restored from a backup: say so plainly
         box = QMessageBox(QMessageBox.Icon.Information, "Thenar", "\n\n".join(notices))
         box.setModal(False)

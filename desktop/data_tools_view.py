@@ -33,6 +33,7 @@ from desktop.tasks import TaskOwner
 from desktop.widgets import big_button, notice, paragraph
 
 AskFile = Callable[[], Path | None]
+RUNNING = "A massage is running: finish or stop it first. Nothing was changed."
 
 
 def _ask_file(parent: QWidget) -> AskFile:
@@ -77,6 +78,8 @@ class DataToolsBox(QGroupBox):
         self.autostart = autostart or Autostart()
         self.tasks = TaskOwner(self._failed)
         self.pending: RestorePreview | None = None
+        # Whether a massage runs now (the app sets it): the log is never swapped under one.
+        self.busy: Callable[[], bool] = lambda: False
         layout = QVBoxLayout(self)
 
         layout.addWidget(
@@ -181,6 +184,9 @@ class DataToolsBox(QGroupBox):
         chosen = self.pending
         if chosen is None:
             return
+        if self.busy():
+            self.say(RUNNING)
+            return
         self.pending = None
         self._confirming(False)
         self.say("Backing up your log, then replacing it…")
@@ -201,6 +207,9 @@ class DataToolsBox(QGroupBox):
     # --- move ------------------------------------------------------------------------
 
     async def move_folder(self) -> None:
+        if self.busy():
+            self.say(RUNNING)
+            return
         target = self.ask_folder()
         if target is None:
             return

@@ -99,6 +99,12 @@ async def test_importing_an_export_previews_backs_up_and_replaces(
     assert len(await ctx.db.run(entries.list_entries)) == 1  # nothing changed yet
     assert ctx.safety.state.base is None
 
+    running = [True]
+    box.busy = lambda: running[0]
+    qtbot.mouseClick(box.replace_button, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: box.message.text().startswith("A massage is running"))
+    assert len(await ctx.db.run(entries.list_entries)) == 1  # never under a running session
+    running[0] = False
     qtbot.mouseClick(box.replace_button, Qt.MouseButton.LeftButton)
     await wait_for(lambda: box.message.text().startswith("Done"))
     assert await ctx.db.run(entries.list_entries) == []
