@@ -20,8 +20,10 @@ from data import entries as entry_log
 from data.entries import DayValue, Mark, Side, ZoneCounts
 
 MORNING = "Morning stiffness"
-# Notes shown in words under the charts (all of them are marks on the charts).
+# Notes shown in words under the charts (every day with notes is a mark on the charts);
+# the report shows a few more.
 NOTES_SHOWN = 5
+NOTES_KEPT = 10
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class EntryProgress:
     marks: list[Mark]
     zones: ZoneCounts
     sentences: list[str]
+    notes: list[Mark]  # the newest notes, newest first, with their words
 
     @property
     def apart(self) -> bool:
@@ -128,9 +131,9 @@ def load_entry_progress(
             + "; ".join(f"{m.text} on {format_date(m.day)}" for m in meds)
             + "."
         )
-    notes = [m for m in marks if m.kind == "note"]
+    notes = entry_log.note_count(db, start, end)
     if notes:
-        sentences.append(f"Notes in this range: {len(notes)}.")
+        sentences.append(f"Notes in this range: {notes}.")
     where = _most_often(zones, whose)
     if where:
         sentences.append(where)
@@ -143,9 +146,10 @@ def load_entry_progress(
         marks=marks,
         zones=zones,
         sentences=sentences,
+        notes=entry_log.latest_notes(db, start, end, NOTES_KEPT),
     )
 
 
 def latest_notes(progress: EntryProgress, n: int = NOTES_SHOWN) -> list[Mark]:
     """The newest notes of the range, newest first."""
-    return [m for m in reversed(progress.marks) if m.kind == "note"][:n]
+    return progress.notes[:n]

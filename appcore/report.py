@@ -268,10 +268,9 @@ def load_report(
         f"before, {row.pain.n} session{'s' if row.pain.n != 1 else ''}. {row.note}"
         for row in data.programs
     ] or ["No sessions rated both before and after in this period."]
-    notes = [
-        f"{format_date(m.day)}: {m.text}"
-        for m in [m for m in entries.marks if m.kind == "note"][-NOTES_SHOWN:]
-    ] or ["No notes in this period."]
+    notes = [f"{format_date(m.day)}: {m.text}" for m in reversed(entries.notes[:NOTES_SHOWN])] or [
+        "No notes in this period."
+    ]
     return ClinicianReport(
         title="Thenar: hand comfort record for a clinician",
         identification=identification,

@@ -496,18 +496,27 @@ def zone_counts(db: Database, start: date, end: date) -> ZoneCounts:
             if hand in (side.value, Hand.BOTH.value):
                 of[side] += n
     counts: dict[Side, dict[int, int]] = {Side.LEFT: {}, Side.RIGHT: {}}
-    for side, zone, n in db.execute(
-        "SELECT z.hand, z.zone, COUNT(*) FROM entries AS e "
-        "JOIN entry_zones AS z ON z.entry_id = e.id "
-        "WHERE e.local_date BETWEEN ? AND ? GROUP BY z.hand, z.zone",
-        [start.isoformat(), end.isoformat()],
-    ):
+    first, last = db.execute(  # two one-step index reads, not one scan
+        "SELECT (SELECT MIN(local_date) FROM entries), (SELECT MAX(local_date) FROM entries)"
+    ).fetchone()
+    if first is not None and start.isoformat() <= first and last <= end.isoformat():
+        # the range holds every entry (the "all" view): no need to join each zone to its day
+        sql, args = "SELECT hand, zone, COUNT(*) FROM entry_zones GROUP BY hand, zone", []
+    else:
+        sql = (
+            "SELECT z.hand, z.zone, COUNT(*) FROM entries AS e "
+            "JOIN entry_zones AS z ON z.entry_id = e.id "
+            "WHERE e.local_date BETWEEN ? AND ? GROUP BY z.hand, z.zone"
+        )
+        args = [start.isoformat(), end.isoformat()]
+    for side, zone, n in db.execute(sql, args):
         counts[Side(side)][zone] = n
     return ZoneCounts(of, counts)
 
 
 def marks(db: Database, start: date, end: date) -> list[Mark]:
-    """Flares (one per day), medication starts and stops, and notes in [start, end], by day."""
+    """Flares and days with notes (one mark a day each), medication starts and stops, in
+    [start, end], by day."""
     a, b = start.isoformat(), end.isoformat()
     out = [
         Mark(date.fromisoformat(d), "flare", "flare")
@@ -526,13 +535,34 @@ def marks(db: Database, start: date, end: date) -> list[Mark]:
             out.append(Mark(date.fromisoformat(started), "medication", f"started {name}"))
         if stopped is not None and a <= stopped <= b:
             out.append(Mark(date.fromisoformat(stopped), "medication", f"stopped {name}"))
-    out += [
-        Mark(date.fromisoformat(d), "note", note)
-        for d, note in db.execute(
-            "SELECT local_date, note FROM entries WHERE local_date BETWEEN ? AND ? "
-            "AND note IS NOT NULL ORDER BY taken_utc, id",
+    out += [  # one mark a day with notes: the chart needs the day, `latest_notes` the words
+        Mark(date.fromisoformat(d), "note", f"{n} note{'s' if n != 1 else ''}")
+        for d, n in db.execute(
+            "SELECT local_date, COUNT(local_date) FROM entries WHERE local_date BETWEEN ? AND ? "
+            "AND note IS NOT NULL GROUP BY local_date",
             [a, b],
         )
     ]
     order = {"flare": 0, "medication": 1, "note": 2}
     return sorted(out, key=lambda m: (m.day, order[m.kind]))
+
+
+def latest_notes(db: Database, start: date, end: date, n: int) -> list[Mark]:
+    """The newest `n` notes in [start, end], newest first, with their words."""
+    return [
+        Mark(date.fromisoformat(d), "note", note)
+        for d, note in db.execute(
+            # newest first along entries_by_time ("+" keeps the day index out of it)
+            "SELECT local_date, note FROM entries WHERE +local_date BETWEEN ? AND ? "
+            "AND +note IS NOT NULL ORDER BY taken_utc DESC, id DESC LIMIT ?",
+            [start.isoformat(), end.isoformat(), n],
+        )
+    ]
+
+
+def note_count(db: Database, start: date, end: date) -> int:
+    row = db.execute(
+        "SELECT COUNT(*) FROM entries WHERE local_date BETWEEN ? AND ? AND note IS NOT NULL",
+        [start.isoformat(), end.isoformat()],
+    ).fetchone()
+    return int(row[0])

@@ -228,12 +228,15 @@ def m005_daily_entries(db: Database) -> None:
         CREATE INDEX entries_by_day
             ON entries(local_date, pain, stiffness, morning_stiffness_min, hand);
         CREATE INDEX entries_by_time ON entries(taken_utc);
+        CREATE INDEX entries_flares ON entries(local_date) WHERE flare = 1;
+        CREATE INDEX entries_notes ON entries(local_date) WHERE note IS NOT NULL;
         CREATE TABLE entry_zones (
             entry_id INTEGER NOT NULL REFERENCES entries(id),
             hand TEXT NOT NULL CHECK (hand IN ('left', 'right')),
             zone INTEGER NOT NULL CHECK (zone BETWEEN 0 AND 5),
             PRIMARY KEY (entry_id, hand, zone)
         ) STRICT, WITHOUT ROWID;
+        CREATE INDEX entry_zones_by_zone ON entry_zones(hand, zone);
         CREATE TABLE entry_medications (
             entry_id INTEGER NOT NULL REFERENCES entries(id),
             medication_id INTEGER NOT NULL REFERENCES medications(id),

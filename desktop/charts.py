@@ -366,9 +366,14 @@ def paint_trend(
         x = x_of(mark.day)
         p.drawLine(QLineF(x, strip.top(), x, strip.bottom()))
     row_y = plot.top() - 0.55 * u
+    # One glyph per kind and glyph width: ten years of marks stay legible and fast.
+    drawn: set[tuple[str, int]] = set()
     for m in marks:
-        if data.start <= m.day <= data.end:
-            _mark_glyph(p, m.kind, QPointF(x_of(m.day), row_y), 0.28 * u, style)
+        x = x_of(m.day)
+        slot = (m.kind, int(x / (0.5 * u)))
+        if data.start <= m.day <= data.end and slot not in drawn:
+            drawn.add(slot)
+            _mark_glyph(p, m.kind, QPointF(x, row_y), 0.28 * u, style)
     p.restore()
 
 

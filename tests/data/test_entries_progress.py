@@ -124,7 +124,17 @@ def test_marks_flares_medications_and_notes(year: tuple[Database, list[Entry]]) 
     assert [(m.day, m.text) for m in got if m.kind == "medication"] == [
         (date(2024, 6, 30), "stopped Paracetamol")
     ]
-    assert [m.text for m in got if m.kind == "note"] == [e.note for e in inside if e.note]
+    note_days = sorted({e.at.date() for e in inside if e.note})
+    assert [m.day for m in got if m.kind == "note"] == note_days  # one mark a day
+    per_day = [sum(1 for e in inside if e.note and e.at.date() == d) for d in note_days]
+    assert [m.text for m in got if m.kind == "note"] == [
+        f"{n} note{'s' if n != 1 else ''}" for n in per_day
+    ]
+    newest = entries.latest_notes(db, lo, hi, 4)
+    assert [m.day for m in newest] == sorted([e.at.date() for e in inside if e.note], reverse=True)[
+        :4
+    ]
+    assert entries.note_count(db, lo, hi) == sum(per_day)
     assert [m.day for m in got] == sorted(m.day for m in got)
 
 
