@@ -30,6 +30,7 @@ from appcore.events import Observers, Subscription
 from appcore.safety import SafetyChange, SafetyChanged, SafetyOwner
 from data import entries
 from data import trials as store
+from data.tx import writing
 from therapy import ROUTINES, SafetyProfile, SessionNotAllowed, Verdict, compile_program
 from therapy.trial import (
     NO_MASSAGE,
@@ -222,21 +223,22 @@ def _review(db: Database, trial_id: int, today: dt.date, now: dt.datetime) -> Tr
         return state
     run = store.routines_run(db, first, last)
     lowered = store.limits_lowered_days(db, first, last)
-    day = first
-    while day <= last:
-        for dev in judge_day(plan, day, run.get(day, []), limits_lowered=day in lowered):
-            store.add_deviation(
-                db,
-                trial_id,
-                day=dev.day,
-                kind=dev.kind.value,
-                planned=dev.planned,
-                actual=dev.actual,
-                note=dev.note,
-                recorded_at=now,
-            )
-        day += dt.timedelta(days=1)
-    store.mark_reviewed(db, trial_id, last)
+    with writing(db):  # the days' deviations and "reviewed through" commit together
+        day = first
+        while day <= last:
+            for dev in judge_day(plan, day, run.get(day, []), limits_lowered=day in lowered):
+                store.add_deviation(
+                    db,
+                    trial_id,
+                    day=dev.day,
+                    kind=dev.kind.value,
+                    planned=dev.planned,
+                    actual=dev.actual,
+                    note=dev.note,
+                    recorded_at=now,
+                )
+            day += dt.timedelta(days=1)
+        store.mark_reviewed(db, trial_id, last)
     return _load(db)
 
 

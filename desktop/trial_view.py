@@ -103,6 +103,7 @@ class TrialPage(Page):
         self.ask_path = ask_path
         self.tasks = TaskOwner(self._failed)
         self.preview: TrialPlan | None = None
+        self.planning_new = False  # planning the next comparison after one has ended
         self.result: TrialResult | None = None
         self.stack = QStackedWidget()
         scroll = QScrollArea()
@@ -215,7 +216,7 @@ class TrialPage(Page):
         self.confirm_stop = big_button("Yes, stop it and keep what was recorded")
         self.confirm_stop.clicked.connect(lambda: self.tasks.spawn(self.stop()))
         self.new_button = big_button("Plan a new comparison")
-        self.new_button.clicked.connect(lambda: self.stack.setCurrentIndex(PLAN))
+        self.new_button.clicked.connect(self.plan_new)
         for button in (
             self.result_button,
             self.pdf_button,
@@ -313,10 +314,17 @@ class TrialPage(Page):
         self.lock_button.setEnabled(True)
         self.default_button = self.lock_button
 
+    def plan_new(self) -> None:
+        self.planning_new = True
+        self.result = None
+        self.result_text.setText("")
+        self.refresh()
+
     async def lock(self) -> None:
         if self.preview is None:
             return
         await self.ctx.trial.lock(self.preview)
+        self.planning_new = False
         self.preview = None
         self.default_button = self.preview_button
         self.show_message(
@@ -376,14 +384,15 @@ class TrialPage(Page):
         today = self.ctx.today()
         if self.arm_a.count() == 0:
             self._fill_arms()
-        if self.start.date() < QDate(today.year, today.month, today.day):
+        if self.start.date() <= QDate(today.year, today.month, today.day):  # from tomorrow
             tomorrow = today + dt.timedelta(days=1)
             self.start.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
         self.confirm_stop.setVisible(False)
-        if state is None:
+        finished = state is not None and state.finished_by(today)
+        if state is None or (finished and self.planning_new):
             self.stack.setCurrentIndex(PLAN)
             return
-        finished = state.finished_by(today)
+        self.planning_new = False
         self.stack.setCurrentIndex(FOLLOW)
         offer = self.ctx.trial.offer()
         if offer is not None:

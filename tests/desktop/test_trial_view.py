@@ -21,6 +21,7 @@ from desktop.trial_report import render_trial_report, trial_report_text
 from desktop.trial_view import FOLLOW, INTRO, PLAN, TrialPage
 from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.desktop.helpers import shot, until
+from therapy import CheckIn
 from therapy.trial import NO_MASSAGE, Outcome, TrialDesign
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -221,3 +222,24 @@ def _buffer(data: bytes) -> QBuffer:
 
 
 _keep: list[QBuffer] = []
+
+
+async def test_after_a_comparison_ends_a_new_one_can_be_planned(qtbot: QtBot, app) -> None:
+    ctx, clock = app
+    await ctx.safety.save_screening(CLEAR_ANSWERS)
+    first = await ctx.trial.lock(ctx.trial.preview(_design(), seed=2))
+    clock.to(first.plan.last_day + dt.timedelta(days=1))
+    page = make_page(qtbot, ctx)
+    page.shown()
+    assert page.stack.currentIndex() == FOLLOW
+    await until(lambda: page.result is not None)
+    assert page.new_button.isVisible()
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    assert page.stack.currentIndex() == PLAN
+    await ctx.safety.check_in(CheckIn(clock().date()))  # an event while planning
+    assert page.stack.currentIndex() == PLAN  # stays where the person is
+    qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.lock_button, Qt.MouseButton.LeftButton)
+    await until(lambda: ctx.trial.state is not None and ctx.trial.state.trial_id != first.trial_id)
+    assert page.stack.currentIndex() == FOLLOW
+    assert "starts on" in page.today_text.text()
