@@ -190,7 +190,7 @@ class TrialPage(Page):
         entry_row = QHBoxLayout()
         self.entry_hint = paragraph("")
         self.entry_hint.setAccessibleName("What to record")
-        self.entry_button = big_button("＋ How are my hands?", "Record how your hands are")
+        self.entry_button = big_button("+ How are my hands?", "Record how your hands are")
         self.entry_button.clicked.connect(lambda: self.tasks.spawn(self.add_entry()))
         self.entry_dialog: EntryDialog | None = None  # while it is open
         entry_row.addWidget(self.entry_hint, 1)
@@ -257,6 +257,7 @@ class TrialPage(Page):
         self.refresh()
 
     def shown(self) -> None:
+        self.show_message("")  # what was said last time the page was open is stale now
         self.refresh()
         state = self.ctx.trial.state
         if state is not None and state.finished_by(self.ctx.today()):

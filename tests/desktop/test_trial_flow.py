@@ -244,6 +244,7 @@ async def test_a_comparison_from_plan_to_pdf(
         )
         assert "3 planned days went differently" in text
         assert "This comparison has finished" in trial_page.today_text.text()
+        assert not trial_page.message.isVisible()  # "the plan is fixed" was weeks ago
         await shot(app.window, screenshot_dir, "trial_result")
 
         # --- the PDF page --------------------------------------------------------------------
