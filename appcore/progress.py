@@ -442,6 +442,7 @@ class ExportKind(StrEnum):
     FHIR = "fhir"
     PDF = "pdf"
     DEVICE_HISTORY_CSV = "device"
+    ENTRIES_CSV = "entries"  # issue 14: the daily entries
 
     @property
     def suffix(self) -> str:
@@ -456,6 +457,7 @@ class ExportKind(StrEnum):
             "fhir": "Health record (FHIR JSON)",
             "pdf": "Report for your clinician (PDF)",
             "device": "What Thenar sent to the massager (CSV spreadsheet)",
+            "entries": "Daily entries (CSV spreadsheet)",
         }[self]
 
     def default_name(self, today: date) -> str:
@@ -465,6 +467,7 @@ class ExportKind(StrEnum):
             "fhir": "thenar-fhir-bundle",
             "pdf": "thenar-report",
             "device": "thenar-device-history",
+            "entries": "thenar-daily-entries",
         }[self]
         return f"{stem}-{today.isoformat()}{self.suffix}"
 
@@ -479,6 +482,8 @@ def export_table(db: Database, kind: ExportKind, path: Path, now: datetime, name
     elif kind is ExportKind.FHIR:
         bundle = fhir.fhir_bundle(db, now=now, name=name)
         content = json.dumps(bundle, ensure_ascii=False, indent=1)
+    elif kind is ExportKind.ENTRIES_CSV:
+        content = export.entries_csv(db)
     elif kind is ExportKind.DEVICE_HISTORY_CSV:
         content = export.commands_csv(db)
     else:

@@ -1,4 +1,5 @@
-"""CSV exports for spreadsheet users: sessions and ratings, ISO 8601 times with offsets."""
+"""CSV exports for spreadsheet users: sessions, ratings, daily entries and the device's
+audit trail, ISO 8601 times with offsets."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from . import jsonval
+from .entries import list_entries
 from .files import write_private
 from .times import from_iso
 
@@ -109,6 +111,53 @@ def ratings_csv(db: Database) -> str:
     )
     for row in rows:
         writer.writerow([_blank(v) for v in row])
+    return out.getvalue()
+
+
+ENTRY_COLUMNS = [
+    "entry_id",
+    "time",
+    "pain",
+    "stiffness",
+    "morning_stiffness_min",
+    "hand",
+    "left_hand_places",
+    "right_hand_places",
+    "flare",
+    "medications",
+    "note",
+    "with_checkin",
+]
+# The hand drawing's zones, in words (ble.protocol.ZONE_NAMES; a test keeps them equal).
+PLACE_WORDS = ("thumb base", "little-finger base", "palm", "fingers", "back of hand", "wrist")
+
+
+def entries_csv(db: Database) -> str:
+    """Every daily entry, oldest first; a scale left unrated is an empty cell, never 0."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ENTRY_COLUMNS)
+    for record in list_entries(db):
+        e = record.entry
+        writer.writerow(
+            [
+                _blank(v)
+                for v in (
+                    record.id,
+                    e.at.isoformat(),
+                    e.pain,
+                    e.stiffness,
+                    e.morning_stiffness_min,
+                    None if e.hand is None else e.hand.value,
+                    "; ".join(PLACE_WORDS[z] for z in sorted(e.left_zones)),
+                    "; ".join(PLACE_WORDS[z] for z in sorted(e.right_zones)),
+                    None if e.flare is None else ("yes" if e.flare else "no"),
+                    "; ".join(sorted(e.medications)),
+                    e.note,
+                    "yes" if record.checkin_id is not None else "no",
+                )
+            ]
+        )
     return out.getvalue()
 
 

@@ -242,6 +242,10 @@ class ProgressPage(Page):
                 "Device history (CSV)",
                 "Save what Thenar sent to the massager as a CSV spreadsheet",
             ),
+            ExportKind.ENTRIES_CSV: (
+                "Daily entries (CSV)",
+                "Save your daily entries as a CSV spreadsheet",
+            ),
         }
         for index, kind in enumerate(ExportKind):
             text, accessible = texts[kind]

@@ -359,3 +359,37 @@ def test_json_backup_carries_entries_and_an_older_one_still_restores(log: Databa
     dump.import_json(target, json.dumps(document))
     (restored,) = entries.list_entries(target)
     assert (restored.entry.pain, restored.entry.flare, restored.checkin_id) == (7, False, 1)
+
+
+def test_entries_csv_keeps_unrated_empty_and_names_places(log: Database) -> None:
+    import csv
+    import io
+
+    from ble.protocol import ZONE_NAMES
+    from data.export import ENTRY_COLUMNS, PLACE_WORDS, entries_csv
+
+    assert PLACE_WORDS == ZONE_NAMES
+    entries.add_medication(log, "Paracetamol", T0.date())
+    entries.record_entry(
+        log,
+        Entry(
+            at=T0,
+            stiffness=0,
+            hand=Hand.BOTH,
+            left_zones=frozenset({0, 5}),
+            right_zones=frozenset({2}),
+            flare=False,
+            note='says "hi", with a comma 🙂',
+            medications=frozenset({"Paracetamol"}),
+        ),
+    )
+    rows = list(csv.DictReader(io.StringIO(entries_csv(log))))
+    assert list(rows[0]) == ENTRY_COLUMNS
+    (row,) = rows
+    assert row["pain"] == ""  # not rated: empty, never 0
+    assert row["stiffness"] == "0"  # rated 0: kept as 0
+    assert row["left_hand_places"] == "thumb base; wrist"
+    assert row["right_hand_places"] == "palm"
+    assert (row["flare"], row["medications"], row["with_checkin"]) == ("no", "Paracetamol", "no")
+    assert row["note"] == 'says "hi", with a comma 🙂'
+    assert row["time"] == T0.isoformat()

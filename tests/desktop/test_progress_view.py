@@ -27,7 +27,7 @@ from appcore.events import SettingsChanged
 from appcore.progress import ExportKind, Span
 from appcore.settings import Settings
 from benchmarks.history import generate
-from data.export import COMMAND_COLUMNS, RATING_COLUMNS, SESSION_COLUMNS
+from data.export import COMMAND_COLUMNS, ENTRY_COLUMNS, RATING_COLUMNS, SESSION_COLUMNS
 from desktop.progress_view import ProgressPage
 from desktop.theme import apply_theme
 
@@ -216,6 +216,7 @@ async def test_every_export_writes_a_valid_private_file(
         out / "bundle.json",
         out / "report.pdf",
         out / "device.csv",
+        out / "entries.csv",
     ]
     expected = [
         out / "sessions.csv",
@@ -223,6 +224,7 @@ async def test_every_export_writes_a_valid_private_file(
         out / "bundle.json",
         out / "report.pdf",
         out / "device.csv",
+        out / "entries.csv",
     ]
     for kind, path in zip(ExportKind, expected, strict=True):
         qtbot.mouseClick(page.export_buttons[kind], Qt.MouseButton.LeftButton)
@@ -239,6 +241,8 @@ async def test_every_export_writes_a_valid_private_file(
     ratings = list(csv.DictReader(io.StringIO(expected[1].read_text(encoding="utf-8"))))
     assert list(ratings[0]) == RATING_COLUMNS
     assert {r["kind"] for r in ratings} == {"before", "after", "checkin"}
+    entries_rows = list(csv.reader(io.StringIO(expected[5].read_text(encoding="utf-8"))))
+    assert entries_rows[0] == ENTRY_COLUMNS
     bundle = Bundle.model_validate(json.loads(expected[2].read_text(encoding="utf-8")))
     assert bundle.type == "collection"
     assert bundle.entry
