@@ -17,6 +17,7 @@ from datetime import datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QGridLayout,
     QHBoxLayout,
@@ -199,6 +200,14 @@ class EntryForm(QWidget):
         add_row.addWidget(self.med_name, 1)
         add_row.addWidget(self.med_add)
         layout.addLayout(add_row)
+        stop_row = QHBoxLayout()
+        self.stop_choice = QComboBox()
+        self.stop_choice.setAccessibleName("A medication you stopped taking")
+        self.med_stop = big_button("I stopped taking it")
+        self.med_stop.setAutoDefault(False)
+        stop_row.addWidget(self.stop_choice, 1)
+        stop_row.addWidget(self.med_stop)
+        layout.addLayout(stop_row)
         self.set_medications(medications)
 
     # --- behaviour ----------------------------------------------------------------
@@ -242,6 +251,10 @@ class EntryForm(QWidget):
             button.setChecked(name in chosen)
             self.med_grid.addWidget(button, i // 3, i % 3)
             self.med_buttons[name] = button
+        self.stop_choice.clear()
+        self.stop_choice.addItems(names)
+        for widget in (self.stop_choice, self.med_stop):
+            widget.setVisible(bool(names) and not self.checkin)
 
     def chosen_medications(self) -> frozenset[str]:
         return frozenset(n for n, b in self.med_buttons.items() if b.isChecked())
@@ -319,6 +332,7 @@ class EntryDialog(QDialog):
         row.addWidget(self.save_button)
         outer.addLayout(row)
         self.form.med_add.clicked.connect(lambda: self.tasks.spawn(self.add_medication()))
+        self.form.med_stop.clicked.connect(lambda: self.tasks.spawn(self.stop_medication()))
         self.resize(self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().height() * 40)
 
     def say(self, text: str) -> None:
@@ -348,6 +362,16 @@ class EntryDialog(QDialog):
         self.form.med_name.clear()
         self.form.set_medications([m.name for m in meds if m.stopped_on is None])
         self.say(f"{name.strip()} is on your list now.")
+
+    async def stop_medication(self) -> None:
+        """Mark the chosen medication stopped today: a mark on the charts, kept in the log."""
+        name = self.form.stop_choice.currentText()
+        found = [m for m in await self.ctx.tracking.medications() if m.name == name]
+        if not found:
+            return
+        meds = await self.ctx.tracking.stop_medication(found[0].id)
+        self.form.set_medications([m.name for m in meds if m.stopped_on is None])
+        self.say(f"{name} is marked as stopped today; it stays in your history.")
 
 
 def _words(exc: BaseException) -> str:

@@ -134,6 +134,21 @@ async def test_medications_come_from_the_persons_own_list(qtbot: QtBot, ctx: App
     qtbot.keyClicks(form.med_name, "paracetamol")
     qtbot.mouseClick(form.med_add, Qt.MouseButton.LeftButton)
     await wait_for(lambda: "already on your list" in dialog.message.text())
+    assert form.med_name.text() == "paracetamol"  # kept to correct, not lost
+    form.med_name.clear()
+    qtbot.keyClicks(form.med_name, "Old cream")
+    qtbot.mouseClick(form.med_add, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: "Old cream" in form.med_buttons)
+    form.stop_choice.setCurrentText("Old cream")
+    qtbot.mouseClick(form.med_stop, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: "Old cream" not in form.med_buttons)
+    assert (
+        dialog.message.text() == "Old cream is marked as stopped today; it stays in your history."
+    )
+    stopped = [m for m in await ctx.tracking.medications() if m.name == "Old cream"]
+    assert stopped[0].stopped_on == NOW.date()
+    marks = await ctx.db.run(entries.marks, NOW.date(), NOW.date())
+    assert "stopped Old cream" in [m.text for m in marks]
     qtbot.mouseClick(form.med_buttons["Paracetamol"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     await wait_for(lambda: page.entry_dialog is None)
