@@ -7,6 +7,7 @@ replaced by something deeply nested, or the text cut short.
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import timedelta
 from functools import cache
@@ -96,7 +97,9 @@ def malformed(draw: st.DrawFn) -> str:
         if draw(st.booleans()):
             del parent[key]  # removed (a list shrinks by one: rows change length)
         else:
-            parent[key] = draw(json_values)  # retyped
+            # A copy: st.just() hands out one shared object, and a later step may
+            # delete inside it, which would change what the next example draws.
+            parent[key] = copy.deepcopy(draw(json_values))  # retyped
     text = json.dumps(document)
     depth = draw(st.sampled_from([2, 50, 5000, 200_000]))
     text = text.replace(json.dumps(DEEP), "[" * depth + "]" * depth)
