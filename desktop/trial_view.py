@@ -279,12 +279,12 @@ class TrialPage(Page):
                 index if index >= 0 else (1 if extra and combo.count() > 2 else 0)
             )
             combo.blockSignals(False)
+        self._design_changed()
         if not allowed:
             self.preview_text.setText(
                 "Your safety limits allow no routine at the moment, so there is nothing to "
                 "compare yet. " + self.ctx.safety.state.why_not()
             )
-        self._design_changed()
 
     def design(self) -> TrialDesign:
         period = self.period_days.value()
@@ -299,8 +299,11 @@ class TrialPage(Page):
         )
 
     def _design_changed(self, *_: object) -> None:
+        """A plan on screen is only ever the one Fix would store: any change discards it."""
         self.preview = None
+        self.preview_text.setText("")
         self.lock_button.setEnabled(False)
+        self.default_button = self.preview_button
 
     def show_preview(self) -> None:
         """Draw a plan from a fresh seed and show it; nothing is stored yet."""
@@ -383,11 +386,11 @@ class TrialPage(Page):
     def refresh(self) -> None:
         state = self.ctx.trial.state
         today = self.ctx.today()
-        if self.arm_a.count() == 0:
-            self._fill_arms()
         if self.start.date() <= QDate(today.year, today.month, today.day):  # from tomorrow
             tomorrow = today + dt.timedelta(days=1)
             self.start.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
+        if self.arm_a.count() == 0:
+            self._fill_arms()
         self.confirm_stop.setVisible(False)
         finished = state is not None and state.finished_by(today)
         if state is None or (finished and self.planning_new):

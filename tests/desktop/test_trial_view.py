@@ -82,6 +82,7 @@ async def test_nothing_to_compare_until_the_safety_questions_allow_a_routine(
     assert not page.lock_button.isEnabled()
     await ctx.safety.save_screening(CLEAR_ANSWERS)  # the page hears it from the owner
     assert page.arm_a.findData("arthritis_morning") >= 0
+    assert page.preview_text.text() == ""  # the refusal no longer holds, so it is gone
     assert page.arm_b.findData(NO_MASSAGE) == page.arm_b.count() - 1
 
 
@@ -107,6 +108,7 @@ async def test_plan_preview_lock_follow_and_stop(
     # a change after the preview: the shown plan is no longer the one that would be fixed
     page.weeks.setValue(6)
     assert not page.lock_button.isEnabled()
+    assert page.preview_text.text() == ""  # no plan on screen that Fix would not store
     page.weeks.setValue(4)
     qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
     shown = page.preview
