@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(PY) -m desktop --transport sim
 
 demo: $(STAMP)
-	$(PY) -m ble.demo
+	$(PY) -m device_sim.demo
 
 sim: $(STAMP)
 	$(PY) -m device_sim

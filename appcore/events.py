@@ -1,64 +1,18 @@
 """Typed events with subscribers that can leave: the one observer mechanism of appcore.
 
-A subscriber gets a `Subscription`; `close()` (or `with`) ends it. A failing
-subscriber is logged and does not stop the others, so one broken view cannot
-keep the device from hearing about new caps.
+The observer type itself lives in `ble.observers` (the lowest layer), so the massager
+client and the app share one; this module is where appcore code takes it from, and
+it holds the app's own event types.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
-log = logging.getLogger(__name__)
+from ble.observers import Observers, Subscription
 
-E = TypeVar("E")
-
-
-class Subscription:
-    """A handle on one subscriber; `close()` unsubscribes (idempotent)."""
-
-    def __init__(self, leave: Callable[[], None]) -> None:
-        self._leave: Callable[[], None] | None = leave
-
-    def close(self) -> None:
-        leave, self._leave = self._leave, None
-        if leave is not None:
-            leave()
-
-    def __enter__(self) -> Subscription:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-
-class Observers(Generic[E]):
-    """Deliver each event of type E to the current subscribers, in subscription order."""
-
-    def __init__(self) -> None:
-        self._callbacks: list[Callable[[E], None]] = []
-
-    def subscribe(self, callback: Callable[[E], None]) -> Subscription:
-        self._callbacks.append(callback)
-
-        def leave() -> None:
-            if callback in self._callbacks:
-                self._callbacks.remove(callback)
-
-        return Subscription(leave)
-
-    def publish(self, event: E) -> None:
-        for callback in list(self._callbacks):
-            try:
-                callback(event)
-            except Exception:
-                log.exception("a subscriber failed on %r", event)
-
-    def __len__(self) -> int:
-        return len(self._callbacks)
+__all__ = ["LogEvents", "Observers", "RatingsChanged", "SchedulesChanged", "SessionsChanged",
+           "SettingsChanged", "Subscription"]
 
 
 # --- The app's events: one type per change a view follows -----------------------------

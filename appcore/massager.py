@@ -17,16 +17,16 @@ import contextlib
 import enum
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bumble.link import LocalLink
 from sqlite_utils import Database
 
 from appcore.context import AppContext
 from appcore.safety import SafetyChanged
 from ble import protocol as p
-from ble.backends import Backend, choose_backend
+from ble.backends import Backend, BackendFactory, choose_backend
 from ble.client import (
     AuditEntry,
     ClientEvent,
@@ -37,16 +37,22 @@ from ble.client import (
     discover,
 )
 from ble.errors import MassagerError
+from ble.observers import Observers
 from ble.pinning import PinnedDevice
-from ble.sim_process import simulator_process
 from data import devices as device_log
 from data.models import CommandEntry
+from device_sim.process import simulator_process
+from drivers import registry
+from drivers.capture import capture, write_capture
+from drivers.description import Description, load_descriptions
 
 log = logging.getLogger(__name__)
 
 
 SIM_BONDS = "simulator-bonds.json"  # the simulated massager's own memory of its bonds
 SIM_INTERVAL_MS = 7.5  # the shortest BLE connection interval, as a real link would have
+THENAR_DESCRIPTION = "thenar-tg1"  # drivers/descriptions/: the profile this app's client speaks
+CAPTURES = "captures"  # in the data folder: device captures the person may share
 
 
 class LinkState(enum.Enum):
@@ -55,6 +61,14 @@ class LinkState(enum.Enum):
     CONNECTED = "connected"
     RECONNECTING = "connection lost, reconnecting"
     FAILED = "could not connect"
+
+
+@dataclass(frozen=True)
+class LinkChanged:
+    """The connection state a person sees, and a sentence about why (may be empty)."""
+
+    state: LinkState
+    detail: str = ""
 
 
 _EVENT_STATES = {
@@ -146,6 +160,33 @@ def history_words(entry: CommandEntry) -> str:
     return line
 
 
+def protection_words(description: Description | None) -> str:
+    """Before the first session: what this massager does not do for the person, plainly."""
+    if description is None:
+        return (
+            "Thenar does not know this device. You can save a capture of what it shows "
+            "of itself (nothing is written to it) and share the file with the project."
+        )
+    missing = description.protections.missing()
+    if not missing:
+        return (
+            f"{description.model}: keeps to your limits by itself, stops when the "
+            "connection drops or Thenar goes quiet, and has its own timer."
+        )
+    return f"{description.model} lacks some protections. " + " ".join(missing)
+
+
+def nearby_words(found: registry.Found) -> str:
+    """One row of "other devices nearby" on the Device page."""
+    name = found.name or "Unnamed device"
+    if found.description is None:
+        return f"{name} ({found.address}): not a massager Thenar knows"
+    return (
+        f"{found.description.model} ({found.address}): Thenar knows this model but cannot "
+        "run sessions on it yet"
+    )
+
+
 def _gave_up_words(event: ClientEvent, backend: Backend | None) -> str:
     """What the header says when reconnecting stopped, and what to do."""
     if backend is not None and not backend.alive:
@@ -161,10 +202,15 @@ class Massager:
     """Backend + pinned device + client, with listeners for state and status."""
 
     def __init__(
-        self, ctx: AppContext, link: LocalLink | None = None, key_store: Path | None = None
+        self,
+        ctx: AppContext,
+        backends: BackendFactory | None = None,
+        key_store: Path | None = None,
     ) -> None:
         self.ctx = ctx
-        self._link = link  # tests and the self-test run the simulator in process
+        # None: the settings choose (and "sim" starts the simulator process). Tests and the
+        # self-test pass a factory for a backend on an in-process radio.
+        self._backends = backends
         self._key_store = key_store
         self._backend: Backend | None = None
         self._backend_lock = asyncio.Lock()  # one backend (one simulator, one dongle) at a time
@@ -175,17 +221,20 @@ class Massager:
         self.info: DeviceInfo | None = None
         self.battery: int | None = None
         self.rssi: int | None = None
-        self.state_listeners: list[Callable[[LinkState, str], None]] = []
-        self.status_listeners: list[Callable[[p.Status], None]] = []
-        self.event_listeners: list[Callable[[ClientEvent], None]] = []
+        self.link_changes: Observers[LinkChanged] = Observers()
+        self.statuses: Observers[p.Status] = Observers()
+        self.events: Observers[ClientEvent] = Observers()
         self.caps_failures = 0  # caps the device did not confirm (each one also stops it)
         self._session_caps: p.Limits | None = None
         self._caps_lock = asyncio.Lock()
         self._syncs: set[asyncio.Task[None]] = set()
         self._safety = ctx.safety.subscribe(self._on_safety)
         self.session_id: int | None = None  # set by the session controller; tags the trail
-        self.audit_listeners: list[Callable[[], None]] = []  # the Device page's history
+        self.audit_saved: Observers[AuditEntry] = Observers()  # the Device page's history
         self._audit_writes: set[asyncio.Task[None]] = set()
+        self.descriptions = load_descriptions()
+        self.descriptions_by_key = {d.key: d for d in self.descriptions}
+        self.nearby: list[registry.Found] = []  # other devices the last scan saw
 
     # --- backend ------------------------------------------------------------
 
@@ -200,15 +249,19 @@ class Massager:
                 await self._drop_backend()
             if self._backend is not None:
                 return self._backend
+            if self._backends is not None:
+                backend = self._backends(self._key_store)
+                self._backend = await self._resources.enter_async_context(backend)
+                return self._backend
             setting = self.ctx.settings.transport
-            if setting == "sim" and self._link is None:
+            if setting == "sim":
                 # The simulated massager keeps its bonds beside ours (private data folder),
                 # so a restarted simulator still knows this computer, as a real one would.
                 bonds = self._key_store.with_name(SIM_BONDS) if self._key_store else None
                 extra = ("--bonds", str(bonds)) if bonds else ()
                 process = simulator_process(SIM_INTERVAL_MS, *extra)
                 setting = await self._resources.enter_async_context(process)
-            backend = choose_backend(setting, link=self._link, key_store_path=self._key_store)
+            backend = choose_backend(setting, key_store_path=self._key_store)
             self._backend = await self._resources.enter_async_context(backend)
             return self._backend
 
@@ -225,14 +278,39 @@ class Massager:
             log.exception("closing a dead Bluetooth backend failed")
 
     async def scan(self) -> list[DiscoveredMassager]:
-        return await discover(await self.backend())
+        """Massagers of Thenar's own profile in range; `nearby` gets everything else seen."""
+        backend = await self.backend()
+        ours, seen = await asyncio.gather(
+            discover(backend), registry.discover(backend, self.descriptions)
+        )
+        addresses = {m.address.upper() for m in ours}
+        self.nearby = [f for f in seen if f.address.upper() not in addresses]
+        return ours
+
+    def description_of(self, address: str) -> Description | None:
+        """What the last scan recognised at `address` (Thenar's own profile by default)."""
+        for found in self.nearby:
+            if found.address.upper() == address.upper():
+                return found.description
+        return self.descriptions_by_key.get(THENAR_DESCRIPTION)
+
+    async def capture(self, address: str) -> Path:
+        """Record a device Thenar does not know (writing nothing to it) into the data folder.
+
+        The file is the person's to share with the project, or not; nothing is sent.
+        """
+        data = await capture(await self.backend(), address)
+        folder = self.ctx.settings.data_path() / CAPTURES
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        name = f"capture-{address.replace(':', '')}-{stamp}.json"
+        return await asyncio.to_thread(write_capture, data, folder / name)
 
     # --- connection -----------------------------------------------------------
 
     def _set_state(self, state: LinkState, detail: str = "") -> None:
         self.state, self.detail = state, detail
-        for listener in list(self.state_listeners):
-            listener(state, detail)
+        self.link_changes.publish(LinkChanged(state, detail))
 
     def describe(self) -> str:
         name = self.ctx.settings.pinned_name
@@ -346,8 +424,7 @@ class Massager:
             self._set_state(state or LinkState.FAILED, _gave_up_words(event, self._backend))
         elif state is not None:
             self._set_state(state, event.detail)
-        for listener in list(self.event_listeners):
-            listener(event)
+        self.events.publish(event)
 
     # --- the audit trail ----------------------------------------------------------
 
@@ -372,18 +449,17 @@ class Massager:
                 session_id=session,
             )
 
-        task = asyncio.get_running_loop().create_task(self._save_audit(save))
+        task = asyncio.get_running_loop().create_task(self._save_audit(save, entry))
         self._audit_writes.add(task)
         task.add_done_callback(self._audit_writes.discard)
 
-    async def _save_audit(self, save: Callable[[Database], None]) -> None:
+    async def _save_audit(self, save: Callable[[Database], None], entry: AuditEntry) -> None:
         try:
             await self.ctx.db.run(save)
         except Exception as exc:  # the device matters more than its diary: log and go on
             log.warning("could not write the audit trail: %s", exc)
             return
-        for listener in list(self.audit_listeners):
-            listener()
+        self.audit_saved.publish(entry)
 
     async def history(self, limit: int = 50) -> list[CommandEntry]:
         """The newest lines of the audit trail, newest first."""
@@ -396,8 +472,7 @@ class Massager:
             await asyncio.gather(*list(self._audit_writes), return_exceptions=True)
 
     def _on_status(self, status: p.Status) -> None:
-        for listener in list(self.status_listeners):
-            listener(status)
+        self.statuses.publish(status)
 
     async def disconnect(self) -> bool:
         """Stop (acknowledged) and disconnect; False if the stop was not acknowledged."""

@@ -23,7 +23,8 @@ from appcore.programs import ensure_routines
 from appcore.session import Phase, SessionController
 from appcore.settings import Settings
 from ble import protocol as p
-from ble.virtual_radio import VirtualLink
+from ble.backends import on_link
+from ble.bumble_bleak.radio import VirtualLink
 from data import export, fhir, sessions
 from data.models import Outcome, Rating
 from device_sim.peripheral import SimulatedMassager
@@ -53,7 +54,7 @@ async def _self_test(folder: Path) -> None:
     link = VirtualLink()
     sim = SimulatedMassager(link)
     await sim.start()
-    massager = Massager(ctx, link=link)
+    massager = Massager(ctx, on_link(link))
     try:
         found = await asyncio.wait_for(massager.scan(), STEP_TIMEOUT_S)
         assert found, "the simulated massager was not found"

@@ -34,6 +34,7 @@ from data import ratings as rating_log
 from data import sessions as session_log
 from data.errors import InvalidInputError, NotFoundError, StoreError
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
+from drivers.thenar import thenar_program
 from therapy import (
     CompiledProgram,
     CustomProgram,
@@ -41,7 +42,7 @@ from therapy import (
     SafetyProfile,
     SessionNotAllowed,
     compile_program,
-    remaining_program,
+    remaining_plan,
 )
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,10 @@ class SessionController:
         self._flusher: asyncio.Task[None] | None = None
         self._ending: asyncio.Task[None] | None = None
         self._resume_from_s = 0
-        massager.status_listeners.append(self._on_status)
-        massager.event_listeners.append(self._on_event)
+        self._massager_subs = [
+            massager.statuses.subscribe(self._on_status),
+            massager.events.subscribe(self._on_event),
+        ]
         self.safety = massager.ctx.safety
         self._safety_sub: Subscription = self.safety.subscribe(self._on_safety)
         self._stopping: asyncio.Task[None] | None = None
@@ -199,9 +202,10 @@ class SessionController:
         await self.massager.settled()
         if client.caps != caps or self.massager.caps_in_force() != caps:
             await self.massager.sync_caps()  # the device holds exactly these before we start
-        program = plan.compiled.program
+        to_run = plan.compiled.plan
         if resume and self._resume_from_s:
-            program = remaining_program(program, self._resume_from_s)
+            to_run = remaining_plan(to_run, self._resume_from_s)
+        program = thenar_program(to_run)
         start = SessionStart(
             program_id=self.plan.program_row_id,
             program_run=program_run_json(

@@ -19,10 +19,10 @@ from bench_client import p50_p99, report  # benchmarks/ is the script's folder
 
 from ble import protocol as p
 from ble.backends import choose_backend
-from ble.bumble_client import BumbleClient
+from ble.bumble_bleak.client import BumbleClient
+from ble.bumble_bleak.radio import VirtualLink
 from ble.client import MassagerClient
 from ble.pinning import PinnedDevice
-from ble.virtual_radio import VirtualLink
 from device_sim.peripheral import SimulatedMassager
 
 T = TypeVar("T")

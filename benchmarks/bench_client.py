@@ -15,10 +15,10 @@ from bleak import BleakClient, BleakScanner
 
 from ble import protocol as p
 from ble.backends import Backend, choose_backend
+from ble.bumble_bleak.radio import VirtualLink
 from ble.client import EventKind, MassagerClient
 from ble.connection_policy import RetryPolicy
 from ble.pinning import PinnedDevice
-from ble.virtual_radio import VirtualLink
 from device_sim.peripheral import SimulatedMassager
 
 ITERATIONS = 500

@@ -88,7 +88,8 @@ async def live_session_and_memory(home: Path) -> None:
     from appcore.session import Phase
     from appcore.settings import Settings
     from ble import protocol as p
-    from ble.virtual_radio import VirtualLink
+    from ble.backends import on_link
+    from ble.bumble_bleak.radio import VirtualLink
     from data.models import Rating
     from desktop.app import build
     from desktop.session_view import SessionPage
@@ -101,7 +102,8 @@ async def live_session_and_memory(home: Path) -> None:
     await device.start()
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
-    app = await build(qapp, Settings(data_folder=str(home / "data")), home / "s.json", link=link)
+    settings = Settings(data_folder=str(home / "data"))
+    app = await build(qapp, settings, home / "s.json", backends=on_link(link))
     answers = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
     answers["report_discomfort"] = "yes"
     today = app.ctx.today()

@@ -20,10 +20,10 @@ from bumble.device import Device, Peer
 from bumble.transport import open_transport
 
 from ble import protocol as p
-from ble.bumble_backend import BumbleAdapter
-from ble.sim_process import simulator_process
-from ble.virtual_radio import VirtualLink, host_for, new_controller
+from ble.bumble_bleak.adapter import BumbleAdapter
+from ble.bumble_bleak.radio import VirtualLink, host_for, new_controller
 from device_sim.peripheral import SimulatedMassager
+from device_sim.process import simulator_process
 
 ITERATIONS = 1000
 SIM_ADDRESS = "F0:7E:4A:00:00:01"

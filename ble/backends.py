@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,7 +22,7 @@ from bleak.backends.scanner import BaseBleakScanner
 from bleak.exc import BleakError
 from bumble.link import LocalLink
 
-from ble.bumble_backend import BumbleAdapter
+from ble.bumble_bleak.adapter import BumbleAdapter
 from ble.errors import BackendUnavailable
 
 PLATFORM = "platform"
@@ -102,6 +103,15 @@ class Backend:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+# Builds an unopened backend that keeps bonds in the given key store file (None: memory).
+BackendFactory = Callable[[Path | None], Backend]
+
+
+def on_link(link: LocalLink) -> BackendFactory:
+    """Backends on one in-process virtual radio (tests, the self-test, benchmarks)."""
+    return lambda key_store: choose_backend(SIM, link=link, key_store_path=key_store)
 
 
 def choose_backend(

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from bleak import BleakClient, BleakScanner
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -25,7 +25,7 @@ from bleak.exc import BleakError, BleakGATTProtocolError
 
 from ble import protocol as p
 from ble.backends import Backend
-from ble.bumble_client import BondNotAccepted
+from ble.bumble_bleak.client import BondNotAccepted
 from ble.connection_policy import RetryPolicy, classify
 from ble.errors import (
     BadArgument,
@@ -43,6 +43,7 @@ from ble.errors import (
     require_protocol,
     write_refused,
 )
+from ble.observers import Observers, Stream, Subscription
 from ble.pinning import PinnedDevice
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,6 @@ HEARTBEAT_INTERVAL_S = 1.0  # profile: about once a second; the device's watchdo
 STATUS_SILENCE_S = 3.0  # status comes at least once a second: three missed frames is "silent"
 SCAN_TIMEOUT_S = 2.0  # adverts every 20-100 ms; 2 s is many intervals, still a short wait
 DISCONNECT_TIMEOUT_S = 2.0  # bounded so shutdown never hangs on a peer that never answers
-QUEUE_SIZE = 256  # per status/event subscriber; oldest dropped when a reader falls behind
 
 T = TypeVar("T")
 
@@ -114,51 +114,6 @@ class DeviceInfo:
 
 class _LinkLost(Exception):
     """Set on a pending command's future when the link goes."""
-
-
-class Subscription(Generic[T]):
-    """An async iterator over published items, registered from the moment it is created."""
-
-    def __init__(self, owner: Fanout[T]) -> None:
-        self._owner = owner
-        self.queue: asyncio.Queue[T] = asyncio.Queue(QUEUE_SIZE)
-
-    def __aiter__(self) -> Subscription[T]:
-        return self
-
-    async def __anext__(self) -> T:
-        return await self.queue.get()
-
-    def close(self) -> None:
-        self._owner.subscriptions.discard(self)
-
-
-class Fanout(Generic[T]):
-    """Deliver each item to callbacks (the GUI) and to async iterators; never raise."""
-
-    def __init__(self) -> None:
-        self.callbacks: list[Callable[[T], None]] = []
-        self.subscriptions: set[Subscription[T]] = set()
-
-    def subscribe(self) -> Subscription[T]:
-        sub = Subscription(self)
-        self.subscriptions.add(sub)
-        return sub
-
-    def add_callback(self, callback: Callable[[T], None]) -> Callable[[], None]:
-        self.callbacks.append(callback)
-        return lambda: self.callbacks.remove(callback)
-
-    def publish(self, item: T) -> None:
-        for callback in list(self.callbacks):
-            try:
-                callback(item)
-            except Exception:  # a GUI bug must not break the BLE layer
-                log.exception("subscriber callback failed")
-        for sub in list(self.subscriptions):
-            if sub.queue.full():
-                sub.queue.get_nowait()
-            sub.queue.put_nowait(item)
 
 
 def identity_from_advert(manufacturer_data: dict[int, bytes]) -> tuple[str, str]:
@@ -230,9 +185,9 @@ class MassagerClient:
         self.unexpected_indications = 0
         self.subscriptions = 0  # status subscriptions made, one per connection
         self.resyncs = 0
-        self._statuses: Fanout[p.Status] = Fanout()
-        self._events: Fanout[ClientEvent] = Fanout()
-        self._audit: Fanout[AuditEntry] = Fanout()
+        self._statuses: Observers[p.Status] = Observers()
+        self._events: Observers[ClientEvent] = Observers()
+        self._audit: Observers[AuditEntry] = Observers()
         self._last_command_id: int | None = None  # the request id of the last command sent
         self._client: BleakClient | None = None
         self._ready = False
@@ -246,23 +201,23 @@ class MassagerClient:
 
     # --- streams ------------------------------------------------------------
 
-    def statuses(self) -> Subscription[p.Status]:
+    def statuses(self) -> Stream[p.Status]:
         """Decoded status frames from now on, as an async iterator (`close()` it when done)."""
-        return self._statuses.subscribe()
+        return self._statuses.stream()
 
-    def events(self) -> Subscription[ClientEvent]:
-        return self._events.subscribe()
+    def events(self) -> Stream[ClientEvent]:
+        return self._events.stream()
 
-    def on_status(self, callback: Callable[[p.Status], None]) -> Callable[[], None]:
-        """Call `callback` for each status frame; returns a function that unsubscribes."""
-        return self._statuses.add_callback(callback)
+    def on_status(self, callback: Callable[[p.Status], None]) -> Subscription:
+        """Call `callback` for each status frame until the subscription is closed."""
+        return self._statuses.subscribe(callback)
 
-    def on_event(self, callback: Callable[[ClientEvent], None]) -> Callable[[], None]:
-        return self._events.add_callback(callback)
+    def on_event(self, callback: Callable[[ClientEvent], None]) -> Subscription:
+        return self._events.subscribe(callback)
 
-    def on_audit(self, callback: Callable[[AuditEntry], None]) -> Callable[[], None]:
+    def on_audit(self, callback: Callable[[AuditEntry], None]) -> Subscription:
         """Every command, limits write, upload and link event, as it happens."""
-        return self._audit.add_callback(callback)
+        return self._audit.subscribe(callback)
 
     def _record(
         self, what: str, params: dict[str, object], result: str, command_id: int | None = None

@@ -20,7 +20,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from bumble.link import LocalLink
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox
 
@@ -32,6 +31,7 @@ from appcore.programs import ensure_routines
 from appcore.screening import now_local
 from appcore.session import SessionController
 from appcore.settings import Settings
+from ble.backends import BackendFactory
 from data.errors import StoreError
 from data.files import make_private
 from desktop.by_hand_view import ByHandPage
@@ -216,7 +216,7 @@ async def build(
     settings: Settings,
     settings_path: Path,
     *,
-    link: LocalLink | None = None,
+    backends: BackendFactory | None = None,
     key_store: Path | None = None,
     now: Callable[[], datetime] | None = None,
 ) -> Thenar:
@@ -237,7 +237,7 @@ async def build(
     # 0600 (the umask set at start makes new ones so; an older Thenar's are tightened).
     bonds = key_store or settings.data_path() / "bonds.json"
     make_private(bonds)
-    massager = Massager(ctx, link=link, key_store=bonds)
+    massager = Massager(ctx, backends, key_store=bonds)
     session = SessionController(massager, now)
 
     def theme() -> None:
@@ -270,7 +270,7 @@ async def build(
     app = Thenar(qapp, ctx, massager, session, window, program_ids)
     holder.append(app)
     window.close_requested.connect(lambda: app.run(app.close_window()))
-    massager.state_listeners.append(lambda _s, _d: app.on_state())
+    massager.link_changes.subscribe(lambda _change: app.on_state())
     app.session_subscription = session.subscribe(lambda _e: app.on_state())
     app.on_state()
     app.tray = (

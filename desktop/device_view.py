@@ -10,7 +10,14 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem
 
 from appcore.context import AppContext
-from appcore.massager import LinkState, Massager, candidate_words, history_words
+from appcore.massager import (
+    LinkState,
+    Massager,
+    candidate_words,
+    history_words,
+    nearby_words,
+    protection_words,
+)
 from ble.client import DiscoveredMassager
 from ble.errors import BondRejected
 from desktop.tasks import TaskOwner
@@ -53,8 +60,26 @@ class DevicePage(Page):
         for button in (self.scan_button, self.connect_button, self.forget_button):
             row.addWidget(button)
         self.layout_.addLayout(row)
+        # Before the first session: which protections the picked massager lacks (issue 15).
+        self.protections = paragraph("")
+        self.protections.setAccessibleName("What this massager protects by itself")
+        self.protections.setVisible(False)
+        self.layout_.addWidget(self.protections)
         self.message = notice()
         self.layout_.addWidget(self.message)
+        self.others_label = paragraph("Other Bluetooth devices nearby:")
+        self.others = QListWidget()
+        self.others.setAccessibleName("Other devices nearby")
+        self.others.setWordWrap(True)
+        self.others.currentItemChanged.connect(self._on_pick_other)
+        self.capture_button = big_button(
+            "Save a capture of this device",
+            "Save what this device shows of itself to a file, writing nothing to it",
+        )
+        self.capture_button.clicked.connect(lambda: self.tasks.spawn(self.capture_selected()))
+        for widget in (self.others_label, self.others, self.capture_button):
+            widget.setVisible(False)
+            self.layout_.addWidget(widget)
         self.pair_again_button = big_button(
             "It was reset: pair it again", "Forget the old pairing and pair this massager again"
         )
@@ -68,10 +93,10 @@ class DevicePage(Page):
         self.history.setWordWrap(True)
         self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.layout_.addWidget(self.history, 1)
-        massager.audit_listeners.append(self._history_changed)
+        self._subs = [massager.audit_saved.subscribe(lambda _entry: self._history_changed())]
         self.found.itemActivated.connect(lambda _item: self.connect_button.click())
         self.found.currentItemChanged.connect(self._on_pick)
-        massager.state_listeners.append(lambda _s, _d: self.refresh())
+        self._subs.append(massager.link_changes.subscribe(lambda _change: self.refresh()))
         self.refresh()
 
     def _history_changed(self) -> None:
@@ -84,9 +109,37 @@ class DevicePage(Page):
 
     def _on_pick(self, current: QListWidgetItem | None, _previous: object) -> None:
         self.connect_button.setEnabled(current is not None)
+        self.protections.setVisible(current is not None)
         if current is not None:
-            bonded = current.data(Qt.ItemDataRole.UserRole)[2]
+            address, _name, bonded = current.data(Qt.ItemDataRole.UserRole)
             self.connect_button.setText("Connect" if bonded else "Pair and connect")
+            self.protections.setText(protection_words(self.massager.description_of(address)))
+
+    def _on_pick_other(self, current: QListWidgetItem | None, _previous: object) -> None:
+        self.capture_button.setEnabled(current is not None)
+        if current is not None:
+            address = current.data(Qt.ItemDataRole.UserRole)
+            self.protections.setText(protection_words(self.massager.description_of(address)))
+            self.protections.setVisible(True)
+
+    async def capture_selected(self) -> None:
+        """Save a capture of the chosen nearby device; nothing is written to it."""
+        item = self.others.currentItem()
+        if item is None:
+            return
+        self.capture_button.setEnabled(False)
+        try:
+            path = await self.massager.capture(item.data(Qt.ItemDataRole.UserRole))
+        except Exception as exc:
+            self._show_error("Saving a capture", exc)
+        else:
+            self.message.setText(
+                f"Saved to {path}. Nothing was written to the device and nothing was sent: "
+                "share the file with the project if you like."
+            )
+            self.message.setVisible(True)
+        finally:
+            self.capture_button.setEnabled(self.others.currentItem() is not None)
 
     def _show_error(self, what: str, exc: BaseException) -> None:
         advice = (
@@ -118,6 +171,8 @@ class DevicePage(Page):
         self.message.setVisible(False)
         self.pair_again_button.setVisible(False)
         self.found.clear()
+        self.others.clear()
+        self.protections.setVisible(False)
         try:
             found = await self.massager.scan()
         except Exception as exc:
@@ -138,6 +193,13 @@ class DevicePage(Page):
             else:
                 choices.append(self.found.count())
             self.found.addItem(item)
+        for other in self.massager.nearby:
+            row = QListWidgetItem(nearby_words(other))
+            row.setData(Qt.ItemDataRole.UserRole, other.address)
+            self.others.addItem(row)
+        for widget in (self.others_label, self.others, self.capture_button):
+            widget.setVisible(bool(self.massager.nearby))
+        self.capture_button.setEnabled(False)
         if not found:
             self.message.setText("No massager found. Is it switched on, charged and nearby?")
             self.message.setVisible(True)

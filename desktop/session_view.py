@@ -189,8 +189,8 @@ class SessionPage(Page):
             ctx.safety.subscribe(lambda _e: self.refresh()),
             ctx.settings_changed.subscribe(lambda _e: self.refresh()),
             ctx.trial.subscribe(lambda _e: self.refresh()),
+            session.massager.link_changes.subscribe(lambda _change: self.refresh()),
         ]
-        session.massager.state_listeners.append(lambda _s, _d: self.refresh())
         self.refresh()
 
     # --- panels ---------------------------------------------------------------

@@ -42,8 +42,8 @@ from bumble.pairing import PairingConfig, PairingDelegate
 from bumble.profiles.gatt_service import GenericAttributeProfileService
 
 from ble import protocol as p
-from ble.bumble_backend import ThreadedJsonKeyStore
-from ble.virtual_radio import DEFAULT_RSSI, detach_controller, host_for, new_controller
+from ble.bumble_bleak.adapter import ThreadedJsonKeyStore
+from ble.bumble_bleak.radio import DEFAULT_RSSI, detach_controller, host_for, new_controller
 from device_sim.clock import Clock, monotonic_clock
 from device_sim.model import AttRefusal, MassagerModel
 
@@ -124,6 +124,7 @@ class SimulatedMassager:
         self._held_changed = asyncio.Event()
         self._client_features: dict[Connection, bytes] = {}  # GATT Client Supported Features
         self.connections: list[Connection] = []
+        self.writes = 0  # every ATT write and subscription a central made
         self._advertising_wanted = False
         self._stopping = False
         self._build_gatt()
@@ -141,7 +142,11 @@ class SimulatedMassager:
         def refuse_write(_conn: Connection, _value: bytes) -> None:
             raise att.ATT_Error(att.ErrorCode.WRITE_NOT_PERMITTED)
 
-        return CharacteristicValue(read=read or refuse_read, write=write or refuse_write)
+        def counted(conn: Connection, value: bytes) -> None:
+            self.writes += 1  # refused or not, it was a write (capture mode writes none)
+            (write or refuse_write)(conn, value)
+
+        return CharacteristicValue(read=read or refuse_read, write=counted)
 
     def _build_gatt(self) -> None:
         readable = Perms.READABLE | Perms.WRITEABLE  # permissions are checked by our callbacks
@@ -396,11 +401,20 @@ class SimulatedMassager:
         for service in self.services:
             device.add_service(service)
         device.on(device.EVENT_CONNECTION, self._on_connection)
+        device.gatt_server.on(
+            device.gatt_server.EVENT_CHARACTERISTIC_SUBSCRIPTION, self._on_subscription
+        )
         self._device = device
         await asyncio.wait_for(device.power_on(), timeout=5)  # pitfall 10: never hang
         await self.start_advertising()
         if self._autotick:
             self._ticker = asyncio.create_task(self._tick_forever(), name="sim-ticker")
+
+    def _on_subscription(self, _conn: object, characteristic: object, *_flags: object) -> None:
+        # The central's host stack subscribes to Service Changed by itself on connect (as
+        # BlueZ, CoreBluetooth and WinRT do): that is not the app writing to the massager.
+        if characteristic is not self.service_changed_char:
+            self.writes += 1
 
     async def stop(self) -> None:
         """Leave the radio: stop advertising first (pitfall 9), drop links, then detach."""

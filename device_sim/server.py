@@ -24,7 +24,7 @@ from typing import Any, Literal, get_args
 from bumble.controller import Controller
 from bumble.transport.common import StreamPacketSource
 
-from ble.virtual_radio import DEFAULT_RSSI, VirtualLink, detach_controller, new_controller
+from ble.bumble_bleak.radio import DEFAULT_RSSI, VirtualLink, detach_controller, new_controller
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Canary: the bleak and Bumble internals the Bumble backend relies on.
 
-The backend (``ble/bumble_backend.py``, ``ble/bumble_scanner.py``,
-``ble/bumble_client.py``, ``ble/virtual_radio.py``) subclasses bleak's backend
+The backend (``ble/bumble_bleak/adapter.py``, ``ble/bumble_scanner.py``,
+``ble/bumble_client.py``, ``ble/bumble_bleak/radio.py``) subclasses bleak's backend
 base classes and reaches into Bumble's emulated controller, link and GATT
 client. None of that is a stable API. If a test here fails after an upgrade,
 re-check the backend (and the pitfalls in docs/bumble-pitfalls.md)
@@ -32,9 +32,9 @@ from bleak.exc import (
 from bumble import att, controller, core, device, gatt_client, hci, keys, link, pairing
 from bumble.transport import common as transport_common
 
-from ble.bumble_client import BumbleClient
-from ble.bumble_scanner import BumbleScanner
-from ble.virtual_radio import VirtualController, VirtualLink
+from ble.bumble_bleak.client import BumbleClient
+from ble.bumble_bleak.radio import VirtualController, VirtualLink
+from ble.bumble_bleak.scanner import BumbleScanner
 
 
 def params(func: Callable[..., Any]) -> list[str]:
@@ -123,7 +123,7 @@ def test_bleak_errors() -> None:
     assert unavailable.reason is BleakBluetoothNotAvailableReason.NO_BLUETOOTH
 
 
-# -- Bumble: controller and link (ble/virtual_radio.py) --------------------------------------
+# -- Bumble: controller and link (ble/bumble_bleak/radio.py) --------------------------------------
 
 
 def test_controller_dispatches_commands_by_handler_name() -> None:

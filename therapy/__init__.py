@@ -33,7 +33,7 @@ from .profile import (
     rescreen_reason,
 )
 from .questionnaire import CHECKIN_QUESTIONS, SCREENING_QUESTIONS, Question
-from .resume import remaining_program
+from .resume import remaining_plan
 from .routines import ROUTINES, Routine
 from .rules import CHECKIN_RULES, RULES_VERSION, SCREENING_RULES
 from .schedule import Schedule, missed, overloaded_days
@@ -77,7 +77,7 @@ __all__ = [
     "evaluate_screening",
     "missed",
     "overloaded_days",
-    "remaining_program",
+    "remaining_plan",
     "rescreen_reason",
     "validate_program",
 ]

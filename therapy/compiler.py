@@ -1,4 +1,4 @@
-"""Compile a routine or custom program into the device's step list, within a profile's caps.
+"""Compile a routine or custom program into a device-neutral plan, within a profile's caps.
 
 The order is fixed and each step can only make the program milder: drop techniques the
 profile does not allow, clamp pressure, leave heat out where the pressure is not light,
@@ -21,8 +21,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ble.protocol import (
@@ -32,14 +30,13 @@ from ble.protocol import (
     ZONE_COUNT,
     Limits,
     Pattern,
-    Program,
-    ProgramStep,
     Zone,
     c_to_dc,
 )
 
 from .defaults import MIN_HEAT_DC
 from .errors import InvalidProgram, SessionNotAllowed
+from .plan import Plan, PlanStep, content_id
 from .profile import SafetyProfile, Verdict, Why
 from .routines import Routine
 from .rules import DESIGN
@@ -116,14 +113,14 @@ class StepGuidance:
 class CompiledProgram:
     name: str
     intensity: int
-    program: Program
+    plan: Plan  # device-neutral: the driver translates it (docs/drivers.md)
     guidance: tuple[StepGuidance, ...]
     changes: tuple[Change, ...]
     limits: Limits
 
     @property
     def duration_s(self) -> int:
-        return self.program.duration_s
+        return self.plan.duration_s
 
 
 @dataclass(frozen=True)
@@ -368,11 +365,6 @@ def _limit_heat_time(
     return out
 
 
-def _program_id(steps: Iterable[ProgramStep]) -> int:
-    """A content-derived id, so a stale upload of a different program cannot be started."""
-    return zlib.crc32(b"".join(bytes(s) for s in steps)) & 0xFFFF
-
-
 def compile_program(
     spec: ProgramSpec,
     intensity: int,
@@ -426,15 +418,11 @@ def compile_program(
         )
     steps = _limit_heat_time(steps, profile, changes)
 
-    device_steps = tuple(
-        ProgramStep(s.duration_s, s.pattern, s.heat_dc, s.pressures) for s in steps
-    )
+    plan_steps = tuple(PlanStep(s.duration_s, s.pattern, s.heat_dc, s.pressures) for s in steps)
     return CompiledProgram(
         name=spec.name,
         intensity=intensity,
-        program=Program(
-            _program_id(device_steps) if program_id is None else program_id, device_steps
-        ),
+        plan=Plan(content_id(plan_steps) if program_id is None else program_id, plan_steps),
         guidance=tuple(s.guidance for s in steps),
         changes=tuple(changes),
         limits=profile.device_limits(),

@@ -12,7 +12,8 @@ from appcore.context import AppContext
 from appcore.db_worker import DbWorker
 from appcore.massager import Massager
 from appcore.settings import Settings
-from ble.virtual_radio import VirtualLink
+from ble.backends import on_link
+from ble.bumble_bleak.radio import VirtualLink
 from device_sim.peripheral import SimulatedMassager
 from therapy import CheckIn, SafetyProfile, Screening, evaluate_screening
 from therapy.questionnaire import SCREENING_QUESTIONS
@@ -54,6 +55,6 @@ async def massager(
     ctx: AppContext, radio: tuple[VirtualLink, SimulatedMassager]
 ) -> AsyncIterator[Massager]:
     link, _sim = radio
-    m = Massager(ctx, link=link)
+    m = Massager(ctx, on_link(link))
     yield m
     await m.close()

@@ -49,17 +49,11 @@ async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
 async def wait_for_state(massager: Massager, *states: LinkState, timeout: float = 20) -> None:
     changed = asyncio.Event()
 
-    def on_state(_state: LinkState, _detail: str) -> None:
-        changed.set()
-
-    massager.state_listeners.append(on_state)
-    try:
+    with massager.link_changes.subscribe(lambda _change: changed.set()):
         async with asyncio.timeout(timeout):
             while massager.state not in states:
                 changed.clear()
                 await changed.wait()
-    finally:
-        massager.state_listeners.remove(on_state)
 
 
 async def test_two_searches_at_once_start_one_simulator(ctx: AppContext) -> None:

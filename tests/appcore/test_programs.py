@@ -35,5 +35,5 @@ def test_every_single_technique_compiles_within_caps() -> None:
     for spec in programs.values():
         compiled = compile_program(spec, 10, profile)
         cap = profile.device_limits().max_pressure_mmhg
-        assert max(max(s.pressures_mmhg) for s in compiled.program.steps) <= cap
-        assert compiled.program.duration_s <= profile.device_limits().max_session_s
+        assert max(max(s.pressures_mmhg) for s in compiled.plan.steps) <= cap
+        assert compiled.plan.duration_s <= profile.device_limits().max_session_s

@@ -23,9 +23,10 @@ from appcore.safety import LOCKED_CAPS, SafetyChange, SafetyChanged
 from appcore.session import Phase, SessionController
 from appcore.settings import Settings
 from ble import protocol as p
+from ble.backends import on_link
+from ble.bumble_bleak.radio import VirtualLink
 from ble.client import EventKind
 from ble.errors import CapExceeded
-from ble.virtual_radio import VirtualLink
 from data import checkins, sessions
 from data.models import Outcome, Rating
 from device_sim.peripheral import SimulatedMassager
@@ -116,7 +117,7 @@ async def test_item1_checkin_never_hides_a_newer_blocking_screening(
     ctx: AppContext, radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
     link, sim = radio
-    massager = Massager(ctx, link=link)
+    massager = Massager(ctx, on_link(link))
     try:
         await ctx.safety.save_screening(answers())
         await ctx.safety.check_in(CheckIn(ctx.today()))
@@ -162,7 +163,7 @@ async def test_item2_reconnect_keeps_the_tighter_caps_and_a_clearance_raises_at_
     ctx: AppContext, radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
     link, sim = radio
-    massager = Massager(ctx, link=link)
+    massager = Massager(ctx, on_link(link))
     try:
         await ctx.safety.save_screening(answers(arthritis="yes"))
         await ctx.safety.check_in(CheckIn(ctx.today()))
@@ -205,7 +206,7 @@ async def test_item3_flare_caps_reach_the_device_and_the_session_record(
     ctx: AppContext, radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
     link, sim = radio
-    massager = Massager(ctx, link=link)
+    massager = Massager(ctx, on_link(link))
     try:
         await ctx.safety.save_screening(answers(arthritis="yes"))
         await ctx.safety.check_in(CheckIn(ctx.today(), flare=True))
@@ -222,7 +223,7 @@ async def test_item3_flare_caps_reach_the_device_and_the_session_record(
         assert Technique.PETRISSAGE in techniques  # the routine has kneading...
         run = {g.technique for g in plan.compiled.guidance}
         assert Technique.PETRISSAGE not in run  # ...which a flare day leaves out
-        assert all(s.heat_dc == 0 for s in plan.compiled.program.steps)  # and the heat
+        assert all(s.heat_dc == 0 for s in plan.compiled.plan.steps)  # and the heat
         sid = await session.start(rating())
         record = await ctx.db.run(sessions.get_session, sid)
         assert cap_values(record.caps)[:2] == (30, 0)
@@ -237,7 +238,7 @@ async def test_item4_checkin_is_saved_and_required(
     ctx: AppContext, radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
     link, sim = radio
-    massager = Massager(ctx, link=link)
+    massager = Massager(ctx, on_link(link))
     try:
         await ctx.safety.save_screening(answers())
         await connect(massager, sim)
@@ -262,7 +263,7 @@ async def test_lowering_mid_session_holds_at_once_and_says_so(
     ctx: AppContext, radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
     link, sim = radio
-    massager = Massager(ctx, link=link)
+    massager = Massager(ctx, on_link(link))
     try:
         await ctx.safety.save_screening(answers(arthritis="yes"))
         await ctx.safety.check_in(CheckIn(ctx.today()))
@@ -295,7 +296,7 @@ async def test_midnight_does_not_loosen_a_running_session(
 ) -> None:
     """Yesterday's flare check-in expires at midnight; a session still running keeps its caps."""
     link, sim = radio
-    massager = Massager(ctx, link=link)
+    massager = Massager(ctx, on_link(link))
     try:
         clock.now = clock.now.replace(hour=23, minute=58)
         await ctx.safety.save_screening(answers(arthritis="yes"))

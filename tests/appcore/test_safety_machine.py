@@ -32,14 +32,15 @@ from hypothesis.stateful import (
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
-from appcore.massager import LinkState, Massager
+from appcore.massager import LinkChanged, LinkState, Massager
 from appcore.programs import ensure_routines
 from appcore.records import cap_values
 from appcore.session import Phase, SessionController
 from appcore.settings import Settings
 from ble import protocol as p
+from ble.backends import on_link
+from ble.bumble_bleak.radio import VirtualLink
 from ble.errors import CapExceeded, MassagerError
-from ble.virtual_radio import VirtualLink
 from data import screenings, sessions
 from device_sim.clock import ManualClock
 from device_sim.peripheral import SimulatedMassager
@@ -91,7 +92,7 @@ class SafetyMachine(RuleBasedStateMachine):
         self.sim = SimulatedMassager(self.link, clock=self.device_clock, autotick=False)
         self.db = DbWorker(self.folder / "data")
         self.ctx = AppContext(Settings(), self.folder / "settings.json", self.db, now=self.clock)
-        self.massager = Massager(self.ctx, link=self.link)
+        self.massager = Massager(self.ctx, on_link(self.link))
         self.session = SessionController(self.massager)
         self.program_ids: dict[str, int] = {}
         self.started: list[tuple[int, p.Limits]] = []  # session id, caps in force at start
@@ -220,17 +221,14 @@ class SafetyMachine(RuleBasedStateMachine):
         async def go() -> None:
             back = asyncio.Event()
 
-            def on_state(state: LinkState, _detail: str) -> None:
-                if state == LinkState.CONNECTED:
+            def on_state(change: LinkChanged) -> None:
+                if change.state == LinkState.CONNECTED:
                     back.set()
 
-            self.massager.state_listeners.append(on_state)
-            try:
+            with self.massager.link_changes.subscribe(on_state):
                 await self.sim.drop_link()
                 async with asyncio.timeout(15):
                     await back.wait()  # reconnected: caps written and read back first
-            finally:
-                self.massager.state_listeners.remove(on_state)
 
         self.step(go())
 

@@ -10,8 +10,8 @@ from appcore.massager import LinkState, Massager
 from appcore.programs import ensure_routines
 from appcore.session import Phase, SessionController
 from ble import protocol as p
+from ble.bumble_bleak.radio import VirtualLink
 from ble.client import EventKind
-from ble.virtual_radio import VirtualLink
 from data import devices, ratings, sessions, telemetry
 from data.models import Outcome, Rating, RatingKind
 from device_sim.peripheral import SimulatedMassager
@@ -68,7 +68,7 @@ async def test_session_runs_and_is_logged(
     assert ctx.profile is not None
     plan = session.plan_for(QUICK, next(iter(program_ids.values())), 6, ctx.profile)
     peak_cap = ctx.profile.device_limits().max_pressure_mmhg
-    assert all(max(s.pressures_mmhg) <= peak_cap for s in plan.compiled.program.steps)
+    assert all(max(s.pressures_mmhg) <= peak_cap for s in plan.compiled.plan.steps)
     sid = await session.start(rating(5, 6))
     await wait_for_phase(session, Phase.ENDED)
     assert "complete" in session.message
@@ -110,8 +110,8 @@ async def test_lost_link_interrupts_and_offers_resume(
     await wait_for_phase(session, Phase.INTERRUPTED)
     assert "lost" in session.message
     reconnected = asyncio.Event()
-    massager.state_listeners.append(
-        lambda state, _d: state == LinkState.CONNECTED and reconnected.set()
+    massager.link_changes.subscribe(
+        lambda change: change.state == LinkState.CONNECTED and reconnected.set()
     )
     await asyncio.wait_for(reconnected.wait(), 10)
     assert session.can_resume

@@ -19,7 +19,7 @@ from appcore.context import AppContext
 from appcore.massager import Massager
 from appcore.session import Phase, SessionController
 from ble import protocol as p
-from ble.virtual_radio import VirtualLink
+from ble.bumble_bleak.radio import VirtualLink
 from data import sessions, telemetry
 from data.models import Outcome
 from device_sim.peripheral import SimulatedMassager

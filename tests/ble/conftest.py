@@ -10,8 +10,8 @@ from bleak import BleakClient, BleakScanner
 from bleak.backends.device import BLEDevice
 
 from ble import protocol as p
-from ble.bumble_backend import BumbleAdapter
-from ble.virtual_radio import VirtualLink
+from ble.bumble_bleak.adapter import BumbleAdapter
+from ble.bumble_bleak.radio import VirtualLink
 from device_sim.clock import ManualClock
 from device_sim.peripheral import SimulatedMassager
 

@@ -16,10 +16,10 @@ from bleak import BleakClient
 from bleak.exc import BleakGATTProtocolError
 
 from ble import protocol as p
-from ble.bumble_backend import BumbleAdapter
-from ble.sim_process import simulator_process
-from ble.virtual_radio import VirtualLink
+from ble.bumble_bleak.adapter import BumbleAdapter
+from ble.bumble_bleak.radio import VirtualLink
 from device_sim.peripheral import SimulatedMassager
+from device_sim.process import simulator_process
 
 from .conftest import find_massager
 

@@ -14,11 +14,11 @@ import pytest
 
 from ble import protocol as p
 from ble.backends import Backend, choose_backend
+from ble.bumble_bleak.radio import VirtualLink
 from ble.client import MassagerClient
 from ble.connection_policy import RetryPolicy
 from ble.errors import BondRejected, NotPaired
 from ble.pinning import PinnedDevice
-from ble.virtual_radio import VirtualLink
 from device_sim.model import FACTORY_LIMITS
 from device_sim.peripheral import SimulatedMassager
 

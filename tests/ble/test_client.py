@@ -11,6 +11,7 @@ from blockbuster import blockbuster_ctx
 
 from ble import protocol as p
 from ble.backends import Backend, choose_backend
+from ble.bumble_bleak.radio import VirtualLink
 from ble.client import ClientEvent, EventKind, MassagerClient, Subscription, discover
 from ble.connection_policy import RetryPolicy
 from ble.errors import (
@@ -20,7 +21,6 @@ from ble.errors import (
     OutcomeUnknown,
 )
 from ble.pinning import PinnedDevice
-from ble.virtual_radio import VirtualLink
 from device_sim.clock import ManualClock
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
 

@@ -19,12 +19,12 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
 from ble import protocol as p
-from ble.bumble_backend import BumbleAdapter
-from ble.sim_process import simulator_process
-from ble.virtual_radio import VirtualLink
+from ble.bumble_bleak.adapter import BumbleAdapter
+from ble.bumble_bleak.radio import VirtualLink
 from device_sim.__main__ import parse_args
 from device_sim.clock import ManualClock
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
+from device_sim.process import simulator_process
 from device_sim.server import (
     LOOK_ALIKE_ADDRESS,
     LOOK_ALIKE_SERIAL,

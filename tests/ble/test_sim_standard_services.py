@@ -16,8 +16,8 @@ from bumble import gatt, hci
 from bumble.device import Device, Peer
 
 from ble import protocol as p
-from ble.bumble_backend import BumbleAdapter
-from ble.virtual_radio import VirtualLink, detach_controller, host_for, new_controller
+from ble.bumble_bleak.adapter import BumbleAdapter
+from ble.bumble_bleak.radio import VirtualLink, detach_controller, host_for, new_controller
 from device_sim.peripheral import SimulatedMassager
 
 from .conftest import connect

@@ -20,7 +20,8 @@ from appcore.massager import LinkState
 from appcore.session import Phase
 from appcore.settings import Settings
 from ble import protocol as p
-from ble.virtual_radio import VirtualLink
+from ble.backends import on_link
+from ble.bumble_bleak.radio import VirtualLink
 from data import checkins, ratings, sessions
 from data.models import Outcome, RatingKind
 from desktop.app import Thenar, build
@@ -50,7 +51,7 @@ async def running_app(home: Path) -> AsyncIterator[tuple[Thenar, SimulatedMassag
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
     settings = Settings(data_folder=str(home / "data"))
-    app = await build(qapp, settings, home / "settings.json", link=link)
+    app = await build(qapp, settings, home / "settings.json", backends=on_link(link))
     try:
         app.window.resize(1200, 860)
         app.window.show()
@@ -113,7 +114,7 @@ async def first_run_to_progress(
     page.intensity.setValue(10)
     cap = app.ctx.profile.device_limits().max_pressure_mmhg  # type: ignore[union-attr]
     assert page.previewed is not None
-    assert max(max(s.pressures_mmhg) for s in page.previewed.compiled.program.steps) <= cap
+    assert max(max(s.pressures_mmhg) for s in page.previewed.compiled.plan.steps) <= cap
     assert f"up to {cap} mmHg" in page.caps_text.text()
     page.pain_before.slider.setValue(6)
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # stiffness not rated

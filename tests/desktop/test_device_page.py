@@ -18,7 +18,8 @@ from pytestqt.qtbot import QtBot
 
 from appcore.massager import LinkState
 from appcore.settings import Settings
-from ble.virtual_radio import VirtualLink
+from ble.backends import on_link
+from ble.bumble_bleak.radio import VirtualLink
 from desktop.app import Thenar, build
 from desktop.device_view import DevicePage
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
@@ -45,7 +46,8 @@ async def two_massagers(
         await sim.start()
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
-    app = await build(qapp, Settings(data_folder=str(home / "data")), home / "s.json", link=link)
+    settings = Settings(data_folder=str(home / "data"))
+    app = await build(qapp, settings, home / "s.json", backends=on_link(link))
     try:
         app.window.resize(1024, 600)
         app.window.show()

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication
 from appcore import logs
 from appcore.events import RatingsChanged, SessionsChanged
 from appcore.settings import Settings
-from ble.virtual_radio import VirtualLink
+from ble.backends import on_link
+from ble.bumble_bleak.radio import VirtualLink
 from data import backup
 from data.files import private_umask
 from data.store import DB_NAME, REPAIRED, open_store
@@ -61,7 +62,7 @@ async def test_everything_is_private_after_pairing_and_a_backup(isolated_home: P
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
     settings_path = isolated_home / "xdg_config_home" / "Thenar" / "settings.json"
-    app = await build(qapp, Settings(data_folder=str(data)), settings_path, link=link)
+    app = await build(qapp, Settings(data_folder=str(data)), settings_path, backends=on_link(link))
     try:
         await app.verify_log()  # today's backup
         found = await app.massager.scan()

@@ -27,7 +27,8 @@ from appcore.records import cap_values
 from appcore.schedule_picker import PickerChoice, Repeat
 from appcore.session import Phase
 from appcore.settings import Settings
-from ble.virtual_radio import VirtualLink
+from ble.backends import on_link
+from ble.bumble_bleak.radio import VirtualLink
 from data import sessions
 from desktop.app import Thenar, build
 from desktop.schedule_view import system_zone
@@ -80,7 +81,7 @@ async def running_app(home: Path, clock: Clock) -> AsyncIterator[Thenar]:
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
     settings = Settings(data_folder=str(home / "data"))
-    app = await build(qapp, settings, home / "settings.json", link=link, now=clock)
+    app = await build(qapp, settings, home / "settings.json", backends=on_link(link), now=clock)
     try:
         app.window.resize(1200, 900)
         app.window.show()

@@ -10,6 +10,7 @@ from types import MappingProxyType
 import pytest
 
 from ble.protocol import MAX_PROGRAM_STEPS, Pattern, Program, Zone
+from drivers.thenar import thenar_program
 from therapy import defaults as d
 from therapy import techniques
 from therapy.compiler import (
@@ -67,8 +68,9 @@ def test_routines_fit_the_default_profile_unchanged(routine: Routine) -> None:
     c = compile_program(routine, 10, DEFAULT)
     assert c.changes == ()
     assert c.duration_s == routine.duration_s <= d.DEFAULT_MAX_SESSION_S
-    assert len(c.guidance) == len(c.program.steps)
-    assert Program.from_bytes(bytes(c.program)) == c.program
+    assert len(c.guidance) == len(c.plan.steps)
+    program = thenar_program(c.plan)  # the plan fits Thenar's wire format, and round-trips
+    assert Program.from_bytes(bytes(program)) == program
     assert c.limits == DEFAULT.device_limits()
 
 
@@ -96,7 +98,7 @@ def test_each_block_names_the_muscles_it_reaches() -> None:
 def test_intensity_scales_pressure_monotonically() -> None:
     routine = ROUTINES["grip_recovery"]
     peaks = [
-        max(max(s.pressures_mmhg) for s in compile_program(routine, i, DEFAULT).program.steps)
+        max(max(s.pressures_mmhg) for s in compile_program(routine, i, DEFAULT).plan.steps)
         for i in range(1, 11)
     ]
     assert peaks == sorted(peaks)
@@ -105,12 +107,12 @@ def test_intensity_scales_pressure_monotonically() -> None:
 
 def test_pressure_is_clamped_and_reported() -> None:
     c = compile_program(ROUTINES["grip_recovery"], 10, capped(pressure=20))
-    assert max(max(s.pressures_mmhg) for s in c.program.steps) == 20
+    assert max(max(s.pressures_mmhg) for s in c.plan.steps) == 20
     limited = [x for x in c.changes if x.kind is ChangeKind.PRESSURE_LIMITED]
     assert limited
     assert all(x.why == WHY for x in limited)
     # zones that were not pressed stay at zero (the clamp does not raise anything)
-    for step, g in zip(c.program.steps, c.guidance, strict=True):
+    for step, g in zip(c.plan.steps, c.guidance, strict=True):
         if g.technique is Technique.TRIGGER_POINT:
             assert step.pressures_mmhg.count(0) == len(step.pressures_mmhg) - 1
 
@@ -120,7 +122,7 @@ def test_pressure_is_clamped_and_reported() -> None:
 )
 def test_heat_is_lowered_or_switched_off(heat: int, kind: ChangeKind) -> None:
     c = compile_program(ROUTINES["evening_wind_down"], 5, capped(heat=heat))
-    assert max(s.heat_dc for s in c.program.steps) == heat
+    assert max(s.heat_dc for s in c.plan.steps) == heat
     assert kind in kinds(c)
 
 
@@ -130,14 +132,14 @@ def test_session_cap_shortens_to_exactly_the_cap_and_keeps_whole_breaths() -> No
     assert c.duration_s <= 300
     assert c.duration_s > 300 - 10  # rounding does not throw time away
     assert ChangeKind.SHORTENED in kinds(c)
-    for step in c.program.steps:
+    for step in c.plan.steps:
         if step.pattern is Pattern.BREATH:
             assert step.duration_s % 10 == 0
 
 
 def test_heat_time_cap_turns_heat_off_once_used() -> None:
     c = compile_program(ROUTINES["evening_wind_down"], 5, capped(heat_time=200))
-    heated = sum(s.duration_s for s in c.program.steps if s.heat_dc)
+    heated = sum(s.duration_s for s in c.plan.steps if s.heat_dc)
     assert 0 < heated <= 200
     assert ChangeKind.HEAT_TIME_LIMITED in kinds(c)
 
@@ -153,7 +155,7 @@ def test_banned_techniques_are_dropped_with_the_ban_reason() -> None:
 
 def test_no_compression_leaves_only_guided_movement() -> None:
     c = compile_program(ROUTINES["arthritis_morning"], 5, capped(pressure=0))
-    assert {s.pattern for s in c.program.steps} == {Pattern.REST}
+    assert {s.pattern for s in c.plan.steps} == {Pattern.REST}
     assert {g.technique for g in c.guidance} == {Technique.STRETCHING}
 
 
@@ -181,9 +183,9 @@ def test_stretch_steps_carry_step_by_step_instructions() -> None:
     )
     c = compile_program(spec, 5, DEFAULT)
     moves = EXERCISES[Exercise.TENDON_GLIDES].moves
-    assert len(c.program.steps) == len(moves)
+    assert len(c.plan.steps) == len(moves)
     assert c.duration_s == 61
-    for k, (step, g) in enumerate(zip(c.program.steps, c.guidance, strict=True)):
+    for k, (step, g) in enumerate(zip(c.plan.steps, c.guidance, strict=True)):
         assert step.pattern is Pattern.REST
         assert step.heat_dc == 0
         assert set(step.pressures_mmhg) == {0}
@@ -192,12 +194,12 @@ def test_stretch_steps_carry_step_by_step_instructions() -> None:
 
 def test_custom_program_heat_request_is_honoured_within_caps() -> None:
     spec = CustomProgram("Warm", (BlockSpec(Technique.MYOFASCIAL_RELEASE, 60, heat_c=41.5),))
-    assert compile_program(spec, 5, DEFAULT).program.steps[0].heat_dc == 415
+    assert compile_program(spec, 5, DEFAULT).plan.steps[0].heat_dc == 415
     off = CustomProgram("Cool", (BlockSpec(Technique.EFFLEURAGE, 60, heat_c=0),))
-    assert compile_program(off, 5, DEFAULT).program.steps[0].heat_dc == 0
+    assert compile_program(off, 5, DEFAULT).plan.steps[0].heat_dc == 0
     hot = CustomProgram("Hot", (BlockSpec(Technique.EFFLEURAGE, 60, heat_c=45),))
     c = compile_program(hot, 5, DEFAULT)
-    assert c.program.steps[0].heat_dc == d.DEFAULT_MAX_HEAT_DC
+    assert c.plan.steps[0].heat_dc == d.DEFAULT_MAX_HEAT_DC
     assert kinds(c) == {ChangeKind.HEAT_LOWERED}
 
 
@@ -243,7 +245,7 @@ def test_firm_technique_with_heat_off_or_default_is_fine(technique: Technique) -
         spec = CustomProgram("mine", (BlockSpec(technique, 60, heat_c=heat),))
         c = compile_program(spec, 10, DEFAULT)
         assert c.changes == ()
-        assert c.program.steps[0].heat_dc == 0
+        assert c.plan.steps[0].heat_dc == 0
 
 
 def test_routine_trigger_point_with_heat_runs_without_the_heat() -> None:
@@ -255,7 +257,7 @@ def test_routine_trigger_point_with_heat_runs_without_the_heat() -> None:
         (BlockSpec(Technique.TRIGGER_POINT, 600, heat_c=42),),
     )
     c = compile_program(routine, 10, DEFAULT)
-    (step,) = c.program.steps
+    (step,) = c.plan.steps
     assert step.heat_dc == 0
     assert max(step.pressures_mmhg) == 50
     (change,) = c.changes
@@ -303,19 +305,19 @@ def test_light_technique_pressed_above_the_band_loses_its_heat(
 ) -> None:
     # Intensity 10: 45 mmHg, above the band, so no heat, and the change says why.
     c = compile_program(spec, 10, DEFAULT)
-    assert c.program.steps[0].heat_dc == 0
+    assert c.plan.steps[0].heat_dc == 0
     (change,) = c.changes
     assert change.kind is ChangeKind.HEAT_LEFT_OUT
     assert "at this intensity" in change.message
     assert "45 mmHg" in change.message
     # Intensity 7: round(31.5) = 32 mmHg, in the band, so the heat stays.
     c = compile_program(spec, 7, DEFAULT)
-    assert c.program.steps[0].heat_dc > 0
+    assert c.plan.steps[0].heat_dc > 0
     assert c.changes == ()
     # A profile cap that brings the pressure into the band keeps the heat too: what the
     # device will actually press is what counts.
     c = compile_program(spec, 10, capped(pressure=LIGHT_PRESSURE_MAX_MMHG))
-    assert c.program.steps[0].heat_dc > 0
+    assert c.plan.steps[0].heat_dc > 0
     assert kinds(c) == {ChangeKind.PRESSURE_LIMITED}
 
 
@@ -323,12 +325,12 @@ def test_program_id_is_content_derived_unless_given() -> None:
     a = compile_program(ROUTINES["grip_recovery"], 5, DEFAULT)
     b = compile_program(ROUTINES["grip_recovery"], 6, DEFAULT)
     assert (
-        a.program.program_id
-        == compile_program(ROUTINES["grip_recovery"], 5, DEFAULT).program.program_id
+        a.plan.plan_id
+        == compile_program(ROUTINES["grip_recovery"], 5, DEFAULT).plan.plan_id
     )
-    assert a.program.program_id != b.program.program_id
+    assert a.plan.plan_id != b.plan.plan_id
     assert (
-        compile_program(ROUTINES["grip_recovery"], 5, DEFAULT, program_id=7).program.program_id == 7
+        compile_program(ROUTINES["grip_recovery"], 5, DEFAULT, program_id=7).plan.plan_id == 7
     )
 
 

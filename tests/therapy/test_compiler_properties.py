@@ -20,6 +20,7 @@ from ble.protocol import (
     Zone,
     c_to_dc,
 )
+from drivers.thenar import thenar_program
 from therapy.checkin import CheckIn, apply_checkin
 from therapy.compiler import ChangeKind, CompiledProgram, CustomProgram, compile_program
 from therapy.errors import InvalidProgram, SessionNotAllowed
@@ -189,10 +190,11 @@ programs: st.SearchStrategy[Routine | CustomProgram] = st.one_of(
 
 
 def assert_within_caps(c: CompiledProgram, profile: SafetyProfile) -> None:
-    steps = c.program.steps
+    steps = c.plan.steps
     assert 1 <= len(steps) <= MAX_PROGRAM_STEPS
     assert len(c.guidance) == len(steps)
-    assert Program.from_bytes(bytes(c.program)) == c.program
+    program = thenar_program(c.plan)  # the plan fits Thenar's wire format, and round-trips
+    assert Program.from_bytes(bytes(program)) == program
     assert c.limits == profile.device_limits()
     for step, g in zip(steps, c.guidance, strict=True):
         assert max(step.pressures_mmhg) <= min(profile.max_pressure.value, HARD_MAX_PRESSURE_MMHG)
@@ -280,13 +282,13 @@ def test_heat_never_goes_with_firm_pressure_and_every_removal_is_explained(
     if not as_routine:
         assert not any(_asks_heat_on_firm(b) for b in bs)
 
-    for step, g in zip(c.program.steps, c.guidance, strict=True):
+    for step, g in zip(c.plan.steps, c.guidance, strict=True):
         if step.heat_dc:
             assert not TECHNIQUES[g.technique].firm
             assert max(step.pressures_mmhg) <= LIGHT_PRESSURE_MAX_MMHG
 
     for i, block in enumerate(bs):
-        steps = [s for s, g in zip(c.program.steps, c.guidance, strict=True) if g.block_index == i]
+        steps = [s for s, g in zip(c.plan.steps, c.guidance, strict=True) if g.block_index == i]
         if not steps or not block.info.compresses:
             continue  # left out, shortened away, or guided movement (never warm)
         left_out = [

@@ -1,24 +1,25 @@
-"""Resuming a session runs only what is left of its program."""
+"""Resuming a session runs only what is left of its plan."""
 
 from __future__ import annotations
 
-from ble import protocol as p
-from therapy import remaining_program
+from ble.protocol import Pattern
+from therapy import remaining_plan
+from therapy.plan import Plan, PlanStep
 
 STEPS = (
-    p.ProgramStep(10, p.Pattern.WAVE, 0, (20,) * 6),
-    p.ProgramStep(20, p.Pattern.HOLD, 0, (30,) * 6),
+    PlanStep(10, Pattern.WAVE, 0, (20,) * 6),
+    PlanStep(20, Pattern.HOLD, 0, (30,) * 6),
 )
 
 
-def test_remaining_program_skips_what_ran() -> None:
-    rest = remaining_program(p.Program(5, STEPS), 15)
+def test_remaining_plan_skips_what_ran() -> None:
+    rest = remaining_plan(Plan(5, STEPS), 15)
     assert [s.duration_s for s in rest.steps] == [15]
-    assert rest.steps[0].pattern == p.Pattern.HOLD
-    assert rest.program_id != 5
+    assert rest.steps[0].pattern == Pattern.HOLD
+    assert rest.plan_id != 5
 
 
-def test_remaining_program_after_the_end_keeps_the_last_step() -> None:
-    rest = remaining_program(p.Program(0xFFFF, STEPS), 60)
+def test_remaining_plan_after_the_end_keeps_the_last_step() -> None:
+    rest = remaining_plan(Plan(0xFFFF, STEPS), 60)
     assert rest.steps == (STEPS[-1],)
-    assert rest.program_id == 0  # the id wraps within 16 bits
+    assert rest.plan_id == 0  # the id wraps within 16 bits

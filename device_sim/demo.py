@@ -1,4 +1,4 @@
-"""A demo session in the terminal, no window needed: `make demo` / `python -m ble.demo`.
+"""A demo session in the terminal, no window needed: `make demo` / `python -m device_sim.demo`.
 
 It starts the simulated massager as its own process (`python -m device_sim`,
 loopback TCP only), then drives it with the app's own client (`MassagerClient`):
@@ -18,7 +18,7 @@ from ble.backends import choose_backend
 from ble.client import DiscoveredMassager, MassagerClient, discover
 from ble.errors import MassagerError
 from ble.pinning import PinnedDevice
-from ble.sim_process import simulator_process
+from device_sim.process import simulator_process
 
 SCAN_S = 3.0  # adverts come every 20 ms to 1 s: three seconds hears every massager in range
 # Gentle demo caps, well inside the design defaults (50 mmHg, 42 °C).
@@ -126,7 +126,7 @@ async def run_demo(transport: str, address: str | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ble.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m device_sim.demo", description=__doc__)
     parser.add_argument(
         "--transport",
         help="a Bumble transport (e.g. usb:0, tcp-client:127.0.0.1:7878); "

@@ -10,12 +10,11 @@ from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError, BleakGATTProtocolError
 
 from ble import protocol as p
-from ble.bumble_backend import BumbleAdapter
-from ble.sim_process import simulator_process
-from ble.virtual_radio import VirtualLink
+from ble.bumble_bleak.adapter import BumbleAdapter
+from ble.bumble_bleak.radio import VirtualLink
 from device_sim.peripheral import SimulatedMassager
-
-from .conftest import Central, connect, find_massager, run_with_heartbeats
+from device_sim.process import simulator_process
+from tests.ble.conftest import Central, connect, find_massager, run_with_heartbeats
 
 HOLD_60 = p.Program(1, (p.ProgramStep(600, p.Pattern.HOLD, 400, (60,) * 6),))
 

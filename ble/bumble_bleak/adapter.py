@@ -36,9 +36,9 @@ from bumble.link import LocalLink
 from bumble.transport import open_transport
 from bumble.transport.common import Transport
 
-from ble.bumble_client import BumbleClient
-from ble.bumble_scanner import BumbleScanner, bumble_uuid_to_str
-from ble.virtual_radio import VirtualController, detach_controller, host_for, new_controller
+from ble.bumble_bleak.client import BumbleClient
+from ble.bumble_bleak.radio import VirtualController, detach_controller, host_for, new_controller
+from ble.bumble_bleak.scanner import BumbleScanner, bumble_uuid_to_str
 
 __all__ = ["DEFAULT_CENTRAL_ADDRESS", "BumbleAdapter", "ThreadedJsonKeyStore", "bumble_uuid_to_str"]
 

@@ -12,7 +12,7 @@ def test_demo_runs_a_session_and_stops_cleanly() -> None:
     result = subprocess.run(
         # A look-alike is in range too: --address says which massager is ours.
         [
-            sys.executable, "-m", "ble.demo", "--interval-ms", "0", "--look-alike", "first",
+            sys.executable, "-m", "device_sim.demo", "--interval-ms", "0", "--look-alike", "first",
             "--address", "F0:7E:4A:00:00:01",
         ],
         capture_output=True,
@@ -36,7 +36,7 @@ def test_demo_runs_a_session_and_stops_cleanly() -> None:
 def test_demo_never_guesses_between_look_alikes(order: str) -> None:
     """Issue 11, item 4: with two in range and no one to ask, nothing is sent to either."""
     result = subprocess.run(
-        [sys.executable, "-m", "ble.demo", "--interval-ms", "0", "--look-alike", order],
+        [sys.executable, "-m", "device_sim.demo", "--interval-ms", "0", "--look-alike", order],
         capture_output=True,
         text=True,
         timeout=120,

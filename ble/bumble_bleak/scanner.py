@@ -1,4 +1,4 @@
-"""The scanner half of the Bumble bleak backend (see :mod:`ble.bumble_backend`)."""
+"""The scanner half of the Bumble bleak backend (see :mod:`ble.bumble_bleak.adapter`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from bumble.core import AdvertisingData
 from bumble.device import Advertisement
 
 if TYPE_CHECKING:
-    from ble.bumble_backend import BumbleAdapter
+    from ble.bumble_bleak.adapter import BumbleAdapter
 
 __all__ = ["BumbleScanner", "advertisement_data", "bumble_uuid_to_str"]
 
@@ -32,7 +32,7 @@ def advertisement_data(advertisement: Advertisement) -> AdvertisementData:
 
     Bumble hands over the advert and (when scanning actively) its scan response
     concatenated. Pitfall 1: upstream's emulated controller repeats the advert as
-    the scan response (``ble.virtual_radio.VirtualController`` sends the real one),
+    the scan response (``ble.bumble_bleak.radio.VirtualController`` sends the real one),
     so a field may appear twice: UUIDs are de-duplicated (keeping order) and the
     first name, service data and manufacturer data per key win. Manufacturer data
     (e.g. the massager's model and serial number) comes in the scan response, so

@@ -1,4 +1,4 @@
-"""The client half of the Bumble bleak backend (see :mod:`ble.bumble_backend`)."""
+"""The client half of the Bumble bleak backend (see :mod:`ble.bumble_bleak.adapter`)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from bumble import att, core, hci
 from bumble.device import Connection, Peer
 from bumble.gatt_client import CharacteristicProxy, Client
 
-from ble.bumble_scanner import bumble_uuid_to_str
+from ble.bumble_bleak.scanner import bumble_uuid_to_str
 
 if TYPE_CHECKING:
-    from ble.bumble_backend import BumbleAdapter
+    from ble.bumble_bleak.adapter import BumbleAdapter
 
 __all__ = ["ATT_MTU", "BondNotAccepted", "BumbleClient"]
 

@@ -36,8 +36,8 @@ from bumble.gatt import (
 )
 from bumble.transport.tcp_server import open_tcp_server_transport_with_socket
 
-from ble.bumble_backend import BumbleAdapter
-from ble.virtual_radio import VirtualLink, detach_controller, host_for, new_controller
+from ble.bumble_bleak.adapter import BumbleAdapter
+from ble.bumble_bleak.radio import VirtualLink, detach_controller, host_for, new_controller
 
 SERVICE = "7e4a0001-5f3c-4b8e-9d2a-6c1b0e7f4a10"
 READ_CHAR = "7e4a0002-5f3c-4b8e-9d2a-6c1b0e7f4a10"

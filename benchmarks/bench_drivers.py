@@ -1,0 +1,94 @@
+"""Issue 15 benchmark: what the driver layer costs on top of Thenar's client, in one run.
+
+One connection to the in-process simulator; the same status round trip (a GATT read
+of Status, decoded) through `MassagerClient.read_status` and through
+`ThenarDriver.read_status` (which also translates to a `DeviceStatus`), in
+alternating blocks so both see the same machine load. Target: the driver adds at
+most 5 % at p99. Also the consumer family's command-and-confirm round trip (a write
+without response plus a status request), for reference. Prints `name: value unit`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+from ble import protocol as p
+from ble.backends import choose_backend
+from ble.bumble_bleak.radio import VirtualLink
+from device_sim.aa55_peripheral import SimulatedAa55
+from device_sim.peripheral import SimulatedMassager
+from drivers.aa55 import Aa55Driver
+from drivers.description import load_descriptions
+from drivers.registry import open_driver
+from drivers.thenar import ThenarDriver
+
+BLOCKS = 20
+PER_BLOCK = 50
+WARMUP = 50
+CAPS = p.Limits(60, 420, 900)
+
+
+def report(name: str, value: float, unit: str) -> None:
+    print(f"{name}: {value:.3f} {unit}", flush=True)
+
+
+def p50_p99(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99)] * 1000
+
+
+async def timed(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        await call()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def main() -> None:
+    descriptions = {d.key: d for d in load_descriptions()}
+    link = VirtualLink()
+    async with (
+        SimulatedMassager(link) as sim,
+        SimulatedAa55(link) as palma,
+        choose_backend("sim", link=link) as backend,
+    ):
+        driver = open_driver(
+            descriptions["thenar-tg1"], backend, sim.identity.address, CAPS, pair=True
+        )
+        assert isinstance(driver, ThenarDriver)
+        driver.client.heartbeat_interval_s = None  # only the measured calls on the link
+        await driver.connect()
+        client = driver.client
+        await timed(client.read_status, WARMUP)
+        await timed(driver.read_status, WARMUP)
+        bare: list[float] = []
+        ours: list[float] = []
+        for _ in range(BLOCKS):
+            bare += await timed(client.read_status, PER_BLOCK)
+            ours += await timed(driver.read_status, PER_BLOCK)
+        await driver.close()
+        bare_p50, bare_p99 = p50_p99(bare)
+        our_p50, our_p99 = p50_p99(ours)
+        report("status_round_trip_client_p50", bare_p50, "ms")
+        report("status_round_trip_client_p99", bare_p99, "ms")
+        report("status_round_trip_driver_p50", our_p50, "ms")
+        report("status_round_trip_driver_p99", our_p99, "ms")
+        report("driver_layer_overhead_p99", (our_p99 / bare_p99 - 1) * 100, "%")
+        report("driver_layer_overhead_p50", (our_p50 / bare_p50 - 1) * 100, "%")
+
+        aa55 = Aa55Driver(descriptions["palma-p5"], backend, palma.identity.address, CAPS)
+        await aa55.connect()
+        confirm = await timed(aa55.read_status, BLOCKS * PER_BLOCK)
+        await aa55.close()
+        a50, a99 = p50_p99(confirm)
+        report("aa55_status_request_round_trip_p50", a50, "ms")
+        report("aa55_status_request_round_trip_p99", a99, "ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
