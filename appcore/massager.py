@@ -43,6 +43,8 @@ from data import devices as device_log
 from data.models import CommandEntry
 from device_sim.process import simulator_process
 from drivers import registry
+from drivers.aa55 import Aa55Driver
+from drivers.base import LinkEvent
 from drivers.capture import capture, write_capture
 from drivers.description import Description, load_descriptions
 
@@ -100,7 +102,11 @@ def candidate_words(m: DiscoveredMassager, pinned: str | None) -> str:
         parts.append(m.model)
     if m.serial:
         parts.append(f"serial {m.serial}")
-    parts += [signal_words(m.rssi), m.address, "paired" if m.bonded else "not paired yet"]
+    if not m.pairs:
+        pairing = "takes no pairing: anyone nearby could control it"
+    else:
+        pairing = "paired" if m.bonded else "not paired yet"
+    parts += [signal_words(m.rssi), m.address, pairing]
     return " · ".join(parts)
 
 
@@ -234,7 +240,11 @@ class Massager:
         self._audit_writes: set[asyncio.Task[None]] = set()
         self.descriptions = load_descriptions()
         self.descriptions_by_key = {d.key: d for d in self.descriptions}
-        self.nearby: list[registry.Found] = []  # other devices the last scan saw
+        self.nearby: list[registry.Found] = []  # unknown devices the last scan saw
+        self._recognised: dict[str, Description] = {}  # other families' models seen, by address
+        # A massager of another family, driven through its driver (no MassagerClient).
+        self.driver: Aa55Driver | None = None
+        self.description: Description | None = None  # of the connected massager
 
     # --- backend ------------------------------------------------------------
 
@@ -284,14 +294,25 @@ class Massager:
             discover(backend), registry.discover(backend, self.descriptions)
         )
         addresses = {m.address.upper() for m in ours}
-        self.nearby = [f for f in seen if f.address.upper() not in addresses]
-        return ours
+        others = [f for f in seen if f.address.upper() not in addresses]
+        self._recognised = {f.address.upper(): f.description for f in others if f.description}
+        # Known models of another family are massagers too; the unknown go to `nearby`.
+        ours += [
+            DiscoveredMassager(f.address, f.name, f.rssi, None, f.description.model, pairs=False)
+            for f in others
+            if f.description is not None
+        ]
+        self.nearby = [f for f in others if f.description is None]
+        return sorted(ours, key=lambda m: -m.rssi)
 
     def description_of(self, address: str) -> Description | None:
-        """What the last scan recognised at `address` (Thenar's own profile by default)."""
-        for found in self.nearby:
-            if found.address.upper() == address.upper():
-                return found.description
+        """What the last scan saw at `address`: a model of another family, an unknown
+        device (None), or else Thenar's own profile."""
+        key = address.upper()
+        if key in self._recognised:
+            return self._recognised[key]
+        if any(f.address.upper() == key for f in self.nearby):
+            return None
         return self.descriptions_by_key.get(THENAR_DESCRIPTION)
 
     async def capture(self, address: str) -> Path:
@@ -327,10 +348,17 @@ class Massager:
         `pair`: the person chose this massager to pair with (Device page). Otherwise the
         stored bond must encrypt the link, or the connect fails with a typed error.
         """
-        if self.client is not None:
+        if self.client is not None or self.driver is not None:
             await self.disconnect()
         self._set_state(LinkState.CONNECTING)
         backend = await self.backend()
+        description = self.description_of(address)
+        if description is not None and description.driver == "aa55":
+            await self._connect_driver(
+                Aa55Driver(description, backend, address, self.caps_in_force()), name
+            )
+            return
+        self.description = description
         client = MassagerClient(
             backend, PinnedDevice(address, name), self.caps_in_force(), allow_pairing=pair
         )
@@ -356,6 +384,46 @@ class Massager:
         )
         self._set_state(LinkState.CONNECTED)
         await self.sync_caps()  # the safety state may have moved while we connected
+
+    async def _connect_driver(self, driver: Aa55Driver, name: str) -> None:
+        """A massager of another family: its driver makes up for what it lacks (docs/drivers.md)."""
+        subscription = driver.links.subscribe(self._on_link_event)
+        try:
+            await driver.connect()
+        except Exception as exc:
+            subscription.close()
+            advice = getattr(exc, "advice", "")
+            self._set_state(LinkState.FAILED, f"{exc} {advice}".strip())
+            raise
+        self.driver, self.description = driver, driver.description
+        self._driver_sub = subscription
+        address = driver.address
+        if self.ctx.settings.pinned_address != address or self.ctx.settings.pinned_name != name:
+            self.ctx.update_settings(pinned_address=address, pinned_name=name)
+        self.info = DeviceInfo(driver.description.maker, driver.description.model, "", "")
+        status = await driver.read_status()
+        self.battery = status.battery
+        await self.ctx.db.run(
+            lambda db: device_log.record_device(db, address, name, "", seen_at=datetime.now(UTC))
+        )
+        self._on_audit(AuditEntry(datetime.now(UTC), "connected", {}, "event"))
+        self._set_state(LinkState.CONNECTED)
+
+    def _on_link_event(self, event: LinkEvent) -> None:
+        """The driver's link events, as the header says them; each goes into the trail."""
+        self._on_audit(AuditEntry(datetime.now(UTC), event.kind, {"detail": event.detail}, "event"))
+        if event.kind == "link_lost":
+            self._set_state(
+                LinkState.RECONNECTING,
+                "This massager keeps running without Thenar: reconnecting to stop it.",
+            )
+        elif event.kind == "reconnected":
+            self._set_state(LinkState.CONNECTED, "It was stopped after the connection dropped.")
+        elif event.kind == "reconnect_gave_up":
+            self._set_state(
+                LinkState.FAILED,
+                "Thenar could not reach the massager to stop it: switch it off with its button.",
+            )
 
     async def pair_again(self, address: str, name: str) -> None:
         """The person chose to pair again (a reset massager): drop our old bond, then pair."""
@@ -400,6 +468,9 @@ class Massager:
         """
         async with self._caps_lock:
             client = self.client
+            if self.driver is not None:
+                await self.driver.set_caps(self.caps_in_force())  # lowers or stops what runs
+                return
             if client is None:
                 return
             try:
@@ -477,9 +548,13 @@ class Massager:
     async def disconnect(self) -> bool:
         """Stop (acknowledged) and disconnect; False if the stop was not acknowledged."""
         client, self.client = self.client, None
+        driver, self.driver = self.driver, None
         acknowledged = True
         if client is not None:
             acknowledged = await client.close()
+        if driver is not None:
+            acknowledged = await driver.close()  # stop, confirmed by a status frame
+            self._driver_sub.close()
         self._set_state(LinkState.DISCONNECTED)
         return acknowledged
 

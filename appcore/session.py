@@ -179,6 +179,12 @@ class SessionController:
 
     def _client(self) -> MassagerClient:
         client = self.massager.client
+        if client is None and self.massager.driver is not None:  # another family (issue 15)
+            raise MassagerError(
+                "Thenar cannot run sessions on this massager yet.",
+                "It is connected, and Thenar stops it when you press Stop, when the "
+                "connection drops and when Thenar closes.",
+            )
         if client is None:
             raise MassagerError("The massager is not connected.", "Connect it on the Device page.")
         return client
@@ -264,6 +270,8 @@ class SessionController:
         """
         client = self.massager.client
         if client is None:
+            if self.massager.driver is not None:  # another family: Stop stops it all the same
+                await self.massager.driver.stop()
             return
         self._stop_reason = reason
         await client.stop()

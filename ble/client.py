@@ -102,6 +102,7 @@ class DiscoveredMassager:
     bonded: bool | None  # None: the platform keeps bonds and does not tell
     model: str = ""  # from the scan response (docs/gatt-profile.md), when the device says
     serial: str = ""
+    pairs: bool = True  # False: a device that takes no pairing (anyone nearby can control it)
 
 
 @dataclass(frozen=True)

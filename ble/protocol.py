@@ -369,6 +369,11 @@ class Limits:
         return cls(*_unpack(_LIMITS.format, data, "Limits"))
 
 
+# The profile's factory Limits (docs/gatt-profile.md), held until an app writes the
+# person's caps; the same as the person's default caps (therapy/defaults.py), a test
+# checks the two never drift apart.
+FACTORY_LIMITS = Limits(max_pressure_mmhg=50, max_heat_dc=420, max_session_s=15 * 60)
+
 # --- Control point (write with response + indicate) ------------------------
 
 

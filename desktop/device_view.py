@@ -112,7 +112,8 @@ class DevicePage(Page):
         self.protections.setVisible(current is not None)
         if current is not None:
             address, _name, bonded = current.data(Qt.ItemDataRole.UserRole)
-            self.connect_button.setText("Connect" if bonded else "Pair and connect")
+            pairs = current.data(Qt.ItemDataRole.UserRole + 1).pairs
+            self.connect_button.setText("Connect" if bonded or not pairs else "Pair and connect")
             self.protections.setText(protection_words(self.massager.description_of(address)))
 
     def _on_pick_other(self, current: QListWidgetItem | None, _previous: object) -> None:

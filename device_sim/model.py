@@ -48,8 +48,7 @@ HEAT_PER_SESSION_S = 20 * 60
 # Three fully heated sessions a day; rolling, as the device has a clock but no calendar.
 HEAT_PER_DAY_S = 60 * 60
 HEAT_DAY_WINDOW_S = 24 * 60 * 60
-# Factory Limits until the app writes the user's: the design default caps.
-FACTORY_LIMITS = p.Limits(max_pressure_mmhg=50, max_heat_dc=420, max_session_s=15 * 60)
+FACTORY_LIMITS = p.FACTORY_LIMITS  # until the app writes the person's (docs/gatt-profile.md)
 SUPPORTED_OPCODES = (
     p.Opcode.REQUEST_CONTROL,
     p.Opcode.START_PROGRAM,

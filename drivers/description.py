@@ -209,6 +209,8 @@ def load_description(path: Path) -> Description:
 
 def load_descriptions(*folders: Path) -> list[Description]:
     """The built-in descriptions, then those in `folders` (later ones win on the same key)."""
+    if not any(BUILTIN_DIR.glob("*.toml")):  # a broken install: never guess what a device is
+        raise DescriptionError(f"no built-in massager descriptions in {BUILTIN_DIR}")
     found: dict[str, Description] = {}
     for folder in (BUILTIN_DIR, *folders):
         for path in sorted(folder.glob("*.toml")):

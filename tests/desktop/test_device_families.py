@@ -8,27 +8,41 @@ capture of it is saved with nothing written to it (the simulators count writes).
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from appcore.massager import LinkState
 from appcore.settings import Settings
+from ble import aa55
+from ble import protocol as p
 from ble.backends import on_link
 from ble.bumble_bleak.radio import VirtualLink
-from desktop.app import build
+from ble.errors import MassagerError
+from desktop.app import Thenar, build
 from desktop.device_view import DevicePage
-from device_sim.aa55_peripheral import SimulatedAa55
+from device_sim.aa55_model import StopCause
+from device_sim.aa55_peripheral import Aa55Identity, SimulatedAa55
 from device_sim.peripheral import SimulatedMassager
+from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.desktop.helpers import shot, until
+from therapy import CheckIn
 
 
 async def test_the_page_names_missing_protections_and_captures_without_writing(
     qtbot: QtBot, isolated_home: Path, screenshot_dir: Path
 ) -> None:
     link = VirtualLink()
-    async with SimulatedMassager(link) as thenar, SimulatedAa55(link) as palma:
+    unknown = Aa55Identity("F0:7E:4A:00:77:01", "Mystery", b"ZZ")  # no description matches
+    async with (
+        SimulatedMassager(link) as thenar,
+        SimulatedAa55(link) as palma,
+        SimulatedAa55(link, unknown) as mystery,
+    ):
         qapp = QApplication.instance()
         assert isinstance(qapp, QApplication)
         settings = Settings(data_folder=str(isolated_home / "data"))
@@ -40,27 +54,163 @@ async def test_the_page_names_missing_protections_and_captures_without_writing(
             page = app.window.page(DevicePage)
             assert isinstance(page, DevicePage)
             found = await page.scan()
-            assert [m.address for m in found] == [thenar.identity.address]
-            page.found.setCurrentRow(0)
+            assert {m.address for m in found} == {thenar.identity.address, palma.identity.address}
+            rows = [page.found.item(i).text() for i in range(page.found.count())]
+            pick = {
+                addr: next(i for i, row in enumerate(rows) if addr in row)
+                for addr in (thenar.identity.address, palma.identity.address)
+            }
+            page.found.setCurrentRow(pick[thenar.identity.address])
             assert "keeps to your limits by itself" in page.protections.text()
-            assert page.others.isVisible()
-            assert page.others.count() == 1
-            assert "Palma P5" in page.others.item(0).text()
-            assert "cannot run sessions on it yet" in page.others.item(0).text()
-            page.others.setCurrentRow(0)
+            page.found.setCurrentRow(pick[palma.identity.address])
             words = page.protections.text()
-            assert "lacks some protections" in words
+            assert "Palma P5 lacks some protections" in words
             assert "keeps running if the connection drops" in words
             assert "buttons on the massager can go higher" in words
-            await shot(app.window, screenshot_dir, "device_other_family")
+            assert page.others.isVisible()
+            assert page.others.count() == 1
+            assert "Mystery" in page.others.item(0).text()
+            assert "not a massager Thenar knows" in page.others.item(0).text()
+            page.others.setCurrentRow(0)
+            assert "save a capture" in page.protections.text()
+            await shot(app.window, screenshot_dir, "device_other_families")
             assert page.capture_button.isEnabled()
             qtbot.mouseClick(page.capture_button, Qt.MouseButton.LeftButton)
             await until(lambda: "Saved to" in page.message.text(), timeout=15)
             (path,) = (isolated_home / "data" / "captures").glob("capture-*.json")
             dump = json.loads(path.read_text(encoding="utf-8"))
-            assert dump["advertisement"]["local_name"] == "Palma P5"
-            assert palma.writes == 0  # nothing written to the captured device
-            assert thenar.writes == 0  # nor to the massager nobody connected to
+            assert dump["advertisement"]["local_name"] == "Mystery"
+            assert mystery.writes == 0  # nothing written to the captured device
+            assert palma.writes == 0  # nor to those nobody connected to
+            assert thenar.writes == 0
+        finally:
+            if not app.quit_event.is_set():
+                await app.shutdown()
+
+
+# --- the app's link flows on both families ----------------------------------------------
+
+WATCHDOG_S = 2.0  # Thenar's own profile stops within its 2 s watchdog (docs/gatt-profile.md)
+DEMO = p.Program(7, (p.ProgramStep(600, p.Pattern.HOLD, 0, (20,) * p.ZONE_COUNT),))
+
+
+class Family:
+    """One simulated family, and how the flows see its device from the outside."""
+
+    def __init__(self, name: str, link: VirtualLink) -> None:
+        self.name = name
+        self.sim: SimulatedMassager | SimulatedAa55 = (
+            SimulatedMassager(link) if name == "thenar" else SimulatedAa55(link)
+        )
+
+    @property
+    def address(self) -> str:
+        return self.sim.identity.address
+
+    async def make_it_run(self, app: Thenar) -> None:
+        if isinstance(self.sim, SimulatedMassager):
+            client = app.massager.client
+            assert client is not None
+            await client.upload_program(DEMO)
+            await client.start(DEMO.program_id)
+        else:  # this family runs from its own power button; Thenar must still stop it
+            self.sim.firmware.receive(bytes(aa55.power(True)))
+            self.sim.firmware.receive(bytes(aa55.level(5)))
+
+    def running(self) -> bool:
+        if isinstance(self.sim, SimulatedMassager):
+            return self.sim.model.state == p.State.RUNNING
+        return self.sim.firmware.running
+
+    def stopped_by_thenar_or_itself(self) -> bool:
+        if isinstance(self.sim, SimulatedMassager):
+            return self.sim.model.state in (p.State.STOPPED, p.State.IDLE)
+        return self.sim.firmware.stop_cause is StopCause.POWER_OFF
+
+
+@pytest.mark.parametrize("family", ["thenar", "aa55"])
+async def test_connect_link_loss_reconnect_and_close_on_both_families(
+    qtbot: QtBot, isolated_home: Path, family: str
+) -> None:
+    link = VirtualLink()
+    fam = Family(family, link)
+    await fam.sim.start()
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    settings = Settings(data_folder=str(isolated_home / "data"))
+    app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
+    try:
+        await app.ctx.safety.save_screening(dict(CLEAR_ANSWERS))  # screened: caps in force
+        await app.ctx.safety.check_in(CheckIn(app.ctx.today()))
+        app.window.show()
+        app.window.show_page_of(DevicePage)
+        page = app.window.page(DevicePage)
+        assert isinstance(page, DevicePage)
+        (found,) = await page.scan()
+        assert found.address == fam.address
+        page.found.setCurrentRow(0)
+        words = page.protections.text()  # said before any session
+        if family == "aa55":
+            assert "takes no pairing" in page.found.item(0).text()
+            assert page.connect_button.text() == "Connect"
+            assert "keeps running if the connection drops" in words
+        else:
+            assert page.connect_button.text() == "Pair and connect"
+            assert "keeps to your limits by itself" in words
+        qtbot.mouseClick(page.connect_button, Qt.MouseButton.LeftButton)
+        # Connected, and the page's connect finished (device information read, caps synced).
+        await until(
+            lambda: app.massager.state == LinkState.CONNECTED and page.connect_button.isEnabled(),
+            timeout=10,
+        )
+        await app.massager.settled()
+        assert app.ctx.settings.pinned_address == fam.address
+
+        # Link loss while it runs: stopped on the device side within the watchdog deadline.
+        await fam.make_it_run(app)
+        assert fam.running()
+        states: list[LinkState] = []
+        app.massager.link_changes.subscribe(lambda change: states.append(change.state))
+        dropped_at = time.monotonic()
+        await fam.sim.drop_link()
+        await until(lambda: not fam.running(), timeout=WATCHDOG_S)
+        assert time.monotonic() - dropped_at <= WATCHDOG_S
+        await until(lambda: states[-2:] == [LinkState.RECONNECTING, LinkState.CONNECTED], 10)
+        assert not fam.running()  # never resumed by itself
+        if isinstance(fam.sim, SimulatedAa55):
+            stopped_at = fam.sim.firmware.stopped_at
+            assert stopped_at is not None
+            assert stopped_at - dropped_at <= WATCHDOG_S  # the device's own clock says so
+
+        # Close: the app stops it before it goes, and the device confirms.
+        await fam.make_it_run(app)
+        assert fam.running()
+        await app.shutdown()
+        assert not fam.running()
+        assert fam.stopped_by_thenar_or_itself()
+    finally:
+        if not app.quit_event.is_set():
+            await app.shutdown()
+        await fam.sim.stop()
+
+
+async def test_no_session_on_a_family_the_app_cannot_run_yet_but_stop_still_stops(
+    qtbot: QtBot, isolated_home: Path
+) -> None:
+    link = VirtualLink()
+    async with SimulatedAa55(link) as palma:
+        qapp = QApplication.instance()
+        assert isinstance(qapp, QApplication)
+        settings = Settings(data_folder=str(isolated_home / "data"))
+        app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
+        try:
+            await app.massager.scan()
+            await app.massager.connect(palma.identity.address, "Palma P5")
+            with pytest.raises(MassagerError, match="cannot run sessions on this massager"):
+                app.session._client()
+            palma.firmware.receive(bytes(aa55.power(True)))  # someone pressed its button
+            await app.session.stop()  # Esc / the Stop button
+            assert not palma.firmware.running
         finally:
             if not app.quit_event.is_set():
                 await app.shutdown()

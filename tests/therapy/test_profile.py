@@ -292,3 +292,13 @@ def test_device_limits_carry_the_caps() -> None:
         0,
         p.max_session.value,
     )
+
+
+def test_the_device_factory_limits_are_the_default_caps() -> None:
+    """Defined once each (device profile, therapy defaults): they must not drift apart."""
+    from ble.protocol import FACTORY_LIMITS
+    from therapy import defaults as d
+
+    assert FACTORY_LIMITS.max_pressure_mmhg == d.DEFAULT_MAX_PRESSURE_MMHG
+    assert FACTORY_LIMITS.max_heat_dc == d.DEFAULT_MAX_HEAT_DC
+    assert FACTORY_LIMITS.max_session_s == d.DEFAULT_MAX_SESSION_S
