@@ -55,6 +55,7 @@ SIM_BONDS = "simulator-bonds.json"  # the simulated massager's own memory of its
 SIM_INTERVAL_MS = 7.5  # the shortest BLE connection interval, as a real link would have
 THENAR_DESCRIPTION = "thenar-tg1"  # drivers/descriptions/: the profile this app's client speaks
 CAPTURES = "captures"  # in the data folder: device captures the person may share
+IDENTIFY_TIMEOUT_S = 1.0  # one advert tells a pinned device's family; adverts come every <1 s
 
 
 class LinkState(enum.Enum):
@@ -242,6 +243,7 @@ class Massager:
         self.descriptions_by_key = {d.key: d for d in self.descriptions}
         self.nearby: list[registry.Found] = []  # unknown devices the last scan saw
         self._recognised: dict[str, Description] = {}  # other families' models seen, by address
+        self._seen: set[str] = set()  # every address the last scan saw
         # A massager of another family, driven through its driver (no MassagerClient).
         self.driver: Aa55Driver | None = None
         self.description: Description | None = None  # of the connected massager
@@ -303,6 +305,7 @@ class Massager:
             if f.description is not None
         ]
         self.nearby = [f for f in others if f.description is None]
+        self._seen = {m.address.upper() for m in ours} | {f.address.upper() for f in others}
         return sorted(ours, key=lambda m: -m.rssi)
 
     def description_of(self, address: str) -> Description | None:
@@ -352,6 +355,12 @@ class Massager:
             await self.disconnect()
         self._set_state(LinkState.CONNECTING)
         backend = await self.backend()
+        if address.upper() not in self._seen:  # e.g. reconnecting at start: no scan yet
+            found = await registry.identify_address(
+                backend, self.descriptions, address, IDENTIFY_TIMEOUT_S
+            )
+            if found is not None and found.description is not None:
+                self._recognised[address.upper()] = found.description
         description = self.description_of(address)
         if description is not None and description.driver == "aa55":
             await self._connect_driver(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bleak import BleakScanner
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData
 
 from ble.backends import Backend
 from ble.protocol import Limits
@@ -44,6 +46,27 @@ async def discover(
         description = identify(descriptions, name, adv.service_uuids, adv.manufacturer_data)
         found.append(Found(address, name, adv.rssi, description))
     return sorted(found, key=lambda f: -f.rssi)
+
+
+async def identify_address(
+    backend: Backend,
+    descriptions: list[Description],
+    address: str,
+    timeout: float = SCAN_TIMEOUT_S,
+) -> Found | None:
+    """What the device at `address` is, from its next advertisement (None: not heard)."""
+    seen: list[Found] = []
+
+    def check(device: BLEDevice, adv: AdvertisementData) -> bool:
+        if device.address.upper() != address.upper():
+            return False
+        name = adv.local_name or device.name or ""
+        description = identify(descriptions, name, adv.service_uuids, adv.manufacturer_data)
+        seen.append(Found(device.address, name, adv.rssi, description))
+        return True
+
+    await BleakScanner.find_device_by_filter(check, timeout=timeout, **backend.scanner_kwargs())
+    return seen[-1] if seen else None
 
 
 def open_driver(

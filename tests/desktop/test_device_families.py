@@ -214,3 +214,28 @@ async def test_no_session_on_a_family_the_app_cannot_run_yet_but_stop_still_stop
         finally:
             if not app.quit_event.is_set():
                 await app.shutdown()
+
+
+async def test_a_pinned_massager_of_the_other_family_reconnects_at_start(
+    isolated_home: Path,
+) -> None:
+    link = VirtualLink()
+    async with SimulatedAa55(link) as palma:
+        qapp = QApplication.instance()
+        assert isinstance(qapp, QApplication)
+        settings = Settings(
+            data_folder=str(isolated_home / "data"),
+            pinned_address=palma.identity.address,
+            pinned_name="Palma P5",
+        )
+        app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
+        try:
+            await app.connect_pinned()  # no scan first: its advert tells its family
+            assert app.massager.state == LinkState.CONNECTED
+            assert app.massager.driver is not None
+            assert app.massager.description is not None
+            assert app.massager.description.key == "palma-p5"
+        finally:
+            if not app.quit_event.is_set():
+                await app.shutdown()
+        assert palma.firmware.links == 0  # disconnected on exit
