@@ -53,6 +53,10 @@ FLUSH_EVERY_S = 1.0  # the log's promise: a kill loses at most the last second o
 END_RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
+APP_CLOSED = "app_closed"  # the stop reason when closing Thenar stopped a session
+FULL_LEVEL = 10  # the device's intensity that runs the program's pressures as planned
+
+
 class Phase(enum.Enum):
     CHOOSING = "choosing"
     RUNNING = "running"
@@ -135,6 +139,8 @@ class SessionController:
         self._end_pending: asyncio.Task[None] | None = None
         self._end_args: tuple[session_log.SessionWriter, Outcome, datetime, str]
         self._retry_now = asyncio.Event()
+        self.level = FULL_LEVEL  # squeezing during a session, in tenths of the plan (the device's)
+        self.warmth_on = True  # the planned warmth; off once the person turns it off
 
     # --- planning -----------------------------------------------------------
 
@@ -240,6 +246,10 @@ class SessionController:
         self.message = ""
         try:  # the client puts each command and its result in the audit trail
             await client.upload_program(program)
+            if self.level != FULL_LEVEL:  # a gentler last session: this one starts as planned
+                await client.set_intensity(FULL_LEVEL)
+                self.level = FULL_LEVEL
+            self.warmth_on = True
             await client.start(program.program_id)
         except Exception as exc:
             await self._end(Outcome.DEVICE_FAULT, f"could not start: {exc}")
@@ -251,6 +261,32 @@ class SessionController:
         self._flusher = asyncio.create_task(self._flush_forever(), name="telemetry-flush")
         self._notify()
         return session_id
+
+    # --- adjusting a running session (the device's own commands; the audit trail logs them)
+
+    def planned_heat_dc(self) -> int:
+        """The warmest step of the plan (0: no warmth); never above the caps it compiled for."""
+        if self.plan is None:
+            return 0
+        return max((s.heat_dc for s in self.plan.compiled.plan.steps), default=0)
+
+    async def set_level(self, level: int) -> None:
+        """Gentler or firmer now: the device scales the planned pressures to `level`/10.
+        At most FULL_LEVEL (the plan, which is within the caps); the device caps it too."""
+        if not self.active:
+            raise RuntimeError("no session is running")
+        level = max(1, min(FULL_LEVEL, level))
+        await self._client().set_intensity(level)
+        self.level = level
+        self._notify()
+
+    async def set_warmth(self, on: bool) -> None:
+        """Warmth off (0) or back on at the plan's warmth (the client refuses above the caps)."""
+        if not self.active:
+            raise RuntimeError("no session is running")
+        await self._client().set_heat(self.planned_heat_dc() if on else 0)
+        self.warmth_on = on
+        self._notify()
 
     async def pause(self) -> None:
         await self._client().pause()
@@ -293,6 +329,16 @@ class SessionController:
             )
         self.phase = Phase.CHOOSING
         self.massager.ctx.log.ratings.publish(RatingsChanged())  # the Progress page reloads
+        self._notify()
+
+    def offer_rating(self, session_id: int, message: str) -> None:
+        """Rate an earlier session that ended without one (Thenar closed during it):
+        the rating after goes to `session_id`. Only while nothing runs."""
+        if self.active:
+            raise RuntimeError("a session is running")
+        self.session_id = session_id
+        self.message = message
+        self.phase = Phase.ENDED
         self._notify()
 
     def skip_rating(self) -> None:

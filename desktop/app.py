@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox
@@ -29,7 +29,7 @@ from appcore.events import Subscription
 from appcore.massager import Massager
 from appcore.programs import ensure_routines
 from appcore.screening import now_local
-from appcore.session import SessionController
+from appcore.session import APP_CLOSED, SessionController
 from appcore.settings import Settings
 from ble.backends import BackendFactory
 from data.errors import StoreError
@@ -44,12 +44,17 @@ from desktop.screening_view import ScreeningPage
 from desktop.session_view import SessionPage
 from desktop.settings_view import SettingsPage
 from desktop.tasks import TaskOwner
-from desktop.theme import apply_theme
+from desktop.theme import apply_theme, next_text_step
 from desktop.tray import TrayReminders
 from desktop.trial_view import TrialPage
 from desktop.welcome_view import HomePage
 
+if TYPE_CHECKING:
+    pass
+
 log = logging.getLogger(__name__)
+
+CLOSING_WORDS = "Stopping the massager… Thenar closes as soon as it has stopped."
 
 
 @dataclass
@@ -103,9 +108,13 @@ class Thenar:
         self.window.stop_button.setEnabled(self.session.active)
 
     async def close_window(self) -> None:
-        """Window closed: stop a running massage first; then hide to the tray or quit."""
+        """Window closed: stop a running massage first (and say so); then hide or quit."""
         if self.session.active:
-            await self.session.stop()
+            self.window.show_closing(CLOSING_WORDS)
+            try:
+                await self.session.stop(APP_CLOSED)
+            finally:
+                self.window.closing_notice.setVisible(False)
         if self.tray is not None and self.tray.available and self.ctx.settings.close_to_tray:
             self.window.hide()
             return
@@ -120,7 +129,8 @@ class Thenar:
     async def _shutdown_once(self) -> None:
         try:
             if self.session.active:
-                await self.session.stop()
+                self.window.show_closing(CLOSING_WORDS)
+                await self.session.stop(APP_CLOSED)
             acknowledged = await self.massager.close()
             if not acknowledged:
                 log.warning("the massager did not acknowledge the final stop")
@@ -263,9 +273,17 @@ async def build(
     trial = TrialPage(ctx)
     settings_page.screening_requested.connect(open_screening)
     by_hand = ByHandPage(ctx)  # issue 14: sessions without the Thenar massager
+
+    def text_step(direction: int) -> None:  # Ctrl+plus, Ctrl+minus, Ctrl+0
+        scale = next_text_step(ctx.settings.text_scale, direction)
+        if scale != ctx.settings.text_scale:
+            ctx.update_settings(text_scale=scale)
+            theme()
+
     window = MainWindow(
         [home, screening, device, session_page, progress, schedule, trial, settings_page, by_hand],
         on_stop=lambda: holder[0].stop_now(),
+        on_text_step=text_step,
     )
     app = Thenar(qapp, ctx, massager, session, window, program_ids)
     holder.append(app)
@@ -288,6 +306,7 @@ async def build(
         app.notices_box = box
     if ctx.profile is not None and ctx.settings.pinned_address:
         window.show_page_of(SessionPage)
+    app.run(session_page.look_for_interrupted())  # "your last session was interrupted"
     return app
 
 

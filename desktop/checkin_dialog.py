@@ -31,7 +31,7 @@ from appcore.screening import CheckInFlow, CheckInOutcome, CheckInResult
 from data.entries import Entry
 from data.errors import StoreError
 from desktop.entry_dialog import EntryForm
-from desktop.screening_view import OPTION_STYLE, OptionRow
+from desktop.screening_view import OptionRow
 from desktop.welcome_view import heading, scroll
 from desktop.widgets import arrows_move_focus_only, big_button, notice, paragraph, shown_options
 from therapy import CheckIn, Question, SafetyProfile
@@ -53,7 +53,6 @@ class CheckInDialog(QDialog):
         self.can_start = can_start  # False: no massager to start, "Done" just saves
         self.setWindowTitle("Today's check-in")
         self.setModal(True)
-        self.setStyleSheet(OPTION_STYLE)
         self.flow = CheckInFlow(profile, today)
         self.result_: CheckInResult | None = None
         self.groups: dict[str, QButtonGroup] = {}

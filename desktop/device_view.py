@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem
+from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from appcore.context import AppContext
 from appcore.massager import (
@@ -21,7 +22,7 @@ from appcore.massager import (
 from ble.client import DiscoveredMassager
 from ble.errors import BondRejected
 from desktop.tasks import TaskOwner
-from desktop.widgets import Page, big_button, notice, paragraph
+from desktop.widgets import Page, RowsList, big_button, notice, paragraph
 
 log = logging.getLogger(__name__)
 HISTORY_LINES = 50
@@ -44,12 +45,10 @@ class DevicePage(Page):
         self.state_label = paragraph("")
         self.state_label.setAccessibleName("Massager state")
         self.layout_.addWidget(self.state_label)
-        self.found = QListWidget()
+        self.found = RowsList(2)
         self.found.setAccessibleName("Massagers found")
-        self.found.setWordWrap(True)
-        self.found.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.layout_.addWidget(self.found, 1)
-        row = QHBoxLayout()
+        row = self.action_buttons  # Search and Pair stay in view below the scrolling page
         self.scan_button = big_button("Search for massagers")
         self.scan_button.clicked.connect(lambda: self.tasks.spawn(self.scan()))
         self.connect_button = big_button("Pair and connect")
@@ -59,7 +58,7 @@ class DevicePage(Page):
         self.forget_button.clicked.connect(lambda: self.tasks.spawn(self.forget()))
         for button in (self.scan_button, self.connect_button, self.forget_button):
             row.addWidget(button)
-        self.layout_.addLayout(row)
+        row.addStretch(1)
         # Before the first session: which protections the picked massager lacks (issue 15).
         self.protections = paragraph("")
         self.protections.setAccessibleName("What this massager protects by itself")
@@ -87,11 +86,10 @@ class DevicePage(Page):
         self.pair_again_button.clicked.connect(lambda: self.tasks.spawn(self.pair_again()))
         self.layout_.addWidget(self.pair_again_button)
         self._pair_again: tuple[str, str] | None = None
+        self._scanning: asyncio.Future[list[DiscoveredMassager]] | None = None
         self.layout_.addWidget(paragraph("What Thenar sent to the massager, newest first:"))
-        self.history = QListWidget()
+        self.history = RowsList(3)
         self.history.setAccessibleName("Massager history")
-        self.history.setWordWrap(True)
-        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.layout_.addWidget(self.history, 1)
         self._subs = [massager.audit_saved.subscribe(lambda _entry: self._history_changed())]
         self.found.itemActivated.connect(lambda _item: self.connect_button.click())
@@ -167,7 +165,27 @@ class DevicePage(Page):
         self.state_label.setText(" ".join(lines))
         self.forget_button.setEnabled(self.ctx.settings.pinned_address is not None)
 
+    def shown(self) -> None:
+        """The first visit with no massager chosen yet searches at once (one click fewer)."""
+        if (
+            not self.ctx.settings.pinned_address
+            and self.massager.state != LinkState.CONNECTED
+            and self.found.count() == 0
+            and self._scanning is None
+        ):
+            self.tasks.spawn(self.scan())
+
     async def scan(self) -> list[DiscoveredMassager]:
+        """Search (or join the search already running) and list what answered."""
+        if self._scanning is not None:
+            return await asyncio.shield(self._scanning)
+        self._scanning = asyncio.ensure_future(self._scan())
+        try:
+            return await asyncio.shield(self._scanning)
+        finally:
+            self._scanning = None
+
+    async def _scan(self) -> list[DiscoveredMassager]:
         self.scan_button.setEnabled(False)
         self.message.setVisible(False)
         self.pair_again_button.setVisible(False)

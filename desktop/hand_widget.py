@@ -48,7 +48,13 @@ class HandWidget(QWidget):
         self._describe()
 
     def sizeHint(self) -> QSize:
-        return QSize(360, 300)
+        line = self.fontMetrics().height()
+        return QSize(line * 12, line * 9)
+
+    def minimumSizeHint(self) -> QSize:
+        """Large enough that each zone's label (two lines at 70% of the text) fits in it."""
+        line = self.fontMetrics().height()
+        return QSize(line * 10, line * 8)
 
     def set_targeted(self, zones: Iterable[Zone]) -> None:
         """Highlight the zones a routine works (before a session)."""
@@ -83,7 +89,7 @@ class HandWidget(QWidget):
     def _label(self, zone: Zone) -> str:
         name = SHORT_NAMES[zone]
         if self._pressures is not None:
-            return f"{self._pressures[zone]}"
+            return f"{name}\n{self._pressures[zone]} mmHg"
         return name if zone in self._targeted else ""
 
     def paintEvent(self, _event: QPaintEvent) -> None:
@@ -97,8 +103,9 @@ class HandWidget(QWidget):
         pen = QPen(OUTLINE, 1.2)
         painter.setPen(pen)
         font = QFont(self.font())
-        font.setPointSizeF(max(4.0, self.font().pointSizeF() / scale * 0.9))
+        font.setPointSizeF(max(3.0, self.font().pointSizeF() / scale * 0.7))
         painter.setFont(font)
+        caption = QPen(self.palette().color(self.foregroundRole()))  # readable in both themes
 
         def shape(path: QPainterPath, zone: Zone, label_at: QPointF) -> None:
             fill = self._fill(zone)
@@ -109,7 +116,7 @@ class HandWidget(QWidget):
                 # Dark text on light fills, white on dark ones: readable at every pressure.
                 painter.setPen(QColor("white") if fill.lightnessF() < 0.5 else OUTLINE)
                 painter.drawText(
-                    QRectF(label_at.x() - 30, label_at.y() - 8, 60, 16),
+                    QRectF(label_at.x() - 30, label_at.y() - 10, 60, 20),
                     Qt.AlignmentFlag.AlignCenter,
                     text,
                 )
@@ -140,6 +147,7 @@ class HandWidget(QWidget):
         back = QPainterPath()
         back.addRoundedRect(QRectF(104, 40, 40, 52), 10, 10)
         shape(back, Zone.BACK_OF_HAND, QPointF(124, 66))
-        painter.drawText(QRectF(96, 94, 56, 14), Qt.AlignmentFlag.AlignCenter, "back of hand")
-        painter.drawText(QRectF(20, 118, 80, 7), Qt.AlignmentFlag.AlignCenter, "palm side")
+        painter.setPen(caption)
+        painter.drawText(QRectF(94, 94, 60, 14), Qt.AlignmentFlag.AlignCenter, "back of hand")
+        painter.drawText(QRectF(16, 118, 88, 8), Qt.AlignmentFlag.AlignCenter, "palm side")
         painter.end()

@@ -8,34 +8,60 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.theme import MIN_WINDOW, SPACE
 from desktop.widgets import Page, big_button, quiet_wheels
+
+# Text size from the keyboard, as in a browser: larger, smaller, back to the default.
+TEXT_SIZE_KEYS = (
+    (("Ctrl++", "Ctrl+="), +1),
+    (("Ctrl+-",), -1),
+    (("Ctrl+0",), 0),
+)
 
 
 class MainWindow(QMainWindow):
     """Pages on the right, navigation on the left (Alt+1..9), Stop at the top (Esc)."""
 
     close_requested = Signal()
+    closing_shown = Signal(str)
 
-    def __init__(self, pages: Sequence[Page], on_stop: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        pages: Sequence[Page],
+        on_stop: Callable[[], None],
+        on_text_step: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Thenar")
-        self.setMinimumSize(960, 680)
+        self.setMinimumSize(*MIN_WINDOW)
         self.pages = list(pages)
         self._allow_close = False
         central = QWidget()
         outer = QVBoxLayout(central)
+        outer.setContentsMargins(SPACE.gap, SPACE.gap, SPACE.gap, SPACE.gap)
+        outer.setSpacing(SPACE.gap)
         header = QHBoxLayout()
         self.connection_label = QLabel("Massager: not connected")
         self.connection_label.setAccessibleName("Connection state")
+        self.connection_label.setWordWrap(True)
         header.addWidget(self.connection_label, 1)
+        self.closing_notice = QLabel()  # "Stopping the massager…" while closing mid-massage
+        self.closing_notice.setObjectName("pausedBanner")
+        self.closing_notice.setWordWrap(True)
+        self.closing_notice.setVisible(False)
+        header.addWidget(self.closing_notice, 2)
         self.stop_button = big_button("■ Stop massage (Esc)", "Stop the massage now")
         self.stop_button.setObjectName("stopButton")
         self.stop_button.setEnabled(False)
@@ -44,7 +70,11 @@ class MainWindow(QMainWindow):
         outer.addLayout(header)
 
         body = QHBoxLayout()
-        nav = QVBoxLayout()
+        body.setSpacing(SPACE.gap)
+        self.nav_panel = QWidget()
+        nav = QVBoxLayout(self.nav_panel)
+        nav.setContentsMargins(0, 0, 0, 0)
+        nav.setSpacing(SPACE.gap)
         self.stack = QStackedWidget()
         self.nav_group = QButtonGroup(self)
         self.nav_group.setExclusive(True)
@@ -57,7 +87,6 @@ class MainWindow(QMainWindow):
                 key = QShortcut(QKeySequence(f"Alt+{index + 1}"), self)
                 key.setContext(Qt.ShortcutContext.ApplicationShortcut)
                 key.activated.connect(lambda i=index: self.show_page(i))
-            button.setMinimumWidth(180)
             self.nav_group.addButton(button, index)
             self.nav_buttons.append(button)
             nav.addWidget(button)
@@ -65,7 +94,16 @@ class MainWindow(QMainWindow):
             quiet_wheels(page)  # the wheel scrolls the page unless a control has focus
         nav.addStretch(1)
         self.nav_group.idClicked.connect(self.show_page)
-        body.addLayout(nav)
+        # The buttons keep one width on every page and at every text size (the widest
+        # label's); on a short screen the column scrolls rather than squeezing them.
+        self.nav_scroll = QScrollArea()
+        self.nav_scroll.setWidget(self.nav_panel)
+        self.nav_scroll.setWidgetResizable(True)
+        self.nav_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.nav_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.nav_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav_scroll.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        body.addWidget(self.nav_scroll)
         body.addWidget(self.stack, 1)
         outer.addLayout(body, 1)
         self.setCentralWidget(central)
@@ -74,8 +112,29 @@ class MainWindow(QMainWindow):
         stop_key = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
         stop_key.activated.connect(self.stop_button.click)  # click() does nothing when disabled
+        self.text_keys: list[QShortcut] = []
+        if on_text_step is not None:
+            for sequences, step in TEXT_SIZE_KEYS:
+                for sequence in sequences:
+                    key = QShortcut(QKeySequence(sequence), self)
+                    key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+                    key.activated.connect(lambda s=step: on_text_step(s))
+                    self.text_keys.append(key)
+        self._fit_nav()
         if self.pages:
             self.show_page(0)
+
+    def _fit_nav(self) -> None:
+        """One width for every page button: the widest label at the current text size."""
+        widest = max((_needed_width(b) for b in self.nav_buttons), default=0)
+        for button in self.nav_buttons:
+            button.setFixedWidth(widest)
+        bar = self.nav_scroll.verticalScrollBar().sizeHint().width()
+        self.nav_scroll.setFixedWidth(widest + bar + SPACE.gap)
+
+    def restyled(self) -> None:
+        """The theme changed (desktop.theme.apply_theme calls this): fit the buttons again."""
+        self._fit_nav()
 
     def show_page(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
@@ -94,6 +153,13 @@ class MainWindow(QMainWindow):
     def set_connection_text(self, text: str) -> None:
         self.connection_label.setText(f"Massager: {text}")
 
+    def show_closing(self, text: str) -> None:
+        """Say what closing is waiting for (the massager stopping), in the window itself."""
+        self.closing_notice.setText(text)
+        self.closing_notice.setAccessibleName(text)
+        self.closing_notice.setVisible(True)
+        self.closing_shown.emit(text)
+
     def allow_close(self) -> None:
         self._allow_close = True
 
@@ -104,3 +170,10 @@ class MainWindow(QMainWindow):
             return
         event.ignore()
         self.close_requested.emit()
+
+
+def _needed_width(button: QPushButton) -> int:
+    """The width `button` needs for its whole label (its size hint, with room to spare)."""
+    button.ensurePolished()
+    text = button.fontMetrics().horizontalAdvance(button.text())
+    return max(button.sizeHint().width(), text + 2 * button.fontMetrics().averageCharWidth() + 40)

@@ -25,7 +25,6 @@ from PySide6.QtCore import QDate, QEvent, QLocale, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -52,7 +51,7 @@ from desktop.charts import AdherenceChart, EffectsChart, EntryTrendChart, TrendC
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.hand_map import ZoneMap
 from desktop.report_pdf import render_report
-from desktop.widgets import Page, big_button, limit_text, notice, paragraph
+from desktop.widgets import ActionFlow, Page, big_button, limit_text, notice, paragraph
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +119,7 @@ class ProgressPage(Page):
     """Charts, plain-language summary, program comparison, adherence, and exports."""
 
     title = "Progress"
+    scrolls = False  # its charts scroll in their own area; the exports stay in view
     loaded = Signal()  # new data is on screen (tests and the benchmark wait on it)
 
     def __init__(self, ctx: AppContext, *, ask_path: AskPath | None = None) -> None:
@@ -132,7 +132,7 @@ class ProgressPage(Page):
         self._generation = 0
         self._exporting = False
 
-        ranges = QHBoxLayout()
+        ranges = ActionFlow()  # wraps at large text rather than cutting a button
         show = QLabel("Show the last:")
         ranges.addWidget(show)
         self.range_group = QButtonGroup(self)
@@ -230,8 +230,8 @@ class ProgressPage(Page):
         self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.layout_.addWidget(self.scroll_area, 1)
 
-        exports = QGridLayout()
-        exports.addWidget(QLabel("Save a copy:"), 0, 0, 2, 1)
+        exports = ActionFlow()
+        exports.addWidget(QLabel("Save a copy:"))
         self.export_buttons: dict[ExportKind, QPushButton] = {}
         texts = {
             ExportKind.SESSIONS_CSV: ("Sessions (CSV)", "Save sessions as a CSV spreadsheet"),
@@ -247,14 +247,13 @@ class ProgressPage(Page):
                 "Save your daily entries as a CSV spreadsheet",
             ),
         }
-        for index, kind in enumerate(ExportKind):
+        for kind in ExportKind:
             text, accessible = texts[kind]
             button = big_button(text, accessible)
             button.setToolTip(accessible)
             button.clicked.connect(functools.partial(self._export_clicked, kind))
-            exports.addWidget(button, index // 2, 1 + index % 2)
+            exports.addWidget(button)
             self.export_buttons[kind] = button
-        exports.setColumnStretch(3, 1)
         self.layout_.addLayout(exports)
         name_row = QHBoxLayout()
         name_label = QLabel("Name on the report and health record (optional):")

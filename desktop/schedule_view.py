@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +38,16 @@ from appcore.schedule_week import Mark, overload_warning, week_overview
 from appcore.schedule_words import DAY_NAMES, choice_sentence, entry_sentence, lead_phrase
 from data.errors import StoreError
 from desktop.tasks import TaskOwner
-from desktop.widgets import DateBox, NumberBox, Page, TimeBox, big_button, notice, paragraph
+from desktop.widgets import (
+    ActionFlow,
+    DateBox,
+    NumberBox,
+    Page,
+    TimeBox,
+    big_button,
+    notice,
+    paragraph,
+)
 from therapy import ROUTINES
 
 log = logging.getLogger(__name__)
@@ -155,15 +163,13 @@ class SchedulePage(Page):
         self._confirm: QMessageBox | None = None
         self._just_added: PickerChoice | None = None
 
-        self.message = notice()
-        self.layout_.addWidget(self.message)
+        self.message = notice()  # outcomes and warnings stay in view below the scrolling page
+        self.footer.insertWidget(0, self.message)
         self.warning = notice()
         self.warning.setAccessibleName("Warning")
-        self.layout_.addWidget(self.warning)
+        self.footer.insertWidget(1, self.warning)
 
-        body = QWidget()
-        self.body = QVBoxLayout(body)
-        self.body.setSpacing(12)
+        self.body = self.layout_  # the page scrolls as a whole
         self.body.addWidget(_heading("Your schedules"))
         self.rows = QVBoxLayout()
         self.body.addLayout(self.rows)
@@ -183,12 +189,6 @@ class SchedulePage(Page):
         export_row.addStretch(1)
         self.body.addLayout(export_row)
         self.body.addStretch(1)
-
-        scroll = QScrollArea()
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.layout_.addWidget(scroll, 1)
         self._subscription = ctx.log.schedules.subscribe(lambda _e: self.shown())
         self._update_picker()
 
@@ -201,12 +201,15 @@ class SchedulePage(Page):
         outer.addWidget(_heading("Add a schedule"))
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setVerticalSpacing(10)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
         self.repeat_group = QButtonGroup(self)
         self.repeat_group.setExclusive(True)
-        repeat_row = QHBoxLayout()
+        repeat_box = QWidget()  # a widget, so the form gives the wrapped rows their height
+        repeat_row = ActionFlow(repeat_box)  # wraps at large text rather than cutting a button
+        repeat_row.setContentsMargins(0, 0, 0, 0)
         self.repeat_buttons: dict[Repeat, QPushButton] = {}
         for repeat, text in _REPEAT_LABELS:
             button = big_button(text, f"Repeat: {text}")
@@ -217,10 +220,12 @@ class SchedulePage(Page):
         repeat_row.addStretch(1)
         self.repeat_buttons[Repeat.WEEKDAYS].setChecked(True)
         self.repeat_group.buttonClicked.connect(self._repeat_clicked)
-        form.addRow(self._label("How &often", self.repeat_buttons[Repeat.DAILY]), repeat_row)
+        form.addRow(self._label("How &often", self.repeat_buttons[Repeat.DAILY]), repeat_box)
 
         self.day_buttons: list[QPushButton] = []
-        days_row = QHBoxLayout()
+        days_box = QWidget()
+        days_row = ActionFlow(days_box)
+        days_row.setContentsMargins(0, 0, 0, 0)
         for index, name in enumerate(DAY_NAMES):
             button = big_button(name[:3], name)
             button.setCheckable(True)
@@ -230,7 +235,7 @@ class SchedulePage(Page):
             days_row.addWidget(button)
         days_row.addStretch(1)
         self.days_label = self._label("&Days", self.day_buttons[0])
-        form.addRow(self.days_label, days_row)
+        form.addRow(self.days_label, days_box)
 
         # design: beyond two weeks a calendar suits better
         self.every_n = NumberBox(2, 14, "The gap in days")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -30,15 +30,19 @@ from appcore.screening import QuestionFlow, ScreeningFlow
 from appcore.screening_log import stored_answers
 from appcore.summary import summarize
 from desktop.tasks import TaskOwner
-from desktop.welcome_view import NextStepRow, ProfileSummaryView, heading, scroll
-from desktop.widgets import ARROW_STEPS, Page, big_button, notice, paragraph, shown_options
+from desktop.welcome_view import NextStepRow, ProfileSummaryView, heading
+from desktop.widgets import (
+    ARROW_STEPS,
+    Page,
+    action_row,
+    big_button,
+    notice,
+    paragraph,
+    shown_options,
+)
 from therapy import Question, SafetyProfile
 
-OPTION_STYLE = """
-QFrame#option { border: 2px solid palette(mid); border-radius: 8px; }
-QFrame#option[chosen="true"] { border: 3px solid palette(highlight); }
-QFrame#option[focused="true"] { border: 3px dashed palette(highlight); }
-"""
+AUTO_ADVANCE_MS = 350  # long enough to see the answer chosen, short enough not to wait
 
 
 class OptionRow(QFrame):
@@ -53,6 +57,7 @@ class OptionRow(QFrame):
             self.button.setAccessibleDescription(f"Key {number}")
         self.button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.button.installEventFilter(self)
+        self.by_pointer = False  # the last pick was a click (not a key): the page moves on
         self.label = QLabel(f"{number}.  {label}" if number else label)
         self.label.setWordWrap(True)
         self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -70,6 +75,10 @@ class OptionRow(QFrame):
         self.style().polish(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            self.by_pointer = True  # a click on the round button itself
+        elif event.type() == QEvent.Type.KeyPress:
+            self.by_pointer = False
         if event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
             self._set_prop("focused", event.type() == QEvent.Type.FocusIn)
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
@@ -102,6 +111,7 @@ class OptionRow(QFrame):
             event.position().toPoint()
         ):
             self.button.setFocus(Qt.FocusReason.MouseFocusReason)
+            self.by_pointer = True
             self.button.click()
         event.accept()
 
@@ -110,11 +120,11 @@ class QuestionPanel(QWidget):
     """Shows the flow's current question; writes the person's choices back into the flow."""
 
     changed = Signal()
+    picked_by_pointer = Signal()  # a single answer clicked: the page goes on by itself
 
     def __init__(self, flow: QuestionFlow) -> None:
         super().__init__()
         self.flow = flow
-        self.setStyleSheet(OPTION_STYLE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
@@ -160,7 +170,7 @@ class QuestionPanel(QWidget):
             row.button.setChecked(option.option_id in chosen)
             row._set_prop("chosen", option.option_id in chosen)
             row.button.clicked.connect(
-                lambda _=False, oid=option.option_id, b=row.button: self._picked(q, oid, b)
+                lambda _=False, oid=option.option_id, r=row: self._picked(q, oid, r)
             )
             self.group.addButton(row.button, number)
             self._options_host.addWidget(row)
@@ -185,15 +195,21 @@ class QuestionPanel(QWidget):
         button.click()
         return True
 
-    def _picked(self, q: Question, option_id: str, button: QAbstractButton) -> None:
+    def _picked(self, q: Question, option_id: str, row: OptionRow) -> None:
+        button = row.button
+        pointer, row.by_pointer = row.by_pointer, False
         if q.multiple:
             self.flow.toggle(option_id, button.isChecked(), q.question_id)
             chosen = self.flow.chosen(q.question_id)
-            for row, option in zip(self.rows, shown_options(q), strict=True):
-                row.button.setChecked(option.option_id in chosen)
+            for other, option in zip(self.rows, shown_options(q), strict=True):
+                other.button.setChecked(option.option_id in chosen)
         else:
             self.flow.choose(option_id, q.question_id)
         self.changed.emit()
+        # One answer settles it: a single-choice question, or "None of these" ticked.
+        settled = not q.multiple or (option_id in q.exclusive and button.isChecked())
+        if pointer and settled:
+            self.picked_by_pointer.emit()
 
     def _toggle_help(self, on: bool) -> None:
         self.help_text.setVisible(on)
@@ -225,17 +241,22 @@ class ScreeningPage(Page):
         self.message = notice()
         self.panel = QuestionPanel(self.flow)
         self.panel.changed.connect(lambda: self.message.setVisible(False))
-        qlayout.addWidget(scroll(self.panel), 1)
+        # A clicked answer moves on by itself, after a moment to see it chosen (a key
+        # press, 1-9, waits for Enter; tick-box questions wait for Next).
+        self._advance = QTimer(self)
+        self._advance.setSingleShot(True)
+        self._advance.setInterval(AUTO_ADVANCE_MS)
+        self._advance.timeout.connect(self._auto_next)
+        self._advance_from = -1
+        self.panel.picked_by_pointer.connect(self._schedule_next)
+        qlayout.addWidget(self.panel, 1)  # the page itself scrolls
         qlayout.addWidget(self.message)
-        nav = QHBoxLayout()
+        actions = self.action_stack(self.stack)  # Next and Continue never scroll away
         self.back_button = big_button("◀  Back")
         self.back_button.clicked.connect(self.back)
         self.next_button = big_button("Next  ▶")
         self.next_button.clicked.connect(self.next)
-        nav.addWidget(self.back_button)
-        nav.addStretch(1)
-        nav.addWidget(self.next_button)
-        qlayout.addLayout(nav)
+        actions.addWidget(action_row(self.back_button, None, self.next_button))
         self.stack.addWidget(questions)
 
         # Result
@@ -244,21 +265,18 @@ class ScreeningPage(Page):
         rlayout.setContentsMargins(0, 0, 0, 0)
         self.result_title = heading("Your result")
         rlayout.addWidget(self.result_title)
-        self.result_scroll = scroll(QWidget())
-        rlayout.addWidget(self.result_scroll, 1)
+        self.result_box = QVBoxLayout()  # the summary, rebuilt for each result; the page scrolls
+        rlayout.addLayout(self.result_box, 1)
+        self._result_body: QWidget | None = None
         self.summary_view: ProfileSummaryView | None = None
         # Continue's work first (the app moves on from the result), then the step's page.
         self.next_step = NextStepRow(before_open=self._continue)
         rlayout.addWidget(self.next_step)
-        rrow = QHBoxLayout()
         self.change_button = big_button("Change my answers")
         self.change_button.clicked.connect(self.change_answers)
         self.continue_button = big_button("Continue  ▶", "Continue to Thenar")
         self.continue_button.clicked.connect(self._continue)
-        rrow.addWidget(self.change_button)
-        rrow.addStretch(1)
-        rrow.addWidget(self.continue_button)
-        rlayout.addLayout(rrow)
+        actions.addWidget(action_row(self.change_button, None, self.continue_button))
         self.stack.addWidget(result)
 
         self.setTabOrder(self.back_button, self.next_button)
@@ -324,6 +342,14 @@ class ScreeningPage(Page):
             return
         self._show()
 
+    def _schedule_next(self) -> None:
+        self._advance_from = self.flow.index
+        self._advance.start()
+
+    def _auto_next(self) -> None:
+        if self.stack.currentIndex() == 0 and self.flow.index == self._advance_from:
+            self.next()
+
     def back(self) -> None:
         self.flow.back()
         self.message.setVisible(False)
@@ -372,7 +398,13 @@ class ScreeningPage(Page):
         layout.setContentsMargins(0, 0, 8, 0)
         layout.addWidget(self.summary_view)
         layout.addStretch(1)
-        self.result_scroll.setWidget(body)
+        if self._result_body is not None:
+            self.result_box.removeWidget(self._result_body)
+            self._result_body.hide()
+            self._result_body.setParent(None)
+            self._result_body.deleteLater()
+        self._result_body = body
+        self.result_box.addWidget(body)
         self.stack.setCurrentIndex(1)
         self.continue_button.setFocus(Qt.FocusReason.OtherFocusReason)
 

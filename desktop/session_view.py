@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -22,7 +23,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QSlider,
     QStackedWidget,
@@ -33,19 +33,27 @@ from PySide6.QtWidgets import (
 from appcore.context import AppContext
 from appcore.manual_session import sessions_on, too_many_warning
 from appcore.programs import single_programs
-from appcore.session import Phase, Plan, SessionController
+from appcore.session import APP_CLOSED, Phase, Plan, SessionController
 from appcore.settings import format_temperature
 from ble import protocol as p
-from data.models import Rating
+from data import ratings as rating_log
+from data import sessions as session_log
+from data.models import Outcome, Rating, RatingKind, SessionRecord
 from desktop.checkin_dialog import CheckInDialog
 from desktop.hand_widget import HandWidget
 from desktop.tasks import TaskOwner
-from desktop.widgets import Page, big_button, notice, paragraph
+from desktop.theme import MIN_TARGET_PX
+from desktop.widgets import Page, RowsList, action_row, big_button, notice, paragraph
 from therapy import EXERCISES, ROUTINES, TECHNIQUES, CustomProgram, Routine, SafetyProfile
-from therapy.techniques import ZONE_MUSCLES
+from therapy.compiler import StepGuidance
+from therapy.techniques import MUSCLE_WORDS, ZONE_MUSCLES, Technique
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
 
+LEVEL_MIN, LEVEL_MAX = 2, 10  # squeezing during a session, as tenths of the plan
 REPAINT_MS = 100  # status arrives at up to 20 Hz; people need no more than 10 updates a second
 
 
@@ -68,6 +76,51 @@ def describe(spec: Routine | CustomProgram) -> str:
     return info.guidance
 
 
+def technique_name(technique: Technique) -> str:
+    """The massage term itself: "Effleurage", "Trigger point"."""
+    return technique.value.replace("_", " ").capitalize()
+
+
+def step_heading(step: StepGuidance) -> str:
+    """The step's own title with the technique it is built on: "Gliding wave (Effleurage)"."""
+    name = technique_name(step.technique)
+    return step.title if step.title.lower() == name.lower() else f"{step.title} ({name})"
+
+
+def step_words(step: StepGuidance) -> str:
+    """What to do, what the technique is, and the muscles it works, in plain words."""
+    parts = [step.instruction]
+    info = TECHNIQUES[step.technique]
+    if info.guidance and info.guidance not in step.instruction:
+        parts.append(f"{technique_name(step.technique)}: {info.guidance}")
+    for muscle in sorted(step.muscles):
+        parts.append(f"Works the {muscle.value}: {MUSCLE_WORDS[muscle]}.")
+    return "\n".join(parts)
+
+
+def last_unrated_interrupted(db: Database) -> SessionRecord | None:
+    """The latest session, if Thenar closed (or stopped) during it and it has no rating after."""
+    latest = session_log.list_sessions(db, limit=1)
+    if not latest:
+        return None
+    last = latest[0]
+    if last.outcome != Outcome.INTERRUPTED_CRASH and last.stop_reason != APP_CLOSED:
+        return None
+    if RatingKind.AFTER in rating_log.session_ratings(db, last.id):
+        return None
+    return last
+
+
+def interrupted_words(record: SessionRecord) -> str:
+    when = record.started_at.astimezone().strftime("%d %b at %H:%M")
+    how = (
+        "Thenar closed during it, so the massager was stopped"
+        if record.stop_reason == APP_CLOSED
+        else "Thenar stopped unexpectedly during it; the massager stops by itself then"
+    )
+    return f"Your last session ({record.program_name}, {when}) was interrupted: {how}."
+
+
 class RatingRow(QWidget):
     """A 0-10 rating with large − and + buttons and the arrow keys; "not rated" until touched.
 
@@ -78,8 +131,9 @@ class RatingRow(QWidget):
 
     def __init__(self, label: str, hint: str) -> None:
         super().__init__()
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        grid = QGridLayout(self)  # the label above, the controls below: fits narrow windows
+        grid.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         self.name = label
         self.label = QLabel(f"{label} (0 = none, 10 = worst)")
         self.label.setToolTip(hint)
@@ -100,11 +154,14 @@ class RatingRow(QWidget):
         self.slider.sliderPressed.connect(self._touch)
         self.minus.clicked.connect(lambda: self._step(-1))
         self.plus.clicked.connect(lambda: self._step(+1))
-        row.addWidget(self.label, 2)
+        self.label.setWordWrap(True)
+        self.slider.setMinimumWidth(3 * MIN_TARGET_PX)
+        grid.addWidget(self.label, 0, 0)
         row.addWidget(self.minus)
-        row.addWidget(self.slider, 2)
+        row.addWidget(self.slider, 1)
         row.addWidget(self.plus)
         row.addWidget(self.value_label)
+        grid.addLayout(row, 1, 0)
         self._show()
 
     def _step(self, by: int) -> None:
@@ -173,7 +230,22 @@ class SessionPage(Page):
         self.stack = QStackedWidget()
         self.layout_.addWidget(self.stack, 1)
         self.message = notice()
-        self.layout_.addWidget(self.message)
+        self.footer.insertWidget(0, self.message)  # in view with the buttons, never scrolled off
+        self.action_rows = self.action_stack(self.stack)
+        # The last session was interrupted (Thenar closed during it): say so, offer to rate.
+        self.unrated: SessionRecord | None = None
+        self.unrated_text = QLabel()
+        self.unrated_text.setWordWrap(True)
+        self.unrated_text.setObjectName("notice")
+        self.rate_unrated = big_button("Rate it now", "Rate the interrupted session now")
+        self.rate_unrated.clicked.connect(self._rate_unrated)
+        self.unrated_row = QWidget()
+        unrated_layout = QHBoxLayout(self.unrated_row)
+        unrated_layout.setContentsMargins(0, 0, 0, 0)
+        unrated_layout.addWidget(self.unrated_text, 1)
+        unrated_layout.addWidget(self.rate_unrated)
+        self.unrated_row.setVisible(False)
+        self.layout_.insertWidget(0, self.unrated_row)
         self._build_choose()
         self._build_live()
         self._build_after()
@@ -198,10 +270,9 @@ class SessionPage(Page):
     def _build_choose(self) -> None:
         panel = QWidget()
         grid = QGridLayout(panel)
-        self.routines = QListWidget()
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.routines = RowsList(3)
         self.routines.setAccessibleName("Routines and techniques")
-        self.routines.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.routines.setWordWrap(True)
         for key, spec in self.choices.items():
             minutes = max(1, round(sum(b.duration_s for b in spec.blocks) / 60))
             kind = "" if isinstance(spec, Routine) else "  · single technique"
@@ -238,15 +309,11 @@ class SessionPage(Page):
         self.stiff_before = RatingRow("Stiffness now", "How stiff do your hands feel right now?")
         controls.addWidget(self.pain_before)
         controls.addWidget(self.stiff_before)
-        buttons = QHBoxLayout()
         self.checkin_button = big_button("Today's check-in")
         self.checkin_button.clicked.connect(self.run_checkin)
         self.start_button = big_button("▶ Start massage")
         self.start_button.clicked.connect(lambda: self.tasks.spawn(self.start()))
-        buttons.addWidget(self.checkin_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_button)
-        controls.addLayout(buttons)
+        self.action_rows.addWidget(action_row(self.checkin_button, None, self.start_button))
         grid.addLayout(controls, 2, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
@@ -256,28 +323,43 @@ class SessionPage(Page):
     def _build_live(self) -> None:
         panel = QWidget()
         grid = QGridLayout(panel)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.paused_banner = QLabel("❚❚ Paused: the glove has let go. Press Resume to go on.")
+        self.paused_banner.setObjectName("pausedBanner")
+        self.paused_banner.setWordWrap(True)
+        self.paused_banner.setVisible(False)
+        grid.addWidget(self.paused_banner, 0, 0, 1, 2)
         self.live_hand = HandWidget()
-        grid.addWidget(self.live_hand, 0, 0, 3, 1)
+        grid.addWidget(self.live_hand, 1, 0, 3, 1)
         self.step_title = QLabel("")
-        self.step_title.setObjectName("pageTitle")
+        self.step_title.setObjectName("stepTitle")
         self.step_title.setWordWrap(True)
-        grid.addWidget(self.step_title, 0, 1)
+        grid.addWidget(self.step_title, 1, 1)
         self.step_text = paragraph("")
         self.step_text.setAccessibleName("What to do now")
-        grid.addWidget(self.step_text, 1, 1)
+        grid.addWidget(self.step_text, 5, 0, 1, 2)  # full width: long words wrap less
         self.live_numbers = paragraph("")
         self.live_numbers.setAccessibleName("Time left and temperature")
         grid.addWidget(self.live_numbers, 2, 1)
-        row = QHBoxLayout()
+        adjust = QHBoxLayout()
+        self.gentler_button = big_button("− Gentler", "Gentler: less squeezing")
+        self.gentler_button.clicked.connect(lambda: self.tasks.spawn(self.adjust_level(-2)))
+        self.firmer_button = big_button("+ Firmer", "Firmer: more squeezing, up to your plan")
+        self.firmer_button.clicked.connect(lambda: self.tasks.spawn(self.adjust_level(+2)))
+        self.warmth_button = big_button("Warmth: on", "Warmth on or off")
+        self.warmth_button.setCheckable(True)
+        self.warmth_button.clicked.connect(lambda on: self.tasks.spawn(self.set_warmth(bool(on))))
+        for button in (self.gentler_button, self.firmer_button, self.warmth_button):
+            adjust.addWidget(button)
+        adjust.addStretch(1)
+        grid.addLayout(adjust, 3, 1)
         self.pause_button = big_button("❚❚ Pause")
         self.pause_button.clicked.connect(lambda: self.tasks.spawn(self.toggle_pause()))
         self.live_stop = big_button("■ Stop (Esc)", "Stop the massage now")
         self.live_stop.setObjectName("stopButton")
-        self.live_stop.setMinimumHeight(self.live_stop.sizeHint().height() * 2)
         self.live_stop.clicked.connect(lambda: self.tasks.spawn(self.stop()))
-        row.addWidget(self.pause_button)
-        row.addWidget(self.live_stop, 2)
-        grid.addLayout(row, 3, 0, 1, 2)
+        row = action_row(self.pause_button, self.live_stop)
+        self.action_rows.addWidget(row)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.stack.addWidget(panel)
@@ -285,6 +367,7 @@ class SessionPage(Page):
     def _build_after(self) -> None:
         panel = QWidget()
         box = QVBoxLayout(panel)
+        box.setContentsMargins(0, 0, 0, 0)
         self.after_text = paragraph("")
         box.addWidget(self.after_text)
         box.addWidget(paragraph("How do your hands feel now?"))
@@ -292,7 +375,6 @@ class SessionPage(Page):
         self.stiff_after = RatingRow("Stiffness now", "How stiff do your hands feel right now?")
         box.addWidget(self.pain_after)
         box.addWidget(self.stiff_after)
-        row = QHBoxLayout()
         self.save_after = big_button("Skip")  # "Save how I feel" once something is rated
         self.save_after.clicked.connect(lambda: self.tasks.spawn(self.save_rating_after()))
         for rating_row in (self.pain_after, self.stiff_after):
@@ -300,30 +382,41 @@ class SessionPage(Page):
             rating_row.slider.actionTriggered.connect(self._after_changed)
             rating_row.minus.clicked.connect(self._after_changed)
             rating_row.plus.clicked.connect(self._after_changed)
-        row.addStretch(1)
-        row.addWidget(self.save_after)
-        box.addLayout(row)
+        self.action_rows.addWidget(action_row(None, self.save_after))
         box.addStretch(1)
         self.stack.addWidget(panel)
 
     def _build_interrupted(self) -> None:
         panel = QWidget()
         box = QVBoxLayout(panel)
+        box.setContentsMargins(0, 0, 0, 0)
         self.interrupted_text = paragraph("")
         box.addWidget(self.interrupted_text)
-        row = QHBoxLayout()
         self.end_button = big_button("End the session")
         self.end_button.clicked.connect(self.session.skip_rating)
         self.resume_button = big_button("▶ Resume where it stopped")
         self.resume_button.clicked.connect(lambda: self.tasks.spawn(self.start(resume=True)))
-        row.addWidget(self.end_button)
-        row.addStretch(1)
-        row.addWidget(self.resume_button)
-        box.addLayout(row)
+        self.action_rows.addWidget(action_row(self.end_button, None, self.resume_button))
         box.addStretch(1)
         self.stack.addWidget(panel)
 
     # --- behaviour --------------------------------------------------------------
+
+    async def look_for_interrupted(self) -> None:
+        """At start-up: was the last session interrupted and never rated? Offer it."""
+        record = await self.ctx.db.run(last_unrated_interrupted)
+        self.unrated = record
+        if record is not None and self.session.phase == Phase.CHOOSING:
+            self.unrated_text.setText(interrupted_words(record) + " How do your hands feel now?")
+            self.unrated_row.setVisible(True)
+
+    def _rate_unrated(self) -> None:
+        record = self.unrated
+        self.unrated_row.setVisible(False)
+        if record is None or self.session.active:
+            return
+        self.unrated = None
+        self.session.offer_rating(record.id, interrupted_words(record))
 
     def _failed(self, exc: BaseException) -> None:
         log.warning("session action failed: %s", exc)
@@ -525,6 +618,31 @@ class SessionPage(Page):
     async def stop(self) -> None:
         await self.session.stop()
 
+    async def adjust_level(self, by: int) -> None:
+        """Gentler (−) or firmer (+) now; the massager confirms before the screen says so."""
+        level = max(LEVEL_MIN, min(LEVEL_MAX, self.session.level + by))
+        if level != self.session.level:
+            await self.session.set_level(level)
+        self._show_live_controls()
+
+    async def set_warmth(self, on: bool) -> None:
+        try:
+            await self.session.set_warmth(on)
+        finally:
+            self._show_live_controls()
+
+    def _show_live_controls(self) -> None:
+        level = self.session.level
+        running = self.session.phase == Phase.RUNNING
+        self.gentler_button.setEnabled(running and level > LEVEL_MIN)
+        self.firmer_button.setEnabled(running and level < LEVEL_MAX)
+        can_warm = self.session.planned_heat_dc() > 0
+        self.warmth_button.setEnabled(running and can_warm)
+        on = self.session.warmth_on and can_warm
+        self.warmth_button.setChecked(on)
+        self.warmth_button.setText("Warmth: on" if on else "Warmth: off")
+        self.warmth_button.setToolTip("" if can_warm else "This session has no warmth.")
+
     async def toggle_pause(self) -> None:
         if self.session.phase == Phase.PAUSED:
             await self.session.resume()
@@ -556,6 +674,9 @@ class SessionPage(Page):
 
     def _on_session_change(self) -> None:
         self._dirty = True
+        if self.session.active and self.unrated_row.isVisible():  # a new session began
+            self.unrated_row.setVisible(False)
+            self.unrated = None
         if self.session.log_note != self._log_note:  # say what the log could not save
             self._log_note = self.session.log_note
             self.show_message(self._log_note)
@@ -585,7 +706,10 @@ class SessionPage(Page):
         if index == 1:
             if not self._repaint.isActive():
                 self._repaint.start()
-            self.pause_button.setText("▶ Resume" if phase == Phase.PAUSED else "❚❚ Pause")
+            paused = phase == Phase.PAUSED
+            self.pause_button.setText("▶ Resume" if paused else "❚❚ Pause")
+            self.paused_banner.setVisible(paused)
+            self._show_live_controls()
         else:
             self._repaint.stop()
         if index == 3:
@@ -608,8 +732,8 @@ class SessionPage(Page):
         guidance = plan.compiled.guidance
         if 0 <= status.step_index < len(guidance):
             step = guidance[status.step_index]
-            self.step_title.setText(step.title)
-            self.step_text.setText(step.instruction)
+            self.step_title.setText(step_heading(step))
+            self.step_text.setText(step_words(step))
         unit = self.ctx.settings.temperature_unit
         minutes, seconds = divmod(status.remaining_s, 60)
         heat = (
@@ -617,4 +741,7 @@ class SessionPage(Page):
             if status.heat_setpoint_dc
             else "warmth off"
         )
-        self.live_numbers.setText(f"{minutes}:{seconds:02d} left · {heat}")
+        self.live_numbers.setText(
+            f"{minutes} min {seconds:02d} s left · {heat} · squeezing up to "
+            f"{max(status.pressures_mmhg)} mmHg now · level {self.session.level} of 10"
+        )

@@ -35,14 +35,13 @@ from appcore.summary import clearable_titles
 from data import backup
 from data.store import BACKUP_DIR
 from desktop.data_tools_view import DataToolsBox
-from desktop.screening_view import OPTION_STYLE, OptionRow
+from desktop.screening_view import OptionRow
 from desktop.tasks import TaskOwner
-from desktop.welcome_view import scroll
-from desktop.widgets import DateBox, Page, big_button, limit_text, notice, paragraph
+from desktop.theme import TEXT_STEPS, next_text_step
+from desktop.widgets import ActionFlow, DateBox, Page, big_button, limit_text, notice, paragraph
 
 CLINICIAN_MAX = 80  # a name and a role; a pasted page would widen Settings for good
 ADDRESS_MAX = 100  # host:port
-TEXT_STEPS = (1.0, 1.25, 1.5, 1.75, 2.0)  # 100-200%: five steps are easy to hit with a sore hand
 TRANSPORTS = (
     ("sim", "Built-in simulated massager (to try Thenar without a glove)"),
     ("platform", "This computer's Bluetooth"),
@@ -91,10 +90,7 @@ class SettingsPage(Page):
         self.ctx = ctx
         self._apply_theme = apply_theme
         self.tasks = TaskOwner()
-        self.setStyleSheet(OPTION_STYLE + "QGroupBox::title { font-weight: bold; }")
-        body = QWidget()
-        self.body = QVBoxLayout(body)
-        self.body.setContentsMargins(0, 0, 8, 0)
+        self.body = self.layout_  # the page scrolls as a whole
         self.body.setSpacing(16)
         self._build_safety()
         self._build_looks()
@@ -103,7 +99,6 @@ class SettingsPage(Page):
         self.data_tools = DataToolsBox(ctx)  # issue 14: restore, import, move, autostart
         self.body.addWidget(self.data_tools)
         self.body.addStretch(1)
-        self.layout_.addWidget(scroll(body), 1)
         self._subscriptions = [
             ctx.settings_changed.subscribe(lambda _e: self._sync()),
             ctx.safety.subscribe(lambda _e: self._sync()),
@@ -306,7 +301,7 @@ class SettingsPage(Page):
 
     def _build_looks(self) -> None:
         box, layout = section("Text size, contrast and temperature")
-        row = QHBoxLayout()
+        row = ActionFlow()  # wraps at large text rather than cutting a button
         self.smaller_button = big_button("A−  Smaller", "Make text smaller")
         self.smaller_button.clicked.connect(lambda: self.step_text(-1))
         self.text_size = QLabel()
@@ -323,7 +318,7 @@ class SettingsPage(Page):
         self.contrast_box.setAccessibleName("High contrast")
         self.contrast_box.toggled.connect(self._set_contrast)
         layout.addWidget(self.contrast_box)
-        unit_row = QHBoxLayout()
+        unit_row = ActionFlow()
         unit_row.addWidget(QLabel("Show temperatures in:"))
         self.celsius = QRadioButton("°C (Celsius)")
         self.fahrenheit = QRadioButton("°F (Fahrenheit)")
@@ -341,11 +336,9 @@ class SettingsPage(Page):
 
     def step_text(self, direction: int) -> None:
         """One step smaller or larger, applied to the whole app at once."""
-        current = self.ctx.settings.text_scale
-        index = min(range(len(TEXT_STEPS)), key=lambda i: abs(TEXT_STEPS[i] - current))
-        index = max(0, min(len(TEXT_STEPS) - 1, index + direction))
-        if TEXT_STEPS[index] != current:
-            self.ctx.update_settings(text_scale=TEXT_STEPS[index])
+        scale = next_text_step(self.ctx.settings.text_scale, direction)
+        if scale != self.ctx.settings.text_scale:
+            self.ctx.update_settings(text_scale=scale)
             self._apply_theme()
 
     def _set_contrast(self, on: bool) -> None:
@@ -425,7 +418,7 @@ class SettingsPage(Page):
         self.folder_label = paragraph("")
         self.folder_label.setAccessibleName("Data folder")
         layout.addWidget(self.folder_label)
-        row = QHBoxLayout()
+        row = ActionFlow()
         self.open_folder_button = big_button("Open the data folder")
         self.open_folder_button.clicked.connect(self.open_folder)
         self.backup_button = big_button("Make a backup now")
@@ -539,7 +532,9 @@ class SettingsPage(Page):
         else:
             self.pinned_label.setText("No massager chosen yet.")
         self.forget_button.setVisible(bool(s.pinned_address))
-        self.folder_label.setText(f"Your health log is kept in: {self.ctx.db.folder}")
+        # A long path may wrap after any "/" (a zero-width space there), never run off the page.
+        where = str(self.ctx.db.folder).replace("/", "/\u200b")
+        self.folder_label.setText(f"Your health log is kept in: {where}")
         self._fill_clearance_choices()
 
     def _say(self, label: QLabel, text: str) -> None:

@@ -194,13 +194,12 @@ class HomePage(Page):
         self._on_start = on_start_screening
         self.rescreen_notice = notice()
         self.layout_.addWidget(self.rescreen_notice)
-        self._scroll = scroll(QWidget())
-        self.layout_.addWidget(self._scroll, 1)
-        self.next_step = NextStepRow()
-        self.layout_.addWidget(self.next_step)
+        self._body: QWidget | None = None  # the text, rebuilt on each refresh; the page scrolls
+        self.next_step = NextStepRow()  # the next step and its button stay in view
+        self.footer.insertWidget(0, self.next_step)
         self.start_button = big_button("Answer the safety questions")
         self.start_button.clicked.connect(self._on_start)
-        self.layout_.addWidget(self.start_button)
+        self.action_buttons.addWidget(self.start_button)
         self.summary_view: ProfileSummaryView | None = None
         self._subscriptions = [
             ctx.settings_changed.subscribe(lambda _e: self.refresh()),
@@ -231,7 +230,13 @@ class HomePage(Page):
             self.start_button.setText("Answer the safety questions again")
         self.start_button.setAccessibleName(self.start_button.text())
         layout.addStretch(1)
-        self._scroll.setWidget(body)
+        if self._body is not None:
+            self.layout_.removeWidget(self._body)
+            self._body.hide()
+            self._body.setParent(None)  # no longer one of the page's children
+            self._body.deleteLater()
+        self._body = body
+        self.layout_.insertWidget(1, body, 1)
 
     def _show_profile(
         self, profile: SafetyProfile, unit: TemperatureUnit, layout: QVBoxLayout

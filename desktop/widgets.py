@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QValidator
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent, QValidator
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -13,16 +13,24 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
+    QFrame,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QLineEdit,
+    QListWidget,
     QPushButton,
+    QScrollArea,
     QScrollBar,
+    QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.theme import MIN_TARGET_PX, SPACE
 from therapy.questionnaire import YES, Option, Question
 
 # Yes/no questions whose safe answer is "Yes" (the person could stop it; someone is there).
@@ -241,20 +249,53 @@ class DateBox(QDateEdit):
 
 
 class Page(QWidget):
-    """A main-window page: a title, then content. `shown()` runs each time it is opened.
+    """A main-window page: a title, its content in a scroll area, and an action bar.
 
-    Enter that no control took presses the page's `default_button`, if it has one.
+    The content (`layout_`) scrolls when the window is small or the text large; the
+    action bar (`actions`) below it never scrolls, so a page's main action (Next,
+    Start, Stop, Save, Pair) is always in view. Enter that no control took presses
+    the page's `default_button`, if it has one.
     """
 
     title = "Page"
+    scrolls = True  # False: the page has its own scroll area (no scroll area in a scroll area)
 
     def __init__(self) -> None:
         super().__init__()
         self.default_button: QPushButton | None = None
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.setContentsMargins(24, 16, 24, 16)
-        self.layout_.setSpacing(12)
-        self.layout_.addWidget(page_title(self.title))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(SPACE.page_x, SPACE.page_y, SPACE.page_x, SPACE.page_y)
+        outer.setSpacing(SPACE.gap)
+        outer.addWidget(page_title(self.title))
+        body = QWidget()
+        body.setObjectName("pageBody")
+        self.layout_ = QVBoxLayout(body)
+        self.layout_.setContentsMargins(0, 0, SPACE.gap, 0)
+        self.layout_.setSpacing(SPACE.gap + 4)
+        self.scroller = page_scroller(body) if self.scrolls else None
+        outer.addWidget(self.scroller or body, 1)
+        self.action_bar = QWidget()
+        self.action_bar.setObjectName("actionBar")
+        self.footer = QVBoxLayout(self.action_bar)  # messages that must stay in view go here
+        self.footer.setContentsMargins(0, SPACE.gap, 0, 0)
+        self.footer.setSpacing(SPACE.gap)
+        self.action_buttons = ActionFlow()  # wraps rather than cuts a button
+        self.footer.addLayout(self.action_buttons)
+        outer.addWidget(self.action_bar)
+
+    def action_stack(self, pages: QStackedWidget) -> QStackedWidget:
+        """Action rows that follow `pages`: add one row widget per page, in the same order."""
+        rows = QStackedWidget()
+        rows.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        pages.currentChanged.connect(rows.setCurrentIndex)
+        self.footer.addWidget(rows)
+        return rows
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """No empty bar: it shows only when the page put something in it."""
+        used = any(isinstance(w, QWidget) for w in self.action_bar.children())
+        self.action_bar.setVisible(used)
+        super().showEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         button = self.default_button
@@ -267,3 +308,155 @@ class Page(QWidget):
 
     def shown(self) -> None:
         """Refresh on opening (override)."""
+
+
+def action_row(*items: QWidget | None) -> QWidget:
+    """A row of buttons for an action bar; None is a stretch (pushes the rest right)."""
+    row = QWidget()
+    layout = ActionFlow(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for item in items:
+        if item is None:
+            layout.addStretch(1)
+        else:
+            layout.addWidget(item)
+    return row
+
+
+def page_scroller(body: QWidget) -> QScrollArea:
+    """The page's scroll area: vertical as needed, sideways only if a line cannot wrap."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls; they scroll in
+    area.setWidget(body)
+    return area
+
+
+class RowsList(QListWidget):
+    """A list that never shrinks below `rows` rows of the current text size."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__()
+        self.rows = rows
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), self._height(self.rows))
+
+    def sizeHint(self) -> QSize:
+        """A little more than the minimum: in a scrolling page, its preferred height is
+        what it gets, and it must fit a short screen."""
+        return QSize(super().sizeHint().width(), self._height(self.rows + 1))
+
+    def _height(self, rows: int) -> int:
+        row = max(self.fontMetrics().height() * 1.5, MIN_TARGET_PX)
+        return round(row * rows) + 2 * self.frameWidth() + 4
+
+
+class ActionFlow(QLayout):
+    """A row of buttons that wraps onto a second line when the window is narrow or the
+    text large, so no button is ever cut. `addStretch` marks where a line's spare
+    room goes (what follows sits on the right), as in a QHBoxLayout."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._stretch_before: set[int] = set()  # indexes of items that follow a stretch
+        self.setSpacing(SPACE.gap)
+
+    # QLayout's interface
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def addWidget(self, widget: QWidget, stretch: int = 0) -> None:
+        del stretch  # a flow gives each button its own width
+        super().addWidget(widget)
+
+    def addStretch(self, stretch: int = 1) -> None:
+        del stretch
+        self._stretch_before.add(len(self._items))
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        if 0 <= index < len(self._items):
+            return self._items.pop(index)
+        return None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        widths = [i.sizeHint().width() for i in self._visible()]
+        height = max((i.sizeHint().height() for i in self._visible()), default=0)
+        margins = self.contentsMargins()
+        gaps = self.spacing() * max(0, len(widths) - 1)
+        return QSize(sum(widths) + gaps + margins.left() + margins.right(), height)
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._visible():
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _visible(self) -> list[QLayoutItem]:
+        return [i for i in self._items if not i.isEmpty()]
+
+    def _place(self, rect: QRect, *, move: bool) -> int:
+        margins = self.contentsMargins()
+        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
+        gap = self.spacing()
+        lines: list[list[tuple[int, QLayoutItem, QSize]]] = [[]]
+        used = 0
+        for index, item in enumerate(self._items):
+            if item.isEmpty():
+                continue
+            hint = item.sizeHint().boundedTo(QSize(area.width(), 1 << 20))
+            hint = hint.expandedTo(item.minimumSize())
+            widget = item.widget()
+            if hint.width() <= 0 and widget is not None:
+                hint = widget.minimumSizeHint()
+            need = hint.width() + (gap if lines[-1] else 0)
+            if lines[-1] and used + need > area.width():
+                lines.append([])
+                used, need = 0, hint.width()
+            if item.hasHeightForWidth():
+                hint.setHeight(item.heightForWidth(hint.width()))
+            lines[-1].append((index, item, hint))
+            used += need
+        y = area.y()
+        for line in lines:
+            if not line:
+                continue
+            height = max(h.height() for _, _, h in line)
+            widths = sum(h.width() for _, _, h in line) + gap * (len(line) - 1)
+            spare = max(0, area.width() - widths)
+            breaks = [n for n, (i, _, _) in enumerate(line) if i in self._stretch_before and n]
+            x = area.x()
+            for n, (_, item, hint) in enumerate(line):
+                if breaks and n == breaks[0]:
+                    x += spare
+                if move:
+                    item.setGeometry(QRect(QPoint(x, y), QSize(hint.width(), height)))
+                x += hint.width() + gap
+            y += height + gap
+        return y - gap - area.y() + margins.top() + margins.bottom() if y > area.y() else 0

@@ -31,6 +31,20 @@ class Muscle(enum.StrEnum):
     EXTENSORS = "finger extensors"  # back of the hand; straighten the fingers
 
 
+# Each muscle group in plain words (where it is, what it does), for the session screen.
+MUSCLE_WORDS: Mapping[Muscle, str] = MappingProxyType(
+    {
+        Muscle.THENAR: "the base of the thumb, which moves the thumb across to the fingertips",
+        Muscle.HYPOTHENAR: "the base of the little finger, which moves it outward",
+        Muscle.ADDUCTOR_POLLICIS: "pulls the thumb toward the palm when you grip",
+        Muscle.LUMBRICALS: "bend the big knuckles while the fingers straighten",
+        Muscle.PALMAR_INTEROSSEI: "between the hand bones, bring the fingers together",
+        Muscle.DORSAL_INTEROSSEI: "between the hand bones, spread the fingers apart",
+        Muscle.FLEXORS: "on the palm side, bend the fingers",
+        Muscle.EXTENSORS: "on the back of the hand, straighten the fingers",
+    }
+)
+
 # What lies under each air bag (the zone comments in ble/protocol.py).
 ZONE_MUSCLES: Mapping[Zone, frozenset[Muscle]] = MappingProxyType(
     {
