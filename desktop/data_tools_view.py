@@ -15,7 +15,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QGroupBox,
@@ -30,7 +29,7 @@ from appcore.context import AppContext
 from appcore.data_tools import DataTools, RestorePreview
 from data.errors import StoreError
 from desktop.tasks import TaskOwner
-from desktop.widgets import big_button, notice, paragraph
+from desktop.widgets import WrapCheckBox, big_button, notice, paragraph
 
 AskFile = Callable[[], Path | None]
 RUNNING = "A massage is running: finish or stop it first. Nothing was changed."
@@ -119,14 +118,15 @@ class DataToolsBox(QGroupBox):
         self.move_button.clicked.connect(lambda: self.tasks.spawn(self.move_folder()))
         layout.addWidget(self.move_button)
 
-        self.start_with_computer = QCheckBox(
+        self.start_with_computer = WrapCheckBox(  # a long sentence: it wraps, never cut
             "Start Thenar with my computer, in the tray, so reminders come while the "
             "window is closed"
         )
         self.start_with_computer.setChecked(self.autostart.enabled())
         self.start_with_computer.toggled.connect(self._autostart_toggled)
         layout.addWidget(self.start_with_computer)
-        self.autostart_where = QLabel(f"Kept in {self.autostart.describe()}.")
+        where = self.autostart.describe().replace("/", "/\u200b")  # may wrap after a "/"
+        self.autostart_where = QLabel(f"Kept in {where}.")
         self.autostart_where.setWordWrap(True)
         layout.addWidget(self.autostart_where)
         self._confirming(False)

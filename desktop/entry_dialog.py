@@ -37,7 +37,7 @@ from data.models import MORNING_STIFFNESS_MAX_MIN
 from desktop.hand_map import ZoneMap
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import heading, scroll
-from desktop.widgets import big_button, limit_text, notice, paragraph
+from desktop.widgets import ActionFlow, big_button, limit_text, notice, paragraph
 
 NOT_RATED = "not rated"
 
@@ -97,7 +97,7 @@ class Choice(QWidget):
 
     def __init__(self, name: str, options: list[tuple[str, str]]) -> None:
         super().__init__()
-        row = QHBoxLayout(self)
+        row = ActionFlow(self)  # wraps at large text rather than cutting a button
         row.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel(name)
         row.addWidget(self.label)

@@ -43,7 +43,15 @@ from desktop.checkin_dialog import CheckInDialog
 from desktop.hand_widget import HandWidget
 from desktop.tasks import TaskOwner
 from desktop.theme import MIN_TARGET_PX
-from desktop.widgets import Page, RowsList, action_row, big_button, notice, paragraph
+from desktop.widgets import (
+    ActionFlow,
+    Page,
+    RowsList,
+    action_row,
+    big_button,
+    notice,
+    paragraph,
+)
 from therapy import EXERCISES, ROUTINES, TECHNIQUES, CustomProgram, Routine, SafetyProfile
 from therapy.compiler import StepGuidance
 from therapy.techniques import MUSCLE_WORDS, ZONE_MUSCLES, Technique
@@ -341,7 +349,7 @@ class SessionPage(Page):
         self.live_numbers = paragraph("")
         self.live_numbers.setAccessibleName("Time left and temperature")
         grid.addWidget(self.live_numbers, 2, 1)
-        adjust = QHBoxLayout()
+        adjust = ActionFlow()  # wraps rather than cuts a button
         self.gentler_button = big_button("− Gentler", "Gentler: less squeezing")
         self.gentler_button.clicked.connect(lambda: self.tasks.spawn(self.adjust_level(-2)))
         self.firmer_button = big_button("+ Firmer", "Firmer: more squeezing, up to your plan")

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -37,7 +36,7 @@ from appcore.trial import TrialChanged
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.tasks import TaskOwner
 from desktop.trial_report import render_trial_report
-from desktop.widgets import DateBox, Page, big_button, notice, paragraph
+from desktop.widgets import DateBox, Page, WrapCheckBox, big_button, notice, paragraph
 from therapy import ROUTINES
 from therapy.trial import (
     MAX_PERIOD_DAYS,
@@ -144,7 +143,7 @@ class TrialPage(Page):
         self.period_days.setValue(3)
         self.period_days.setSuffix(" days")
         self.period_days.setAccessibleName("Days in each period")
-        self.washout = QCheckBox("Leave the first day of each period out (a washout day)")
+        self.washout = WrapCheckBox("Leave the first day of each period out (a washout day)")
         self.start = DateBox()
         self.start.setCalendarPopup(True)
         self.start.setAccessibleName("First day")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QShowEvent, QValidator
+from PySide6.QtGui import QKeyEvent, QPaintEvent, QShowEvent, QValidator
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
     QAbstractSlider,
     QAbstractSpinBox,
     QApplication,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -25,6 +26,10 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
+    QStyle,
+    QStyleOptionButton,
+    QStyleOptionFocusRect,
+    QStylePainter,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
@@ -460,3 +465,69 @@ class ActionFlow(QLayout):
                 x += hint.width() + gap
             y += height + gap
         return y - gap - area.y() + margins.top() + margins.bottom() if y > area.y() else 0
+
+
+class WrapCheckBox(QCheckBox):
+    """A check box whose text wraps onto more lines instead of being cut (a long sentence
+    at large text in a narrow window). Behaves as a QCheckBox: text(), toggled, Space."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _indicator(self) -> tuple[int, int]:
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        style = self.style()
+        width = style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, option, self)
+        gap = style.pixelMetric(QStyle.PixelMetric.PM_CheckBoxLabelSpacing, option, self)
+        return width, gap
+
+    def _text_height(self, width: int) -> int:
+        indicator, gap = self._indicator()
+        room = max(1, width - indicator - gap - 4)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        return (
+            self.fontMetrics().boundingRect(QRect(0, 0, room, 1 << 20), flags, self.text()).height()
+        )
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(super().sizeHint().height(), self._text_height(width) + 8)
+
+    def minimumSizeHint(self) -> QSize:
+        indicator, gap = self._indicator()
+        words = max(
+            (self.fontMetrics().horizontalAdvance(w) for w in self.text().split()), default=0
+        )
+        width = indicator + gap + words + 8
+        return QSize(width, self.heightForWidth(width))
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), self.heightForWidth(hint.width()))
+
+    def hitButton(self, pos: QPoint) -> bool:
+        return self.rect().contains(pos)  # the whole box and its text, as people expect
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        indicator, gap = self._indicator()
+        box = QRect(0, (self.height() - indicator) // 2, indicator, indicator)
+        option.rect = box
+        painter.drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorCheckBox, option)
+        text_rect = self.rect().adjusted(indicator + gap, 0, 0, 0)
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignVCenter)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(text_rect, flags, self.text())
+        if self.hasFocus():
+            focus = QStyleOptionFocusRect()
+            focus.initFrom(self)
+            focus.rect = text_rect
+            painter.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus)

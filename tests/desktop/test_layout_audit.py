@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
@@ -178,6 +179,11 @@ def cut_text(w: QWidget) -> str | None:
         if hint.width() > w.width() + 1 or hint.height() > w.height() + 1:
             return f"needs {hint.width()}x{hint.height()}, has {w.width()}x{w.height()}"
         return None
+    if isinstance(w, QAbstractButton) and w.hasHeightForWidth():  # its text wraps
+        need = w.heightForWidth(w.width())
+        if need > w.height() + 1 or w.minimumSizeHint().width() > w.width() + 1:
+            return f"needs {need} px of height at {w.width()} wide, has {w.height()}"
+        return None
     if isinstance(w, QAbstractButton):
         hint = w.sizeHint()
         if hint.width() > w.width() + 1 or hint.height() > w.height() + 1:
@@ -323,6 +329,7 @@ STATES = [
 ]
 
 
+@pytest.mark.timeout(900)  # ~1-2 minutes alone; the shared test machines are slower
 async def test_every_page_fits_every_screen_text_size_and_theme(
     qtbot: QtBot, isolated_home: Path
 ) -> None:
@@ -335,6 +342,7 @@ async def test_every_page_fits_every_screen_text_size_and_theme(
     problems: list[str] = []
     later: list[str] = []  # combinations the issue does not require to be clean (yet)
     started = time.monotonic()
+    spent: Counter[str] = Counter()
     async with running_app(isolated_home) as (app, _device):
         window = app.window
         await screen_all_clear(app, qtbot)
@@ -346,17 +354,23 @@ async def test_every_page_fits_every_screen_text_size_and_theme(
             for width, height in SIZES:
                 for scale in SCALES:
                     for contrast in THEMES:
+                        t0 = time.monotonic()
                         apply_theme(qapp, scale, contrast)
                         window.resize(width, height)
                         await settle(window)
+                        spent["theme"] += time.monotonic() - t0
                         theme = "hc" if contrast else "normal"
                         combo = f"{width}x{height} {round(scale * 100)}% {theme}"
                         if window.width() > width or window.height() > height:
                             problems.append(f"{combo}: the window cannot be this small")
                         for label, index, actions in states:
+                            t0 = time.monotonic()
                             window.show_page(index)
                             await settle(window)
+                            t1 = time.monotonic()
                             found = audit(window, contrast, actions)
+                            spent["settle"] += t1 - t0
+                            spent["audit"] += time.monotonic() - t1
                             required = (width, height, scale) in REQUIRED
                             into = (
                                 problems if required and label not in NOT_YET_REQUIRED else later
@@ -399,5 +413,6 @@ async def test_every_page_fits_every_screen_text_size_and_theme(
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(problems + later) + "\n")
     print(f"layout audit: {len(problems)} problems where required, {len(later)} elsewhere")
+    print("layout audit time:", {k: round(v, 1) for k, v in spent.items()}, round(elapsed, 1))
     assert not problems, f"{len(problems)} layout problems:\n" + "\n".join(problems[:80])
     assert elapsed < 300  # the audit stays quick enough for `make test`
