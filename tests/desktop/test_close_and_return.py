@@ -21,6 +21,7 @@ from data import ratings, sessions
 from data.models import RatingKind
 from desktop.app import CLOSING_WORDS, Thenar, build
 from desktop.device_view import DevicePage
+from desktop.progress_view import ProgressPage
 from desktop.screening_view import ScreeningPage
 from desktop.session_view import SessionPage
 from desktop.welcome_view import HomePage
@@ -77,6 +78,8 @@ async def test_closing_mid_massage_says_so_and_the_next_start_offers_a_rating(
         assert stored.stop_reason == APP_CLOSED
         given = await app.ctx.db.run(ratings.session_ratings, sid)
         assert given[RatingKind.AFTER].rating.pain == 2
+        progress = app.window.page(ProgressPage)  # it reads the new rating: let it finish
+        await until(lambda: not progress._tasks, timeout=15)
 
     # Rated now: the start after that says nothing more about it.
     async with running_app(isolated_home) as (app, _device):
