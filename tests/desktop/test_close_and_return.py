@@ -49,6 +49,7 @@ async def test_closing_mid_massage_says_so_and_the_next_start_offers_a_rating(
         qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
         await answer_checkin(page, qtbot)
         await until(lambda: device.model.state == p.State.RUNNING, timeout=10)
+        await until(lambda: page.session.phase == Phase.RUNNING, timeout=10)  # acknowledged
         told_while: list[p.State] = []
         app.window.closing_shown.connect(lambda _text: told_while.append(device.model.state))
         app.window.close()
