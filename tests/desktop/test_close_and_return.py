@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from ble.virtual_radio import VirtualLink
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -17,6 +16,8 @@ from appcore.massager import LinkState
 from appcore.session import APP_CLOSED, Phase
 from appcore.settings import Settings, load_settings
 from ble import protocol as p
+from ble.backends import on_link
+from ble.bumble_bleak.radio import VirtualLink
 from data import ratings, sessions
 from data.models import RatingKind
 from desktop.app import CLOSING_WORDS, Thenar, build
@@ -144,7 +145,7 @@ async def relaunched(home: Path, link: VirtualLink) -> AsyncIterator[Thenar]:
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
     settings = load_settings(home / "settings.json")
-    app = await build(qapp, settings, home / "settings.json", link=link)
+    app = await build(qapp, settings, home / "settings.json", backends=on_link(link))
     try:
         app.window.resize(1024, 600)
         app.window.show()
@@ -163,7 +164,7 @@ async def test_clicks_from_launch_to_a_running_massage(qtbot: QtBot, isolated_ho
         qapp = QApplication.instance()
         assert isinstance(qapp, QApplication)
         settings = Settings(data_folder=str(isolated_home / "data"))
-        app = await build(qapp, settings, isolated_home / "settings.json", link=link)
+        app = await build(qapp, settings, isolated_home / "settings.json", backends=on_link(link))
         app.window.resize(1024, 600)
         app.window.show()
         first = Clicks(qtbot)
