@@ -82,4 +82,5 @@ class DbWorker:
                 self._store = None
 
         await asyncio.get_running_loop().run_in_executor(self._executor, _close)
-        self._executor.shutdown(wait=True)
+        # Joining the DB thread blocks: wait for it off the loop.
+        await asyncio.to_thread(self._executor.shutdown, wait=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from appcore.context import AppContext
+from appcore.explain import explain
 from appcore.safety import SafetyChanged
 from ble import protocol as p
 from ble.backends import Backend, BackendFactory, choose_backend
@@ -36,7 +37,7 @@ from ble.client import (
     MassagerClient,
     discover,
 )
-from ble.errors import MassagerError
+from ble.errors import MalformedReply, MassagerError
 from ble.observers import Observers
 from ble.pinning import PinnedDevice
 from data import devices as device_log
@@ -201,7 +202,7 @@ def _gave_up_words(event: ClientEvent, backend: Backend | None) -> str:
             "The Bluetooth adapter went away (for the simulated massager: its process "
             "stopped). Press Search on the Device page to start again."
         )
-    advice = getattr(event.error, "advice", "")
+    advice = explain(event.error).advice if event.error is not None else ""
     return f"Thenar stopped trying to reconnect. {advice}".strip()
 
 
@@ -377,14 +378,17 @@ class Massager:
         try:
             await client.connect()
         except Exception as exc:
-            advice = getattr(exc, "advice", "")
-            self._set_state(LinkState.FAILED, f"{exc} {advice}".strip())
+            self._set_state(LinkState.FAILED, explain(exc).sentence())
             raise
         self.client = client
         if self.ctx.settings.pinned_address != address or self.ctx.settings.pinned_name != name:
             self.ctx.update_settings(pinned_address=address, pinned_name=name)
         self.info = await client.device_info()
-        self.battery = await client.battery()
+        try:
+            self.battery = await client.battery()
+        except MalformedReply as exc:  # unknown, not 0 %: the link itself is fine
+            log.warning("%s", exc)
+            self.battery = None
         firmware = self.info.firmware_revision
         await self.ctx.db.run(
             lambda db: device_log.record_device(

@@ -16,21 +16,21 @@ are used, paired with the before ratings, in the per-program comparison.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
-from pathlib import Path
 
 from sqlite_utils import Database
 
-from data import export, fhir
 from data.models import RatingKind
 from data.queries import (
     adherence_by_week,
     current_streak,
+    first_rating_day,
+    period_means,
     program_effects,
+    sessions_per_day,
     symptoms_by_day,
     symptoms_by_week,
 )
@@ -155,37 +155,9 @@ def span_start(span: Span, today: date, first_day: date | None) -> date:
     return today - timedelta(days=_SPAN_DAYS[span] - 1)
 
 
-def _first_day(db: Database) -> date | None:
-    row = db.execute(  # each MIN reads one index entry; MIN over the view would scan it
-        "SELECT MIN(d) FROM (SELECT MIN(local_date) AS d FROM ratings "
-        "UNION ALL SELECT MIN(local_date) FROM entries)"
-    ).fetchone()
-    return date.fromisoformat(row[0]) if row and row[0] else None
-
-
-def _period_means(db: Database, start: date, end: date) -> tuple[int, float | None, float | None]:
-    """(days with ratings, mean pain, mean stiffness) as means of daily means."""
-    marks = ", ".join("?" for _ in TREND_KINDS)
-    row = db.execute(
-        f"""
-        SELECT COUNT(*), AVG(pain), AVG(stiffness) FROM (
-            SELECT AVG(pain) AS pain, AVG(stiffness) AS stiffness FROM symptom_reports
-            WHERE local_date BETWEEN ? AND ? AND kind IN ({marks}) GROUP BY local_date)
-        """,
-        [start.isoformat(), end.isoformat(), *(k.value for k in TREND_KINDS)],
-    ).fetchone()
-    return int(row[0]), row[1], row[2]
-
-
 def _session_marks(db: Database, start: date, end: date, weekly: bool) -> list[SessionMark]:
     """Sessions per day (or per week) in [start, end], whatever their outcome."""
-    key = "date(local_date, 'weekday 0', '-6 days')" if weekly else "local_date"
-    rows = db.execute(
-        f"SELECT {key} AS k, COUNT(*) FROM sessions WHERE local_date BETWEEN ? AND ? "
-        "GROUP BY k ORDER BY k",
-        [start.isoformat(), end.isoformat()],
-    )
-    return [SessionMark(date.fromisoformat(k), int(n)) for k, n in rows]
+    return [SessionMark(day, n) for day, n in sessions_per_day(db, start, end, weekly=weekly)]
 
 
 def _segments(points: list[Point], max_gap_days: int) -> list[list[Point]]:
@@ -362,7 +334,7 @@ def load_progress(
 ) -> ProgressData:
     """Everything the page shows for `span`, in one pass on the DB thread."""
     span = Span(span)
-    first = _first_day(db)
+    first = first_rating_day(db)
     start = span_start(span, today, first)
     weekly = span is Span.ALL and (today - start).days > MAX_WEEK_BARS * 7 // 2
     pain, stiffness = _trends(db, start, today, weekly)
@@ -378,10 +350,10 @@ def load_progress(
             "No ratings yet. After your first daily check-in or session, your progress shows here."
         )
     elif span is Span.ALL:
-        days, p_all, s_all = _period_means(db, start, today)
+        days, p_all, s_all = period_means(db, start, today, kinds=TREND_KINDS)
         first_end = start + timedelta(days=27)
-        _, p_first, s_first = _period_means(db, start, first_end)
-        _, p_last, s_last = _period_means(db, today - timedelta(days=27), today)
+        _, p_first, s_first = period_means(db, start, first_end, kinds=TREND_KINDS)
+        _, p_last, s_last = period_means(db, today - timedelta(days=27), today, kinds=TREND_KINDS)
         since = format_date(start)
         summary.append(
             f"Since your first rating on {since}: average pain {_fmt(p_all or 0)} "
@@ -401,9 +373,10 @@ def load_progress(
     else:
         length = _SPAN_DAYS[span]
         phrase = _SPAN_PHRASE[span]
-        _, p_now, s_now = _period_means(db, start, today)
+        _, p_now, s_now = period_means(db, start, today, kinds=TREND_KINDS)
         prev_end = start - timedelta(days=1)
-        _, p_prev, s_prev = _period_means(db, prev_end - timedelta(days=length - 1), prev_end)
+        before = prev_end - timedelta(days=length - 1)
+        _, p_prev, s_prev = period_means(db, before, prev_end, kinds=TREND_KINDS)
         now_phrase, before_phrase = f"over the last {phrase}", f"in the {phrase} before"
         summary.append(compare_sentence("pain", p_now, p_prev, now_phrase, before_phrase))
         summary.append(compare_sentence("stiffness", s_now, s_prev, now_phrase, before_phrase))
@@ -431,84 +404,4 @@ def load_progress(
         streak=streak,
         summary=summary,
         first_day=first,
-    )
-
-
-class ExportKind(StrEnum):
-    """What the person can export; each has a file suffix and a plain name."""
-
-    SESSIONS_CSV = "sessions"
-    RATINGS_CSV = "ratings"
-    FHIR = "fhir"
-    PDF = "pdf"
-    DEVICE_HISTORY_CSV = "device"
-    ENTRIES_CSV = "entries"  # issue 14: the daily entries
-
-    @property
-    def suffix(self) -> str:
-        suffixes = {"sessions": ".csv", "ratings": ".csv", "fhir": ".json", "pdf": ".pdf"}
-        return suffixes.get(self, ".csv")
-
-    @property
-    def heading(self) -> str:
-        return {
-            "sessions": "Sessions (CSV spreadsheet)",
-            "ratings": "Ratings (CSV spreadsheet)",
-            "fhir": "Health record (FHIR JSON)",
-            "pdf": "Report for your clinician (PDF)",
-            "device": "What Thenar sent to the massager (CSV spreadsheet)",
-            "entries": "Daily entries (CSV spreadsheet)",
-        }[self]
-
-    def default_name(self, today: date) -> str:
-        stem = {
-            "sessions": "thenar-sessions",
-            "ratings": "thenar-ratings",
-            "fhir": "thenar-fhir-bundle",
-            "pdf": "thenar-report",
-            "device": "thenar-device-history",
-            "entries": "thenar-daily-entries",
-        }[self]
-        return f"{stem}-{today.isoformat()}{self.suffix}"
-
-
-def export_table(db: Database, kind: ExportKind, path: Path, now: datetime, name: str = "") -> Path:
-    """Write a CSV or FHIR export to `path` (0600). Runs on the DB thread. `name`: the
-    person's name for the FHIR Patient, only if they typed one."""
-    if kind is ExportKind.SESSIONS_CSV:
-        content = export.sessions_csv(db)
-    elif kind is ExportKind.RATINGS_CSV:
-        content = export.ratings_csv(db)
-    elif kind is ExportKind.FHIR:
-        bundle = fhir.fhir_bundle(db, now=now, name=name)
-        content = json.dumps(bundle, ensure_ascii=False, indent=1)
-    elif kind is ExportKind.ENTRIES_CSV:
-        content = export.entries_csv(db)
-    elif kind is ExportKind.DEVICE_HISTORY_CSV:
-        content = export.commands_csv(db)
-    else:
-        raise ValueError(f"{kind} is not a table export")
-    return export.write_export(path, content)
-
-
-def write_file(_db: Database, path: Path, content: bytes) -> Path:
-    """Write bytes made elsewhere (the PDF) as a private export, off the UI thread."""
-    return export.write_export(path, content)
-
-
-def export_error_message(exc: BaseException, path: Path) -> str:
-    """A plain sentence for a failed export, with what to do next."""
-    if isinstance(exc.__cause__, OSError):  # the DB worker hands OS errors on as StoreErrors
-        exc = exc.__cause__
-    if isinstance(exc, PermissionError):
-        why = "Thenar is not allowed to write there"
-    elif isinstance(exc, FileNotFoundError):
-        why = "that folder does not exist any more"
-    elif isinstance(exc, OSError) and exc.errno == 28:  # ENOSPC
-        why = "the disk is full"
-    else:
-        why = "something went wrong while writing it"
-    return (
-        f"Could not save {path.name}: {why}. Nothing in your log was changed. "
-        "Choose another folder, such as Documents, and try again."
     )

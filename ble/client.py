@@ -34,6 +34,7 @@ from ble.errors import (
     ConnectFailed,
     DeviceNotFound,
     LimitsMismatch,
+    MalformedReply,
     MassagerError,
     NotConnected,
     NotPaired,
@@ -723,9 +724,12 @@ class MassagerClient:
         )
 
     async def battery(self) -> int:
-        """Battery level in percent."""
+        """Battery level in percent; `MalformedReply` unless the device sent one byte 0-100
+        (an empty read is not an empty battery)."""
         data = await self._read(p.BATTERY_LEVEL_UUID)
-        return data[0] if data else 0
+        if len(data) != 1 or data[0] > 100:
+            raise MalformedReply(f"the battery level read {data.hex() or 'nothing'}")
+        return data[0]
 
 
 def _result_words(exc: MassagerError) -> str:

@@ -1,8 +1,9 @@
 """Typed errors of the massager client, each carrying advice a person can act on.
 
-The GUI shows `advice` as is, so it names an action (move closer, switch the
-massager on, pair again), not a stack trace. Result codes of the control point
-map to one subclass each, so callers can `except LimitExceeded` and the like.
+Errors carry fields: `message` (what happened; also `str()`) and `advice` (what to do,
+an action: move closer, switch the massager on, pair again). They are put into
+sentences once, by `appcore.explain`. Result codes of the control point map to one
+subclass each, so callers can `except LimitExceeded` and the like.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ class MassagerError(Exception):
         if advice is not None:
             self.advice = advice
 
+    @property
+    def message(self) -> str:
+        """What happened, without the advice."""
+        return str(self.args[0]) if self.args else ""
+
     def __str__(self) -> str:
-        return f"{self.args[0]} ({self.advice})"
+        return self.message
 
 
 class BackendUnavailable(MassagerError):
@@ -183,6 +189,12 @@ _ATT_ADVICE: dict[int, str] = {
 
 def write_refused(what: str, att_code: int) -> WriteRefused:
     return WriteRefused(what, att_code, _ATT_ADVICE.get(att_code))
+
+
+class MalformedReply(MassagerError):
+    """The device answered a read with something the profile does not allow."""
+
+    advice = "Switch the massager off and on again; if it keeps happening, it may need service."
 
 
 class BadArgument(MassagerError):

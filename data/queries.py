@@ -249,3 +249,44 @@ def recent_sessions(db: Database, limit: int = 10) -> list[SessionSummary]:
         after = row_to_rating(r, "a_").rating if r["a_id"] is not None else None
         out.append(SessionSummary(row_to_session(r), before, after))
     return out
+
+
+def first_rating_day(db: Database) -> date | None:
+    """The local day of the first rating or daily entry (None: neither yet)."""
+    row = db.execute(  # each MIN reads one index entry; MIN over the view would scan it
+        "SELECT MIN(d) FROM (SELECT MIN(local_date) AS d FROM ratings "
+        "UNION ALL SELECT MIN(local_date) FROM entries)"
+    ).fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
+
+
+def period_means(
+    db: Database, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
+) -> tuple[int, float | None, float | None]:
+    """(days with reports, mean pain, mean stiffness) in [start, end] over ratings and
+    daily entries (`symptom_reports`), as means of daily means (a day with five ratings
+    counts as much as a day with one)."""
+    kind_sql, kind_args = _kind_filter(kinds)
+    row = db.execute(
+        f"""
+        SELECT COUNT(*), AVG(pain), AVG(stiffness) FROM (
+            SELECT AVG(pain) AS pain, AVG(stiffness) AS stiffness FROM symptom_reports
+            WHERE local_date BETWEEN ? AND ? {kind_sql} GROUP BY local_date)
+        """,
+        [start.isoformat(), end.isoformat(), *kind_args],
+    ).fetchone()
+    return int(row[0]), row[1], row[2]
+
+
+def sessions_per_day(
+    db: Database, start: date, end: date, *, weekly: bool = False
+) -> list[tuple[date, int]]:
+    """(day, sessions) for each day in [start, end] with sessions, whatever their outcome;
+    `weekly`: per week instead, keyed by its Monday."""
+    key = "date(local_date, 'weekday 0', '-6 days')" if weekly else "local_date"
+    rows = db.execute(
+        f"SELECT {key} AS k, COUNT(*) FROM sessions WHERE local_date BETWEEN ? AND ? "
+        "GROUP BY k ORDER BY k",
+        [start.isoformat(), end.isoformat()],
+    )
+    return [(date.fromisoformat(k), int(n)) for k, n in rows]

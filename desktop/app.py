@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
 from appcore.events import Subscription
+from appcore.explain import in_words
 from appcore.massager import Massager
 from appcore.programs import ensure_routines
 from appcore.screening import now_local
@@ -176,16 +177,6 @@ class Thenar:
             await self.massager.connect(address, self.ctx.settings.pinned_name or "")
         except Exception as exc:
             log.info("could not reconnect to the pinned massager: %s", exc)
-
-
-def in_words(exc: BaseException) -> str:
-    """What happened, what is safe, what to do: a log error carries all three."""
-    if isinstance(exc, StoreError):
-        what = str(exc)
-        what = what[:1].upper() + what[1:] + ("" if what.endswith(".") else ".")
-        return "\n\n".join(t for t in (what, exc.safe, exc.advice) if t)
-    advice = getattr(exc, "advice", "")
-    return f"Something went wrong: {exc}\n\n{advice or 'Your saved data is safe.'}"
 
 
 def report_error(exc: BaseException | None, parent: Any = None) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from appcore.context import AppContext
+from appcore.explain import explain
 from appcore.massager import (
     LinkState,
     Massager,
@@ -141,12 +142,10 @@ class DevicePage(Page):
             self.capture_button.setEnabled(self.others.currentItem() is not None)
 
     def _show_error(self, what: str, exc: BaseException) -> None:
-        advice = (
-            getattr(exc, "advice", "") or "Check the massager is on and nearby, then try again."
-        )
+        said = explain(exc)
+        advice = said.advice or "Check the massager is on and nearby, then try again."
         log.warning("%s failed: %s", what, exc)
-        said = exc.args[0] if exc.args else str(exc)  # MassagerError's str() repeats the advice
-        self.message.setText(f"{what} did not work: {said} {advice}")
+        self.message.setText(f"{what} did not work: {said.what} {advice}")
         self.message.setVisible(True)
 
     def refresh(self) -> None:

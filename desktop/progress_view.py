@@ -35,15 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
-from appcore.progress import (
-    ExportKind,
-    ProgressData,
-    Span,
-    export_error_message,
-    export_table,
-    load_progress,
-    write_file,
-)
+from appcore.exports import ExportKind, export_error_message, export_table, write_file
+from appcore.progress import ProgressData, Span, load_progress
 from appcore.progress_entries import EntryProgress, latest_notes, load_entry_progress
 from appcore.report import load_report
 from data.entries import Side

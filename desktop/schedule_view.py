@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
+from appcore.explain import explain, os_cause
 from appcore.reminders import LEAD_CHOICES, ScheduleEntry, ScheduleService, Snapshot
 from appcore.schedule_picker import PickerChoice, PickerError, Repeat
 from appcore.schedule_week import Mark, overload_warning, week_overview
@@ -98,13 +99,10 @@ def plain_error(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, StoreError) and isinstance(exc.__cause__, OSError):
         exc = exc.__cause__  # the file the person chose, not the log (the DB worker wraps it)
-    if isinstance(exc, StoreError):
-        text = str(exc)
-        return f"{text[:1].upper()}{text[1:]}. Nothing was changed."
     if isinstance(exc, OSError):
-        reason = exc.strerror or str(exc)
-        return f"The file could not be written ({reason}). Try another folder."
-    return f"Something went wrong ({exc}). Nothing was changed; the app log has details."
+        return f"The file could not be written ({os_cause(exc)}). Try another folder."
+    said = explain(exc)  # the one mapper: what happened, and what to do if it says
+    return " ".join(t for t in (said.what, "Nothing was changed.", said.advice) if t)
 
 
 def dialog_ask_path(parent: QWidget) -> AskPath:

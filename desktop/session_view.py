@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
+from appcore.explain import explain
 from appcore.manual_session import sessions_on, too_many_warning
 from appcore.programs import single_programs
 from appcore.session import APP_CLOSED, Phase, Plan, SessionController
@@ -428,8 +429,7 @@ class SessionPage(Page):
 
     def _failed(self, exc: BaseException) -> None:
         log.warning("session action failed: %s", exc)
-        advice = getattr(exc, "advice", "")
-        self.show_message(f"That did not work: {exc} {advice}".strip())
+        self.show_message(f"That did not work: {explain(exc).sentence()}")
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -26,14 +26,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlite_utils import Database
 
+from appcore.backups import Backups
 from appcore.context import AppContext
-from appcore.screening import now_local
 from appcore.screening_log import StoredClearance, list_clearance_records
 from appcore.summary import clearable_titles
-from data import backup
-from data.store import BACKUP_DIR
+from data.backup import BackupInfo
 from desktop.data_tools_view import DataToolsBox
 from desktop.screening_view import OptionRow
 from desktop.tasks import TaskOwner
@@ -48,15 +46,6 @@ TRANSPORTS = (
     ("usb:0", "A USB Bluetooth dongle"),
     ("tcp-client:", "A massager at a network (TCP) address"),
 )
-
-
-def _backups_in(db: Database, folder: Path) -> list[backup.BackupInfo]:
-    return backup.list_backups(folder)
-
-
-def _backup_now(db: Database, folder: Path, now: dt.datetime) -> list[backup.BackupInfo]:
-    backup.make_backup(db.conn, folder, now=now, reason="manual")
-    return backup.list_backups(folder)
 
 
 def parse_tcp(text: str) -> str:
@@ -88,6 +77,7 @@ class SettingsPage(Page):
     def __init__(self, ctx: AppContext, apply_theme: Callable[[], None]) -> None:
         super().__init__()
         self.ctx = ctx
+        self.backups = Backups(ctx.db)
         self._apply_theme = apply_theme
         self.tasks = TaskOwner()
         self.body = self.layout_  # the page scrolls as a whole
@@ -438,7 +428,7 @@ class SettingsPage(Page):
 
     @property
     def backup_folder(self) -> Path:
-        return self.ctx.db.folder / BACKUP_DIR
+        return self.backups.folder
 
     def open_folder(self) -> None:
         folder = self.ctx.db.folder
@@ -456,7 +446,7 @@ class SettingsPage(Page):
 
     async def _backup(self) -> None:
         try:
-            found = await self.ctx.db.run(_backup_now, self.backup_folder, now_local())
+            found = await self.backups.make_now()
         except Exception as exc:
             self._say(
                 self.backup_message,
@@ -471,13 +461,13 @@ class SettingsPage(Page):
 
     async def _load_backups(self) -> None:
         try:
-            found = await self.ctx.db.run(_backups_in, self.backup_folder)
+            found = await self.backups.existing()
         except Exception as exc:
             self.backup_list.setText(f"The backups could not be listed ({exc}).")
             return
         self._show_backups(found)
 
-    def _show_backups(self, found: list[backup.BackupInfo]) -> None:
+    def _show_backups(self, found: list[BackupInfo]) -> None:
         locale = QLocale()
         words = {"daily": "daily", "manual": "made by you", "before-migration": "before an update"}
         lines = [

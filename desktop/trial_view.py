@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
+from appcore.explain import explain
 from appcore.safety import SafetyChanged
 from appcore.tracking import EntriesChanged
 from appcore.trial import TrialChanged
@@ -236,7 +237,7 @@ class TrialPage(Page):
 
     def _failed(self, exc: BaseException) -> None:
         log.info("trial action refused or failed: %s", exc)
-        self.show_message(f"{exc} {getattr(exc, 'advice', '')}".strip())
+        self.show_message(explain(exc).sentence())
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -4,6 +4,9 @@ Each rule fires on some answers to one question and has an `Effect`. Rules with 
 `clearance` are the table's CLEAR items: until a clinician's clearance is recorded the
 `until_cleared` effect applies (usually a block); afterwards `effect` applies (the
 "cleared caps"). The table follows docs/safety-and-care.md, "Screening".
+
+Long because it is a table: one entry per rule, each with its reason and source, read
+side by side with the document it follows.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from appcore.massager import Massager
 from appcore.settings import Settings
 from ble.backends import on_link
 from ble.bumble_bleak.radio import VirtualLink
+from device_sim.clock import ManualClock
 from device_sim.peripheral import SimulatedMassager
 from therapy import CheckIn, SafetyProfile, Screening, evaluate_screening
 from therapy.questionnaire import SCREENING_QUESTIONS
@@ -45,6 +46,17 @@ async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
 async def radio() -> AsyncIterator[tuple[VirtualLink, SimulatedMassager]]:
     link = VirtualLink()
     sim = SimulatedMassager(link)  # real clock: the client's heartbeats run in real time
+    await sim.start()
+    yield link, sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def manual_radio() -> AsyncIterator[tuple[VirtualLink, SimulatedMassager]]:
+    """The simulator on a manual clock: a test steps device time (`helpers.massage_time`),
+    so minutes of massage take milliseconds and nothing depends on the wall clock."""
+    link = VirtualLink()
+    sim = SimulatedMassager(link, clock=ManualClock(), autotick=False)
     await sim.start()
     yield link, sim
     await sim.stop()

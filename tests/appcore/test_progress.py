@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import stat
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,15 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlite_utils import Database
 
+from appcore.exports import ExportKind, export_error_message, export_table
 from appcore.progress import (
     SMALL_N,
     AdherenceBar,
-    ExportKind,
     Span,
     adherence_sentence,
     compare_sentence,
-    export_error_message,
-    export_table,
     load_progress,
     program_row,
     span_start,
@@ -32,7 +29,6 @@ from data import programs, ratings, schedules
 from data.models import Outcome, Rating, RatingKind, ReminderStatus, SessionStart
 from data.sessions import finish_session, start_session
 from data.stats import MeanCI, mean_ci_from_sums
-from data.store import open_memory
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = date(2024, 3, 31)  # a Sunday: the 4 weeks are 4 whole Monday-Sunday weeks
@@ -57,13 +53,6 @@ def add_session(
             db, sched, occurrence, ReminderStatus.DONE, at=start, session_id=sid
         )
     return sid
-
-
-@pytest.fixture
-def db() -> Iterator[Database]:
-    database = open_memory()
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,7 +21,6 @@ from appcore.schedule_words import choice_sentence, entry_sentence, when_text
 from appcore.settings import Settings
 from data import schedules as store
 from data.models import ReminderStatus
-from data.store import open_memory
 from therapy import Schedule
 
 UTC = dt.UTC
@@ -31,13 +29,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # back on Sunday 25 October 2026.
 SAT_BEFORE_SPRING = dt.datetime(2026, 3, 28, 9, 0, tzinfo=BERLIN)
 MON = dt.datetime(2026, 3, 9, 7, 0, tzinfo=BERLIN)  # a Monday
-
-
-@pytest.fixture
-def db() -> Iterator[Database]:
-    database = open_memory()
-    yield database
-    database.close()
 
 
 @pytest.fixture

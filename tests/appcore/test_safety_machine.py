@@ -64,9 +64,9 @@ def _screening(changes: list[tuple[int, int]]) -> dict[str, Any]:
     return answers
 
 
-SCREENING_ANSWERS = st.lists(
-    st.tuples(st.integers(0, 100), st.integers(0, 10)), max_size=3
-).map(_screening)
+SCREENING_ANSWERS = st.lists(st.tuples(st.integers(0, 100), st.integers(0, 10)), max_size=3).map(
+    _screening
+)
 RARELY = st.sampled_from([False, False, False, True])
 CHECKINS = st.tuples(
     RARELY, RARELY, RARELY, RARELY, st.integers(0, 10), st.booleans()

@@ -15,6 +15,7 @@ from ble.client import EventKind
 from data import devices, ratings, sessions, telemetry
 from data.models import Outcome, Rating, RatingKind
 from device_sim.peripheral import SimulatedMassager
+from tests.appcore.helpers import massage_time
 from therapy import BlockSpec, CustomProgram, Technique
 
 QUICK = CustomProgram("Quick wave", (BlockSpec(Technique.EFFLEURAGE, 4),))
@@ -58,9 +59,19 @@ async def long_session(
 
 
 async def test_session_runs_and_is_logged(
-    ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
+    ctx: AppContext, manual_radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
-    _link, sim = radio
+    link, sim = manual_radio
+    massager = Massager(ctx, link=link)
+    try:
+        await session_runs_and_is_logged(ctx, massager, sim)
+    finally:
+        await massager.close()
+
+
+async def session_runs_and_is_logged(
+    ctx: AppContext, massager: Massager, sim: SimulatedMassager
+) -> None:
     await connected(massager, sim, ctx)
     assert ctx.settings.pinned_address == sim.identity.address
     program_ids = await ctx.db.run(ensure_routines)
@@ -70,6 +81,7 @@ async def test_session_runs_and_is_logged(
     peak_cap = ctx.profile.device_limits().max_pressure_mmhg
     assert all(max(s.pressures_mmhg) <= peak_cap for s in plan.compiled.plan.steps)
     sid = await session.start(rating(5, 6))
+    await massage_time(massager, sim, 4.5)  # four seconds of device time, in milliseconds
     await wait_for_phase(session, Phase.ENDED)
     assert "complete" in session.message
     await session.rate_after(rating(3, 4))

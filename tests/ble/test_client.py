@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from blockbuster import blockbuster_ctx
 
 from ble import protocol as p
 from ble.backends import Backend, choose_backend
@@ -23,6 +22,7 @@ from ble.errors import (
 from ble.pinning import PinnedDevice
 from device_sim.clock import ManualClock
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
+from tests.waiting import until
 
 CAPS = p.Limits(max_pressure_mmhg=60, max_heat_dc=420, max_session_s=900)
 HOLD = p.Program(1, (p.ProgramStep(600, p.Pattern.HOLD, 400, (50,) * 6),))
@@ -33,20 +33,6 @@ FAST = RetryPolicy(budget_s=10.0, base_s=0.02, max_backoff_s=0.2)
 async def backend(link: VirtualLink) -> AsyncIterator[Backend]:
     async with choose_backend("sim", link=link) as b:
         yield b
-
-
-@pytest.fixture(autouse=True)
-def no_blocking(backend: Backend) -> Iterator[None]:
-    """Nothing on the event loop may block (file, socket, sleep, lock calls) once set up.
-
-    Activated after the backend is open: opening imports modules, and PySide6's
-    import hook (loaded by pytest-qt) reads source files on every import.
-    """
-    with blockbuster_ctx(["ble", "device_sim"]) as bb:
-        # Bumble imports lazily while pairing, and the PySide6 hook then stats files:
-        # an import-time cost of the test process, not a blocking call of ours.
-        bb.functions["os.stat"].deactivate()
-        yield
 
 
 def make_client(backend: Backend, sim: SimulatedMassager, **kwargs: Any) -> MassagerClient:
@@ -76,15 +62,6 @@ async def next_event(
             if event.kind is kind:
                 return event
     raise AssertionError("unreachable")
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    """Poll a condition the simulator exposes no event for, with a deadline."""
-    async with asyncio.timeout(timeout):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.005)
 
 
 async def live(client: MassagerClient, sim: SimulatedMassager, seconds: float) -> None:
@@ -194,7 +171,7 @@ async def test_link_lost_mid_command_is_outcome_unknown(
     sim.faults.response_delay_s = 1.0
     before = sim.model.commands_handled
     command = asyncio.create_task(client.set_intensity(5))
-    await wait_until(lambda: sim.model.commands_handled > before)  # the write reached the device
+    await until(lambda: sim.model.commands_handled > before)  # the write reached the device
     await sim.drop_link()
     with pytest.raises(OutcomeUnknown):
         await command
@@ -225,7 +202,7 @@ async def test_reply_past_timeout_is_unknown_then_status_is_read(
     await client.heartbeat()
     assert client.resyncs == resyncs + 1  # status read before anything else was sent
     assert not client.needs_resync
-    await wait_until(lambda: client.unexpected_indications == 1)  # late answer: counted, ignored
+    await until(lambda: client.unexpected_indications == 1)  # late answer: counted, ignored
     await client.close()
 
 
@@ -305,7 +282,7 @@ async def test_heartbeat_runs_on_the_loop(backend: Backend, sim: SimulatedMassag
     client = make_client(backend, sim, heartbeat_interval_s=0.05)
     await client.connect()
     before = sim.model.commands_handled
-    await wait_until(lambda: sim.model.commands_handled >= before + 3)
+    await until(lambda: sim.model.commands_handled >= before + 3)
     await client.close()
 
 

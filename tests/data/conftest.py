@@ -1,22 +1,12 @@
-"""Fixtures for the health-log tests: an in-memory log, a fixed zone and clock."""
+"""Fixtures for the health-log tests (the in-memory `db` is in tests/conftest.py)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from sqlite_utils import Database
 
 from data import programs
-from data.store import open_memory
 from tests.data.helpers import T0
-
-
-@pytest.fixture
-def db() -> Iterator[Database]:
-    database = open_memory()
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -11,24 +10,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.session_view import SessionPage
+from tests.waiting import until
 
 # The safe answer is option 1 everywhere (screening and check-in alike): "No", or "Yes"
 # where yes is the safe answer ("could you notice and stop it yourself?").
 SAFE_KEY = Qt.Key.Key_1
-
-
-async def until(cond: Callable[[], object], timeout: float = 5.0) -> None:
-    """Let the qasync loop run (radio, DB thread) until `cond` holds; fail on timeout.
-
-    Never qtbot.waitUntil in async code: a nested Qt loop would step asyncio tasks
-    re-entrantly.
-    """
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.01)
 
 
 def press(qtbot: QtBot, key: Qt.Key) -> None:

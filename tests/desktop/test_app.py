@@ -33,7 +33,8 @@ from desktop.session_view import SessionPage
 from desktop.settings_view import SettingsPage
 from desktop.welcome_view import HomePage
 from device_sim.peripheral import SimulatedMassager
-from tests.desktop.helpers import SAFE_KEY, answer_checkin, press, shot, until
+from tests.desktop.helpers import SAFE_KEY, answer_checkin, press, shot
+from tests.waiting import until
 from therapy import SCREENING_QUESTIONS
 
 

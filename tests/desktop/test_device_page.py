@@ -23,7 +23,8 @@ from ble.bumble_bleak.radio import VirtualLink
 from desktop.app import Thenar, build
 from desktop.device_view import DevicePage
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
-from tests.desktop.helpers import shot, until
+from tests.desktop.helpers import shot
+from tests.waiting import until
 
 LOOK_ALIKE = DeviceIdentity(address="F0:7E:4A:00:00:99", serial_number="SIM-0099")
 

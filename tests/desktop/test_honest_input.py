@@ -24,7 +24,8 @@ from data.models import Rating
 from desktop.checkin_dialog import CheckInDialog
 from desktop.session_view import RatingRow, rating_from
 from desktop.widgets import NumberBox, Page, TimeBox, big_button, quiet_wheels, shown_options
-from tests.desktop.helpers import shot, until
+from tests.desktop.helpers import shot
+from tests.waiting import until
 from therapy.questionnaire import CHECKIN_QUESTIONS, NO, SCREENING_QUESTIONS, YES
 
 NOW = dt.datetime(2026, 3, 9, 8, 0, tzinfo=dt.UTC)

@@ -10,7 +10,7 @@ import io
 import json
 import os
 import stat
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -24,22 +24,16 @@ from pytestqt.qtbot import QtBot
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
 from appcore.events import SettingsChanged
-from appcore.progress import ExportKind, Span
+from appcore.exports import ExportKind
+from appcore.progress import Span
 from appcore.settings import Settings
 from benchmarks.history import generate
 from data.export import COMMAND_COLUMNS, ENTRY_COLUMNS, RATING_COLUMNS, SESSION_COLUMNS
 from desktop.progress_view import ProgressPage
 from desktop.theme import apply_theme
+from tests.waiting import until
 
 TODAY = date(2025, 12, 31)
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the loop run (DB thread, painting) until `condition` holds."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +223,7 @@ async def test_every_export_writes_a_valid_private_file(
     for kind, path in zip(ExportKind, expected, strict=True):
         qtbot.mouseClick(page.export_buttons[kind], Qt.MouseButton.LeftButton)
         button = page.export_buttons[kind]
-        await wait_for(lambda p=path, b=button: p.exists() and b.isEnabled())
+        await until(lambda p=path, b=button: p.exists() and b.isEnabled())
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert page.status.text().startswith(f"Saved {path.name}")
     assert [kind for kind, _ in answers.asked] == list(ExportKind)

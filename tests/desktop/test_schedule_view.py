@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import stat
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +37,7 @@ from desktop.main_window import MainWindow
 from desktop.schedule_view import SchedulePage, locale_date, locale_time
 from desktop.theme import apply_theme
 from desktop.tray import TrayReminders, hand_icon
+from tests.waiting import until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY_7 = dt.datetime(2026, 3, 9, 7, 0, tzinfo=BERLIN)
@@ -70,13 +71,6 @@ async def wait_signal(signal: SignalInstance, timeout: float = 10) -> tuple[Any,
         return await asyncio.wait_for(future, timeout)
     finally:
         signal.disconnect(got)
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -207,7 +201,7 @@ async def test_warns_in_plain_words_and_marks_missed(
     page = make_page(qtbot, ctx, clock, [], [])
     for hour in (8, 12, 16):
         await page.service.add(PickerChoice(at=dt.time(hour, 0)), BERLIN)
-    await eventually(lambda: len(page.snapshot.entries) == 3)
+    await until(lambda: len(page.snapshot.entries) == 3)
     # Tuesday 13:00: Monday's three and Tuesday's 8:00 are missed; 12:00 is late but doable.
     clock.set(MONDAY_7 + dt.timedelta(days=1, hours=6))
     page.shown()
@@ -222,7 +216,7 @@ async def test_warns_in_plain_words_and_marks_missed(
     assert "more than 3 sessions" in page.preview_warning.text()
     assert "rest your hands" in page.preview_warning.text()
     click(qtbot, page.add_button)
-    await eventually(page.warning.isVisible)
+    await until(page.warning.isVisible)
     # Weekdays at 20:00 as well: Wednesday to Friday and next Monday hold four sessions.
     assert not page.preview_warning.isVisible()  # the added one is not counted twice
     assert page.warning.text().startswith(
@@ -235,7 +229,7 @@ async def test_warns_in_plain_words_and_marks_missed(
     click(qtbot, buttons_named(page, "delete")[0])
     box = page._confirm
     assert box is not None
-    await eventually(box.isVisible)
+    await until(box.isVisible)
     assert box.defaultButton().text() == "Keep it"
     click(qtbot, box.buttons()[0] if box.buttons()[0].text() == "Delete" else box.buttons()[1])
     await wait_signal(page.refreshed)
@@ -254,7 +248,7 @@ async def test_export_to_calendar_file(
     click(qtbot, page.export_button)  # the person cancels the file dialog: nothing happens
     assert not page.message.isVisible()
     click(qtbot, page.export_button)
-    await eventually(lambda: page.export_button.isEnabled() and page.message.isVisible())
+    await until(lambda: page.export_button.isEnabled() and page.message.isVisible())
     assert page.message.text().startswith(f"Saved your schedules to {target}.")
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     cal = Calendar.from_ical(target.read_bytes())
@@ -268,7 +262,7 @@ async def test_export_to_calendar_file(
     page._say("")
     page.ask_path = lambda _s: tmp_path / "missing" / "x.ics"
     click(qtbot, page.export_button)
-    await eventually(lambda: page.export_button.isEnabled() and page.message.isVisible())
+    await until(lambda: page.export_button.isEnabled() and page.message.isVisible())
     assert page.message.text().startswith("The file could not be written (")
     assert "Try another folder." in page.message.text()
 
@@ -330,7 +324,7 @@ async def test_reminder_fires_and_start_now_starts_the_routine(
     assert started == [program_id]
     assert window.isVisible()
     assert not tray.prompt.isVisible()
-    await eventually(lambda: tray.timer.isActive() and tray.current is None)
+    await until(lambda: tray.timer.isActive() and tray.current is None)
     events = await ctx.db.run(store.list_reminders)
     assert [(e.status, e.occurrence) for e in events] == [("done", MONDAY_7.replace(hour=8))]
     nxt = tray.clock.next_due(clock())
@@ -369,7 +363,7 @@ async def test_snooze_comes_back_ten_minutes_later_and_skip_settles_it(
     assert again.snoozed
     # Closing the prompt without choosing is a snooze too.
     tray.prompt.close()
-    await eventually(lambda: tray.timer.isActive() and tray.current is None)
+    await until(lambda: tray.timer.isActive() and tray.current is None)
     statuses = [e.status for e in await ctx.db.run(store.list_reminders)]
     assert statuses == ["snoozed", "snoozed"]
     # Skip settles it for good: the next reminder is tomorrow's.
@@ -377,7 +371,7 @@ async def test_snooze_comes_back_ten_minutes_later_and_skip_settles_it(
     tray.reload()
     await wait_signal(tray.reminder_shown, timeout=5)
     click(qtbot, tray.prompt.skip_button)
-    await eventually(lambda: tray.timer.isActive() and tray.current is None)
+    await until(lambda: tray.timer.isActive() and tray.current is None)
     nxt = tray.clock.next_due(clock())
     assert nxt is not None
     assert nxt.occurrence == MONDAY_7.replace(hour=8) + dt.timedelta(days=1)
@@ -415,7 +409,7 @@ async def test_boxes_say_what_they_refuse_and_export_keeps_the_focus(
     page = make_page(qtbot, ctx, clock, [], [tmp_path / "plan.ics"])
     page.resize(1024, 600)
     page.activateWindow()
-    await eventually(page.isActiveWindow)
+    await until(page.isActiveWindow)
     await page.service.add(PickerChoice(Repeat.WEEKDAYS, dt.time(8, 0)), BERLIN)
     await wait_signal(page.refreshed)
     starts = [b for b in page.findChildren(QPushButton) if b.text() == "▶ Start now"]
@@ -423,7 +417,7 @@ async def test_boxes_say_what_they_refuse_and_export_keeps_the_focus(
 
     click(qtbot, page.repeat_buttons[Repeat.EVERY_N_DAYS])
     page.every_n.setFocus()
-    await eventually(page.every_n.hasFocus)
+    await until(page.every_n.hasFocus)
     page.every_n.selectAll()
     qtbot.keyClicks(page.every_n, "-5")
     assert page.input_message.isVisible()
@@ -431,7 +425,7 @@ async def test_boxes_say_what_they_refuse_and_export_keeps_the_focus(
     assert page.every_n.value() == 5
     await shot_page(page, screenshot_dir, "schedule_refused_number")
     page.time_edit.setFocus()  # leaving the box puts the message away
-    await eventually(lambda: not page.input_message.isVisible())
+    await until(lambda: not page.input_message.isVisible())
     page.time_edit.selectAll()
     qtbot.keyClicks(page.time_edit, "25")
     assert page.input_message.isVisible()
@@ -439,7 +433,7 @@ async def test_boxes_say_what_they_refuse_and_export_keeps_the_focus(
 
     page.export_button.setFocus()
     click(qtbot, page.export_button)
-    await eventually(lambda: page.export_button.isEnabled() and page.message.isVisible())
+    await until(lambda: page.export_button.isEnabled() and page.message.isVisible())
     assert QApplication.focusWidget() is page.export_button
 
 
@@ -457,9 +451,9 @@ async def test_the_wheel_over_a_routine_box_scrolls_the_schedule_page(
     win.resize(1024, 600)
     win.show()
     win.activateWindow()
-    await eventually(win.isActiveWindow)
+    await until(win.isActiveWindow)
     page.export_button.setFocus()
-    await eventually(page.export_button.hasFocus)
+    await until(page.export_button.hasFocus)
     scroller = page.findChild(QScrollArea)
     assert scroller is not None
     bar = scroller.verticalScrollBar()

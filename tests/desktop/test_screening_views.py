@@ -23,7 +23,8 @@ from desktop.screening_view import ScreeningPage
 from desktop.settings_view import SettingsPage
 from desktop.theme import BASE_POINT_SIZE, apply_theme
 from desktop.welcome_view import HomePage
-from tests.desktop.helpers import SAFE_KEY, press, shot, until
+from tests.desktop.helpers import SAFE_KEY, press, shot
+from tests.waiting import until
 from therapy import SCREENING_QUESTIONS, SafetyProfile, Verdict
 
 
