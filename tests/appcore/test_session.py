@@ -10,6 +10,7 @@ from appcore.massager import LinkState, Massager
 from appcore.programs import ensure_routines
 from appcore.session import Phase, SessionController
 from ble import protocol as p
+from ble.backends import on_link
 from ble.bumble_bleak.radio import VirtualLink
 from ble.client import EventKind
 from data import devices, ratings, sessions, telemetry
@@ -62,7 +63,7 @@ async def test_session_runs_and_is_logged(
     ctx: AppContext, manual_radio: tuple[VirtualLink, SimulatedMassager]
 ) -> None:
     link, sim = manual_radio
-    massager = Massager(ctx, link=link)
+    massager = Massager(ctx, on_link(link))
     try:
         await session_runs_and_is_logged(ctx, massager, sim)
     finally:
