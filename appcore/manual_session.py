@@ -22,6 +22,7 @@ from appcore.programs import ensure_routines
 from appcore.safety import SafetyOwner
 from data import programs as program_log
 from data.models import JSON, Outcome, Rating, RatingKind, SessionKind, SessionStart
+from data.queries import sessions_by_kind
 from data.ratings import add_rating
 from data.sessions import finish_session, start_session
 from data.tx import writing
@@ -46,15 +47,7 @@ KIND_WORDS = {
 
 def sessions_on(db: Database, day: dt.date) -> Counter[SessionKind]:
     """How many sessions of each kind started on this local day (every outcome counts)."""
-    return Counter(
-        {
-            SessionKind(kind): n
-            for kind, n in db.execute(
-                "SELECT kind, COUNT(*) FROM sessions WHERE local_date = ? GROUP BY kind",
-                [day.isoformat()],
-            )
-        }
-    )
+    return Counter(sessions_by_kind(db, day))
 
 
 def too_many_warning(today: Counter[SessionKind]) -> str:

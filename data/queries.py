@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlite_utils import Database
 
-from .models import Rating, RatingKind, SessionRecord, parse_enum
+from .models import Rating, RatingKind, SessionKind, SessionRecord, parse_enum
 from .ratings import row_to_rating
 from .schedules import list_schedules, occurrences
 from .sessions import row_to_session
@@ -290,3 +290,12 @@ def sessions_per_day(
         [start.isoformat(), end.isoformat()],
     )
     return [(date.fromisoformat(k), int(n)) for k, n in rows]
+
+
+def sessions_by_kind(db: Database, day: date) -> dict[SessionKind, int]:
+    """How many sessions of each kind started on this local day (every outcome counts)."""
+    rows = db.execute(
+        "SELECT kind, COUNT(*) FROM sessions WHERE local_date = ? GROUP BY kind",
+        [day.isoformat()],
+    )
+    return {SessionKind(kind): int(n) for kind, n in rows}
