@@ -45,7 +45,7 @@ from data.models import CommandEntry
 from device_sim.process import simulator_process
 from drivers import registry
 from drivers.aa55 import Aa55Driver
-from drivers.base import LinkEvent
+from drivers.base import DeviceStatus, LinkEvent
 from drivers.capture import capture, write_capture
 from drivers.description import Description, load_descriptions
 
@@ -168,6 +168,13 @@ def history_words(entry: CommandEntry) -> str:
     return line
 
 
+_LINK_EVENTS = {
+    "link_lost": EventKind.LINK_LOST,
+    "reconnected": EventKind.RECONNECTED,
+    "reconnect_gave_up": EventKind.RECONNECT_GAVE_UP,
+}
+
+
 def protection_words(description: Description | None) -> str:
     """Before the first session: what this massager does not do for the person, plainly."""
     if description is None:
@@ -239,6 +246,8 @@ class Massager:
         self._safety = ctx.safety.subscribe(self._on_safety)
         self.session_id: int | None = None  # set by the session controller; tags the trail
         self.audit_saved: Observers[AuditEntry] = Observers()  # the Device page's history
+        # Another family's status, device-neutral (the driver asks for it after each change).
+        self.device_statuses: Observers[DeviceStatus] = Observers()
         self._audit_writes: set[asyncio.Task[None]] = set()
         self.descriptions = load_descriptions()
         self.descriptions_by_key = {d.key: d for d in self.descriptions}
@@ -337,6 +346,12 @@ class Massager:
         self.state, self.detail = state, detail
         self.link_changes.publish(LinkChanged(state, detail))
 
+    @property
+    def is_connected(self) -> bool:
+        """A massager of either family is connected and usable (a session may start)."""
+        device = self.client or self.driver
+        return device is not None and device.is_connected
+
     def describe(self) -> str:
         name = self.ctx.settings.pinned_name
         text = f"{name}, {self.state.value}" if name else self.state.value
@@ -409,7 +424,7 @@ class Massager:
             self._set_state(LinkState.FAILED, f"{exc} {advice}".strip())
             raise
         self.driver, self.description = driver, driver.description
-        self._driver_sub = subscription
+        self._driver_subs = [subscription, driver.statuses.subscribe(self.device_statuses.publish)]
         address = driver.address
         if self.ctx.settings.pinned_address != address or self.ctx.settings.pinned_name != name:
             self.ctx.update_settings(pinned_address=address, pinned_name=name)
@@ -425,6 +440,9 @@ class Massager:
     def _on_link_event(self, event: LinkEvent) -> None:
         """The driver's link events, as the header says them; each goes into the trail."""
         self._on_audit(AuditEntry(datetime.now(UTC), event.kind, {"detail": event.detail}, "event"))
+        kind = _LINK_EVENTS.get(event.kind)
+        if kind is not None:  # the session follows link events of every family alike
+            self.events.publish(ClientEvent(kind, event.detail))
         if event.kind == "link_lost":
             self._set_state(
                 LinkState.RECONNECTING,
@@ -567,7 +585,8 @@ class Massager:
             acknowledged = await client.close()
         if driver is not None:
             acknowledged = await driver.close()  # stop, confirmed by a status frame
-            self._driver_sub.close()
+            for sub in self._driver_subs:
+                sub.close()
         self._set_state(LinkState.DISCONNECTED)
         return acknowledged
 

@@ -39,6 +39,8 @@ from data import ratings as rating_log
 from data import sessions as session_log
 from data.errors import InvalidInputError, NotFoundError, StoreError
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
+from drivers.aa55 import Aa55Driver
+from drivers.base import DeviceStatus
 from drivers.thenar import thenar_program
 from therapy import (
     CompiledProgram,
@@ -112,6 +114,12 @@ class Plan:
     compiled: CompiledProgram
 
 
+def _address(driver: Aa55Driver | None) -> str:
+    if driver is None:
+        raise MassagerError("The massager is not connected.", "Connect it on the Device page.")
+    return driver.address
+
+
 class SessionController:
     """Runs sessions on the app's massager and keeps the log in step."""
 
@@ -133,6 +141,7 @@ class SessionController:
         self._resume_from_s = 0
         self._massager_subs = [
             massager.statuses.subscribe(self._on_status),
+            massager.device_statuses.subscribe(self._on_device_status),
             massager.events.subscribe(self._on_event),
         ]
         self.safety = massager.ctx.safety
@@ -191,10 +200,9 @@ class SessionController:
     def _client(self) -> MassagerClient:
         client = self.massager.client
         if client is None and self.massager.driver is not None:  # another family (issue 15)
-            raise MassagerError(
-                "Thenar cannot run sessions on this massager yet.",
-                "It is connected, and Thenar stops it when you press Stop, when the "
-                "connection drops and when Thenar closes.",
+            raise MassagerError(  # pause, level and warmth: the plan runs as capped
+                "This massager cannot do that during a session.",
+                "Press Stop to end the session; you can start it again afterwards.",
             )
         if client is None:
             raise MassagerError("The massager is not connected.", "Connect it on the Device page.")
@@ -207,7 +215,8 @@ class SessionController:
         """
         if self.plan is None:
             raise RuntimeError("choose a routine first")
-        client = self._client()
+        driver = self.massager.driver  # a massager of another family (docs/drivers.md)
+        client = self._client() if driver is None else None
         state = self.safety.state
         if not state.may_start:
             raise SessionNotAllowed([state.why_not()])
@@ -217,7 +226,7 @@ class SessionController:
         )
         caps = state.caps
         await self.massager.settled()
-        if client.caps != caps or self.massager.caps_in_force() != caps:
+        if client is None or client.caps != caps or self.massager.caps_in_force() != caps:
             await self.massager.sync_caps()  # the device holds exactly these before we start
         to_run = plan.compiled.plan
         if resume and self._resume_from_s:
@@ -235,7 +244,7 @@ class SessionController:
             intensity=self.plan.intensity,
             heat_c=max((s.heat_dc for s in program.steps), default=0) / 10 or None,
             started_at=self._now(),
-            device_id=client.device.address,
+            device_id=client.device.address if client is not None else _address(driver),
         )
 
         def begin(db: Database) -> tuple[int, session_log.SessionWriter]:
@@ -250,12 +259,17 @@ class SessionController:
         self._samples.clear()
         self.message = ""
         try:  # the client puts each command and its result in the audit trail
-            await client.upload_program(program)
-            if self.level != FULL_LEVEL:  # a gentler last session: this one starts as planned
-                await client.set_intensity(FULL_LEVEL)
+            if client is not None:
+                await client.upload_program(program)
+                if self.level != FULL_LEVEL:  # a gentler last session: this one starts as planned
+                    await client.set_intensity(FULL_LEVEL)
+                    self.level = FULL_LEVEL
+                self.warmth_on = True
+                await client.start(program.program_id)
+            elif driver is not None:  # it caps each step's level and runs Thenar's timer
                 self.level = FULL_LEVEL
-            self.warmth_on = True
-            await client.start(program.program_id)
+                self.warmth_on = True
+                await driver.run(to_run)
         except Exception as exc:
             await self._end(Outcome.DEVICE_FAULT, f"could not start: {exc}")
             self.message = f"The massage did not start: {exc}"
@@ -309,13 +323,14 @@ class SessionController:
         `reason` is logged as the stop reason ("user", or "limits_changed" when the
         person's answers stopped it).
         """
-        client = self.massager.client
-        if client is None:
-            if self.massager.driver is not None:  # another family: Stop stops it all the same
-                await self.massager.driver.stop()
+        client, driver = self.massager.client, self.massager.driver
+        if client is None and driver is None:
             return
         self._stop_reason = reason
-        await client.stop()
+        if client is not None:
+            await client.stop()
+        elif driver is not None:  # another family: confirmed by its status frame
+            await driver.stop()
         if self.active:
             await self._end(Outcome.STOPPED_BY_USER, reason)
             self.message = STOP_MESSAGES[p.StopReason.USER]
@@ -404,12 +419,41 @@ class SessionController:
         if self._ending is None:
             self._ending = asyncio.create_task(self._end(outcome, logged))
 
+    def _on_device_status(self, status: DeviceStatus) -> None:
+        """Another family's status: its stop ends the session (a lost link: `_on_event`)."""
+        if not self.active or status.running or status.stop_reason in ("", "link_lost"):
+            return
+        reason = {
+            "completed": p.StopReason.COMPLETED,
+            "limit": p.StopReason.LIMIT,
+            "user": p.StopReason.USER,
+        }.get(status.stop_reason, p.StopReason.FAULT)
+        self.message = STOP_MESSAGES.get(reason, "The massager stopped.")
+        logged = self._stop_reason if reason == p.StopReason.USER and self._stop_reason else (
+            reason.name.lower()
+        )
+        if self._ending is None:
+            outcome = _OUTCOMES.get(reason, Outcome.DEVICE_FAULT)
+            self._ending = asyncio.create_task(self._end(outcome, logged))
+        self._notify()
+
+    def _elapsed_s(self) -> int:
+        """How far the session got: the device says (Thenar's profile), or our own clock."""
+        if self.massager.driver is not None:
+            return int(asyncio.get_running_loop().time() - self._started_mono)
+        return self.status.elapsed_s if self.status else 0
+
     def _on_event(self, event: ClientEvent) -> None:
         if event.kind == EventKind.LINK_LOST and self.active:
-            elapsed = self.status.elapsed_s if self.status else 0
+            elapsed = self._elapsed_s()
+            itself = (
+                "Thenar is reconnecting to stop it, as this massager runs on by itself."
+                if self.massager.driver is not None
+                else "It stops by itself when that happens. Thenar is reconnecting."
+            )
             self.message = (
-                "The connection to the massager was lost. It stops by itself when that happens. "
-                "Thenar is reconnecting; you can resume once it is back."
+                f"The connection to the massager was lost. {itself} "
+                "You can resume once it is back."
             )
             self._interrupt(elapsed)
             if self._ending is None:
@@ -424,8 +468,8 @@ class SessionController:
 
     @property
     def can_resume(self) -> bool:
-        client = self.massager.client
-        return self.phase == Phase.INTERRUPTED and client is not None and client.is_connected
+        device = self.massager.client or self.massager.driver
+        return self.phase == Phase.INTERRUPTED and device is not None and device.is_connected
 
     # --- the log ------------------------------------------------------------
 

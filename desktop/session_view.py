@@ -495,9 +495,7 @@ class SessionPage(Page):
 
     def refresh(self) -> None:
         state = self.ctx.safety.state
-        connected = (
-            self.session.massager.client is not None and self.session.massager.client.is_connected
-        )
+        connected = self.session.massager.is_connected  # either device family
         reason = "" if state.allowed else state.why_not()
         if not reason and not connected:
             reason = "Connect your massager on the Device page first."
@@ -541,8 +539,7 @@ class SessionPage(Page):
         base = self.ctx.safety.state.base
         if base is None:
             return "Answer the safety questions on the Home page first."
-        client = self.session.massager.client
-        can_start = client is not None and client.is_connected and not self.session.active
+        can_start = self.session.massager.is_connected and not self.session.active
         meds = [m.name for m in await self.ctx.tracking.medications() if m.stopped_on is None]
         dialog = CheckInDialog(base, self.ctx.today(), self, can_start=can_start, medications=meds)
         self.checkin_dialog = dialog

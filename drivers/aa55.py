@@ -94,7 +94,9 @@ class Aa55Driver:
 
     @property
     def is_connected(self) -> bool:
-        return self._client is not None and self._client.is_connected
+        """Connected and usable: not while a lost link's stop is still on its way."""
+        recovering = self._recovery is not None and not self._recovery.done()
+        return not recovering and self._client is not None and self._client.is_connected
 
     @property
     def caps(self) -> Limits:
@@ -195,9 +197,16 @@ class Aa55Driver:
             self._reply = None
 
     async def _apply(
-        self, commands: list[aa55.Command], check: Callable[[aa55.Status], bool]
+        self,
+        commands: list[aa55.Command],
+        check: Callable[[aa55.Status], bool],
+        still: Callable[[], bool] = lambda: True,
     ) -> None:
+        """Send `commands`, then ask for status and check it. `still` is asked once the
+        link is ours: False (say, a Stop got there first) sends nothing."""
         async with self._lock:
+            if not still():
+                return
             for command in commands:
                 await self._write(command)
             status = await self._status_now()
@@ -240,6 +249,8 @@ class Aa55Driver:
 
     async def run(self, plan: Plan) -> None:
         self.check_plan(plan)
+        if not self.is_connected:
+            raise NotConnected(f"{self.address} is not connected (or is being stopped)")
         if self._runner is not None and not self._runner.done():
             await self.stop()
         total_s = min(plan.duration_s, self._caps.max_session_s)
@@ -247,6 +258,12 @@ class Aa55Driver:
         minutes = max(1, -(-total_s // 60))
         await self._apply([aa55.timer(minutes)], lambda s: True)
         self._stop_reason = ""
+        try:  # the first step is on (confirmed) before run() returns, or run() raises
+            await self._enter(plan.steps[0])
+        except MassagerError:
+            with contextlib.suppress(MassagerError):
+                await self._power_off()
+            raise
         self._runner = asyncio.get_running_loop().create_task(self._run(plan, total_s))
 
     async def finished(self) -> None:
@@ -257,10 +274,11 @@ class Aa55Driver:
     async def _run(self, plan: Plan, total_s: int) -> None:
         left = total_s
         try:
-            for step in plan.steps:
+            for i, step in enumerate(plan.steps):
                 if left <= 0:
                     break
-                await self._enter(step)
+                if i:  # the first one was entered by run()
+                    await self._enter(step)
                 duration = min(step.duration_s, left)
                 await self._sleep(duration)
                 left -= duration
@@ -275,7 +293,7 @@ class Aa55Driver:
         finally:
             self._step = None
 
-    async def _enter(self, step: PlanStep) -> None:
+    async def _enter(self, step: PlanStep, still: Callable[[], bool] = lambda: True) -> None:
         self._step = step
         level = self._level_for(step)
         if level == 0:  # a rest step: this device cannot run without pressing, so it rests off
@@ -286,6 +304,7 @@ class Aa55Driver:
         await self._apply(  # POWER on is a no-op while running
             [aa55.power(True), aa55.mode(mode), aa55.level(level), aa55.heat(heat)],
             lambda s: s.running and s.level == level and s.mode == mode and s.heat_on == heat,
+            still,
         )
 
     # --- caps, stop, close ---------------------------------------------------------------
@@ -293,16 +312,21 @@ class Aa55Driver:
     async def set_caps(self, caps: Limits) -> None:
         """Stricter caps hold at once: the running step is brought down to them (or stopped)."""
         self._caps = caps
-        step = self._step
-        if step is None or not self.is_connected:
+        step, runner = self._step, self._runner
+        if step is None or runner is None or runner.done() or not self.is_connected:
             return
         if step.peak_mmhg and self._level_for(step) == 0:
             await self.stop()
             return
-        await self._enter(step)
+
+        def still_running() -> bool:  # a Stop that got the link first wins
+            return self._runner is runner and not runner.done() and self._step is step
+
+        await self._enter(step, still_running)
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
+        self._step = None  # nothing may re-enter a step from here on
         if runner is not None and not runner.done():
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)

@@ -17,19 +17,24 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from appcore.massager import LinkState
+from appcore.session import Phase
 from appcore.settings import Settings
 from ble import aa55
 from ble import protocol as p
 from ble.backends import on_link
 from ble.bumble_bleak.radio import VirtualLink
-from ble.errors import MassagerError
+from data import sessions
+from data.models import Outcome
 from desktop.app import Thenar, build
 from desktop.device_view import DevicePage
+from desktop.session_view import SessionPage
 from device_sim.aa55_model import StopCause
 from device_sim.aa55_peripheral import Aa55Identity, SimulatedAa55
 from device_sim.peripheral import SimulatedMassager
+from drivers.description import load_descriptions
 from tests.appcore.conftest import CLEAR_ANSWERS
-from tests.desktop.helpers import shot, until
+from tests.appcore.test_session import LONG, QUICK, wait_for_phase
+from tests.desktop.helpers import answer_checkin, shot, until
 from therapy import CheckIn
 
 
@@ -90,6 +95,7 @@ async def test_the_page_names_missing_protections_and_captures_without_writing(
 
 # --- the app's link flows on both families ----------------------------------------------
 
+DESCRIPTION = next(d for d in load_descriptions() if d.key == "palma-p5")
 WATCHDOG_S = 2.0  # Thenar's own profile stops within its 2 s watchdog (docs/gatt-profile.md)
 DEMO = p.Program(7, (p.ProgramStep(600, p.Pattern.HOLD, 0, (20,) * p.ZONE_COUNT),))
 
@@ -194,26 +200,88 @@ async def test_connect_link_loss_reconnect_and_close_on_both_families(
         await fam.sim.stop()
 
 
-async def test_no_session_on_a_family_the_app_cannot_run_yet_but_stop_still_stops(
-    qtbot: QtBot, isolated_home: Path
+@pytest.mark.parametrize("family", ["thenar", "aa55"])
+async def test_sessions_run_are_interrupted_resume_and_stop_on_both_families(
+    qtbot: QtBot, isolated_home: Path, family: str
 ) -> None:
     link = VirtualLink()
-    async with SimulatedAa55(link) as palma:
-        qapp = QApplication.instance()
-        assert isinstance(qapp, QApplication)
-        settings = Settings(data_folder=str(isolated_home / "data"))
-        app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
-        try:
-            await app.massager.scan()
-            await app.massager.connect(palma.identity.address, "Palma P5")
-            with pytest.raises(MassagerError, match="cannot run sessions on this massager"):
-                app.session._client()
-            palma.firmware.receive(bytes(aa55.power(True)))  # someone pressed its button
-            await app.session.stop()  # Esc / the Stop button
-            assert not palma.firmware.running
-        finally:
-            if not app.quit_event.is_set():
-                await app.shutdown()
+    fam = Family(family, link)
+    await fam.sim.start()
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    settings = Settings(data_folder=str(isolated_home / "data"))
+    app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
+    try:
+        await app.ctx.safety.save_screening(dict(CLEAR_ANSWERS))
+        await app.massager.scan()
+        await app.massager.connect(fam.address, "massager", pair=True)
+        await app.massager.settled()
+        session = app.session
+
+        # Through the Massage page: Start (with the day's check-in), it runs, Esc stops it.
+        app.window.show()
+        app.window.show_page_of(SessionPage)
+        page = app.window.page(SessionPage)
+        assert isinstance(page, SessionPage)
+        page.routines.setCurrentRow(1)
+        page.pain_before.slider.setValue(5)
+        page.stiff_before.slider.setValue(5)
+        page.refresh()
+        assert page.start_button.isEnabled()
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+        await answer_checkin(page, qtbot)
+        await until(lambda: session.phase == Phase.RUNNING, timeout=10)
+        assert fam.running()
+        qtbot.keyClick(app.window, Qt.Key.Key_Escape)  # the global Stop
+        await until(lambda: session.phase == Phase.ENDED, timeout=10)
+        assert not fam.running()
+        assert session.session_id is not None
+        record = await app.ctx.db.run(sessions.get_session, session.session_id)
+        assert record.outcome == Outcome.STOPPED_BY_USER
+        await until(lambda: page.stack.currentIndex() == 2, timeout=10)
+        qtbot.mouseClick(page.save_after, Qt.MouseButton.LeftButton)  # "Skip"
+        await until(lambda: session.phase == Phase.CHOOSING, timeout=10)
+
+        profile = app.ctx.safety.state.profile
+        assert profile is not None
+        row_id = next(iter(app.program_ids.values()))
+
+        # A short session runs to its end on its own.
+        session.plan_for(QUICK, row_id, 6, profile)
+        sid = await session.start(None)
+        assert fam.running()
+        await wait_for_phase(session, Phase.ENDED, timeout=20)
+        record = await app.ctx.db.run(sessions.get_session, sid)
+        assert record.outcome == Outcome.COMPLETED
+        assert not fam.running()
+        session.skip_rating()
+
+        # A long one: the link drops, the device stops within the deadline, the session
+        # is interrupted; once reconnected it resumes, and Stop ends it.
+        session.plan_for(LONG, row_id, 6, profile)
+        sid = await session.start(None)
+        assert fam.running()
+        if isinstance(fam.sim, SimulatedAa55):  # capped through the calibration
+            caps = app.ctx.safety.state.caps
+            assert fam.sim.firmware.level <= DESCRIPTION.level_for(caps.max_pressure_mmhg)
+        dropped_at = time.monotonic()
+        await fam.sim.drop_link()
+        await until(lambda: not fam.running(), timeout=WATCHDOG_S)
+        assert time.monotonic() - dropped_at <= WATCHDOG_S
+        await wait_for_phase(session, Phase.INTERRUPTED)
+        await until(lambda: session.can_resume, timeout=10)
+        record = await app.ctx.db.run(sessions.get_session, sid)
+        assert record.outcome == Outcome.INTERRUPTED_LINK
+        sid = await session.start(None, resume=True)
+        assert fam.running()
+        await session.stop()
+        assert not fam.running()
+        record = await app.ctx.db.run(sessions.get_session, sid)
+        assert record.outcome == Outcome.STOPPED_BY_USER
+    finally:
+        if not app.quit_event.is_set():
+            await app.shutdown()
+        await fam.sim.stop()
 
 
 async def test_a_pinned_massager_of_the_other_family_reconnects_at_start(
