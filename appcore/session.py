@@ -5,7 +5,7 @@ methods. The log has the session from its first second (before the massager
 starts); telemetry is flushed once a second on the database thread; a lost link
 ends the session on screen at once and offers a resume that a person must ask for.
 
-Longer than most modules (about 500 lines) on purpose: the phase, the device's status
+Longer than most modules on purpose: the phase, the device's status
 and the log's writes of one session change together (a stop, a lost link or a full
 disk each touch all three), so they have one owner. What it stores is shaped in
 `appcore.records`; the program is compiled by `therapy`.
