@@ -96,15 +96,15 @@ def step_heading(step: StepGuidance) -> str:
     return step.title if step.title.lower() == name.lower() else f"{step.title} ({name})"
 
 
-def step_words(step: StepGuidance) -> str:
-    """What to do, what the technique is, and the muscles it works, in plain words."""
-    parts = [step.instruction]
+def step_words(step: StepGuidance) -> list[str]:
+    """What the technique is, then each muscle it works, in plain words (one line each)."""
+    parts = []
     info = TECHNIQUES[step.technique]
     if info.guidance and info.guidance not in step.instruction:
         parts.append(f"{technique_name(step.technique)}: {info.guidance}")
     for muscle in sorted(step.muscles):
         parts.append(f"Works the {muscle.value}: {MUSCLE_WORDS[muscle]}.")
-    return "\n".join(parts)
+    return parts
 
 
 def last_unrated_interrupted(db: Database) -> SessionRecord | None:
@@ -347,6 +347,9 @@ class SessionPage(Page):
         self.step_text = paragraph("")
         self.step_text.setAccessibleName("What to do now")
         grid.addWidget(self.step_text, 5, 0, 1, 2)  # full width: long words wrap less
+        self.step_about = QVBoxLayout()  # the technique and each muscle, a label each
+        self.about_labels: list[QLabel] = []
+        grid.addLayout(self.step_about, 6, 0, 1, 2)
         self.live_numbers = paragraph("")
         self.live_numbers.setAccessibleName("Time left and temperature")
         grid.addWidget(self.live_numbers, 2, 1)
@@ -724,6 +727,17 @@ class SessionPage(Page):
                 "" if self.session.can_resume else "Waiting for the massager to come back…"
             )
 
+    def show_about(self, lines: list[str]) -> None:
+        if [label.text() for label in self.about_labels] == lines:
+            return
+        for label in self.about_labels:
+            self.step_about.removeWidget(label)
+            label.hide()
+            label.deleteLater()
+        self.about_labels = [paragraph(line) for line in lines]
+        for label in self.about_labels:
+            self.step_about.addWidget(label)
+
     def _paint_live(self) -> None:
         """Throttled: at most every REPAINT_MS, whatever the status rate."""
         if not self._dirty:
@@ -738,7 +752,8 @@ class SessionPage(Page):
         if 0 <= status.step_index < len(guidance):
             step = guidance[status.step_index]
             self.step_title.setText(step_heading(step))
-            self.step_text.setText(step_words(step))
+            self.step_text.setText(step.instruction)
+            self.show_about(step_words(step))
         unit = self.ctx.settings.temperature_unit
         minutes, seconds = divmod(status.remaining_s, 60)
         heat = (
