@@ -249,8 +249,9 @@ class Massager:
         # Another family's status, device-neutral (the driver asks for it after each change).
         self.device_statuses: Observers[DeviceStatus] = Observers()
         self._audit_writes: set[asyncio.Task[None]] = set()
-        self.descriptions = load_descriptions()
-        self.descriptions_by_key = {d.key: d for d in self.descriptions}
+        # Read off the loop on first use (`known_models`): a few small TOML files.
+        self.descriptions: list[Description] = []
+        self.descriptions_by_key: dict[str, Description] = {}
         self.nearby: list[registry.Found] = []  # unknown devices the last scan saw
         self._recognised: dict[str, Description] = {}  # other families' models seen, by address
         self._seen: set[str] = set()  # every address the last scan saw
@@ -259,6 +260,13 @@ class Massager:
         self.description: Description | None = None  # of the connected massager
 
     # --- backend ------------------------------------------------------------
+
+    async def known_models(self) -> list[Description]:
+        """The massager descriptions (docs/drivers.md), read once, in a worker thread."""
+        if not self.descriptions:
+            self.descriptions = await asyncio.to_thread(load_descriptions)
+            self.descriptions_by_key = {d.key: d for d in self.descriptions}
+        return self.descriptions
 
     async def backend(self) -> Backend:
         """The backend the settings name; "sim" starts the simulator process the first time.
@@ -303,7 +311,7 @@ class Massager:
         """Massagers of Thenar's own profile in range; `nearby` gets everything else seen."""
         backend = await self.backend()
         ours, seen = await asyncio.gather(
-            discover(backend), registry.discover(backend, self.descriptions)
+            discover(backend), registry.discover(backend, await self.known_models())
         )
         addresses = {m.address.upper() for m in ours}
         others = [f for f in seen if f.address.upper() not in addresses]
@@ -371,9 +379,10 @@ class Massager:
             await self.disconnect()
         self._set_state(LinkState.CONNECTING)
         backend = await self.backend()
+        await self.known_models()
         if address.upper() not in self._seen:  # e.g. reconnecting at start: no scan yet
             found = await registry.identify_address(
-                backend, self.descriptions, address, IDENTIFY_TIMEOUT_S
+                backend, await self.known_models(), address, IDENTIFY_TIMEOUT_S
             )
             if found is not None and found.description is not None:
                 self._recognised[address.upper()] = found.description

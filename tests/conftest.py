@@ -32,8 +32,8 @@ ALLOWED_BLOCKING: dict[tuple[str, str], str] = {
         "so the setting in force and the file never disagree"
     ),
     ("drivers/description.py", "load_descriptions"): (
-        "the built-in massager descriptions (a few small TOML files) are read once, when "
-        "the Massager is built at start-up; to move off the loop with the drivers' owner"
+        "the app reads the descriptions in a worker thread (Massager.known_models); "
+        "tests/drivers load them directly"
     ),
     ("drivers/capture.py", "write_capture"): (
         "the app calls it through asyncio.to_thread (Massager.capture); "
