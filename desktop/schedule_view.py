@@ -160,6 +160,7 @@ class SchedulePage(Page):
         self.tasks = TaskOwner()
         self._confirm: QMessageBox | None = None
         self._just_added: PickerChoice | None = None
+        self.last_folder: Path | None = None  # where the last calendar file went
 
         self.message = notice()  # outcomes and warnings stay in view below the scrolling page
         self.footer.insertWidget(0, self.message)
@@ -576,9 +577,14 @@ class SchedulePage(Page):
         self.input_message.setVisible(True)
 
     def _export_clicked(self) -> None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        path = self.ask_path(Path(folder or Path.home()) / "thenar-schedule.ics")
+        """The Save dialog starts in Documents, then where the person last saved one."""
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
+        folder = self.last_folder or Path(documents or Path.home())
+        path = self.ask_path(folder / "thenar-schedule.ics")
         if path is not None:
+            self.last_folder = path.parent
             self.export_button.setEnabled(False)
             self.tasks.spawn(self._export(path))
 

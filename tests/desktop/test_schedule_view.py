@@ -242,6 +242,14 @@ async def test_export_to_calendar_file(
 ) -> None:
     target = tmp_path / "my calendar.ics"
     page = make_page(qtbot, ctx, clock, [], [None, target])
+    asked: list[Path] = []
+    answers = [None, target]
+
+    def ask(suggested: Path) -> Path | None:
+        asked.append(suggested)
+        return answers.pop(0) if answers else target
+
+    page.ask_path = ask
     await page.service.add(PickerChoice(Repeat.WEEKDAYS, dt.time(8, 0)), BERLIN)
     await wait_signal(page.refreshed)
 
@@ -258,6 +266,10 @@ async def test_export_to_calendar_file(
     assert event.decoded("DTSTART") == MONDAY_7.replace(hour=8)
     assert str(event["DTSTART"].params["TZID"]) == "Europe/Berlin"
     assert cal.walk("VTIMEZONE")
+    assert asked[0].parent != tmp_path  # the first dialog starts in Documents
+    click(qtbot, page.export_button)  # the next one where the person saved last time
+    await until(lambda: len(asked) == 3 and page.export_button.isEnabled())
+    assert asked[2] == tmp_path / "thenar-schedule.ics"
 
     page._say("")
     page.ask_path = lambda _s: tmp_path / "missing" / "x.ics"
