@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QEvent, QPoint, QRect
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -340,6 +340,13 @@ async def test_every_page_fits_every_screen_text_size_and_theme(
         folder.mkdir(parents=True, exist_ok=True)
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
+    # Windows earlier tests left alive would be restyled 18 times over with ours: close them.
+    stale_windows = qapp.topLevelWidgets()
+    for stale in stale_windows:
+        stale.close()
+        stale.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    print(f"layout audit: closed {len(stale_windows)} windows earlier tests left")
     problems: list[str] = []
     later: list[str] = []  # combinations the issue does not require to be clean (yet)
     started = time.monotonic()
