@@ -1,8 +1,8 @@
 """The Progress page: how pain, stiffness and routine have gone, and exports for a clinician.
 
 A thin view over `appcore.progress`: one DB-thread call loads everything for
-the chosen range, the page draws it. Range buttons sit above the scrolling
-content and the export buttons below it, so neither needs scrolling to reach.
+the chosen range, the page draws it. The page scrolls as
+one: range buttons, charts, then the exports at its end.
 Exports happen only when the person asks, to a file they choose, readable
 only by them.
 """
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -105,6 +104,7 @@ def locale_date(day: date) -> str:
 def _heading(text: str) -> QLabel:
     label = QLabel(f"<h3>{text}</h3>")
     label.setAccessibleName(text)
+    label.setWordWrap(True)  # a long heading wraps at large text rather than widening the page
     return label
 
 
@@ -112,7 +112,8 @@ class ProgressPage(Page):
     """Charts, plain-language summary, program comparison, adherence, and exports."""
 
     title = "Progress"
-    scrolls = False  # its charts scroll in their own area; the exports stay in view
+    # The whole page scrolls: a chart scroller of its own between fixed rows left the charts a
+    # sliver at large text on a small screen (the layout audit measured it).
     loaded = Signal()  # new data is on screen (tests and the benchmark wait on it)
 
     def __init__(self, ctx: AppContext, *, ask_path: AskPath | None = None) -> None:
@@ -142,7 +143,7 @@ class ProgressPage(Page):
             button.clicked.connect(functools.partial(self._range_clicked, span))
             ranges.addWidget(button)
         ranges.addStretch(1)
-        self.entry_button = big_button("＋ How are my hands?", "Add an entry: how your hands are")
+        self.entry_button = big_button("+ How are my hands?", "Add an entry: how your hands are")
         self.entry_button.setToolTip("Pain, stiffness, where it hurts, a note: any time of day")
         self.entry_button.clicked.connect(self._entry_clicked)
         self.entry_dialog: EntryDialog | None = None  # while it is open
@@ -152,10 +153,7 @@ class ProgressPage(Page):
         self.status = notice()
         self.layout_.addWidget(self.status)
 
-        content = QWidget()
-        body = QVBoxLayout(content)
-        body.setContentsMargins(0, 0, 12, 0)
-        body.setSpacing(10)
+        body = self.layout_
         self.summary = paragraph("Loading your progress…")
         self.summary.setAccessibleName("Summary")
         body.addWidget(self.summary)
@@ -211,20 +209,8 @@ class ProgressPage(Page):
         self.adherence_text = paragraph("")
         self.adherence_text.setAccessibleName("Schedule and streak")
         body.addWidget(self.adherence_text)
-        body.addStretch(1)
-
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidget(content)
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll_area.setAccessibleName("Progress charts and summary")
-        # Tab reaches the charts area so the arrow and Page keys can scroll it.
-        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.layout_.addWidget(self.scroll_area, 1)
-
+        body.addWidget(_heading("Save a copy"))
         exports = ActionFlow()
-        exports.addWidget(QLabel("Save a copy:"))
         self.export_buttons: dict[ExportKind, QPushButton] = {}
         texts = {
             ExportKind.SESSIONS_CSV: ("Sessions (CSV)", "Save sessions as a CSV spreadsheet"),
@@ -247,16 +233,27 @@ class ProgressPage(Page):
             button.clicked.connect(functools.partial(self._export_clicked, kind))
             exports.addWidget(button)
             self.export_buttons[kind] = button
-        self.layout_.addLayout(exports)
-        name_row = QHBoxLayout()
+        body.addLayout(exports)
+        name_row = QVBoxLayout()  # the label above its field: it never has to be cut
         name_label = QLabel("Name on the report and health record (optional):")
+        name_label.setWordWrap(True)
         self.report_name = QLineEdit()
         rule = limit_text(self.report_name, 80, "Leave empty to stay unnamed")
         self.report_name.setAccessibleName(f"Name on the report, optional, {rule}")
         name_label.setBuddy(self.report_name)
         name_row.addWidget(name_label)
-        name_row.addWidget(self.report_name, 1)
-        self.layout_.addLayout(name_row)
+        name_row.addWidget(self.report_name)
+        body.addLayout(name_row)
+
+        body.addStretch(1)
+
+        assert self.scroller is not None
+        self.scroll_area = self.scroller
+        self.scroll_area.setAccessibleName("Progress charts and summary")
+        # Charts and their legends fit the width they get; text wraps: never sideways.
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Tab reaches the page's scroll area so the arrow and Page keys can scroll the charts.
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         order: list[QWidget] = [*self.range_buttons.values(), self.scroll_area]
         order += self.export_buttons.values()
