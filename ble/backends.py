@@ -15,15 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
 from bleak.exc import BleakError
-from bumble.link import LocalLink
 
-from ble.bumble_bleak.adapter import BumbleAdapter
 from ble.errors import BackendUnavailable
+
+if TYPE_CHECKING:  # Bumble is loaded when a backend is built, not when the app starts
+    from bumble.link import LocalLink
+
+    from ble.bumble_bleak.adapter import BumbleAdapter
 
 PLATFORM = "platform"
 SIM = "sim"
@@ -124,6 +127,9 @@ def choose_backend(
     setting = setting.strip()
     if setting == PLATFORM:
         return Backend(setting)
+    # Imported here: Bumble's HCI layer is ~0.5 s of start-up the first window does not need.
+    from ble.bumble_bleak.adapter import BumbleAdapter
+
     if setting == SIM:
         if link is None:
             raise BackendUnavailable(

@@ -25,7 +25,7 @@ from bleak.exc import BleakError, BleakGATTProtocolError
 
 from ble import protocol as p
 from ble.backends import Backend
-from ble.bumble_bleak.client import BondNotAccepted
+from ble.bumble_bleak.errors import BondNotAccepted
 from ble.connection_policy import RetryPolicy, classify
 from ble.errors import (
     BadArgument,

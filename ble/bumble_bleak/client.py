@@ -20,6 +20,7 @@ from bumble import att, core, hci
 from bumble.device import Connection, Peer
 from bumble.gatt_client import CharacteristicProxy, Client
 
+from ble.bumble_bleak.errors import BondNotAccepted
 from ble.bumble_bleak.scanner import bumble_uuid_to_str
 
 if TYPE_CHECKING:
@@ -40,13 +41,6 @@ SERVICE_CHANGED_UUID = "00002a05-0000-1000-8000-00805f9b34fb"  # in the GATT ser
 CONNECT_CANCEL_GRACE = 2.0
 
 
-class BondNotAccepted(BleakError):
-    """We hold a bond with this address but the peer would not encrypt with it.
-
-    Either the device was reset, or it is another device at the same address. We
-    never pair over a bond by ourselves: the bond stays until the person chooses to
-    pair again (`BleakClient.unpair()` then `pair=True`).
-    """
 
 
 def _properties(bits: int) -> list[CharacteristicPropertyName]:
