@@ -239,6 +239,9 @@ class SessionPage(Page):
         self.stack = QStackedWidget()
         self.layout_.addWidget(self.stack, 1)
         self.message = notice()
+        # What the last check-in said ("Your check-in is saved…"): it stays on screen until
+        # the person acts again, not only until the next refresh (a caps sync triggers one).
+        self._checkin_note = ""
         self.footer.insertWidget(0, self.message)  # in view with the buttons, never scrolled off
         self.action_rows = self.action_stack(self.stack)
         # The last session was interrupted (Thenar closed during it): say so, offer to rate.
@@ -508,7 +511,7 @@ class SessionPage(Page):
         if self.session.phase == Phase.CHOOSING:
             if not reason and not state.checked_in:
                 reason = "Start begins with today's check-in: a few quick questions."
-            self.show_message(reason)
+            self.show_message(reason or self._checkin_note)
         self._show_trial_offer()
         self._on_choice()
         self._show_phase()
@@ -573,6 +576,7 @@ class SessionPage(Page):
 
     async def start(self, resume: bool = False, ask_checkin: bool = False) -> None:
         """Start (the day's first session begins with the check-in), or resume."""
+        self._checkin_note = ""
         before = rating_from(datetime.now().astimezone(), self.pain_before, self.stiff_before)
         if isinstance(before, str):  # one of the two rated: say which is missing, start nothing
             self.show_message(before)
@@ -588,6 +592,7 @@ class SessionPage(Page):
             finally:
                 self.refresh()
             if note is not None:
+                self._checkin_note = note
                 self.show_message(note)
                 return
         if self.session.phase != Phase.CHOOSING and not resume:

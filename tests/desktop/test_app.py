@@ -259,6 +259,8 @@ async def test_rest_today_saves_the_checkin_and_a_blocking_rescreen_disables_sta
         assert [(c.discomfort, c.answers["flare"]) for c in saved] == [(6, "yes")]
         await until(lambda: device.model.limits.max_heat_dc == 0, timeout=10)  # flare: no heat
         assert not page.heat.isEnabled()
+        page.refresh()  # what a caps sync or a link event does: the note stays until Start
+        assert "Your check-in is saved" in page.message.text()
 
         answers = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
         answers |= {"report_discomfort": "yes", "skin": "yes"}  # active eczema: blocks
