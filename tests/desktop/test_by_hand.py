@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import gc
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,17 +22,12 @@ from data.ratings import session_ratings
 from desktop.by_hand_view import ByHandPage
 from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.desktop.helpers import shot
+from tests.waiting import until as wait_for  # the one polling helper
 from therapy import ROUTINES, CheckIn, Technique
 from therapy.by_hand import BY_HAND_MOVES
 
 NOW = dt.datetime(2026, 11, 26, 10, 0).astimezone()
 
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@ backup first, move the data folder, start with the computer (issue 14). Real log
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import gc
 import json
 import os
 import plistlib
 import stat
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -29,15 +28,10 @@ from data.store import BACKUP_DIR, open_store
 from desktop.__main__ import parse_args
 from desktop.data_tools_view import DataToolsBox
 from tests.appcore.conftest import CLEAR_ANSWERS
+from tests.waiting import until as wait_for  # the one polling helper
 
 NOW = dt.datetime(2026, 11, 26, 9, 0).astimezone()
 
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,15 +23,10 @@ from desktop.hand_map import ZoneMap
 from desktop.progress_view import ProgressPage
 from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.desktop.helpers import shot
+from tests.waiting import until as wait_for  # the one polling helper
 
 NOW = dt.datetime(2026, 11, 26, 19, 0).astimezone()
 
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
