@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from appcore.context import AppContext
 from desktop.gc_guard import GuiThreadCollector
+from tests.desktop.helpers import app_context
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -55,3 +58,30 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     return tmp_path
+
+
+# The moment `ctx` lives in unless a module overrides `now`: a weekday morning, local
+# time, away from midnight, month ends and daylight-saving changes.
+NOW = dt.datetime(2026, 11, 26, 10, 0).astimezone()
+
+
+@pytest.fixture
+def now() -> Callable[[], dt.datetime]:
+    """The clock `ctx` reads: fixed. A module overrides this fixture for its own moment or
+    a clock it moves (never the wall clock: a date boundary would change what is shown)."""
+    return lambda: NOW
+
+
+@pytest.fixture
+def log_folder(isolated_home: Path) -> Path:
+    """Where `ctx`'s health log lives: a new one; a module overrides it to open a prepared log."""
+    return isolated_home / "log"
+
+
+@pytest.fixture
+async def ctx(
+    isolated_home: Path, log_folder: Path, now: Callable[[], dt.datetime]
+) -> AsyncIterator[AppContext]:
+    """The app's context on a real log, settings and platform folders in tmp, clock `now`."""
+    async with app_context(isolated_home, now, log=log_folder) as context:
+        yield context

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
-from appcore.db_worker import DbWorker
 from appcore.progress import Span, load_progress
-from appcore.settings import Settings
 from data import sessions
 from data.models import Outcome, RatingKind, SessionKind
 from data.ratings import session_ratings
@@ -29,16 +26,15 @@ from therapy.by_hand import BY_HAND_MOVES
 NOW = dt.datetime(2026, 11, 26, 10, 0).astimezone()
 
 
-
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
-    worker = DbWorker(tmp_path / "data")
-    await worker.open()
-    context = AppContext(Settings(), tmp_path / "settings.json", worker, now=lambda: NOW)
-    await context.safety.save_screening(CLEAR_ANSWERS)
-    yield context
-    await worker.close()
-    gc.collect()
+def now() -> Callable[[], dt.datetime]:
+    return lambda: NOW  # ctx (tests/desktop/conftest.py) reads this clock
+
+
+@pytest.fixture(autouse=True)
+async def screened(ctx: AppContext) -> None:
+    """Every test here starts with an all-clear screening."""
+    await ctx.safety.save_screening(CLEAR_ANSWERS)
 
 
 def page_for(qtbot: QtBot, ctx: AppContext) -> ByHandPage:

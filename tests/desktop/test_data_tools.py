@@ -4,12 +4,11 @@ backup first, move the data folder, start with the computer (issue 14). Real log
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import os
 import plistlib
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,6 @@ from pytestqt.qtbot import QtBot
 
 from appcore.autostart import Autostart, windows_value
 from appcore.context import AppContext
-from appcore.db_worker import DbWorker
-from appcore.settings import Settings
 from data import backup, dump, entries
 from data.entries import Entry
 from data.models import Rating
@@ -33,15 +30,9 @@ from tests.waiting import until as wait_for  # the one polling helper
 NOW = dt.datetime(2026, 11, 26, 9, 0).astimezone()
 
 
-
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
-    worker = DbWorker(tmp_path / "data")
-    await worker.open()
-    context = AppContext(Settings(), tmp_path / "settings.json", worker, now=lambda: NOW)
-    yield context
-    await worker.close()
-    gc.collect()
+def now() -> Callable[[], dt.datetime]:
+    return lambda: NOW  # ctx (tests/desktop/conftest.py) reads this clock
 
 
 def export_of_another_log(tmp_path: Path) -> Path:

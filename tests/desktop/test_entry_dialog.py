@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,6 @@ from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
-from appcore.db_worker import DbWorker
-from appcore.settings import Settings
 from data import entries
 from data.entries import Entry, Hand, Side
 from desktop.checkin_dialog import CheckInDialog
@@ -28,15 +25,9 @@ from tests.waiting import until as wait_for  # the one polling helper
 NOW = dt.datetime(2026, 11, 26, 19, 0).astimezone()
 
 
-
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
-    worker = DbWorker(tmp_path / "data")
-    await worker.open()
-    context = AppContext(Settings(), tmp_path / "settings.json", worker, now=lambda: NOW)
-    yield context
-    await worker.close()
-    gc.collect()
+def now() -> Callable[[], dt.datetime]:
+    return lambda: NOW  # ctx (tests/desktop/conftest.py) reads this clock
 
 
 def tap_zone(qtbot: QtBot, zone_map: ZoneMap, zone: int) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
-import gc
 import io
 import json
 import os
 import stat
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
-from appcore.db_worker import DbWorker
 from appcore.events import SettingsChanged
 from appcore.exports import ExportKind
 from appcore.progress import Span
@@ -58,19 +56,13 @@ def themed() -> Iterator[QApplication]:
 
 
 @pytest.fixture
-async def ctx(history: Path, tmp_path: Path) -> AsyncIterator[AppContext]:
-    worker = DbWorker(history)
-    await worker.open()
-    yield AppContext(
-        settings=Settings(),
-        settings_path=tmp_path / "settings.json",
-        db=worker,
-        now=lambda: dt.datetime.combine(TODAY, dt.time(12)).astimezone(),
-    )
-    await worker.close()
-    # Free the pages' Python wrappers here, on the GUI thread: left to a later cyclic
-    # collection, they could be finalised on a worker thread, which crashes Qt.
-    gc.collect()
+def log_folder(history: Path) -> Path:
+    return history  # ctx (tests/desktop/conftest.py) opens this log
+
+
+@pytest.fixture
+def now() -> Callable[[], dt.datetime]:
+    return lambda: dt.datetime.combine(TODAY, dt.time(12)).astimezone()
 
 
 class Answers:

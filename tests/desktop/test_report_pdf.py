@@ -6,10 +6,9 @@ checked, one voice throughout (issue 14).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtPdf import QPdfDocument
 
 from appcore.context import AppContext
-from appcore.db_worker import DbWorker
 from appcore.manual_session import ManualSessions
 from appcore.progress import Span
 from appcore.report import SESSION_ROWS, load_report
-from appcore.settings import Settings
 from data import entries
 from data.entries import Entry, Hand
 from data.models import Rating
@@ -34,13 +31,8 @@ NOW = dt.datetime(2026, 11, 26, 18, 0).astimezone()
 
 
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
-    worker = DbWorker(tmp_path / "data")
-    await worker.open()
-    context = AppContext(Settings(), tmp_path / "settings.json", worker, now=lambda: NOW)
-    yield context
-    await worker.close()
-    gc.collect()
+def now() -> Callable[[], dt.datetime]:
+    return lambda: NOW  # ctx (tests/desktop/conftest.py) reads this clock
 
 
 async def filled(ctx: AppContext) -> None:

@@ -6,15 +6,13 @@ import asyncio
 import datetime as dt
 import os
 import stat
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-from PySide6.QtCore import QObject, QPoint, QPointF, Qt, SignalInstance
+from PySide6.QtCore import QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,50 +25,19 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
-from appcore.db_worker import DbWorker
 from appcore.reminders import MAX_WAIT, SNOOZE
 from appcore.schedule_picker import PickerChoice, Repeat
 from appcore.schedule_words import choice_sentence
-from appcore.settings import Settings
 from data import schedules as store
 from desktop.main_window import MainWindow
 from desktop.schedule_view import SchedulePage, locale_date, locale_time
 from desktop.theme import apply_theme
 from desktop.tray import TrayReminders, hand_icon
+from tests.desktop.helpers import Clock, wait_signal
 from tests.waiting import until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY_7 = dt.datetime(2026, 3, 9, 7, 0, tzinfo=BERLIN)
-
-
-class Clock:
-    """An injectable now(): fixed, or running in real time from a chosen moment."""
-
-    def __init__(self, at: dt.datetime) -> None:
-        self.set(at)
-
-    def set(self, at: dt.datetime, *, running: bool = False) -> None:
-        self.at, self.running, self.since = at, running, time.monotonic()
-
-    def __call__(self) -> dt.datetime:
-        if not self.running:
-            return self.at
-        return self.at + dt.timedelta(seconds=time.monotonic() - self.since)
-
-
-async def wait_signal(signal: SignalInstance, timeout: float = 10) -> tuple[Any, ...]:
-    """Await one emission without a nested Qt event loop."""
-    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
-
-    def got(*args: Any) -> None:
-        if not future.done():
-            future.set_result(args)
-
-    signal.connect(got)
-    try:
-        return await asyncio.wait_for(future, timeout)
-    finally:
-        signal.disconnect(got)
 
 
 @pytest.fixture
@@ -87,16 +54,13 @@ def themed() -> Iterator[None]:
 
 
 @pytest.fixture
-async def ctx(isolated_home: Path) -> AsyncIterator[AppContext]:
-    worker = DbWorker(isolated_home / "log")
-    await worker.open()
-    yield AppContext(Settings(), isolated_home / "settings.json", worker)
-    await worker.close()
+def clock() -> Clock:
+    return Clock(MONDAY_7)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(MONDAY_7)
+def now(clock: Clock) -> Clock:
+    return clock  # ctx (tests/desktop/conftest.py) reads the page's clock
 
 
 def make_page(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,29 +13,16 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLabel, QLineEdit,
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
-from appcore.db_worker import DbWorker
 from appcore.screening import CheckInOutcome, ScreeningFlow
-from appcore.settings import Settings
 from desktop.checkin_dialog import CheckInDialog
 from desktop.main_window import MainWindow
 from desktop.screening_view import ScreeningPage
 from desktop.settings_view import SettingsPage
 from desktop.theme import BASE_POINT_SIZE, apply_theme
 from desktop.welcome_view import HomePage
-from tests.desktop.helpers import SAFE_KEY, press, shot
+from tests.desktop.helpers import SAFE_KEY, app_context, press, shot
 from tests.waiting import until
 from therapy import SCREENING_QUESTIONS, SafetyProfile, Verdict
-
-
-@asynccontextmanager
-async def app_context(tmp_path: Path) -> AsyncIterator[AppContext]:
-    worker = DbWorker(tmp_path / "data")
-    await worker.open()
-    ctx = AppContext(Settings(), tmp_path / "config" / "settings.json", worker)
-    try:
-        yield ctx
-    finally:
-        await worker.close()
 
 
 @pytest.fixture

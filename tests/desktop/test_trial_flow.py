@@ -10,15 +10,12 @@ page reads the result and saves its PDF page.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtCore import Qt
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -36,41 +33,12 @@ from desktop.session_view import SessionPage
 from desktop.trial_report import trial_report_text
 from desktop.trial_view import TrialPage
 from device_sim.peripheral import SimulatedMassager
-from tests.desktop.helpers import answer_checkin, shot, until
+from tests.desktop.helpers import Clock, answer_checkin, shot, until, wait_signal
 from tests.desktop.test_app import pair, screen_all_clear
 from therapy.trial import DeviationKind, Outcome
 from therapy.trial_analysis import VerdictKind, arm_name
 
 A, B = "arthritis_morning", "evening_wind_down"
-
-
-class Clock:
-    """The app's now(): fixed, or running in real time from a chosen moment."""
-
-    def __init__(self, at: dt.datetime) -> None:
-        self.set(at)
-
-    def set(self, at: dt.datetime, *, running: bool = False) -> None:
-        self.at, self.running, self.since = at, running, time.monotonic()
-
-    def __call__(self) -> dt.datetime:
-        if not self.running:
-            return self.at
-        return self.at + dt.timedelta(seconds=time.monotonic() - self.since)
-
-
-async def wait_signal(signal: SignalInstance, timeout: float = 10) -> tuple[Any, ...]:
-    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
-
-    def got(*args: Any) -> None:
-        if not future.done():
-            future.set_result(args)
-
-    signal.connect(got)
-    try:
-        return await asyncio.wait_for(future, timeout)
-    finally:
-        signal.disconnect(got)
 
 
 @asynccontextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,8 +13,6 @@ from PySide6.QtPdf import QPdfDocument
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
-from appcore.db_worker import DbWorker
-from appcore.settings import Settings
 from data.entries import Entry
 from desktop.trial_report import render_trial_report, trial_report_text
 from desktop.trial_view import FOLLOW, INTRO, PLAN, TrialPage
@@ -39,17 +36,16 @@ class Clock:
 
 
 @pytest.fixture
-async def app(isolated_home: Path) -> AsyncIterator[tuple[AppContext, Clock]]:
-    clock = Clock(dt.datetime(2026, 3, 1, 9, tzinfo=TZ))
-    worker = DbWorker(isolated_home / "log")
-    await worker.open()
-    ctx = AppContext(Settings(), isolated_home / "settings.json", worker, now=clock)
+def now() -> Clock:
+    return Clock(dt.datetime(2026, 3, 1, 9, tzinfo=TZ))  # ctx (tests/desktop/conftest.py)
+
+
+@pytest.fixture
+async def app(ctx: AppContext, now: Clock) -> AsyncIterator[tuple[AppContext, Clock]]:
     await ctx.safety.load()
     await ctx.trial.load()
-    yield ctx, clock
+    yield ctx, now
     ctx.trial.close()
-    await worker.close()
-    gc.collect()  # free page wrappers on the GUI thread
 
 
 def make_page(qtbot: QtBot, ctx: AppContext, saved: list[Path] | None = None) -> TrialPage:
