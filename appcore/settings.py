@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -36,12 +36,28 @@ class Settings:
     pinned_name: str | None = None
     data_folder: str | None = None  # None: the platform's user data folder
     close_to_tray: bool = True
+    # The folder each kind of file was last saved to or opened from ("calendar",
+    # "progress", "trial-pdf", ...): file dialogs start there (desktop.save_dialog).
+    last_folders: dict[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if not MIN_TEXT_SCALE <= self.text_scale <= MAX_TEXT_SCALE:
             raise ValueError(f"text scale {self.text_scale} is outside 1.0-2.0")
         if self.temperature_unit not in ("C", "F"):
             raise ValueError("temperature unit must be C or F")
+        folders = self.last_folders if isinstance(self.last_folders, dict) else {}
+        # A hand-edited entry that is not text is dropped, not a reason to lose the rest.
+        kept = {k: v for k, v in folders.items() if isinstance(k, str) and isinstance(v, str)}
+        object.__setattr__(self, "last_folders", kept)
+
+    def folder_for(self, kind: str) -> Path | None:
+        """Where files of `kind` went last time, if anywhere."""
+        folder = self.last_folders.get(kind)
+        return Path(folder) if folder else None
+
+    def with_folder(self, kind: str, folder: Path) -> dict[str, str]:
+        """`last_folders` with `kind` now in `folder` (for `AppContext.update_settings`)."""
+        return {**self.last_folders, kind: str(folder)}
 
     def data_path(self) -> Path:
         return (

@@ -106,7 +106,7 @@ class Thenar:
 
     def on_state(self) -> None:
         self.window.set_connection_text(self.massager.describe())
-        self.window.stop_button.setEnabled(self.session.active)
+        self.window.set_stop_enabled(self.session.active)
 
     async def close_window(self) -> None:
         """Window closed: stop a running massage first (and say so); then hide or quit."""

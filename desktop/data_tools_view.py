@@ -10,13 +10,12 @@ afterwards; the next start uses the new folder.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -28,30 +27,34 @@ from appcore.autostart import Autostart
 from appcore.context import AppContext
 from appcore.data_tools import DataTools, RestorePreview
 from data.errors import StoreError
+from desktop.save_dialog import answer_of, ask_folder, ask_open_path
 from desktop.tasks import TaskOwner
 from desktop.widgets import WrapCheckBox, big_button, notice, paragraph
 
-AskFile = Callable[[], Path | None]
+AskFile = Callable[[], Path | Awaitable[Path | None] | None]
 RUNNING = "A massage is running: finish or stop it first. Nothing was changed."
 
 
-def _ask_file(parent: QWidget) -> AskFile:
-    def ask() -> Path | None:
-        name, _ = QFileDialog.getOpenFileName(
-            parent,
-            "Choose a Thenar backup or export",
-            str(Path.home()),
-            "Thenar backup or export (*.db *.json);;All files (*)",
+def _ask_file(ctx: AppContext, parent: QWidget) -> AskFile:
+    """An Open dialog that leaves the loop (and Stop) running (`desktop.save_dialog`)."""
+
+    def ask() -> Awaitable[Path | None]:
+        return ask_open_path(
+            ctx,
+            "restore",
+            title="Choose a Thenar backup or export",
+            filters="Thenar backup or export (*.db *.json);;All files (*)",
+            parent=parent,
         )
-        return Path(name) if name else None
 
     return ask
 
 
-def _ask_folder(parent: QWidget) -> AskFile:
-    def ask() -> Path | None:
-        name = QFileDialog.getExistingDirectory(parent, "Choose an empty folder for your data")
-        return Path(name) if name else None
+def _ask_folder(ctx: AppContext, parent: QWidget) -> AskFile:
+    def ask() -> Awaitable[Path | None]:
+        return ask_folder(
+            ctx, "data-folder", title="Choose an empty folder for your data", parent=parent
+        )
 
     return ask
 
@@ -72,8 +75,8 @@ class DataToolsBox(QGroupBox):
         super().__init__("Your data, your computer")
         self.ctx = ctx
         self.tools = DataTools(ctx)
-        self.ask_file = ask_file or _ask_file(self)
-        self.ask_folder = ask_folder or _ask_folder(self)
+        self.ask_file = ask_file or _ask_file(ctx, self)
+        self.ask_folder = ask_folder or _ask_folder(ctx, self)
         self.autostart = autostart or Autostart()
         self.tasks = TaskOwner(self._failed)
         self.pending: RestorePreview | None = None
@@ -168,9 +171,12 @@ class DataToolsBox(QGroupBox):
             self.tasks.spawn(self.check(Path(path)))
 
     def _choose_file(self) -> None:
-        path = self.ask_file()
+        self.tasks.spawn(self.choose_file_and_check())
+
+    async def choose_file_and_check(self) -> None:
+        path = await answer_of(self.ask_file())
         if path is not None:
-            self.tasks.spawn(self.check(path))
+            await self.check(path)
 
     async def check(self, path: Path) -> None:
         """Check the file and show what would change (nothing changes yet)."""
@@ -210,8 +216,11 @@ class DataToolsBox(QGroupBox):
         if self.busy():
             self.say(RUNNING)
             return
-        target = self.ask_folder()
+        target = await answer_of(self.ask_folder())
         if target is None:
+            return
+        if self.busy():  # a massage started while the dialog was open (it does not block)
+            self.say(RUNNING)
             return
         self.say(f"Copying your data to {target}…")
         moved = await self.tools.move(target)

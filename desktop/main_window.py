@@ -108,10 +108,12 @@ class MainWindow(QMainWindow):
         outer.addLayout(body, 1)
         self.setCentralWidget(central)
 
-        # Esc stops wherever focus is: stopping is always safe, so no confirmation.
-        stop_key = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        stop_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
-        stop_key.activated.connect(self.stop_button.click)  # click() does nothing when disabled
+        # Esc stops wherever focus is (a file dialog included): stopping is always safe, so
+        # no confirmation. It is on only while Stop is, so otherwise Esc closes dialogs.
+        self.stop_key = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.stop_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.stop_key.setEnabled(False)
+        self.stop_key.activated.connect(self.stop_button.click)
         self.text_keys: list[QShortcut] = []
         if on_text_step is not None:
             for sequences, step in TEXT_SIZE_KEYS:
@@ -149,6 +151,11 @@ class MainWindow(QMainWindow):
 
     def show_page_of(self, page_type: type[Page]) -> None:
         self.show_page(self.pages.index(self.page(page_type)))
+
+    def set_stop_enabled(self, on: bool) -> None:
+        """Stop (and Esc) on while something runs that it can stop."""
+        self.stop_button.setEnabled(on)
+        self.stop_key.setEnabled(on)
 
     def set_connection_text(self, text: str) -> None:
         self.connection_label.setText(f"Massager: {text}")

@@ -15,16 +15,15 @@ import html
 import itertools
 import logging
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 import qasync
-from PySide6.QtCore import QDate, QEvent, QLocale, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -43,11 +42,12 @@ from desktop.charts import AdherenceChart, EffectsChart, EntryTrendChart, TrendC
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.hand_map import ZoneMap
 from desktop.report_pdf import render_report
+from desktop.save_dialog import answer_of, ask_save_path
 from desktop.widgets import ActionFlow, Page, big_button, limit_text, notice, paragraph
 
 log = logging.getLogger(__name__)
 
-AskPath = Callable[[ExportKind, Path], Path | None]
+AskPath = Callable[[ExportKind, Path], Path | Awaitable[Path | None] | None]
 P = ParamSpec("P")
 
 
@@ -80,14 +80,19 @@ def _filters(kind: ExportKind) -> str:
     }[kind.suffix]
 
 
-def dialog_ask_path(parent: QWidget) -> AskPath:
-    """The default: a native Save dialog starting in Documents."""
+def dialog_ask_path(ctx: AppContext, parent: QWidget) -> AskPath:
+    """The default: a Save dialog that leaves the loop (and Stop) running, in Documents the
+    first time, then where the last export went (`desktop.save_dialog`)."""
 
-    def ask(kind: ExportKind, suggested: Path) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(
-            parent, f"Save {kind.heading}", str(suggested), _filters(kind)
+    def ask(kind: ExportKind, suggested: Path) -> Awaitable[Path | None]:
+        return ask_save_path(
+            ctx,
+            "progress",
+            title=f"Save {kind.heading}",
+            name=suggested.name,
+            filters=_filters(kind),
+            parent=parent,
         )
-        return Path(chosen) if chosen else None
 
     return ask
 
@@ -119,7 +124,7 @@ class ProgressPage(Page):
     def __init__(self, ctx: AppContext, *, ask_path: AskPath | None = None) -> None:
         super().__init__()
         self.ctx = ctx
-        self.ask_path: AskPath = ask_path or dialog_ask_path(self)
+        self.ask_path: AskPath = ask_path or dialog_ask_path(ctx, self)
         self.span = Span.WEEKS_4
         self.data: ProgressData | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -400,11 +405,7 @@ class ProgressPage(Page):
         if self._exporting:
             return
         today = self.ctx.today()
-        folder = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
-        ) or str(Path.home())
-        suggested = Path(folder) / kind.default_name(today)
-        chosen = await qasync.asyncWrap(self.ask_path, kind, suggested)
+        chosen = await answer_of(self.ask_path(kind, Path(kind.default_name(today))))
         if chosen is None:
             return
         path = (

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import QDate, QLocale, QStandardPaths, Qt, QTime, QTimeZone, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, QTime, QTimeZone, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -38,6 +37,7 @@ from appcore.schedule_picker import PickerChoice, PickerError, Repeat
 from appcore.schedule_week import Mark, overload_warning, week_overview
 from appcore.schedule_words import DAY_NAMES, choice_sentence, entry_sentence, lead_phrase
 from data.errors import StoreError
+from desktop.save_dialog import answer_of, ask_save_path
 from desktop.tasks import TaskOwner
 from desktop.widgets import (
     ActionFlow,
@@ -53,7 +53,7 @@ from therapy import ROUTINES
 
 log = logging.getLogger(__name__)
 
-AskPath = Callable[[Path], Path | None]
+AskPath = Callable[[Path], Path | Awaitable[Path | None] | None]
 TIME_STEP_MIN = 15  # design: the Earlier/Later buttons move a quarter of an hour
 _REPEAT_LABELS = (
     (Repeat.DAILY, "Every day"),
@@ -105,17 +105,20 @@ def plain_error(exc: BaseException) -> str:
     return " ".join(t for t in (said.what, "Nothing was changed.", said.advice) if t)
 
 
-def dialog_ask_path(parent: QWidget) -> AskPath:
-    """The default: a Save dialog starting in Documents."""
+def dialog_ask_path(ctx: AppContext, parent: QWidget) -> AskPath:
+    """The default: a Save dialog (`desktop.save_dialog`: the loop and Stop keep running)
+    in Documents the first time, then where the last calendar file went."""
 
-    def ask(suggested: Path) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(
-            parent, "Export to calendar", str(suggested), "Calendar file (*.ics)"
+    def ask(suggested: Path) -> Awaitable[Path | None]:
+        return ask_save_path(
+            ctx,
+            "calendar",
+            title="Export to calendar",
+            name=suggested.name,
+            filters="Calendar file (*.ics)",
+            suffix=".ics",
+            parent=parent,
         )
-        if not chosen:
-            return None
-        path = Path(chosen)
-        return path if path.suffix.lower() == ".ics" else path.with_suffix(".ics")
 
     return ask
 
@@ -154,13 +157,12 @@ class SchedulePage(Page):
         self.start_session = start_session
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.zone = zone or system_zone()
-        self.ask_path = ask_path or dialog_ask_path(self)
+        self.ask_path = ask_path or dialog_ask_path(ctx, self)
         self.service = ScheduleService(ctx, self.now)
         self.snapshot = Snapshot()
         self.tasks = TaskOwner()
         self._confirm: QMessageBox | None = None
         self._just_added: PickerChoice | None = None
-        self.last_folder: Path | None = None  # where the last calendar file went
 
         self.message = notice()  # outcomes and warnings stay in view below the scrolling page
         self.footer.insertWidget(0, self.message)
@@ -577,18 +579,14 @@ class SchedulePage(Page):
         self.input_message.setVisible(True)
 
     def _export_clicked(self) -> None:
-        """The Save dialog starts in Documents, then where the person last saved one."""
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
-        )
-        folder = self.last_folder or Path(documents or Path.home())
-        path = self.ask_path(folder / "thenar-schedule.ics")
-        if path is not None:
-            self.last_folder = path.parent
-            self.export_button.setEnabled(False)
-            self.tasks.spawn(self._export(path))
+        self.tasks.spawn(self.export())
 
-    async def _export(self, path: Path) -> None:
+    async def export(self) -> None:
+        """Ask where (the Save dialog leaves the loop running), then write off the loop."""
+        path = await answer_of(self.ask_path(Path("thenar-schedule.ics")))
+        if path is None:
+            return
+        self.export_button.setEnabled(False)
         try:
             written = await self.service.export_ics(path)
             self._say(

@@ -12,17 +12,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
-    QScrollArea,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -35,6 +33,7 @@ from appcore.safety import SafetyChanged
 from appcore.tracking import EntriesChanged
 from appcore.trial import TrialChanged
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
+from desktop.save_dialog import answer_of, ask_save_path
 from desktop.tasks import TaskOwner
 from desktop.trial_report import render_trial_report
 from desktop.widgets import DateBox, Page, WrapCheckBox, big_button, notice, paragraph
@@ -82,12 +81,7 @@ ENTRY_HINT = {
     ),
 }
 
-AskPath = Callable[[Path], Path | None]
-
-
-def ask_pdf_path(suggested: Path) -> Path | None:
-    chosen, _ = QFileDialog.getSaveFileName(None, "Save the comparison as PDF", str(suggested))
-    return Path(chosen) if chosen else None
+AskPath = Callable[[Path], Path | Awaitable[Path | None] | None]
 
 
 def _date(d: QDate) -> dt.date:
@@ -97,19 +91,16 @@ def _date(d: QDate) -> dt.date:
 class TrialPage(Page):
     title = "Trial"
 
-    def __init__(self, ctx: AppContext, ask_path: AskPath = ask_pdf_path) -> None:
+    def __init__(self, ctx: AppContext, ask_path: AskPath | None = None) -> None:
         super().__init__()
         self.ctx = ctx
-        self.ask_path = ask_path
+        self.ask_path: AskPath = ask_path or self._ask_pdf_path
         self.tasks = TaskOwner(self._failed)
         self.preview: TrialPlan | None = None
         self.planning_new = False  # planning the next comparison after one has ended
         self.result: TrialResult | None = None
-        self.stack = QStackedWidget()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.stack)
-        self.layout_.addWidget(scroll, 1)
+        self.stack = QStackedWidget()  # scrolls with the page (no scroller inside a scroller)
+        self.layout_.addWidget(self.stack, 1)
         self.message = notice()
         self.layout_.addWidget(self.message)
         self._build_plan()
@@ -367,12 +358,31 @@ class TrialPage(Page):
         result = self.result
         if result is None:
             return
-        path = self.ask_path(Path.home() / f"thenar-comparison-{result.as_of.isoformat()}.pdf")
+        name = f"thenar-comparison-{result.as_of.isoformat()}.pdf"
+        path = await answer_of(self.ask_path(Path(name)))
         if path is None:
             return
         data = render_trial_report(result)
-        await asyncio.to_thread(path.write_bytes, data)
+        try:
+            await asyncio.to_thread(path.write_bytes, data)  # a slow disk never holds Stop
+        except OSError as exc:
+            log.info("saving the comparison failed: %s", exc)
+            said = explain(exc)
+            self.show_message(f"Could not save {path.name}: {said.sentence()} Try another folder.")
+            return
         self.show_message(f"Saved {path.name}.")
+
+    def _ask_pdf_path(self, suggested: Path) -> Awaitable[Path | None]:
+        """A Save dialog that leaves the loop (and Stop) running; remembers its folder."""
+        return ask_save_path(
+            self.ctx,
+            "trial-pdf",
+            title="Save the comparison as PDF",
+            name=suggested.name,
+            filters="PDF document (*.pdf)",
+            suffix=".pdf",
+            parent=self,
+        )
 
     def _ask_stop(self) -> None:
         self.confirm_stop.setVisible(True)

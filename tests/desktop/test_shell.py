@@ -31,7 +31,7 @@ async def test_keyboard_navigation_and_stop(qtbot: QtBot) -> None:
     assert window.stack.currentIndex() == 1
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert stops == []  # nothing running: Stop is disabled
-    window.stop_button.setEnabled(True)
+    window.set_stop_enabled(True)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert stops == [1]
     await asyncio.sleep(0)
