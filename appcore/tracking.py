@@ -21,10 +21,12 @@ from appcore.events import Observers, Subscription
 from appcore.safety import SafetyChange, SafetyChanged, SafetyOwner
 from data import entries as entry_log
 from data.entries import Entry, EntryRecord, Medication
+from data.queries import SessionSummary, recent_sessions
 
 
 class EntryChange(enum.Enum):
     ADDED = "added"
+    CORRECTED = "corrected"
     DELETED = "deleted"
     CHECKED_IN = "checked in"
     MEDICATIONS = "medications"
@@ -41,6 +43,33 @@ class EntriesChanged:
 
 def _add(db: Database, entry: Entry) -> EntryRecord:
     return entry_log.get_entry(db, entry_log.record_entry(db, entry))
+
+
+def _correct(db: Database, entry_id: int, entry: Entry) -> EntryRecord:
+    entry_log.correct_entry(db, entry_id, entry)
+    return entry_log.get_entry(db, entry_id)
+
+
+@dataclass(frozen=True)
+class RecentLog:
+    """The newest entries and rated sessions, merged newest first; `more`: older ones exist."""
+
+    items: list[EntryRecord | SessionSummary]
+    more: bool
+
+
+def item_time(item: EntryRecord | SessionSummary) -> dt.datetime:
+    return item.entry.at if isinstance(item, EntryRecord) else item.session.started_at
+
+
+def recent_log(db: Database, limit: int) -> RecentLog:
+    """The newest `limit` items of both kinds (the newest `limit` of each suffice)."""
+    found: list[EntryRecord | SessionSummary] = [
+        *entry_log.newest_entries(db, limit + 1),
+        *recent_sessions(db, limit + 1, rated_only=True),
+    ]
+    found.sort(key=item_time, reverse=True)
+    return RecentLog(found[:limit], len(found) > limit)
 
 
 class Tracking:
@@ -68,9 +97,27 @@ class Tracking:
         self._changes.publish(EntriesChanged(EntryChange.ADDED, record.day, record.id))
         return record
 
+    async def correct_entry(self, record: EntryRecord, entry: Entry) -> EntryRecord:
+        """Replace what a stored entry says (a mistyped one); raises InvalidInputError
+        (nothing changed) with words for the person.
+
+        For a check-in's entry only the entry changes: the check-in and the caps it gave
+        (and every session's record of its caps) stay as they were
+        (`data.entries.correct_entry`). The event names the day before and after."""
+        corrected: EntryRecord = await self._db.run(_correct, record.id, entry)
+        for day in sorted({record.day, corrected.day}):
+            self._changes.publish(EntriesChanged(EntryChange.CORRECTED, day, record.id))
+        return corrected
+
     async def delete_entry(self, record: EntryRecord) -> None:
+        """Remove an entry; a check-in's entry leaves its check-in and caps in the log."""
         await self._db.run(entry_log.delete_entry, record.id)
         self._changes.publish(EntriesChanged(EntryChange.DELETED, record.day, record.id))
+
+    async def newest(self, limit: int) -> RecentLog:
+        """The newest `limit` entries and rated sessions together, newest first."""
+        result: RecentLog = await self._db.run(recent_log, limit)
+        return result
 
     async def entries_on(self, day: dt.date) -> list[EntryRecord]:
         result: list[EntryRecord] = await self._db.run(entry_log.entries_on, day)

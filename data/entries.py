@@ -219,21 +219,52 @@ def list_medications(db: Database) -> list[Medication]:
 # --- entries -----------------------------------------------------------------
 
 
+def _medication_ids(db: Database, names: frozenset[str]) -> list[int]:
+    """The ids of names on the person's list; InvalidInputError for a name not on it."""
+    ids: list[int] = []
+    for name in sorted(names):
+        row = db.execute(
+            "SELECT id FROM medications WHERE name = ? COLLATE NOCASE", [name]
+        ).fetchone()
+        if row is None:
+            raise InvalidInputError(f"{name} is not on your medication list: add it there first")
+        ids.append(row[0])
+    return ids
+
+
+def _entry_values(entry: Entry) -> list[object]:
+    return [
+        to_iso(entry.at),
+        utc_ms(entry.at),
+        entry.at.date().isoformat(),
+        entry.pain,
+        entry.stiffness,
+        entry.morning_stiffness_min,
+        None if entry.hand is None else Hand(entry.hand).value,
+        None if entry.flare is None else int(entry.flare),
+        entry.note,
+    ]
+
+
+def _write_details(db: Database, entry_id: int, entry: Entry, med_ids: list[int]) -> None:
+    """An entry's zones and medications, replacing any it had."""
+    db.execute("DELETE FROM entry_zones WHERE entry_id = ?", [entry_id])
+    db.execute("DELETE FROM entry_medications WHERE entry_id = ?", [entry_id])
+    zones = [(entry_id, Side.LEFT.value, z) for z in sorted(entry.left_zones)]
+    zones += [(entry_id, Side.RIGHT.value, z) for z in sorted(entry.right_zones)]
+    db.conn.executemany("INSERT INTO entry_zones (entry_id, hand, zone) VALUES (?, ?, ?)", zones)
+    db.conn.executemany(
+        "INSERT INTO entry_medications (entry_id, medication_id) VALUES (?, ?)",
+        [(entry_id, m) for m in med_ids],
+    )
+
+
 def record_entry(db: Database, entry: Entry, *, checkin_id: int | None = None) -> int:
     """Store one entry with its zones and medications, all or nothing; return its id."""
     if not isinstance(entry, Entry):
         raise InvalidInputError("record_entry needs an Entry")
     with writing(db):
-        med_ids: list[int] = []
-        for name in sorted(entry.medications):
-            row = db.execute(
-                "SELECT id FROM medications WHERE name = ? COLLATE NOCASE", [name]
-            ).fetchone()
-            if row is None:
-                raise InvalidInputError(
-                    f"{name} is not on your medication list: add it there first"
-                )
-            med_ids.append(row[0])
+        med_ids = _medication_ids(db, entry.medications)
         if checkin_id is not None and (
             db.execute("SELECT 1 FROM checkins WHERE id = ?", [checkin_id]).fetchone() is None
         ):
@@ -242,41 +273,46 @@ def record_entry(db: Database, entry: Entry, *, checkin_id: int | None = None) -
             "INSERT INTO entries (taken_at, taken_utc, local_date, pain, stiffness, "
             "morning_stiffness_min, hand, flare, note, checkin_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                to_iso(entry.at),
-                utc_ms(entry.at),
-                entry.at.date().isoformat(),
-                entry.pain,
-                entry.stiffness,
-                entry.morning_stiffness_min,
-                None if entry.hand is None else Hand(entry.hand).value,
-                None if entry.flare is None else int(entry.flare),
-                entry.note,
-                checkin_id,
-            ],
+            [*_entry_values(entry), checkin_id],
         )
         entry_id = cur.lastrowid
         assert entry_id is not None
-        zones = [(entry_id, Side.LEFT.value, z) for z in sorted(entry.left_zones)]
-        zones += [(entry_id, Side.RIGHT.value, z) for z in sorted(entry.right_zones)]
-        db.conn.executemany(
-            "INSERT INTO entry_zones (entry_id, hand, zone) VALUES (?, ?, ?)", zones
-        )
-        db.conn.executemany(
-            "INSERT INTO entry_medications (entry_id, medication_id) VALUES (?, ?)",
-            [(entry_id, m) for m in med_ids],
-        )
+        _write_details(db, entry_id, entry, med_ids)
     return entry_id
 
 
-def delete_entry(db: Database, entry_id: int) -> None:
-    """Remove an entry the person made by mistake (a check-in's entry stays with it)."""
+def correct_entry(db: Database, entry_id: int, entry: Entry) -> None:
+    """Replace what an entry says with `entry`, all or nothing (same id, same check-in link).
+
+    A check-in's entry can be corrected too: only the entry changes. The check-in itself
+    (its answers, its 0-10 score and the caps it gave) is in `checkins` and each session
+    keeps its own copy of its caps, so neither is touched.
+    """
+    if not isinstance(entry, Entry):
+        raise InvalidInputError("correct_entry needs an Entry")
     with writing(db):
-        row = db.execute("SELECT checkin_id FROM entries WHERE id = ?", [entry_id]).fetchone()
-        if row is None:
+        if db.execute("SELECT 1 FROM entries WHERE id = ?", [entry_id]).fetchone() is None:
             raise NotFoundError(f"there is no entry with id {entry_id}")
-        if row[0] is not None:
-            raise InvalidInputError("a check-in's entry stays: it is part of that day's limits")
+        med_ids = _medication_ids(db, entry.medications)
+        db.execute(
+            "UPDATE entries SET taken_at = ?, taken_utc = ?, local_date = ?, pain = ?, "
+            "stiffness = ?, morning_stiffness_min = ?, hand = ?, flare = ?, note = ? "
+            "WHERE id = ?",
+            [*_entry_values(entry), entry_id],
+        )
+        _write_details(db, entry_id, entry, med_ids)
+
+
+def delete_entry(db: Database, entry_id: int) -> None:
+    """Remove an entry, with its places and medications.
+
+    A check-in's entry may go too (a mistyped or doubled one): its ratings leave the
+    log and the charts, while the check-in itself stays in `checkins` (its answers and
+    the caps it gave that day), as does every session's own record of its caps.
+    """
+    with writing(db):
+        if db.execute("SELECT 1 FROM entries WHERE id = ?", [entry_id]).fetchone() is None:
+            raise NotFoundError(f"there is no entry with id {entry_id}")
         db.execute("DELETE FROM entry_zones WHERE entry_id = ?", [entry_id])
         db.execute("DELETE FROM entry_medications WHERE entry_id = ?", [entry_id])
         db.execute("DELETE FROM entries WHERE id = ?", [entry_id])
@@ -338,6 +374,14 @@ def get_entry(db: Database, entry_id: int) -> EntryRecord:
     if not rows:
         raise NotFoundError(f"there is no entry with id {entry_id}")
     return _records(db, rows)[0]
+
+
+def newest_entries(db: Database, limit: int) -> list[EntryRecord]:
+    """The newest `limit` entries, newest first (along `entries_by_time`)."""
+    rows = list(
+        db.query("SELECT * FROM entries ORDER BY taken_utc DESC, id DESC LIMIT ?", [int(limit)])
+    )
+    return _records(db, rows)
 
 
 def entries_on(db: Database, day: date) -> list[EntryRecord]:

@@ -230,14 +230,22 @@ class SessionSummary:
     after: Rating | None
 
 
-def recent_sessions(db: Database, limit: int = 10) -> list[SessionSummary]:
-    """The last `limit` sessions, newest first, with their ratings."""
+def recent_sessions(
+    db: Database, limit: int = 10, *, rated_only: bool = False
+) -> list[SessionSummary]:
+    """The last `limit` sessions, newest first, with their ratings (`rated_only`: only
+    sessions rated before or after, for the list of entries and ratings)."""
+    rated = (
+        "WHERE EXISTS (SELECT 1 FROM ratings AS r WHERE r.session_id = sessions.id) "
+        if rated_only
+        else ""
+    )
     cols = "id, kind, session_id, rated_at, pain, stiffness, morning_stiffness_min, grip_kg, note"
     b_cols = ", ".join(f"b.{c} AS b_{c}" for c in cols.split(", "))
     a_cols = ", ".join(f"a.{c} AS a_{c}" for c in cols.split(", "))
     sql = f"""
         SELECT s.*, p.name AS program_name, {b_cols}, {a_cols}
-        FROM (SELECT * FROM sessions ORDER BY started_utc DESC, id DESC LIMIT ?) AS s
+        FROM (SELECT * FROM sessions {rated}ORDER BY started_utc DESC, id DESC LIMIT ?) AS s
         JOIN programs AS p ON p.id = s.program_id
         LEFT JOIN ratings AS b ON b.session_id = s.id AND b.kind = 'before'
         LEFT JOIN ratings AS a ON a.session_id = s.id AND a.kind = 'after'

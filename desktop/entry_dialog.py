@@ -31,7 +31,15 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
-from data.entries import MEDICATION_NAME_MAX_CHARS, NOTE_MAX_CHARS, Entry, Hand, Side
+from appcore.entry_words import CHECKIN_KEPT
+from data.entries import (
+    MEDICATION_NAME_MAX_CHARS,
+    NOTE_MAX_CHARS,
+    Entry,
+    EntryRecord,
+    Hand,
+    Side,
+)
 from data.errors import StoreError
 from data.models import MORNING_STIFFNESS_MAX_MIN
 from desktop.hand_map import ZoneMap
@@ -208,6 +216,7 @@ class EntryForm(QWidget):
         stop_row.addWidget(self.stop_choice, 1)
         stop_row.addWidget(self.med_stop)
         layout.addLayout(stop_row)
+        self.kept_medications: list[str] = []  # an entry being corrected names these
         self.set_medications(medications)
 
     # --- behaviour ----------------------------------------------------------------
@@ -238,13 +247,34 @@ class EntryForm(QWidget):
         elif hand not in (side.value, Hand.BOTH):
             self.hand.set_value(Hand.BOTH)
 
+    def set_entry(self, entry: Entry) -> None:
+        """Fill the form in from a stored entry (to correct it): every field as it was saved.
+
+        Medications the entry names stay offered even if stopped since."""
+        self.pain.set_value(entry.pain)
+        self.stiffness.set_value(entry.stiffness)
+        minutes = entry.morning_stiffness_min
+        self.morning.setValue(self.morning.minimum() if minutes is None else minutes)
+        self.hand.set_value(None if entry.hand is None else Hand(entry.hand).value)
+        self.maps[Side.LEFT].set_picked(entry.left_zones)
+        self.maps[Side.RIGHT].set_picked(entry.right_zones)
+        self.flare.set_value(None if entry.flare is None else ("yes" if entry.flare else "no"))
+        self.note.setPlainText(entry.note or "")
+        self.kept_medications = sorted(entry.medications, key=str.casefold)
+        self.set_medications(
+            [self.stop_choice.itemText(i) for i in range(self.stop_choice.count())]
+        )
+        for name, button in self.med_buttons.items():
+            button.setChecked(name in entry.medications)
+
     def set_medications(self, names: list[str]) -> None:
+        offered = names + [n for n in self.kept_medications if n not in names]
         chosen = self.chosen_medications()
         for button in self.med_buttons.values():
             self.med_grid.removeWidget(button)
             button.deleteLater()
         self.med_buttons = {}
-        for i, name in enumerate(names):
+        for i, name in enumerate(offered):
             button = big_button(name, f"Took {name}")
             button.setCheckable(True)
             button.setAutoDefault(False)
@@ -295,28 +325,51 @@ class EntryForm(QWidget):
 
 
 class EntryDialog(QDialog):
-    """The daily entry on its own: Save stores it through `ctx.tracking`, then closes."""
+    """The daily entry on its own: Save stores it through `ctx.tracking`, then closes.
+
+    With `correcting` (a stored entry and its time in words) the form opens filled in
+    and Save replaces what that entry says, keeping its time."""
 
     saved = Signal(int)
 
     def __init__(
-        self, ctx: AppContext, medications: list[str], parent: QWidget | None = None
+        self,
+        ctx: AppContext,
+        medications: list[str],
+        parent: QWidget | None = None,
+        *,
+        correcting: tuple[EntryRecord, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("How are your hands?")
+        self.correcting = None if correcting is None else correcting[0]
+        title = "How are your hands?" if correcting is None else "Correct your entry"
+        self.setWindowTitle(title)
         self.setModal(True)
         self.tasks = TaskOwner(self._failed)
         self.saved_id: int | None = None
         outer = QVBoxLayout(self)
-        outer.addWidget(heading("How are your hands?", large=True))
-        outer.addWidget(
-            paragraph(
-                "Fill in only what you want to: anything left as it is stays not rated. "
-                "You can add as many entries a day as you like."
+        outer.addWidget(heading(title, large=True))
+        if correcting is None:
+            outer.addWidget(
+                paragraph(
+                    "Fill in only what you want to: anything left as it is stays not rated. "
+                    "You can add as many entries a day as you like."
+                )
             )
-        )
+        else:
+            record, when = correcting
+            outer.addWidget(
+                paragraph(
+                    f"Your entry of {when}, as you saved it. Change what was wrong, then "
+                    "Save; it keeps its time. Tap a chosen number again to leave it not rated."
+                )
+            )
+            if record.checkin_id is not None:
+                outer.addWidget(paragraph(CHECKIN_KEPT))
         self.form = EntryForm(medications)
+        if self.correcting is not None:
+            self.form.set_entry(self.correcting.entry)
         outer.addWidget(scroll(self.form), 1)
         self.message = notice()
         outer.addWidget(self.message)
@@ -344,14 +397,18 @@ class EntryDialog(QDialog):
         self.save_button.setEnabled(True)
 
     async def save(self) -> None:
+        at = self.ctx.now() if self.correcting is None else self.correcting.entry.at
         try:
-            entry = self.form.entry(self.ctx.now())
+            entry = self.form.entry(at)
         except StoreError as exc:
             self.say(_words(exc))
             return
         self.save_button.setEnabled(False)
         self.say("Saving…")
-        record = await self.ctx.tracking.add_entry(entry)
+        if self.correcting is None:
+            record = await self.ctx.tracking.add_entry(entry)
+        else:
+            record = await self.ctx.tracking.correct_entry(self.correcting, entry)
         self.saved_id = record.id
         self.saved.emit(record.id)
         self.accept()
@@ -384,11 +441,18 @@ def _words(exc: BaseException) -> str:
 
 
 async def open_entry_dialog(
-    ctx: AppContext, parent: QWidget | None, on_open: Callable[[EntryDialog], None] | None = None
+    ctx: AppContext,
+    parent: QWidget | None,
+    on_open: Callable[[EntryDialog], None] | None = None,
+    *,
+    correcting: tuple[EntryRecord, str] | None = None,
 ) -> int | None:
-    """Show the entry dialog (not exec(): no nested Qt loop); the saved entry's id, or None."""
+    """Show the entry dialog (not exec(): no nested Qt loop); the saved entry's id, or None.
+
+    `correcting`: a stored entry and its time in words, to correct it."""
     meds = await ctx.tracking.medications()
-    dialog = EntryDialog(ctx, [m.name for m in meds if m.stopped_on is None], parent)
+    names = [m.name for m in meds if m.stopped_on is None]
+    dialog = EntryDialog(ctx, names, parent, correcting=correcting)
     finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def done(code: int) -> None:

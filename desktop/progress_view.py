@@ -40,6 +40,7 @@ from appcore.report import load_report
 from data.entries import Side
 from desktop.charts import AdherenceChart, EffectsChart, EntryTrendChart, TrendChart, style_for
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
+from desktop.entry_list import EntryListDialog, open_entry_list
 from desktop.hand_map import ZoneMap
 from desktop.report_pdf import render_report
 from desktop.save_dialog import answer_of, ask_save_path
@@ -153,6 +154,11 @@ class ProgressPage(Page):
         self.entry_button.clicked.connect(self._entry_clicked)
         self.entry_dialog: EntryDialog | None = None  # while it is open
         ranges.addWidget(self.entry_button)
+        self.list_button = big_button("Your entries", "Your entries: correct or delete one")
+        self.list_button.setToolTip("Newest first: correct or delete an entry you got wrong")
+        self.list_button.clicked.connect(self._list_clicked)
+        self.entry_list: EntryListDialog | None = None  # while it is open
+        ranges.addWidget(self.list_button)
         self.layout_.addLayout(ranges)
 
         self.status = notice()
@@ -393,6 +399,21 @@ class ProgressPage(Page):
             return await open_entry_dialog(self.ctx, self, opened)
         finally:
             self.entry_dialog = None
+
+    @async_slot
+    async def _list_clicked(self) -> None:
+        await self.show_entries()
+
+    async def show_entries(self) -> None:
+        """The list of entries to correct or delete; the page reloads on each change."""
+
+        def opened(dialog: EntryListDialog) -> None:
+            self.entry_list = dialog
+
+        try:
+            await open_entry_list(self.ctx, self, opened)
+        finally:
+            self.entry_list = None
 
     # -- exports -----------------------------------------------------------------------------
 

@@ -34,6 +34,14 @@ class TaskOwner:
         task.add_done_callback(self._done)
         return task
 
+    async def cancel(self) -> None:
+        """Cancel the tasks still running and wait until each has ended: a closed window's
+        tasks must not go on to touch its deleted widgets. The calling task is spared."""
+        tasks = [t for t in self._tasks if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if task.cancelled():

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from ble.protocol import ZONE_COUNT
-from data import dump, entries, schema
+from data import checkins, dump, entries, programs, schema, screenings, sessions
 from data.entries import Entry, Hand
 from data.errors import InvalidInputError, NotFoundError
+from data.models import SessionStart
 from data.store import open_memory, open_store
 from tests.data.helpers import PARIS, T0
 
@@ -188,15 +189,135 @@ def test_medication_list(log: Database) -> None:
     assert entries.names(meds) == []
 
 
-def test_a_checkins_entry_cannot_be_deleted_but_a_plain_one_can(log: Database) -> None:
+def test_a_plain_entry_is_deleted_with_its_places_and_medications(log: Database) -> None:
+    entries.add_medication(log, "Paracetamol", T0.date())
     plain = entries.record_entry(
-        log, Entry(at=T0, pain=3, hand=Hand.LEFT, left_zones=frozenset({1}))
+        log,
+        Entry(
+            at=T0,
+            pain=3,
+            hand=Hand.LEFT,
+            left_zones=frozenset({1}),
+            medications=frozenset({"Paracetamol"}),
+        ),
     )
+    kept = entries.record_entry(log, Entry(at=T0, stiffness=2))
     entries.delete_entry(log, plain)
-    assert counts(log)["entries"] == 0
-    assert counts(log)["entry_zones"] == 0
+    assert counts(log) == {
+        "entries": 1,
+        "entry_zones": 0,
+        "entry_medications": 0,
+        "medications": 1,
+        "checkins": 0,
+    }
+    assert [r.id for r in entries.list_entries(log)] == [kept]
     with pytest.raises(NotFoundError):
         entries.delete_entry(log, plain)
+
+
+def test_any_entry_corrected_to_any_other_comes_back_as_the_correction(log: Database) -> None:
+    """Correcting replaces everything the entry says (zones and medications too), keeps its
+    id, and touches no other entry."""
+    for name in MEDS:
+        entries.add_medication(log, name, date(2019, 1, 1))
+    neighbour = Entry(
+        at=T0,
+        pain=1,
+        hand=Hand.BOTH,
+        left_zones=frozenset({2}),
+        right_zones=frozenset({3}),
+        medications=frozenset({MEDS[0]}),
+    )
+    neighbour_id = entries.record_entry(log, neighbour)
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(entry_values(), entry_values())
+    def correct(first: Entry, second: Entry) -> None:
+        entry_id = entries.record_entry(log, first)
+        entries.correct_entry(log, entry_id, second)
+        assert entries.get_entry(log, entry_id).entry == second
+        assert entries.get_entry(log, neighbour_id).entry == neighbour
+        zones = log.execute(
+            "SELECT COUNT(*) FROM entry_zones WHERE entry_id = ?", [entry_id]
+        ).fetchone()[0]
+        assert zones == len(second.left_zones) + len(second.right_zones)
+        entries.delete_entry(log, entry_id)
+
+    correct()
+    assert [r.id for r in entries.list_entries(log)] == [neighbour_id]
+
+
+def test_a_correction_that_fails_changes_nothing(log: Database) -> None:
+    entries.add_medication(log, "Paracetamol", T0.date())
+    first = Entry(
+        at=T0,
+        pain=5,
+        hand=Hand.LEFT,
+        left_zones=frozenset({0}),
+        medications=frozenset({"Paracetamol"}),
+    )
+    entry_id = entries.record_entry(log, first)
+    before = counts(log)
+    wrong = Entry(
+        at=T0,
+        pain=2,
+        hand=Hand.RIGHT,
+        right_zones=frozenset({4}),
+        medications=frozenset({"Not on the list"}),
+    )
+    with pytest.raises(InvalidInputError, match="Not on the list is not on your medication list"):
+        entries.correct_entry(log, entry_id, wrong)
+    assert counts(log) == before
+    assert entries.get_entry(log, entry_id).entry == first
+    with pytest.raises(NotFoundError):
+        entries.correct_entry(log, 999, first)
+
+
+def test_a_checkins_entry_is_corrected_or_deleted_while_the_checkin_and_caps_stay(
+    log: Database,
+) -> None:
+    """What correcting or deleting a check-in's entry means: only the entry changes. The
+    check-in (answers, score, the caps it gave) and a session's caps are untouched."""
+    screening = screenings.record_screening(
+        log, taken_at=T0, rules_version="1", answers={}, caps={"max_level": 5}, blocks=[]
+    )
+    checkin = checkins.record_checkin(
+        log,
+        screening_id=screening,
+        taken_at=T0,
+        answers={"flare": "yes"},
+        discomfort=7,
+        caps={"max_level": 2},
+    )
+    entry_id = entries.record_entry(log, Entry(at=T0, pain=7, flare=True), checkin_id=checkin)
+    program = programs.save_program(log, "Gentle wave", {"steps": [[60, 1, 30]]}, created_at=T0)
+    session = sessions.start_session(
+        log, SessionStart(program, {}, {"max_level": 2}, 2, None, T0 + timedelta(minutes=5))
+    )
+
+    def unchanged() -> None:
+        (stored,) = checkins.list_checkins(log)
+        assert (stored.discomfort, stored.answers, stored.caps) == (
+            7,
+            {"flare": "yes"},
+            {"max_level": 2},
+        )
+        assert sessions.get_session(log, session).caps == {"max_level": 2}
+
+    entries.correct_entry(log, entry_id, Entry(at=T0, pain=3, flare=False, note="typo: 3"))
+    record = entries.get_entry(log, entry_id)
+    assert (record.checkin_id, record.entry.pain, record.entry.flare) == (checkin, 3, False)
+    unchanged()
+    entries.delete_entry(log, entry_id)
+    assert entries.list_entries(log) == []
+    unchanged()
+
+
+def test_the_newest_entries_come_newest_first(log: Database) -> None:
+    ids = [entries.record_entry(log, Entry(at=T0 + timedelta(hours=h), pain=h)) for h in range(5)]
+    early = entries.record_entry(log, Entry(at=T0 - timedelta(days=1), pain=9))  # made later
+    assert [r.id for r in entries.newest_entries(log, 3)] == ids[::-1][:3]
+    assert [r.id for r in entries.newest_entries(log, 10)] == [*ids[::-1], early]
 
 
 # --- per day: several entries, none, a year of both hands ----------------------------
