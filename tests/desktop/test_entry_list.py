@@ -4,8 +4,7 @@ first, Correct opens the entry form filled in, Delete asks first and says what g
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
-from appcore.db_worker import DbWorker
 from appcore.entry_words import CHECKIN_KEPT, deletion_question
 from appcore.manual_session import ManualSessions
-from appcore.settings import Settings
 from data import checkins, entries
 from data.entries import Entry, Hand, Side
 from data.models import Rating
@@ -34,13 +31,8 @@ NOW = dt.datetime(2026, 11, 26, 19, 0).astimezone()
 
 
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
-    worker = DbWorker(tmp_path / "data")
-    await worker.open()
-    context = AppContext(Settings(), tmp_path / "settings.json", worker, now=lambda: NOW)
-    yield context
-    await worker.close()
-    gc.collect()
+def now() -> Callable[[], dt.datetime]:
+    return lambda: NOW  # ctx (tests/desktop/conftest.py) reads this clock
 
 
 async def open_list(qtbot: QtBot, ctx: AppContext) -> tuple[ProgressPage, EntryListDialog]:
