@@ -25,6 +25,11 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ble.bumble_bleak.radio import VirtualLink
+    from device_sim.peripheral import SimulatedMassager
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -120,23 +125,33 @@ def rss_mb() -> float:
 
 
 async def live_session_and_memory(home: Path) -> None:
+    from ble.bumble_bleak.radio import VirtualLink
+    from device_sim.peripheral import SimulatedMassager
+
+    link = VirtualLink()
+    device = SimulatedMassager(link)
+    await device.start()
+    try:  # the simulator stops while the loop still runs (its ticker needs the loop)
+        await _live_session_and_memory(home, device, link)
+    finally:
+        await device.stop()
+
+
+async def _live_session_and_memory(
+    home: Path, device: SimulatedMassager, link: VirtualLink
+) -> None:
     from PySide6.QtWidgets import QApplication
 
     from appcore.session import Phase
     from appcore.settings import Settings
     from ble import protocol as p
     from ble.backends import on_link
-    from ble.bumble_bleak.radio import VirtualLink
     from data.models import Rating
     from desktop.app import build
     from desktop.session_view import SessionPage
-    from device_sim.peripheral import SimulatedMassager
     from therapy import CheckIn
     from therapy.questionnaire import SCREENING_QUESTIONS
 
-    link = VirtualLink()
-    device = SimulatedMassager(link)
-    await device.start()
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
     settings = Settings(data_folder=str(home / "data"))
@@ -154,6 +169,10 @@ async def live_session_and_memory(home: Path) -> None:
     assert isinstance(page, SessionPage)
     app.window.show_page_of(SessionPage)
     page.routines.setCurrentRow(0)
+    page._on_choice()  # the page's preview of the chosen routine; Start would choose it
+    plan = page.previewed
+    assert plan is not None
+    app.session.plan_for(plan.spec, plan.program_row_id, plan.intensity)
     await app.session.start(Rating(datetime.now().astimezone(), 4, 5))
     assert app.session.phase == Phase.RUNNING
 
@@ -200,7 +219,6 @@ async def live_session_and_memory(home: Path) -> None:
     report("rss_growth_hour_mb", after - before, "MB")
     await app.session.stop()
     await app.shutdown()
-    await device.stop()
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox, QWidget
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
@@ -35,26 +35,21 @@ from appcore.settings import Settings
 from ble.backends import BackendFactory
 from data.errors import StoreError
 from data.files import make_private
-from desktop.by_hand_view import ByHandPage
-from desktop.device_view import DevicePage
 from desktop.gc_guard import GuiThreadCollector
-from desktop.main_window import MainWindow
-from desktop.progress_view import ProgressPage
-from desktop.schedule_view import SchedulePage
-from desktop.screening_view import ScreeningPage
-from desktop.session_view import SessionPage
-from desktop.settings_view import SettingsPage
+from desktop.main_window import MainWindow, PageSlot
 from desktop.tasks import TaskOwner
 from desktop.theme import apply_theme, next_text_step
-from desktop.tray import TrayReminders
-from desktop.trial_view import TrialPage
-from desktop.welcome_view import HomePage
+from desktop.widgets import Page
 
+# The pages' modules are imported when a page is first built (MainWindow.page_at), the
+# tray's after the first paint: the first window needs only its own page.
 if TYPE_CHECKING:
-    pass
+    from desktop.by_hand_view import ByHandPage
+    from desktop.tray import TrayReminders
 
 log = logging.getLogger(__name__)
 
+FIRST_PAINT_WAIT_S = 5.0  # deferred start-up work waits at most this for the first paint
 CLOSING_WORDS = "Stopping the massager… Thenar closes as soon as it has stopped."
 
 
@@ -74,6 +69,7 @@ class Thenar:
     session_subscription: Subscription | None = None  # the window follows the session
     quit_event: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: TaskOwner = field(default_factory=TaskOwner)
+    clock: Callable[[], datetime] | None = None  # a simulated clock (tests), else the real one
     _shutdown: asyncio.Future[None] | None = None
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -86,8 +82,24 @@ class Thenar:
         """The global Stop (button and Esc): always safe, never asks."""
         self.run(self.session.stop())
 
+    def start_tray(self) -> TrayReminders:
+        """The tray icon and the reminder clock (once); `run` starts them after the first
+        paint, or before any window when Thenar starts in the tray."""
+        if self.tray is None:
+            from desktop.tray import TrayReminders
+
+            self.tray = (
+                TrayReminders(self.ctx, self.window, self.start_scheduled)
+                if self.clock is None
+                else TrayReminders(self.ctx, self.window, self.start_scheduled, now=self.clock)
+            )
+            self.tray.quit_requested.connect(lambda: self.run(self.shutdown()))
+        return self.tray
+
     def start_scheduled(self, program_row_id: int) -> None:
         """From a reminder: bring the window up on the Massage page with that routine chosen."""
+        from desktop.session_view import SessionPage
+
         self.show_window()
         page = self.window.page(SessionPage)
         assert isinstance(page, SessionPage)
@@ -168,6 +180,16 @@ class Thenar:
             self.ctx.log.replaced()  # the safety owner's load announced the profile
         self.show_notices(notices)
 
+    async def after_first_paint(self, shown: bool) -> None:
+        """What the first window does not need, once it is on screen: the tray and the
+        reminders, the full check of the log and today's backup (queued DB calls wait for
+        it), then reconnecting to the massager (which loads the Bluetooth stack)."""
+        if shown:
+            await first_paint(self.window)
+        self.start_tray()
+        self.run(self.verify_log())
+        self.run(self.connect_pinned())
+
     async def connect_pinned(self) -> None:
         """At start-up, reconnect to the massager chosen last time (in the background)."""
         address = self.ctx.settings.pinned_address
@@ -177,6 +199,31 @@ class Thenar:
             await self.massager.connect(address, self.ctx.settings.pinned_name or "")
         except Exception as exc:
             log.info("could not reconnect to the pinned massager: %s", exc)
+
+
+class _PaintWatch(QObject):
+    def __init__(self, done: asyncio.Future[None]) -> None:
+        super().__init__()
+        self.done = done
+
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self.done.done():
+            self.done.set_result(None)
+        return False
+
+
+async def first_paint(window: QWidget, timeout_s: float = FIRST_PAINT_WAIT_S) -> None:
+    """Return once `window` has painted (or after `timeout_s`: never wait for ever)."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    watch = _PaintWatch(done)
+    window.installEventFilter(watch)
+    window.update()
+    try:
+        await asyncio.wait_for(done, timeout_s)
+    except TimeoutError:
+        log.info("no first paint within %.0f s; going on", timeout_s)
+    finally:
+        window.removeEventFilter(watch)
 
 
 def report_error(exc: BaseException | None, parent: Any = None) -> None:
@@ -220,8 +267,13 @@ async def build(
     backends: BackendFactory | None = None,
     key_store: Path | None = None,
     now: Callable[[], datetime] | None = None,
+    tray: bool = True,
 ) -> Thenar:
-    """Open the log, restore the profile and build the window (not shown yet)."""
+    """Open the log, restore the profile and build the window (not shown yet).
+
+    Only the first page is built; the others when first shown. `tray=False`: the tray
+    and the reminders wait for `Thenar.start_tray` (`run` starts them after the first
+    paint)."""
     qapp.setQuitOnLastWindowClosed(False)  # the tray keeps reminders alive; we quit ourselves
     db = DbWorker(settings.data_path())
     try:
@@ -246,24 +298,76 @@ async def build(
 
     theme()
     holder: list[Thenar] = []
+    by_hand: list[ByHandPage] = []  # once built
 
     def open_screening() -> None:
+        from desktop.screening_view import ScreeningPage
+
+        screening = window.page(ScreeningPage)
+        assert isinstance(screening, ScreeningPage)
         screening.start()
         window.show_page_of(ScreeningPage)
 
     def screening_done(_profile: object) -> None:
+        from desktop.welcome_view import HomePage
+
         window.show_page_of(HomePage)  # the massager's caps follow the safety owner itself
 
-    home = HomePage(ctx, open_screening)
-    screening = ScreeningPage(ctx, screening_done)
-    device = DevicePage(ctx, massager)
-    session_page = SessionPage(ctx, session, lambda: program_ids, today=ctx.today)
-    progress = ProgressPage(ctx)
-    schedule = SchedulePage(ctx, lambda pid: holder[0].start_scheduled(pid))
-    settings_page = SettingsPage(ctx, theme)
-    trial = TrialPage(ctx)
-    settings_page.screening_requested.connect(open_screening)
-    by_hand = ByHandPage(ctx)  # issue 14: sessions without the Thenar massager
+    def home_page() -> Page:
+        from desktop.welcome_view import HomePage
+
+        return HomePage(ctx, open_screening)
+
+    def screening_page() -> Page:
+        from desktop.screening_view import ScreeningPage
+
+        return ScreeningPage(ctx, screening_done)
+
+    def device_page() -> Page:
+        from desktop.device_view import DevicePage
+
+        return DevicePage(ctx, massager)
+
+    def session_page() -> Page:
+        from desktop.session_view import SessionPage
+
+        page = SessionPage(ctx, session, lambda: program_ids, today=ctx.today)
+        holder[0].run(page.look_for_interrupted())  # "your last session was interrupted"
+        return page
+
+    def progress_page() -> Page:
+        from desktop.progress_view import ProgressPage
+
+        return ProgressPage(ctx)
+
+    def schedule_page() -> Page:
+        from desktop.schedule_view import SchedulePage
+
+        return SchedulePage(ctx, lambda pid: holder[0].start_scheduled(pid))
+
+    def trial_page() -> Page:
+        from desktop.trial_view import TrialPage
+
+        return TrialPage(ctx)
+
+    def settings_page() -> Page:
+        from desktop.settings_view import SettingsPage
+
+        page = SettingsPage(ctx, theme)
+        page.screening_requested.connect(open_screening)
+        # after moving the data folder: close, so the next start uses the new one
+        page.data_tools.quit_requested.connect(lambda: holder[0].run(holder[0].shutdown()))
+        page.data_tools.busy = lambda: session.active or any(
+            p.session_id is not None for p in by_hand
+        )
+        return page
+
+    def by_hand_page() -> Page:  # issue 14: sessions without the Thenar massager
+        from desktop.by_hand_view import ByHandPage
+
+        page = ByHandPage(ctx)
+        by_hand.append(page)
+        return page
 
     def text_step(direction: int) -> None:  # Ctrl+plus, Ctrl+minus, Ctrl+0
         scale = next_text_step(ctx.settings.text_scale, direction)
@@ -271,33 +375,36 @@ async def build(
             ctx.update_settings(text_scale=scale)
             theme()
 
+    # The sidebar's order; titles and class names here, so no page module is imported yet.
+    slots = [
+        PageSlot("Home", "desktop.welcome_view:HomePage", home_page),
+        PageSlot("Safety questions", "desktop.screening_view:ScreeningPage", screening_page),
+        PageSlot("Device", "desktop.device_view:DevicePage", device_page),
+        PageSlot("Massage", "desktop.session_view:SessionPage", session_page),
+        PageSlot("Progress", "desktop.progress_view:ProgressPage", progress_page),
+        PageSlot("Schedule", "desktop.schedule_view:SchedulePage", schedule_page),
+        PageSlot("Trial", "desktop.trial_view:TrialPage", trial_page),
+        PageSlot("Settings", "desktop.settings_view:SettingsPage", settings_page),
+        PageSlot("Without the massager", "desktop.by_hand_view:ByHandPage", by_hand_page),
+    ]
     window = MainWindow(
-        [home, screening, device, session_page, progress, schedule, trial, settings_page, by_hand],
-        on_stop=lambda: holder[0].stop_now(),
-        on_text_step=text_step,
+        slots, on_stop=lambda: holder[0].stop_now(), on_text_step=text_step, first=None
     )
-    app = Thenar(qapp, ctx, massager, session, window, program_ids)
+    app = Thenar(qapp, ctx, massager, session, window, program_ids, clock=now)
     holder.append(app)
+    returning = ctx.profile is not None and bool(ctx.settings.pinned_address)
+    # Returning: straight to Massage (and Home is not built); the first time, Home.
+    window.show_page(window.titles.index("Massage") if returning else 0)
     window.close_requested.connect(lambda: app.run(app.close_window()))
     massager.link_changes.subscribe(lambda _change: app.on_state())
     app.session_subscription = session.subscribe(lambda _e: app.on_state())
     app.on_state()
-    app.tray = (
-        TrayReminders(ctx, window, app.start_scheduled)
-        if now is None
-        else TrayReminders(ctx, window, app.start_scheduled, now=now)
-    )
-    app.tray.quit_requested.connect(lambda: app.run(app.shutdown()))
-    # after moving the data folder: close, so the next start uses the new one
-    settings_page.data_tools.quit_requested.connect(lambda: app.run(app.shutdown()))
-    settings_page.data_tools.busy = lambda: session.active or by_hand.session_id is not None
+    if tray:
+        app.start_tray()
     if notices:  # e.g. the log was damaged and restored from a backup: say so plainly
         box = QMessageBox(QMessageBox.Icon.Information, "Thenar", "\n\n".join(notices))
         box.setModal(False)
         app.notices_box = box
-    if ctx.profile is not None and ctx.settings.pinned_address:
-        window.show_page_of(SessionPage)
-    app.run(session_page.look_for_interrupted())  # "your last session was interrupted"
     return app
 
 
@@ -349,7 +456,7 @@ def run(
         loop = asyncio.get_running_loop()
         install_error_hooks(loop)
         try:
-            app = await build(qapp, settings, settings_path)
+            app = await build(qapp, settings, settings_path, tray=in_tray)
         except Exception as exc:  # shown once the loop is gone, before any window
             log.error("Thenar could not start: %s", exc, exc_info=exc)
             failure = exc
@@ -357,13 +464,13 @@ def run(
         # SIGTERM/SIGINT (logout, Ctrl+C): the same safe shutdown as closing the window.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(app.run, app.shutdown()))
-        if not (in_tray and app.tray is not None and app.tray.available):
+        shown = not (in_tray and app.tray is not None and app.tray.available)
+        if shown:
             app.window.show()
         if app.notices_box is not None:
             app.notices_box.show()
-        app.run(app.verify_log())  # after the first paint; queued DB calls wait for it
-        app.run(app.connect_pinned())
         app.run(app.ctx.safety.run_day_clock())  # today's check-in expires at midnight
+        app.run(app.after_first_paint(shown))
         if after_show is not None:
             result = after_show(app)
             if asyncio.iscoroutine(result):

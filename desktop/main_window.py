@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -31,22 +32,49 @@ TEXT_SIZE_KEYS = (
 )
 
 
+def page_key(page_type: type[Page]) -> str:
+    """A page class's name, so a slot can name its page without importing its module."""
+    return f"{page_type.__module__}:{page_type.__qualname__}"
+
+
+@dataclass(frozen=True)
+class PageSlot:
+    """A page the sidebar offers, built the first time it is shown (a fast first window:
+    building all nine pages, and importing their modules, took most of start-up)."""
+
+    title: str
+    key: str  # page_key of the class `make` returns
+    make: Callable[[], Page]
+
+    @staticmethod
+    def ready(page: Page) -> PageSlot:
+        return PageSlot(page.title, page_key(type(page)), lambda: page)
+
+
 class MainWindow(QMainWindow):
-    """Pages on the right, navigation on the left (Alt+1..9), Stop at the top (Esc)."""
+    """Pages on the right, navigation on the left (Alt+1..9), Stop at the top (Esc).
+
+    Pages are built on demand (`page_at`, `page`): the sidebar, the shortcuts and Stop
+    exist from the start; a page's widgets and module only when it is first shown or
+    asked for. `pages` builds them all (the layout audit, tests).
+    """
 
     close_requested = Signal()
     closing_shown = Signal(str)
+    page_built = Signal(object)  # a Page, just built (the app wires it to the others)
 
     def __init__(
         self,
-        pages: Sequence[Page],
+        pages: Sequence[Page | PageSlot],
         on_stop: Callable[[], None],
         on_text_step: Callable[[int], None] | None = None,
+        first: int | None = 0,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Thenar")
         self.setMinimumSize(*MIN_WINDOW)
-        self.pages = list(pages)
+        self.slots = [p if isinstance(p, PageSlot) else PageSlot.ready(p) for p in pages]
+        self._built: dict[int, Page] = {}
         self._allow_close = False
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -79,8 +107,8 @@ class MainWindow(QMainWindow):
         self.nav_group = QButtonGroup(self)
         self.nav_group.setExclusive(True)
         self.nav_buttons = []
-        for index, page in enumerate(self.pages):
-            button = big_button(f"{index + 1}  {page.title}", f"Open {page.title}")
+        for index, slot in enumerate(self.slots):
+            button = big_button(f"{index + 1}  {slot.title}", f"Open {slot.title}")
             button.setToolTip(f"Alt+{index + 1}")
             button.setCheckable(True)
             if index < 9:
@@ -90,8 +118,7 @@ class MainWindow(QMainWindow):
             self.nav_group.addButton(button, index)
             self.nav_buttons.append(button)
             nav.addWidget(button)
-            self.stack.addWidget(page)
-            quiet_wheels(page)  # the wheel scrolls the page unless a control has focus
+            self.stack.addWidget(QWidget())  # the page's place until it is built
         nav.addStretch(1)
         self.nav_group.idClicked.connect(self.show_page)
         # The buttons keep one width on every page and at every text size (the widest
@@ -123,8 +150,8 @@ class MainWindow(QMainWindow):
                     key.activated.connect(lambda s=step: on_text_step(s))
                     self.text_keys.append(key)
         self._fit_nav()
-        if self.pages:
-            self.show_page(0)
+        if self.slots and first is not None:
+            self.show_page(first)  # the only page built now
 
     def _fit_nav(self) -> None:
         """One width for every page button: the widest label at the current text size."""
@@ -138,19 +165,65 @@ class MainWindow(QMainWindow):
         """The theme changed (desktop.theme.apply_theme calls this): fit the buttons again."""
         self._fit_nav()
 
-    def show_page(self, index: int) -> None:
-        self.stack.setCurrentIndex(index)
-        self.nav_buttons[index].setChecked(True)
-        self.pages[index].shown()
+    @property
+    def titles(self) -> list[str]:
+        return [slot.title for slot in self.slots]
 
-    def page(self, page_type: type[Page]) -> Page:
-        for page in self.pages:
+    @property
+    def pages(self) -> list[Page]:
+        """Every page, built if it was not yet."""
+        return [self.page_at(index) for index in range(len(self.slots))]
+
+    def built_pages(self) -> list[Page]:
+        return [self._built[index] for index in sorted(self._built)]
+
+    def page_at(self, index: int) -> Page:
+        """The page in the sidebar's `index`-th place, built now if it was not yet."""
+        page = self._built.get(index)
+        if page is not None:
+            return page
+        slot = self.slots[index]
+        page = slot.make()
+        if page.title != slot.title or page_key(type(page)) != slot.key:
+            raise TypeError(f"slot {slot.title!r} made a {type(page).__name__}")
+        self._built[index] = page
+        quiet_wheels(page)  # the wheel scrolls the page unless a control has focus
+        holder = self.stack.widget(index)
+        assert holder is not None
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(holder)
+        holder.deleteLater()
+        self.stack.setCurrentIndex(current)
+        self.page_built.emit(page)
+        return page
+
+    def index_of(self, page_type: type[Page]) -> int:
+        key = page_key(page_type)
+        for index, slot in enumerate(self.slots):
+            if slot.key == key:
+                return index
+        for index, page in self._built.items():  # a subclass of the one asked for
             if isinstance(page, page_type):
-                return page
+                return index
         raise KeyError(page_type)
 
+    def page(self, page_type: type[Page]) -> Page:
+        """The page of this type, built now if it was not yet."""
+        return self.page_at(self.index_of(page_type))
+
+    def built_page(self, page_type: type[Page]) -> Page | None:
+        """The page of this type if it has been built, without building it."""
+        return self._built.get(self.index_of(page_type))
+
+    def show_page(self, index: int) -> None:
+        page = self.page_at(index)
+        self.stack.setCurrentIndex(index)
+        self.nav_buttons[index].setChecked(True)
+        page.shown()
+
     def show_page_of(self, page_type: type[Page]) -> None:
-        self.show_page(self.pages.index(self.page(page_type)))
+        self.show_page(self.index_of(page_type))
 
     def set_stop_enabled(self, on: bool) -> None:
         """Stop (and Esc) on while something runs that it can stop."""

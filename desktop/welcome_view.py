@@ -129,11 +129,10 @@ def open_page(widget: QWidget, title: str) -> bool:
     window = widget.window()
     if not isinstance(window, MainWindow):
         return False
-    for index, page in enumerate(window.pages):
-        if page.title == title:
-            window.show_page(index)
-            return True
-    return False
+    if title not in window.titles:
+        return False
+    window.show_page(window.titles.index(title))  # built now if it was not yet
+    return True
 
 
 class NextStepRow(QWidget):

@@ -269,3 +269,17 @@ async def test_rest_today_saves_the_checkin_and_a_blocking_rescreen_disables_sta
         assert "skin" in page.message.text()
         await until(lambda: device.model.limits.max_pressure_mmhg == 0, timeout=10)
         await shot(app.window, screenshot_dir, "app_session_blocked_after_rescreen")
+
+
+async def test_only_the_page_on_screen_is_built_at_start_and_every_page_on_demand(
+    isolated_home: Path,
+) -> None:
+    async with running_app(isolated_home) as (app, _device):
+        window = app.window
+        assert [type(page) for page in window.built_pages()] == [HomePage]
+        assert app.tray is not None  # build() starts the tray; run() only after the first paint
+        every = window.pages  # the sidebar's pages, each built once, in its order
+        assert [page.title for page in every] == window.titles
+        assert window.stack.count() == len(every)
+        assert [window.stack.widget(i) for i in range(len(every))] == every
+        assert window.stack.currentWidget() is window.page(HomePage)

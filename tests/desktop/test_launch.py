@@ -171,3 +171,23 @@ def test_main_makes_everything_it_creates_private() -> None:
         assert os.umask(0o022) == 0o077
     finally:
         os.umask(old)
+
+
+def test_the_first_window_imports_no_page_it_does_not_show() -> None:
+    """Start-up imports what the first page needs; the others load when first shown."""
+    later = [
+        "desktop.progress_view",
+        "desktop.charts",
+        "desktop.schedule_view",
+        "desktop.trial_view",
+        "desktop.settings_view",
+        "desktop.by_hand_view",
+        "desktop.tray",
+        "appcore.exports",
+        "icalendar",
+    ]
+    code = f"import sys, desktop.app; print([m for m in {later!r} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout
