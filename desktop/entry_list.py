@@ -327,3 +327,45 @@ async def open_entry_list(
     finally:
         await dialog.tasks.cancel()  # nothing of it runs on after it is gone
         dialog.deleteLater()
+
+
+class EntryButtons(QWidget):
+    """"How are my hands today?" and "Your entries": one click each, from any page (Home)."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.tasks = TaskOwner()  # a failure goes to the app's handler, in words
+        row = ActionFlow(self)  # wraps at large text rather than cutting a button
+        row.setContentsMargins(0, 0, 0, 0)
+        self.entry_button = big_button(
+            "+ How are my hands today?", "Add an entry: how your hands are today"
+        )
+        self.entry_button.setToolTip("Pain, stiffness, where it hurts, a note: any time of day")
+        self.list_button = big_button("Your entries", "Your entries: correct or delete one")
+        self.list_button.setToolTip("Newest first: correct or delete an entry you got wrong")
+        self.entry_button.clicked.connect(lambda: self.tasks.spawn(self.add_entry()))
+        self.list_button.clicked.connect(lambda: self.tasks.spawn(self.show_entries()))
+        row.addWidget(self.entry_button)
+        row.addWidget(self.list_button)
+        row.addStretch(1)
+        self.entry_dialog: EntryDialog | None = None  # while it is open
+        self.entry_list: EntryListDialog | None = None  # while it is open
+
+    async def add_entry(self) -> int | None:
+        def opened(dialog: EntryDialog) -> None:
+            self.entry_dialog = dialog
+
+        try:
+            return await open_entry_dialog(self.ctx, self.window(), opened)
+        finally:
+            self.entry_dialog = None
+
+    async def show_entries(self) -> None:
+        def opened(dialog: EntryListDialog) -> None:
+            self.entry_list = dialog
+
+        try:
+            await open_entry_list(self.ctx, self.window(), opened)
+        finally:
+            self.entry_list = None

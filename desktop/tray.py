@@ -8,6 +8,7 @@ window is raised instead, with the same small window over it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from appcore.context import AppContext
 from appcore.reminders import MAX_WAIT, SNOOZE, Due, ReminderClock, ScheduleService, Snapshot
+from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.schedule_view import locale_when, plain_error, system_zone
 from desktop.tasks import TaskOwner
 from desktop.widgets import big_button, notice, paragraph
@@ -177,6 +179,10 @@ class TrayReminders(QObject):
         self.start_action = QAction("Start now", self.menu)
         self.snooze_action = QAction(f"Snooze {_SNOOZE_MIN} minutes", self.menu)
         self.skip_action = QAction("Skip", self.menu)
+        self.entry_action = QAction("How are my hands today?", self.menu)
+        self.entry_action.triggered.connect(self.add_entry)
+        self.entry_dialog: EntryDialog | None = None  # while it is open
+        self._entry_task: asyncio.Task[None] | None = None
         self.open_action = QAction("Open Thenar", self.menu)
         self.quit_action = QAction("Quit Thenar", self.menu)
         self.start_action.triggered.connect(self.start_now)
@@ -187,6 +193,7 @@ class TrayReminders(QObject):
         for action in (self.start_action, self.snooze_action, self.skip_action):
             self.menu.addAction(action)
         self.menu.addSeparator()
+        self.menu.addAction(self.entry_action)
         self.menu.addAction(self.open_action)
         self.menu.addAction(self.quit_action)
         self._update_menu()
@@ -314,6 +321,26 @@ class TrayReminders(QObject):
         self.window.showNormal()
         self.window.raise_()
         self.window.activateWindow()
+
+    def add_entry(self) -> None:
+        """One click from the tray: the window comes back with the daily entry form open
+        (the one already open, if it is)."""
+        self.open_window()
+        if self._entry_task is not None and not self._entry_task.done():
+            if self.entry_dialog is not None:
+                self.entry_dialog.raise_()
+                self.entry_dialog.activateWindow()
+            return
+        self._entry_task = self.tasks.spawn(self._entry())
+
+    async def _entry(self) -> None:
+        def opened(dialog: EntryDialog) -> None:
+            self.entry_dialog = dialog
+
+        try:
+            await open_entry_dialog(self.ctx, self.window, opened)
+        finally:
+            self.entry_dialog = None
 
     # --- The person's answer ----------------------------------------------------------
 

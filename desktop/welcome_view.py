@@ -193,6 +193,10 @@ class HomePage(Page):
         self._on_start = on_start_screening
         self.rescreen_notice = notice()
         self.layout_.addWidget(self.rescreen_notice)
+        from desktop.entry_list import EntryButtons  # it builds on this module's heading
+
+        self.hands = EntryButtons(ctx)  # the daily entry in one click (issue 14)
+        self.layout_.addWidget(self.hands)
         self._body: QWidget | None = None  # the text, rebuilt on each refresh; the page scrolls
         self.next_step = NextStepRow()  # the next step and its button stay in view
         self.footer.insertWidget(0, self.next_step)
@@ -235,7 +239,7 @@ class HomePage(Page):
             self._body.setParent(None)  # no longer one of the page's children
             self._body.deleteLater()
         self._body = body
-        self.layout_.insertWidget(1, body, 1)
+        self.layout_.insertWidget(self.layout_.indexOf(self.hands) + 1, body, 1)
 
     def _show_profile(
         self, profile: SafetyProfile, unit: TemperatureUnit, layout: QVBoxLayout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
@@ -18,10 +18,13 @@ from appcore.manual_session import ManualSessions
 from data import checkins, entries
 from data.entries import Entry, Hand, Side
 from data.models import Rating
+from desktop.entry_dialog import EntryDialog
 from desktop.entry_list import PAGE, EntryListDialog, EntryRow, SessionRow
 from desktop.progress_view import ProgressPage
 from desktop.schedule_view import locale_time
 from desktop.theme import apply_theme, target_px
+from desktop.tray import TrayReminders
+from desktop.welcome_view import HomePage
 from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.desktop.helpers import shot
 from tests.waiting import until as wait_for
@@ -249,3 +252,49 @@ async def test_the_list_by_keyboard_at_200_percent_text_and_older_entries(
     finally:
         app.setStyleSheet(sheet)
         app.setFont(font)
+
+
+async def test_the_entry_form_in_one_click_from_home_and_from_the_tray(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    home = HomePage(ctx, lambda: None)
+    qtbot.addWidget(home)
+    home.resize(1000, 800)
+    home.show()
+    assert home.hands.entry_button.text() == "+ How are my hands today?"
+    qtbot.mouseClick(home.hands.entry_button, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: home.hands.entry_dialog is not None)
+    dialog = home.hands.entry_dialog
+    assert dialog is not None
+    await wait_for(dialog.isVisible)
+    qtbot.mouseClick(dialog.form.pain.buttons[4], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: home.hands.entry_dialog is None)
+    assert [r.entry for r in await ctx.db.run(entries.list_entries)] == [Entry(at=NOW, pain=4)]
+    qtbot.mouseClick(home.hands.list_button, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: home.hands.entry_list is not None)
+    listing = home.hands.entry_list
+    assert listing is not None
+    await wait_for(lambda: len(listing.rows) == 1)
+    listing.reject()
+    await wait_for(lambda: home.hands.entry_list is None)
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    tray = TrayReminders(ctx, window, lambda _pid: None, now=lambda: NOW)
+    qtbot.addWidget(tray.menu)
+    qtbot.addWidget(tray.prompt)
+    assert window.isHidden()  # closed to the tray
+    assert tray.entry_action.text() == "How are my hands today?"
+    assert tray.entry_action in tray.menu.actions()
+    tray.entry_action.trigger()
+    tray.entry_action.trigger()  # a second click brings the same form forward
+    await wait_for(lambda: tray.entry_dialog is not None and tray.entry_dialog.isVisible())
+    assert window.isVisible()
+    assert [w for w in window.findChildren(EntryDialog) if w.isVisible()] == [tray.entry_dialog]
+    assert tray.entry_dialog is not None
+    qtbot.mouseClick(tray.entry_dialog.form.stiffness.buttons[2], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tray.entry_dialog.save_button, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: tray.entry_dialog is None)
+    assert len(await ctx.db.run(entries.list_entries)) == 2
+    await wait_for(lambda: not tray.tasks.busy)

@@ -361,7 +361,14 @@ async def test_tray_menu_open_and_quit(
     assert not tray.timer.isActive()
     assert not hand_icon().pixmap(16, 16).isNull()
     texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-    assert texts == ["Start now", "Snooze 10 minutes", "Skip", "Open Thenar", "Quit Thenar"]
+    assert texts == [
+        "Start now",
+        "Snooze 10 minutes",
+        "Skip",
+        "How are my hands today?",  # the daily entry in one click (issue 14)
+        "Open Thenar",
+        "Quit Thenar",
+    ]
     assert not tray.start_action.isEnabled()
     assert tray.available is QSystemTrayIcon.isSystemTrayAvailable()
     window.hide()
