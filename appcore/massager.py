@@ -48,6 +48,7 @@ from drivers.aa55 import Aa55Driver
 from drivers.base import DeviceStatus, LinkEvent
 from drivers.capture import capture, write_capture
 from drivers.description import Description, load_descriptions
+from massage import Limits
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +241,7 @@ class Massager:
         self.statuses: Observers[p.Status] = Observers()
         self.events: Observers[ClientEvent] = Observers()
         self.caps_failures = 0  # caps the device did not confirm (each one also stops it)
-        self._session_caps: p.Limits | None = None
+        self._session_caps: Limits | None = None
         self._caps_lock = asyncio.Lock()
         self._syncs: set[asyncio.Task[None]] = set()
         self._safety = ctx.safety.subscribe(self._on_safety)
@@ -475,12 +476,12 @@ class Massager:
 
     # --- caps -------------------------------------------------------------------
 
-    def caps_in_force(self) -> p.Limits:
+    def caps_in_force(self) -> Limits:
         """The owner's caps, never looser than those a running session started with."""
         caps = self.ctx.safety.state.caps
         return caps if self._session_caps is None else caps.stricter(self._session_caps)
 
-    def hold_session_caps(self, caps: p.Limits | None) -> None:
+    def hold_session_caps(self, caps: Limits | None) -> None:
         """A session started with `caps` (None: it ended); they are the ceiling until it ends."""
         self._session_caps = caps
         if caps is None:

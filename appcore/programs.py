@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ble.protocol import Zone
 from data import programs as store
 from data.tx import writing
+from massage import Zone
 from therapy import (
     EXERCISES,
     ROUTINES,

@@ -15,9 +15,9 @@ from datetime import date
 from sqlite_utils import Database
 
 from appcore.progress import WEEKS_SMOOTHED, DateFormatter, Point, Trend
-from ble.protocol import ZONE_NAMES
 from data import entries as entry_log
 from data.entries import DayValue, Mark, Side, ZoneCounts
+from massage import ZONE_NAMES
 
 MORNING = "Morning stiffness"
 # Notes shown in words under the charts (every day with notes is a mark on the charts);

@@ -24,11 +24,11 @@ from appcore import screening_log as screenings
 from appcore.db_worker import DbWorker
 from appcore.events import Observers, Subscription
 from appcore.records import caps_json
-from ble import protocol as p
 from data import checkins as checkin_log
 from data import entries as entry_log
 from data import screenings as screening_log
 from data.tx import writing
+from massage import Limits
 from therapy import (
     CheckIn,
     SafetyProfile,
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 # The device's Limits while no session may run (never screened, blocked, waiting for a
 # clearance): no pressure, no heat, and the shortest session the profile allows, so the
 # massager itself is inert even if a command got through. The device refuses a 0 s limit.
-LOCKED_CAPS = p.Limits(max_pressure_mmhg=0, max_heat_dc=0, max_session_s=60)
+LOCKED_CAPS = Limits(max_pressure_mmhg=0, max_heat_dc=0, max_session_s=60)
 DAY_CHECK_INTERVAL_S = 60.0  # how often the day clock looks at the date (sleep, clock changes)
 
 
@@ -91,7 +91,7 @@ class SafetyState:
         return self.allowed and self.checked_in
 
     @property
-    def caps(self) -> p.Limits:
+    def caps(self) -> Limits:
         """The caps the massager must hold now."""
         profile = self.profile
         if profile is None or profile.verdict is not Verdict.ALLOWED:

@@ -41,7 +41,7 @@ from data.errors import InvalidInputError, NotFoundError, StoreError
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
 from drivers.aa55 import Aa55Driver
 from drivers.base import DeviceStatus
-from drivers.thenar import thenar_program
+from drivers.thenar_program import thenar_program
 from therapy import (
     CompiledProgram,
     CustomProgram,

@@ -24,11 +24,12 @@ from ble.bumble_bleak.radio import VirtualLink
 from ble.client import MassagerClient
 from ble.pinning import PinnedDevice
 from device_sim.peripheral import SimulatedMassager
+from massage import Limits
 
 T = TypeVar("T")
 BLOCK = 50
 BLOCKS = 60
-CAPS = p.Limits(60, 420, 900)
+CAPS = Limits(60, 420, 900)
 
 
 async def _unshielded(

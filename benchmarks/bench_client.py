@@ -20,11 +20,12 @@ from ble.client import EventKind, MassagerClient
 from ble.connection_policy import RetryPolicy
 from ble.pinning import PinnedDevice
 from device_sim.peripheral import SimulatedMassager
+from massage import Limits
 
 ITERATIONS = 500
 WARMUP = 20
 RECONNECTS = 10
-CAPS = p.Limits(60, 420, 900)
+CAPS = Limits(60, 420, 900)
 
 
 def report(name: str, value: float, unit: str) -> None:

@@ -15,7 +15,6 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 
-from ble import protocol as p
 from ble.backends import choose_backend
 from ble.bumble_bleak.radio import VirtualLink
 from device_sim.aa55_peripheral import SimulatedAa55
@@ -24,11 +23,12 @@ from drivers.aa55 import Aa55Driver
 from drivers.description import load_descriptions
 from drivers.registry import open_driver
 from drivers.thenar import ThenarDriver
+from massage import Limits
 
 BLOCKS = 20
 PER_BLOCK = 50
 WARMUP = 50
-CAPS = p.Limits(60, 420, 900)
+CAPS = Limits(60, 420, 900)
 
 
 def report(name: str, value: float, unit: str) -> None:

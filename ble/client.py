@@ -46,6 +46,7 @@ from ble.errors import (
 )
 from ble.observers import Observers, Stream, Subscription
 from ble.pinning import PinnedDevice
+from massage import Limits
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ class MassagerClient:
         self,
         backend: Backend,
         device: PinnedDevice,
-        caps: p.Limits,
+        caps: Limits,
         *,
         policy: RetryPolicy | None = None,
         command_timeout_s: float = COMMAND_TIMEOUT_S,
@@ -227,7 +228,7 @@ class MassagerClient:
         self._audit.publish(AuditEntry(datetime.now(UTC), what, params, result, command_id))
 
     @property
-    def caps(self) -> p.Limits:
+    def caps(self) -> Limits:
         """The caps this client enforces now (read-only: change them with `set_caps`)."""
         return self._caps
 
@@ -650,7 +651,7 @@ class MassagerClient:
                     self.needs_resync = True
                     raise OutcomeUnknown(f"program upload interrupted: {exc}") from exc
 
-    async def set_caps(self, caps: p.Limits) -> None:
+    async def set_caps(self, caps: Limits) -> None:
         """New caps: lower ones hold in this client at once; all of them are written to the
         device's Limits and read back before they count as the device's.
 
@@ -667,7 +668,7 @@ class MassagerClient:
             await self._write_limits(self._require_client(), caps)
         self._caps = caps
 
-    async def _write_limits(self, client: BleakClient, limits: p.Limits) -> None:
+    async def _write_limits(self, client: BleakClient, limits: Limits) -> None:
         """Write Limits and read them back; both go into the audit trail."""
         written = _limits_json(limits)
         try:
@@ -684,10 +685,10 @@ class MassagerClient:
         if not ok:
             raise LimitsMismatch(f"wrote {limits}, the device reports {back}")
 
-    async def _write_and_read_limits(self, client: BleakClient, limits: p.Limits) -> p.Limits:
+    async def _write_and_read_limits(self, client: BleakClient, limits: Limits) -> Limits:
         try:
             async with asyncio.timeout(self.command_timeout_s):
-                await client.write_gatt_char(p.LIMITS_UUID, bytes(limits), response=True)
+                await client.write_gatt_char(p.LIMITS_UUID, p.encode_limits(limits), response=True)
                 data = await client.read_gatt_char(p.LIMITS_UUID)
         except BleakGATTProtocolError as exc:
             raise write_refused("limits", int(exc.args[0])) from exc
@@ -695,7 +696,7 @@ class MassagerClient:
             self.needs_resync = True
             raise OutcomeUnknown(f"limits write not confirmed: {exc}") from exc
         try:
-            return p.Limits.from_bytes(bytes(data))
+            return p.decode_limits(bytes(data))
         except p.ProtocolError as exc:
             raise LimitsMismatch(f"wrote {limits}, the device's answer is malformed") from exc
 
@@ -742,7 +743,7 @@ def _result_words(exc: MassagerError) -> str:
     return type(exc).__name__
 
 
-def _limits_json(limits: p.Limits) -> dict[str, int]:
+def _limits_json(limits: Limits) -> dict[str, int]:
     return {
         "max_pressure_mmhg": limits.max_pressure_mmhg,
         "max_heat_dc": limits.max_heat_dc,

@@ -4,8 +4,10 @@ No asyncio, bleak, Bumble or Qt here, so the central, the simulated firmware and
 the tests all encode and decode with the same definitions and cannot drift.
 `docs/gatt-profile.md` is the human-readable version of this module.
 
-Conventions: little-endian; pressure in whole mmHg (u8); temperature in tenths of
-a degree Celsius (u16, "dc"); durations in whole seconds (u16). Every decoder
+Only the encoding lives here: the zones, patterns, caps and ceilings it carries are
+`massage`'s (the vocabulary every layer shares), and the firmware's behaviour is
+`device_sim`'s. Conventions: little-endian; pressure in whole mmHg (u8); temperature in
+tenths of a degree Celsius (u16, "dc"); durations in whole seconds (u16). Every decoder
 either returns a frame or raises `ProtocolError`; unknown enum codes are kept
 (as open enum members) rather than rejected, so a newer device does not crash
 an older app.
@@ -23,6 +25,8 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
+
+from massage import MAX_PLAN_STEPS, ZONE_COUNT, Limits, OpenIntEnum, Pattern
 
 # --- UUIDs -----------------------------------------------------------------
 
@@ -52,17 +56,6 @@ BATTERY_LEVEL_UUID = sig_uuid(0x2A19)
 # Version 2: control point commands carry a request id that the indication echoes.
 PROTOCOL_VERSION = 2
 
-# --- Physical facts every side agrees on ----------------------------------
-
-ZONE_COUNT = 6
-# Firmware hard limits (docs/safety-and-care.md, "design" values):
-# 80 mmHg is the top of the lymphedema-pump range; 45 °C is where a burn starts.
-HARD_MAX_PRESSURE_MMHG = 80
-HARD_MAX_HEAT_DC = 450
-# Absolute auto-off, whatever the Limits say (design: "device-side auto-off at 30 min").
-ABSOLUTE_AUTO_OFF_S = 30 * 60
-MAX_PROGRAM_STEPS = 64
-
 
 class ProtocolError(ValueError):
     """Bytes that are not a valid frame of this protocol (or a frame that cannot be encoded)."""
@@ -70,44 +63,6 @@ class ProtocolError(ValueError):
 
 class ChunkOutOfSequence(ProtocolError):
     """A program chunk that does not follow the previous one: the upload must restart."""
-
-
-class OpenIntEnum(enum.IntEnum):
-    """An IntEnum that keeps unknown values as pseudo-members instead of raising.
-
-    Same idea as `bumble.utils.OpenIntEnum`: a frame from a newer firmware with a
-    code we do not know still decodes, and the unknown code is shown, not lost.
-    """
-
-    @classmethod
-    def _missing_(cls, value: object) -> Self | None:
-        if not isinstance(value, int):
-            return None
-        member = int.__new__(cls, value)
-        member._name_ = f"{cls.__name__}[{value}]"
-        member._value_ = value
-        return member
-
-
-class Zone(OpenIntEnum):
-    """Air-bag zones of the glove, named after what lies under them."""
-
-    THUMB_BASE = 0  # thenar muscles, adductor pollicis
-    LITTLE_FINGER_BASE = 1  # hypothenar muscles
-    PALM = 2  # lumbricals, palmar interossei
-    FINGERS = 3  # finger flexor tendons (flexor side)
-    BACK_OF_HAND = 4  # dorsal interossei, extensor tendons
-    WRIST = 5  # flexor and extensor tendons crossing the wrist
-
-
-ZONE_NAMES: tuple[str, ...] = (
-    "thumb base",
-    "little-finger base",
-    "palm",
-    "fingers",
-    "back of hand",
-    "wrist",
-)
 
 
 class Opcode(OpenIntEnum):
@@ -172,17 +127,6 @@ class StopReason(OpenIntEnum):
     FAULT = 9
 
 
-class Pattern(OpenIntEnum):
-    """How a step's target pressures move over time (the device animates them)."""
-
-    HOLD = 0  # steady pressure: trigger-point hold, myofascial release
-    WAVE = 1  # zones fill one after another, fingers toward wrist: effleurage-like
-    ALTERNATE = 2  # neighbouring zones take turns: petrissage-like kneading
-    PULSE = 3  # quick short pulses: friction-like
-    BREATH = 4  # slow rise and fall, 10 s a cycle (six breaths a minute)
-    REST = 5  # everything vented; for guided stretches with compression off
-
-
 class FaultFlags(enum.IntFlag, boundary=enum.KEEP):
     NONE = 0
     OVER_TEMPERATURE = 1 << 0
@@ -205,11 +149,6 @@ def _unpack(fmt: str, data: bytes, what: str) -> tuple[int, ...]:
     except struct.error as exc:
         expected = struct.calcsize(fmt)
         raise ProtocolError(f"{what}: expected {expected} bytes, got {len(data)}") from exc
-
-
-def c_to_dc(celsius: float) -> int:
-    """Degrees Celsius to the wire's tenths of a degree."""
-    return round(celsius * 10)
 
 
 # --- Features (read) -------------------------------------------------------
@@ -336,43 +275,18 @@ class Features:
 _LIMITS = struct.Struct("<BHH")
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Caps the device enforces on every setpoint. `max_heat_dc == 0` means heat off."""
-
-    max_pressure_mmhg: int
-    max_heat_dc: int
-    max_session_s: int
-
-    def __post_init__(self) -> None:
-        _check_range("max_pressure_mmhg", self.max_pressure_mmhg, 0, 0xFF)
-        _check_range("max_heat_dc", self.max_heat_dc, 0, 0xFFFF)
-        _check_range("max_session_s", self.max_session_s, 0, 0xFFFF)
-
-    def __bytes__(self) -> bytes:
-        return _LIMITS.pack(self.max_pressure_mmhg, self.max_heat_dc, self.max_session_s)
-
-    def stricter(self, other: Limits) -> Limits:
-        """The tighter of the two, item by item."""
-        return Limits(
-            min(self.max_pressure_mmhg, other.max_pressure_mmhg),
-            min(self.max_heat_dc, other.max_heat_dc),
-            min(self.max_session_s, other.max_session_s),
-        )
-
-    def at_most(self, other: Limits) -> bool:
-        """True if every cap here is at or below the same cap in `other`."""
-        return self.stricter(other) == self
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Self:
-        return cls(*_unpack(_LIMITS.format, data, "Limits"))
+def encode_limits(limits: Limits) -> bytes:
+    """The Limits characteristic's value for these caps (`max_heat_dc == 0`: heat off)."""
+    _check_range("max_pressure_mmhg", limits.max_pressure_mmhg, 0, 0xFF)
+    _check_range("max_heat_dc", limits.max_heat_dc, 0, 0xFFFF)
+    _check_range("max_session_s", limits.max_session_s, 0, 0xFFFF)
+    return _LIMITS.pack(limits.max_pressure_mmhg, limits.max_heat_dc, limits.max_session_s)
 
 
-# The profile's factory Limits (docs/gatt-profile.md), held until an app writes the
-# person's caps; the same as the person's default caps (therapy/defaults.py), a test
-# checks the two never drift apart.
-FACTORY_LIMITS = Limits(max_pressure_mmhg=50, max_heat_dc=420, max_session_s=15 * 60)
+def decode_limits(data: bytes) -> Limits:
+    """The caps in a Limits value. Raises ProtocolError."""
+    return Limits(*_unpack(_LIMITS.format, data, "Limits"))
+
 
 # --- Control point (write with response + indicate) ------------------------
 
@@ -616,9 +530,9 @@ class Program:
 
     def __post_init__(self) -> None:
         _check_range("program_id", self.program_id, 0, 0xFFFF)
-        if not 1 <= len(self.steps) <= MAX_PROGRAM_STEPS:
+        if not 1 <= len(self.steps) <= MAX_PLAN_STEPS:
             count = len(self.steps)
-            raise ProtocolError(f"a program has 1..{MAX_PROGRAM_STEPS} steps, not {count}")
+            raise ProtocolError(f"a program has 1..{MAX_PLAN_STEPS} steps, not {count}")
 
     @property
     def duration_s(self) -> int:
@@ -707,7 +621,7 @@ class ProgramAssembler:
             raise ChunkOutOfSequence(f"chunk {chunk.seq} out of sequence")
         self._buffer.extend(chunk.payload)
         self._next_seq += 1
-        if len(self._buffer) > _PROGRAM_HEAD.size + MAX_PROGRAM_STEPS * _STEP.size + _CRC.size:
+        if len(self._buffer) > _PROGRAM_HEAD.size + MAX_PLAN_STEPS * _STEP.size + _CRC.size:
             self.reset()
             raise ProtocolError("program longer than the device can hold")
         if not chunk.last:

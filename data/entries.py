@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from massage import ZONE_COUNT
+
 from .errors import InvalidInputError, NotFoundError
 from .models import MORNING_STIFFNESS_MAX_MIN, SCORE_MAX, SCORE_MIN, parse_enum
 from .times import from_iso, require_aware, to_iso, utc_ms
@@ -33,8 +35,6 @@ from .tx import writing
 NOTE_MAX_CHARS = 500
 MEDICATION_NAME_MAX_CHARS = 80
 MEDICATIONS_MAX = 100  # on the person's list (far more than anyone takes)
-# The hand drawing's zones (ble.protocol.ZONE_COUNT; a test keeps them equal).
-ZONE_COUNT = 6
 # design: the evening, for "evening pain", starts at 17:00 local time.
 EVENING_FROM = time(17, 0)
 

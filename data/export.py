@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from massage import ZONE_NAMES
+
 from . import jsonval
 from .entries import list_entries
 from .files import write_private
@@ -128,8 +130,6 @@ ENTRY_COLUMNS = [
     "note",
     "with_checkin",
 ]
-# The hand drawing's zones, in words (ble.protocol.ZONE_NAMES; a test keeps them equal).
-PLACE_WORDS = ("thumb base", "little-finger base", "palm", "fingers", "back of hand", "wrist")
 
 
 def entries_csv(db: Database) -> str:
@@ -149,8 +149,8 @@ def entries_csv(db: Database) -> str:
                     e.stiffness,
                     e.morning_stiffness_min,
                     None if e.hand is None else e.hand.value,
-                    "; ".join(PLACE_WORDS[z] for z in sorted(e.left_zones)),
-                    "; ".join(PLACE_WORDS[z] for z in sorted(e.right_zones)),
+                    "; ".join(ZONE_NAMES[z] for z in sorted(e.left_zones)),
+                    "; ".join(ZONE_NAMES[z] for z in sorted(e.right_zones)),
                     None if e.flare is None else ("yes" if e.flare else "no"),
                     "; ".join(sorted(e.medications)),
                     e.note,

@@ -26,8 +26,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ble.protocol import ZONE_NAMES, Zone
 from data.entries import Side
+from massage import ZONE_NAMES, Zone
 
 IDLE = QColor("#eef0f3")
 PICKED = QColor("#f2a65a")

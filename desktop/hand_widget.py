@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ble.protocol import HARD_MAX_PRESSURE_MMHG, ZONE_COUNT, ZONE_NAMES, Zone
+from massage import HARD_MAX_PRESSURE_MMHG, ZONE_COUNT, ZONE_NAMES, Zone
 
 # Short labels that fit inside the drawn zones; full names are in the accessible text.
 SHORT_NAMES = {

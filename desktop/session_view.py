@@ -36,7 +36,6 @@ from appcore.manual_session import sessions_on, too_many_warning
 from appcore.programs import single_programs
 from appcore.session import APP_CLOSED, Phase, Plan, SessionController
 from appcore.settings import format_temperature
-from ble import protocol as p
 from data import ratings as rating_log
 from data import sessions as session_log
 from data.models import Outcome, Rating, RatingKind, SessionRecord
@@ -53,6 +52,7 @@ from desktop.widgets import (
     notice,
     paragraph,
 )
+from massage import Zone
 from therapy import EXERCISES, ROUTINES, TECHNIQUES, CustomProgram, Routine, SafetyProfile
 from therapy.compiler import StepGuidance
 from therapy.techniques import MUSCLE_WORDS, ZONE_MUSCLES, Technique
@@ -66,7 +66,7 @@ LEVEL_MIN, LEVEL_MAX = 2, 10  # squeezing during a session, as tenths of the pla
 REPAINT_MS = 100  # status arrives at up to 20 Hz; people need no more than 10 updates a second
 
 
-def _zones_for(spec: Routine | CustomProgram) -> set[p.Zone]:
+def _zones_for(spec: Routine | CustomProgram) -> set[Zone]:
     muscles = frozenset().union(*(b.muscles() for b in spec.blocks))
     return {zone for zone, zone_muscles in ZONE_MUSCLES.items() if zone_muscles & muscles}
 

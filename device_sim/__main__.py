@@ -10,7 +10,6 @@ import os
 import signal
 from pathlib import Path
 
-from ble.protocol import Zone
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
 from device_sim.server import (
     DEFAULT_PORT,
@@ -18,6 +17,7 @@ from device_sim.server import (
     LOOK_ALIKE_ORDERS,
     SimulatorServer,
 )
+from massage import Zone
 
 log = logging.getLogger("device_sim")
 

@@ -19,17 +19,18 @@ from ble.client import DiscoveredMassager, MassagerClient, discover
 from ble.errors import MassagerError
 from ble.pinning import PinnedDevice
 from device_sim.process import simulator_process
+from massage import Limits, Pattern
 
 SCAN_S = 3.0  # adverts come every 20 ms to 1 s: three seconds hears every massager in range
 # Gentle demo caps, well inside the design defaults (50 mmHg, 42 °C).
-DEMO_LIMITS = p.Limits(max_pressure_mmhg=40, max_heat_dc=400, max_session_s=5 * 60)
+DEMO_LIMITS = Limits(max_pressure_mmhg=40, max_heat_dc=400, max_session_s=5 * 60)
 DEMO_PROGRAM = p.Program(
     program_id=1,
     steps=(
-        p.ProgramStep(6, p.Pattern.WAVE, 380, (25, 25, 25, 30, 25, 20)),
-        p.ProgramStep(4, p.Pattern.ALTERNATE, 380, (30,) * 6),
-        p.ProgramStep(4, p.Pattern.HOLD, 380, (35, 0, 20, 0, 0, 0)),
-        p.ProgramStep(4, p.Pattern.REST, 0, (0,) * 6),
+        p.ProgramStep(6, Pattern.WAVE, 380, (25, 25, 25, 30, 25, 20)),
+        p.ProgramStep(4, Pattern.ALTERNATE, 380, (30,) * 6),
+        p.ProgramStep(4, Pattern.HOLD, 380, (35, 0, 20, 0, 0, 0)),
+        p.ProgramStep(4, Pattern.REST, 0, (0,) * 6),
     ),
 )
 

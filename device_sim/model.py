@@ -17,12 +17,22 @@ from ble import protocol as p
 from device_sim import patterns
 from device_sim.clock import Clock
 from device_sim.physics import HEATER_TAU_S, RUNAWAY_GAIN_C, AirZones, Battery, Heater
+from massage import (
+    ABSOLUTE_AUTO_OFF_S,
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_HEAT_TIME_S,
+    HARD_MAX_HEAT_DC,
+    HARD_MAX_PRESSURE_MMHG,
+    ZONE_COUNT,
+    ZONE_NAMES,
+    Pattern,
+)
 
 # Heartbeats: the app sends one about every second; after 2 s without one the
 # device stops, and venting (<= 0.5 s at 160 mmHg/s) makes it safe within 3 s.
 WATCHDOG_TIMEOUT_S = 2.0
 # 45 °C, the hard limit the pad never reaches: burns start at a 44 °C basal layer.
-OVER_TEMPERATURE_C = p.HARD_MAX_HEAT_DC / 10
+OVER_TEMPERATURE_C = HARD_MAX_HEAT_DC / 10
 FAULT_CLEAR_BELOW_C = 40.0  # an over-temperature fault is never cleared above this
 LOW_BATTERY_PCT = 5.0
 HEAT_MIN_DC = 300  # 30 °C: below this "warmth" is not felt; 0 still means off
@@ -43,12 +53,12 @@ MAX_RISE_PER_STEP_C = RUNAWAY_GAIN_C / HEATER_TAU_S * PHYSICS_STEP_S
 FAULT_CLEAR_HYSTERESIS_C = 2.0
 # After the 30-minute auto-off no new start for this long: no chaining runs into an unbroken hour.
 AUTO_OFF_COOLDOWN_S = 15 * 60
-# The design note: heat time per session at most 20 minutes.
-HEAT_PER_SESSION_S = 20 * 60
+# The design note: heat time per session at most 20 minutes (the default heat-time cap).
+HEAT_PER_SESSION_S = DEFAULT_MAX_HEAT_TIME_S
 # Three fully heated sessions a day; rolling, as the device has a clock but no calendar.
 HEAT_PER_DAY_S = 60 * 60
 HEAT_DAY_WINDOW_S = 24 * 60 * 60
-FACTORY_LIMITS = p.FACTORY_LIMITS  # until the app writes the person's (docs/gatt-profile.md)
+FACTORY_LIMITS = DEFAULT_LIMITS  # until the app writes the person's (docs/gatt-profile.md)
 SUPPORTED_OPCODES = (
     p.Opcode.REQUEST_CONTROL,
     p.Opcode.START_PROGRAM,
@@ -131,14 +141,14 @@ class MassagerModel:
     def features(self) -> p.Features:
         return p.Features(
             protocol_version=p.PROTOCOL_VERSION,
-            zone_names=p.ZONE_NAMES,
+            zone_names=ZONE_NAMES,
             pressure_min_mmhg=0,
-            pressure_max_mmhg=p.HARD_MAX_PRESSURE_MMHG,
+            pressure_max_mmhg=HARD_MAX_PRESSURE_MMHG,
             pressure_step_mmhg=1,
             heat_min_dc=HEAT_MIN_DC,
-            heat_max_dc=p.HARD_MAX_HEAT_DC,
+            heat_max_dc=HARD_MAX_HEAT_DC,
             heat_step_dc=HEAT_STEP_DC,
-            max_session_s=p.ABSOLUTE_AUTO_OFF_S,
+            max_session_s=ABSOLUTE_AUTO_OFF_S,
             opcodes=SUPPORTED_OPCODES,
             protocol_versions=SUPPORTED_PROTOCOL_VERSIONS,
         )
@@ -158,13 +168,13 @@ class MassagerModel:
     def write_limits(self, conn: Conn, data: bytes) -> None:
         self._require_control(conn)
         try:
-            limits = p.Limits.from_bytes(data)
+            limits = p.decode_limits(data)
         except p.ProtocolError as exc:
             raise AttRefusal(p.ATT_INVALID_ATTRIBUTE_VALUE_LENGTH, str(exc)) from exc
         if (
-            limits.max_pressure_mmhg > p.HARD_MAX_PRESSURE_MMHG
-            or limits.max_heat_dc > p.HARD_MAX_HEAT_DC
-            or limits.max_session_s > p.ABSOLUTE_AUTO_OFF_S
+            limits.max_pressure_mmhg > HARD_MAX_PRESSURE_MMHG
+            or limits.max_heat_dc > HARD_MAX_HEAT_DC
+            or limits.max_session_s > ABSOLUTE_AUTO_OFF_S
             or limits.max_session_s == 0
         ):
             raise AttRefusal(p.ATT_VALUE_OUT_OF_RANGE, f"{limits} exceeds the hard limits")
@@ -182,7 +192,7 @@ class MassagerModel:
             raise AttRefusal(p.AppError.INVALID_PROGRAM, str(exc)) from exc
         if program is None:
             return
-        unknown = [s.pattern for s in program.steps if s.pattern not in list(p.Pattern)]
+        unknown = [s.pattern for s in program.steps if s.pattern not in list(Pattern)]
         if unknown:
             raise AttRefusal(p.AppError.INVALID_PROGRAM, f"unknown patterns {unknown}")
         # Steps beyond the Limits are accepted and clamped while they run, so a later,
@@ -190,7 +200,7 @@ class MassagerModel:
         self.program = program
 
     def read_limits(self) -> bytes:
-        return bytes(self.limits)
+        return p.encode_limits(self.limits)
 
     def handle_control(self, conn: Conn, data: bytes, refuse: bool = False) -> p.ControlResponse:
         """Answer one control point write. `refuse` is the fault injection "refuse commands"."""
@@ -284,7 +294,7 @@ class MassagerModel:
         return R.SUCCESS
 
     def _set_heat(self, heat_dc: int) -> p.ResultCode:
-        if heat_dc > min(self.limits.max_heat_dc, p.HARD_MAX_HEAT_DC):
+        if heat_dc > min(self.limits.max_heat_dc, HARD_MAX_HEAT_DC):
             return R.LIMIT_EXCEEDED
         if heat_dc and self._heat_time_left(self._last_update) <= 0:
             return R.LIMIT_EXCEEDED
@@ -353,7 +363,7 @@ class MassagerModel:
         assert self.program is not None
         if now - self._last_heartbeat >= WATCHDOG_TIMEOUT_S:
             self._stop(p.StopReason.WATCHDOG)
-        elif self._session_s >= p.ABSOLUTE_AUTO_OFF_S:
+        elif self._session_s >= ABSOLUTE_AUTO_OFF_S:
             self._stop(p.StopReason.AUTO_OFF)
             self._auto_off_at = now
         elif self._run_s >= self.program.duration_s:
@@ -374,13 +384,13 @@ class MassagerModel:
     def _setpoints(self, now: float) -> tuple[tuple[float, ...], int]:
         """Targets per zone and the heater setpoint, clamped by Limits, hard limits, heat time."""
         if self.state != p.State.RUNNING:
-            return (0.0,) * p.ZONE_COUNT, 0
+            return (0.0,) * ZONE_COUNT, 0
         _, step, into = self._current_step()
-        cap = min(self.limits.max_pressure_mmhg, p.HARD_MAX_PRESSURE_MMHG)
+        cap = min(self.limits.max_pressure_mmhg, HARD_MAX_PRESSURE_MMHG)
         raw = patterns.targets(step.pattern, step.pressures_mmhg, into)
         targets = tuple(min(cap, t * self.intensity / 10) for t in raw)
         heat = step.heat_dc if self._heat_override_dc is None else self._heat_override_dc
-        heat = min(heat, self.limits.max_heat_dc, p.HARD_MAX_HEAT_DC)
+        heat = min(heat, self.limits.max_heat_dc, HARD_MAX_HEAT_DC)
         if self._heat_time_left(now) <= 0:
             heat = 0  # heat time used up: the massage goes on without heat
         return targets, heat

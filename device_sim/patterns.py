@@ -7,7 +7,7 @@ like the hand technique they imitate, not taken from a source.
 
 from __future__ import annotations
 
-from ble.protocol import Pattern, Zone
+from massage import Pattern, Zone
 
 # Effleurage-like wave, fingers toward the wrist: each group fills in turn.
 WAVE_GROUPS: tuple[tuple[Zone, ...], ...] = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ble.protocol import ZONE_COUNT
+from massage import ZONE_COUNT
 
 PUMP_RATE_MMHG_S = 40.0  # a small diaphragm pump fills one glove zone to 40 mmHg in ~1 s
 VENT_RATE_MMHG_S = 160.0  # an open solenoid valve: 80 mmHg vents in 0.5 s

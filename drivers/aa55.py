@@ -32,9 +32,9 @@ from ble import aa55
 from ble.backends import Backend
 from ble.errors import CapExceeded, DeviceNotFound, MassagerError, NotConnected, OutcomeUnknown
 from ble.observers import Observers
-from ble.protocol import Limits
 from drivers.base import DeviceStatus, LinkEvent
 from drivers.description import Description
+from massage import Limits
 from therapy.plan import Plan, PlanStep
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ble.observers import Observers
-from ble.protocol import Limits
 from drivers.description import Description
+from massage import Limits
 from therapy.plan import Plan
 
 

@@ -14,11 +14,11 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
 from ble.backends import Backend
-from ble.protocol import Limits
 from drivers.aa55 import Aa55Driver
 from drivers.base import Driver
 from drivers.description import Description, identify
 from drivers.thenar import ThenarDriver
+from massage import Limits
 
 SCAN_TIMEOUT_S = 2.0
 

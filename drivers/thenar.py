@@ -15,17 +15,11 @@ from ble.observers import Observers
 from ble.pinning import PinnedDevice
 from drivers.base import DeviceStatus, LinkEvent
 from drivers.description import Description
+from drivers.thenar_program import thenar_program
+from massage import Limits
 from therapy.plan import Plan
 
 _RUNNING = (p.State.RUNNING, p.State.PAUSED)
-
-
-def thenar_program(plan: Plan) -> p.Program:
-    """The plan as Thenar's wire format: the same steps, as the device stores them."""
-    steps = tuple(
-        p.ProgramStep(s.duration_s, s.pattern, s.heat_dc, s.pressures_mmhg) for s in plan.steps
-    )
-    return p.Program(plan.plan_id, steps)
 
 
 def device_status(status: p.Status) -> DeviceStatus:
@@ -63,7 +57,7 @@ class ThenarDriver:
         description: Description,
         backend: Backend,
         address: str,
-        caps: p.Limits,
+        caps: Limits,
         *,
         name: str = "",
         pair: bool = False,
@@ -79,13 +73,13 @@ class ThenarDriver:
         return self.client.is_connected
 
     @property
-    def caps(self) -> p.Limits:
+    def caps(self) -> Limits:
         return self.client.caps
 
     async def connect(self) -> None:
         await self.client.connect()
 
-    async def set_caps(self, caps: p.Limits) -> None:
+    async def set_caps(self, caps: Limits) -> None:
         await self.client.set_caps(caps)
 
     async def run(self, plan: Plan) -> None:

@@ -1,8 +1,9 @@
 """Thenar's domain: screening, safety caps, massage programs and schedules.
 
 Pure: plain data in, plain data out, no I/O, no Qt, no transport (an import-linter
-contract in pyproject.toml keeps it so). The only outside import is `ble.protocol`,
-the device's program format, which is itself pure.
+contract in pyproject.toml keeps it so; it knows no wire format either). The only
+outside import of Thenar's is `massage`, the zones, patterns and caps every layer
+shares; a driver turns the plans compiled here into what its massager understands.
 """
 
 from .checkin import CheckIn, apply_checkin

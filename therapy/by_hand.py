@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ble.protocol import Zone
+from massage import Zone
 
 from .profile import SafetyProfile
 from .routines import Routine

@@ -23,10 +23,10 @@ import enum
 import math
 from dataclasses import dataclass
 
-from ble.protocol import (
+from massage import (
     ABSOLUTE_AUTO_OFF_S,
     HARD_MAX_HEAT_DC,
-    MAX_PROGRAM_STEPS,
+    MAX_PLAN_STEPS,
     ZONE_COUNT,
     Limits,
     Pattern,
@@ -53,7 +53,7 @@ from .techniques import (
 )
 
 MIN_INTENSITY = 1
-MAX_INTENSITY = 10  # the device's SET_INTENSITY scale (ble/protocol.py)
+MAX_INTENSITY = 10  # the intensity scale: level/10 of the compiled pressures
 MIN_MOVE_S = 3  # design: shortest time to read and do one guided move
 
 
@@ -216,9 +216,9 @@ def validate_program(spec: ProgramSpec) -> None:
                 f"{ABSOLUTE_AUTO_OFF_S} s"
             )
         steps = sum(_step_count(b) for b in spec.blocks)
-        if steps > MAX_PROGRAM_STEPS:
+        if steps > MAX_PLAN_STEPS:
             problems.append(
-                f"the program needs {steps} steps; the device holds {MAX_PROGRAM_STEPS}"
+                f"the program needs {steps} steps; the device holds {MAX_PLAN_STEPS}"
             )
     if problems:
         raise InvalidProgram(problems)

@@ -1,27 +1,16 @@
-"""Thenar's default limits: the numbers every profile starts from before any rule applies.
+"""The numbers the rules and techniques use, beyond the default caps.
 
 Most of these are **design** values (docs/safety-and-care.md): no source gives a
 number for a hand-sized air-bag massager, so they are product decisions and every reason
-shown to the person says so. The firmware's own hard limits live in `ble.protocol`.
+shown to the person says so. The default caps, the hard ceilings and the units they
+share with the device are `massage`'s (defined once for every layer).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from ble.protocol import ABSOLUTE_AUTO_OFF_S, HARD_MAX_HEAT_DC, HARD_MAX_PRESSURE_MMHG
-
-MINUTE: Final = 60
-
-# design: default pressure cap; the device can do 80, limb devices for the public use 60.
-DEFAULT_MAX_PRESSURE_MMHG: Final = 50
-# design: default heat cap 42 °C, below where skin pain starts (just above 43 °C, Martin &
-# Falder 2017) and under the 45 °C skin-contact limit the TFDA and an NHS trust give.
-DEFAULT_MAX_HEAT_DC: Final = 420
-# design: maker guidance is "each use at most 15 minutes".
-DEFAULT_MAX_SESSION_S: Final = 15 * MINUTE
-# design: US FDA says heat for no longer than 15-20 minutes; we take the upper end.
-DEFAULT_MAX_HEAT_TIME_S: Final = 20 * MINUTE
+from massage import MINUTE
 
 # design: cleared cap for osteoporosis, anticoagulants and a past DVT (about 40 mmHg is
 # used after a past DVT on limb pumps; the hand gets less).
@@ -48,7 +37,3 @@ WARM_DC: Final = 400
 # design: lowest heat setpoint a custom program may ask for; below skin temperature
 # (about 33 °C) a setpoint would not warm anything.
 MIN_HEAT_DC: Final = 300
-
-assert DEFAULT_MAX_PRESSURE_MMHG <= HARD_MAX_PRESSURE_MMHG
-assert DEFAULT_MAX_HEAT_DC <= HARD_MAX_HEAT_DC
-assert DEFAULT_MAX_SESSION_S <= ABSOLUTE_AUTO_OFF_S

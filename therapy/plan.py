@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-from ble.protocol import Pattern
+from massage import Pattern
 
 
 @dataclass(frozen=True)

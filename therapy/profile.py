@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
-from ble.protocol import Limits
-
-from .defaults import (
+from massage import (
     DEFAULT_MAX_HEAT_DC,
     DEFAULT_MAX_HEAT_TIME_S,
     DEFAULT_MAX_PRESSURE_MMHG,
     DEFAULT_MAX_SESSION_S,
-    RESCREEN_AFTER_MONTHS,
+    Limits,
 )
+
+from .defaults import RESCREEN_AFTER_MONTHS
 from .errors import ScreeningError
 from .questionnaire import Question
 from .rules import (

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ble.protocol import Zone
+from massage import Zone
 
 from .techniques import BlockSpec, Exercise, Muscle, Technique
 

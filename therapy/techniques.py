@@ -1,6 +1,6 @@
 """Massage technique building blocks: what each does with the glove, which muscles it reaches.
 
-The device animates patterns itself (`ble.protocol.Pattern`); a block only chooses the
+The massager animates patterns itself (`massage.Pattern`); a block only chooses the
 pattern, the zones, a pressure at full intensity and whether it is warm. Muscle names and
 what each muscle does come from the hand-massage article (docs/safety-and-care.md).
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from ble.protocol import ZONE_COUNT, Pattern, Zone
+from massage import ZONE_COUNT, Pattern, Zone
 
 from .defaults import WARM_DC
 
@@ -45,7 +45,7 @@ MUSCLE_WORDS: Mapping[Muscle, str] = MappingProxyType(
     }
 )
 
-# What lies under each air bag (the zone comments in ble/protocol.py).
+# What lies under each zone (the zone comments in massage/hand.py).
 ZONE_MUSCLES: Mapping[Zone, frozenset[Muscle]] = MappingProxyType(
     {
         Zone.THUMB_BASE: frozenset({Muscle.THENAR, Muscle.ADDUCTOR_POLLICIS}),
@@ -211,7 +211,7 @@ assert all(
     if info.default_heat_dc
 )
 
-# The device's BREATH pattern is a 10 s rise and fall (ble/protocol.py): six breaths a minute.
+# The BREATH pattern is a 10 s rise and fall (massage/hand.py): six breaths a minute.
 BREATH_CYCLE_S = 10
 
 

@@ -30,6 +30,7 @@ from ble.errors import CapExceeded
 from data import checkins, sessions
 from data.models import Outcome, Rating
 from device_sim.peripheral import SimulatedMassager
+from massage import Limits
 from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.appcore.test_session import wait_for_phase
 from therapy import (
@@ -93,7 +94,7 @@ async def warm_plan(ctx: AppContext, massager: Massager, intensity: int) -> Sess
     return session
 
 
-async def settled_caps(massager: Massager) -> p.Limits:
+async def settled_caps(massager: Massager) -> Limits:
     await massager.settled()
     client = massager.client
     assert client is not None
@@ -168,7 +169,7 @@ async def test_item2_reconnect_keeps_the_tighter_caps_and_a_clearance_raises_at_
         await ctx.safety.save_screening(answers(arthritis="yes"))
         await ctx.safety.check_in(CheckIn(ctx.today()))
         await connect(massager, sim)
-        assert sim.model.limits == p.Limits(50, 420, 900)
+        assert sim.model.limits == Limits(50, 420, 900)
         await ctx.safety.check_in(CheckIn(ctx.today(), flare=True))  # 30 mmHg, heat off
         tight = ctx.safety.state.caps
         assert (tight.max_pressure_mmhg, tight.max_heat_dc) == (30, 0)

@@ -44,6 +44,7 @@ from ble.errors import CapExceeded, MassagerError
 from data import screenings, sessions
 from device_sim.clock import ManualClock
 from device_sim.peripheral import SimulatedMassager
+from massage import Limits
 from tests.appcore.conftest import CLEAR_ANSWERS
 from therapy import ROUTINES, SCREENING_QUESTIONS, CheckIn, SessionNotAllowed
 from therapy.rules import SCREENING_RULES
@@ -95,7 +96,7 @@ class SafetyMachine(RuleBasedStateMachine):
         self.massager = Massager(self.ctx, on_link(self.link))
         self.session = SessionController(self.massager)
         self.program_ids: dict[str, int] = {}
-        self.started: list[tuple[int, p.Limits]] = []  # session id, caps in force at start
+        self.started: list[tuple[int, Limits]] = []  # session id, caps in force at start
         # A lower pressure cap holds on the targets at once; the air takes up to half a
         # second of device time to vent. Until then the old cap bounds what is measured.
         self.venting_from: int | None = None

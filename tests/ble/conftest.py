@@ -14,6 +14,7 @@ from ble.bumble_bleak.adapter import BumbleAdapter
 from ble.bumble_bleak.radio import VirtualLink
 from device_sim.clock import ManualClock
 from device_sim.peripheral import SimulatedMassager
+from massage import Limits
 
 
 @pytest.fixture
@@ -123,7 +124,8 @@ async def central(adapter: BumbleAdapter, sim: SimulatedMassager) -> AsyncIterat
     try:
         await c.subscribe()
         assert (await c.command(p.RequestControl())).result == p.ResultCode.SUCCESS
-        await client.write_gatt_char(p.LIMITS_UUID, bytes(p.Limits(60, 420, 900)), response=True)
+        caps = p.encode_limits(Limits(60, 420, 900))
+        await client.write_gatt_char(p.LIMITS_UUID, caps, response=True)
         yield c
     finally:
         if client.is_connected:

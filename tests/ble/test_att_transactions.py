@@ -20,6 +20,7 @@ from ble.bumble_bleak.adapter import BumbleAdapter
 from ble.bumble_bleak.radio import VirtualLink
 from device_sim.peripheral import SimulatedMassager
 from device_sim.process import simulator_process
+from massage import HARD_MAX_PRESSURE_MMHG, Limits
 
 from .conftest import find_massager
 
@@ -50,7 +51,7 @@ async def race(client: BleakClient) -> None:
     await client.write_gatt_char(p.CONTROL_POINT_UUID, bytes(p.RequestControl()), response=True)
     sent = requests_sent(client)
     good = asyncio.create_task(
-        client.write_gatt_char(p.LIMITS_UUID, bytes(p.Limits(40, 400, 600)), response=True)
+        client.write_gatt_char(p.LIMITS_UUID, p.encode_limits(Limits(40, 400, 600)), response=True)
     )
     async with asyncio.timeout(5):
         await sent.wait()  # the write is on the link; its response takes a few hops
@@ -58,13 +59,13 @@ async def race(client: BleakClient) -> None:
     good.cancel()
     with pytest.raises(asyncio.CancelledError):
         await good
-    too_high = p.Limits(p.HARD_MAX_PRESSURE_MMHG + 1, 400, 600)
+    too_high = Limits(HARD_MAX_PRESSURE_MMHG + 1, 400, 600)
     with pytest.raises(BleakGATTProtocolError) as refused:
-        await client.write_gatt_char(p.LIMITS_UUID, bytes(too_high), response=True)
+        await client.write_gatt_char(p.LIMITS_UUID, p.encode_limits(too_high), response=True)
     assert int(refused.value.args[0]) == p.ATT_VALUE_OUT_OF_RANGE
     # And the slot is free again afterwards: a plain read gets its own answer.
-    limits = p.Limits.from_bytes(bytes(await client.read_gatt_char(p.LIMITS_UUID)))
-    assert limits == p.Limits(40, 400, 600)  # the cancelled write did happen
+    limits = p.decode_limits(bytes(await client.read_gatt_char(p.LIMITS_UUID)))
+    assert limits == Limits(40, 400, 600)  # the cancelled write did happen
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from ble import protocol as p
 from ble.backends import Backend, choose_backend
 from ble.bumble_bleak.radio import VirtualLink
 from ble.client import MassagerClient
@@ -21,8 +20,9 @@ from ble.errors import BondRejected, NotPaired
 from ble.pinning import PinnedDevice
 from device_sim.model import FACTORY_LIMITS
 from device_sim.peripheral import SimulatedMassager
+from massage import Limits
 
-CAPS = p.Limits(40, 400, 600)
+CAPS = Limits(40, 400, 600)
 FAST = RetryPolicy(budget_s=5.0, base_s=0.02, max_backoff_s=0.2)
 
 

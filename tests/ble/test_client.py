@@ -22,10 +22,11 @@ from ble.errors import (
 from ble.pinning import PinnedDevice
 from device_sim.clock import ManualClock
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
+from massage import ZONE_COUNT, Limits, Pattern
 from tests.waiting import until
 
-CAPS = p.Limits(max_pressure_mmhg=60, max_heat_dc=420, max_session_s=900)
-HOLD = p.Program(1, (p.ProgramStep(600, p.Pattern.HOLD, 400, (50,) * 6),))
+CAPS = Limits(max_pressure_mmhg=60, max_heat_dc=420, max_session_s=900)
+HOLD = p.Program(1, (p.ProgramStep(600, Pattern.HOLD, 400, (50,) * 6),))
 FAST = RetryPolicy(budget_s=10.0, base_s=0.02, max_backoff_s=0.2)
 
 
@@ -87,7 +88,7 @@ async def test_connect_takes_control_writes_caps_and_reads_status(
     assert client.status is not None
     assert client.status.state == p.State.IDLE
     features = await client.features()
-    assert len(features.zone_names) == p.ZONE_COUNT
+    assert len(features.zone_names) == ZONE_COUNT
     info = await client.device_info()
     assert info.firmware_revision == sim.identity.firmware_revision
     assert 0 < await client.battery() <= 100
@@ -251,9 +252,9 @@ async def test_caps_exceeded_by_command_and_program_write_nothing(
     handled = sim.model.commands_handled
     with pytest.raises(CapExceeded):
         await client.set_heat(430)
-    too_hard = p.Program(2, (p.ProgramStep(60, p.Pattern.HOLD, 400, (70,) * 6),))
-    too_hot = p.Program(3, (p.ProgramStep(60, p.Pattern.HOLD, 440, (40,) * 6),))
-    too_long = p.Program(4, (p.ProgramStep(901, p.Pattern.HOLD, 0, (40,) * 6),))
+    too_hard = p.Program(2, (p.ProgramStep(60, Pattern.HOLD, 400, (70,) * 6),))
+    too_hot = p.Program(3, (p.ProgramStep(60, Pattern.HOLD, 440, (40,) * 6),))
+    too_long = p.Program(4, (p.ProgramStep(901, Pattern.HOLD, 0, (40,) * 6),))
     for program in (too_hard, too_hot, too_long):
         with pytest.raises(CapExceeded):
             await client.upload_program(program)
@@ -309,14 +310,14 @@ async def test_unacknowledged_stop_is_reported(backend: Backend, sim: SimulatedM
     await next_event(events, EventKind.STOP_UNACKNOWLEDGED)
 
 
-TIGHT = p.Limits(max_pressure_mmhg=30, max_heat_dc=0, max_session_s=900)
+TIGHT = Limits(max_pressure_mmhg=30, max_heat_dc=0, max_session_s=900)
 
 
 async def test_caps_are_read_only_and_change_only_through_a_verified_write(
     client: MassagerClient, sim: SimulatedMassager
 ) -> None:
     with pytest.raises(AttributeError):
-        client.caps = p.Limits(80, 450, 1800)  # type: ignore[misc]
+        client.caps = Limits(80, 450, 1800)  # type: ignore[misc]
     await client.set_caps(TIGHT)
     assert client.caps == TIGHT
     assert sim.model.limits == TIGHT  # written, and read back by the client

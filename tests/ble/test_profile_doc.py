@@ -18,6 +18,7 @@ import pytest
 from ble import protocol as p
 from device_sim.clock import ManualClock
 from device_sim.model import SUPPORTED_OPCODES, MassagerModel
+from massage import ZONE_COUNT, Limits, Pattern
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "gatt-profile.md"
 TYPES = {"u8": "B", "u16": "H", "u32": "I"}
@@ -118,18 +119,19 @@ def test_sizes_stated_in_the_text_match_the_codec() -> None:
     assert sizes_in_text(r"(\d+) bytes in all, the longest frame") == [p.STATUS_SIZE]
     assert sizes_in_text(r"Status frame is (\d+) bytes") == [p.STATUS_SIZE]
     assert sizes_in_text(r"exchange one of at least (\d+)") == [p.MIN_MTU]
-    step = p.ProgramStep(1, p.Pattern.HOLD, 0, (0,) * p.ZONE_COUNT)
+    step = p.ProgramStep(1, Pattern.HOLD, 0, (0,) * ZONE_COUNT)
     assert sizes_in_text(r"A step is (\d+) bytes") == [len(bytes(step))]
-    assert sizes_in_text(r"\n(\d+) bytes\. The device clamps") == [len(bytes(p.Limits(1, 2, 3)))]
+    limits_size = len(p.encode_limits(Limits(1, 2, 3)))
+    assert sizes_in_text(r"\n(\d+) bytes\. The device clamps") == [limits_size]
 
 
 def test_limits_table_matches_the_codec() -> None:
     (rows,) = tables_after("### Limits")
-    limits = p.Limits(0x42, 0x0102, 0x0304)
-    raw = bytes(limits)
+    limits = Limits(0x42, 0x0102, 0x0304)
+    raw = p.encode_limits(limits)
     assert check_fixed_frame(rows, raw, limits) == len(raw)
     assert [field_name(row["Field"]) for row in rows] == [
-        f.name for f in dataclasses.fields(p.Limits)
+        f.name for f in dataclasses.fields(Limits)
     ]
 
 

@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ble import protocol as p
+from massage import MAX_PLAN_STEPS, ZONE_COUNT, Limits, Pattern
 
 u8 = st.integers(0, 0xFF)
 u16 = st.integers(0, 0xFFFF)
-pressures = st.tuples(*[u8] * p.ZONE_COUNT)
+pressures = st.tuples(*[u8] * ZONE_COUNT)
 
 features = st.builds(
     p.Features,
@@ -28,10 +29,10 @@ features = st.builds(
     opcodes=st.lists(u8.map(p.Opcode), max_size=16).map(tuple),
     protocol_versions=st.lists(u8, max_size=4).map(tuple),
 )
-limits = st.builds(p.Limits, u8, u16, u16)
-steps = st.builds(p.ProgramStep, st.integers(1, 0xFFFF), u8.map(p.Pattern), u16, pressures)
+limits = st.builds(Limits, u8, u16, u16)
+steps = st.builds(p.ProgramStep, st.integers(1, 0xFFFF), u8.map(Pattern), u16, pressures)
 programs = st.builds(
-    p.Program, u16, st.lists(steps, min_size=1, max_size=p.MAX_PROGRAM_STEPS).map(tuple)
+    p.Program, u16, st.lists(steps, min_size=1, max_size=MAX_PLAN_STEPS).map(tuple)
 )
 statuses = st.builds(
     p.Status,
@@ -82,8 +83,8 @@ def test_features_round_trip(frame: p.Features) -> None:
 
 @settings(max_examples=500)
 @given(limits)
-def test_limits_round_trip(frame: p.Limits) -> None:
-    assert p.Limits.from_bytes(bytes(frame)) == frame
+def test_limits_round_trip(frame: Limits) -> None:
+    assert p.decode_limits(p.encode_limits(frame)) == frame
 
 
 @settings(max_examples=300)
@@ -168,7 +169,7 @@ def test_chunked_program_reassembles(program: p.Program, mtu: int) -> None:
 
 DECODERS: list[Callable[[bytes], object]] = [
     p.Features.from_bytes,
-    p.Limits.from_bytes,
+    p.decode_limits,
     p.Program.from_bytes,
     p.ProgramStep.from_bytes,
     p.ProgramChunk.from_bytes,
@@ -206,7 +207,7 @@ def test_unknown_codes_are_kept_not_rejected() -> None:
 
 
 def test_corrupted_program_is_refused_whole() -> None:
-    step = p.ProgramStep(10, p.Pattern.HOLD, 0, (10,) * 6)
+    step = p.ProgramStep(10, Pattern.HOLD, 0, (10,) * 6)
     blob = bytearray(bytes(p.Program(7, (step,))))
     blob[5] ^= 0x01
     with pytest.raises(p.ProtocolError, match="CRC"):
@@ -214,7 +215,7 @@ def test_corrupted_program_is_refused_whole() -> None:
 
 
 def test_out_of_sequence_chunk_is_refused() -> None:
-    step = p.ProgramStep(10, p.Pattern.HOLD, 0, (10,) * 6)
+    step = p.ProgramStep(10, Pattern.HOLD, 0, (10,) * 6)
     chunks_ = p.chunk_program(p.Program(7, (step,) * 8), p.MIN_MTU)
     assembler = p.ProgramAssembler()
     assembler.feed(chunks_[0])
@@ -262,9 +263,18 @@ def test_features_list_protocol_versions_and_a_v1_frame_is_recognised() -> None:
 
 
 def test_encoder_range_checks() -> None:
+    with pytest.raises(p.ProtocolError, match="max_pressure_mmhg"):
+        p.encode_limits(Limits(256, 0, 0))
+    with pytest.raises(p.ProtocolError, match="max_session_s"):
+        p.encode_limits(Limits(80, 450, 0x10000))
     with pytest.raises(p.ProtocolError):
-        p.Limits(256, 0, 0)
+        p.ProgramStep(0, Pattern.HOLD, 0, (0,) * 6)
     with pytest.raises(p.ProtocolError):
-        p.ProgramStep(0, p.Pattern.HOLD, 0, (0,) * 6)
-    with pytest.raises(p.ProtocolError):
-        p.ProgramStep(1, p.Pattern.HOLD, 0, (0,) * 5)
+        p.ProgramStep(1, Pattern.HOLD, 0, (0,) * 5)
+
+
+def test_caps_are_whole_numbers_of_at_least_zero() -> None:
+    """The caps themselves (`massage.Limits`) refuse nonsense before any encoding."""
+    for bad in ((-1, 0, 0), (0, 1.5, 0), (0, 0, True)):
+        with pytest.raises(ValueError, match="whole number"):
+            Limits(*bad)  # type: ignore[arg-type]

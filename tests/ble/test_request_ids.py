@@ -25,8 +25,9 @@ from ble.errors import OperationFailed, OutcomeUnknown, UnsupportedDevice, requi
 from ble.pinning import PinnedDevice
 from device_sim.model import FACTORY_LIMITS
 from device_sim.peripheral import SimulatedMassager
+from massage import Limits
 
-CAPS = p.Limits(max_pressure_mmhg=60, max_heat_dc=420, max_session_s=900)
+CAPS = Limits(max_pressure_mmhg=60, max_heat_dc=420, max_session_s=900)
 
 
 @pytest.fixture

@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
-from ble.protocol import ZONE_COUNT
 from data import checkins, dump, entries, programs, schema, screenings, sessions
 from data.entries import Entry, Hand
 from data.errors import InvalidInputError, NotFoundError
 from data.models import SessionStart
 from data.store import open_memory, open_store
+from massage import ZONE_COUNT
 from tests.data.helpers import PARIS, T0
 
 ALL_TABLES = ("entries", "entry_zones", "entry_medications", "medications", "checkins")
@@ -36,10 +36,6 @@ def log(tmp_path: Path) -> Iterator[Database]:
 
 def counts(db: Database) -> dict[str, int]:
     return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ALL_TABLES}
-
-
-def test_zones_are_the_hand_drawings_zones() -> None:
-    assert entries.ZONE_COUNT == ZONE_COUNT
 
 
 MEDS = ("Paracetamol", "Ibuprofen gel", "Naproxène 250 mg", "💊 vitamin D")
@@ -486,10 +482,8 @@ def test_entries_csv_keeps_unrated_empty_and_names_places(log: Database) -> None
     import csv
     import io
 
-    from ble.protocol import ZONE_NAMES
-    from data.export import ENTRY_COLUMNS, PLACE_WORDS, entries_csv
+    from data.export import ENTRY_COLUMNS, entries_csv
 
-    assert PLACE_WORDS == ZONE_NAMES
     entries.add_medication(log, "Paracetamol", T0.date())
     entries.record_entry(
         log,

@@ -32,6 +32,7 @@ from device_sim.aa55_model import StopCause
 from device_sim.aa55_peripheral import Aa55Identity, SimulatedAa55
 from device_sim.peripheral import SimulatedMassager
 from drivers.description import load_descriptions
+from massage import ZONE_COUNT, Pattern
 from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.appcore.test_session import LONG, QUICK, wait_for_phase
 from tests.desktop.helpers import answer_checkin, shot, until
@@ -97,7 +98,7 @@ async def test_the_page_names_missing_protections_and_captures_without_writing(
 
 DESCRIPTION = next(d for d in load_descriptions() if d.key == "palma-p5")
 WATCHDOG_S = 2.0  # Thenar's own profile stops within its 2 s watchdog (docs/gatt-profile.md)
-DEMO = p.Program(7, (p.ProgramStep(600, p.Pattern.HOLD, 0, (20,) * p.ZONE_COUNT),))
+DEMO = p.Program(7, (p.ProgramStep(600, Pattern.HOLD, 0, (20,) * ZONE_COUNT),))
 
 
 class Family:

@@ -7,6 +7,7 @@ import pytest
 from ble import protocol as p
 from device_sim.clock import ManualClock
 from device_sim.model import PHYSICS_STEP_S, HeatLog, MassagerModel
+from massage import Limits, Pattern
 
 ME = "me"
 R = p.ResultCode
@@ -38,20 +39,20 @@ def run(
     return hottest
 
 
-def massager(limits: p.Limits, program: p.Program) -> tuple[MassagerModel, ManualClock]:
+def massager(limits: Limits, program: p.Program) -> tuple[MassagerModel, ManualClock]:
     """A model under control with these Limits and this program uploaded."""
     clock = ManualClock()
     model = MassagerModel(clock)
     model.connected(ME)
     assert command(model, p.RequestControl()) == R.SUCCESS
-    model.write_limits(ME, bytes(limits))
+    model.write_limits(ME, p.encode_limits(limits))
     for chunk in p.chunk_program(program, 23):
         model.write_program_chunk(ME, bytes(chunk))
     return model, clock
 
 
 def hold(seconds: int, heat_dc: int) -> p.Program:
-    return p.Program(1, (p.ProgramStep(seconds, p.Pattern.HOLD, heat_dc, (20,) * 6),))
+    return p.Program(1, (p.ProgramStep(seconds, Pattern.HOLD, heat_dc, (20,) * 6),))
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,7 @@ def hold(seconds: int, heat_dc: int) -> p.Program:
     ids=["heat-off", "38C", "42C", "45C"],
 )
 def test_runaway_is_cut_before_the_limit_plus_margin(limit_dc: int, cut_out_c: float) -> None:
-    model, clock = massager(p.Limits(60, limit_dc, 1800), hold(1800, limit_dc))
+    model, clock = massager(Limits(60, limit_dc, 1800), hold(1800, limit_dc))
     assert command(model, p.StartProgram(1)) == R.SUCCESS
     model.inject_overheat()
     hottest = run(model, clock, 300, tick=PHYSICS_STEP_S)  # every physics step is seen
@@ -77,11 +78,12 @@ def test_runaway_is_cut_before_the_limit_plus_margin(limit_dc: int, cut_out_c: f
 
 
 def test_pad_cooling_from_a_lowered_limit_is_no_fault_but_a_rise_is() -> None:
-    model, clock = massager(p.Limits(60, 450, 1800), hold(1800, 450))
+    model, clock = massager(Limits(60, 450, 1800), hold(1800, 450))
     assert command(model, p.StartProgram(1)) == R.SUCCESS
     run(model, clock, 300)
     assert model.heater.temperature_c > 43.0
-    model.write_limits(ME, bytes(p.Limits(60, 0, 1800)))  # heat off now: its cut-out is 38 °C
+    # heat off now: its cut-out is 38 °C
+    model.write_limits(ME, p.encode_limits(Limits(60, 0, 1800)))
     run(model, clock, 5, tick=PHYSICS_STEP_S)
     assert model.heater.temperature_c > 40.0
     assert model.status().state == p.State.RUNNING
@@ -94,7 +96,7 @@ def test_pad_cooling_from_a_lowered_limit_is_no_fault_but_a_rise_is() -> None:
 
 
 def test_clear_fault_waits_two_degrees_below_the_heat_off_cut_out() -> None:
-    model, clock = massager(p.Limits(60, 0, 1800), hold(1800, 0))
+    model, clock = massager(Limits(60, 0, 1800), hold(1800, 0))
     assert command(model, p.StartProgram(1)) == R.SUCCESS
     model.inject_overheat()
     for _ in range(round(60 / PHYSICS_STEP_S)):  # until the cut-out trips, no longer
@@ -112,7 +114,7 @@ def test_clear_fault_waits_two_degrees_below_the_heat_off_cut_out() -> None:
 
 
 def test_start_after_auto_off_is_refused_for_15_minutes() -> None:
-    model, clock = massager(p.Limits(60, 420, 1800), hold(3000, 400))
+    model, clock = massager(Limits(60, 420, 1800), hold(3000, 400))
     assert command(model, p.StartProgram(1)) == R.SUCCESS
     run(model, clock, 1801)
     assert model.status().stop_reason == p.StopReason.AUTO_OFF
@@ -126,7 +128,7 @@ def test_start_after_auto_off_is_refused_for_15_minutes() -> None:
 
 
 def test_heat_stops_after_20_minutes_of_heat_in_a_session_massage_goes_on() -> None:
-    model, clock = massager(p.Limits(60, 420, 1800), hold(1800, 400))
+    model, clock = massager(Limits(60, 420, 1800), hold(1800, 400))
     assert command(model, p.StartProgram(1)) == R.SUCCESS
     assert command(model, p.SetHeat(0)) == R.SUCCESS
     run(model, clock, 300)  # unheated time does not count
@@ -148,7 +150,7 @@ def test_heat_stops_after_20_minutes_of_heat_in_a_session_massage_goes_on() -> N
 
 @pytest.mark.slow
 def test_heat_stops_after_60_minutes_a_day() -> None:
-    model, clock = massager(p.Limits(60, 420, 1800), hold(1800, 400))
+    model, clock = massager(Limits(60, 420, 1800), hold(1800, 400))
     for _ in range(3):
         assert command(model, p.StartProgram(1)) == R.SUCCESS
         run(model, clock, 20 * 60 - 10)

@@ -7,6 +7,7 @@ import pytest
 from ble import protocol as p
 from device_sim.clock import ManualClock
 from device_sim.model import WATCHDOG_TIMEOUT_S, AttRefusal, MassagerModel
+from massage import Limits, Pattern, Zone
 
 ME, OTHER = "me", "other"
 
@@ -33,7 +34,7 @@ def command(model: MassagerModel, cmd: p.Command, conn: str = ME) -> p.ResultCod
 
 
 def hold(pressure: int, seconds: int = 60, heat_dc: int = 0) -> p.Program:
-    return p.Program(1, (p.ProgramStep(seconds, p.Pattern.HOLD, heat_dc, (pressure,) * 6),))
+    return p.Program(1, (p.ProgramStep(seconds, Pattern.HOLD, heat_dc, (pressure,) * 6),))
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def model(clock: ManualClock) -> MassagerModel:
     m = MassagerModel(clock)
     m.connected(ME)
     assert command(m, p.RequestControl()) == p.ResultCode.SUCCESS
-    m.write_limits(ME, bytes(p.Limits(60, 420, 900)))
+    m.write_limits(ME, p.encode_limits(Limits(60, 420, 900)))
     return m
 
 
@@ -65,7 +66,7 @@ def test_commands_need_control() -> None:
     m = MassagerModel(ManualClock())
     assert command(m, p.Stop(), OTHER) == p.ResultCode.CONTROL_NOT_PERMITTED
     with pytest.raises(AttRefusal) as err:
-        m.write_limits(OTHER, bytes(p.Limits(40, 0, 600)))
+        m.write_limits(OTHER, p.encode_limits(Limits(40, 0, 600)))
     assert err.value.code == p.AppError.NOT_IN_CONTROL
     assert command(m, p.RequestControl(), ME) == p.ResultCode.SUCCESS
     assert command(m, p.RequestControl(), OTHER) == p.ResultCode.CONTROL_NOT_PERMITTED
@@ -74,7 +75,7 @@ def test_commands_need_control() -> None:
 def test_step_beyond_limits_is_clamped_and_command_beyond_is_refused(
     model: MassagerModel, clock: ManualClock
 ) -> None:
-    model.write_limits(ME, bytes(p.Limits(30, 400, 900)))
+    model.write_limits(ME, p.encode_limits(Limits(30, 400, 900)))
     upload(model, hold(75, heat_dc=450))
     assert command(model, p.StartProgram(1)) == p.ResultCode.SUCCESS
     run(model, clock, 5)
@@ -86,11 +87,11 @@ def test_step_beyond_limits_is_clamped_and_command_beyond_is_refused(
 
 
 def test_limits_beyond_hard_limits_are_refused(model: MassagerModel) -> None:
-    for bad in (p.Limits(81, 0, 600), p.Limits(40, 451, 600), p.Limits(40, 0, 1801)):
+    for bad in (Limits(81, 0, 600), Limits(40, 451, 600), Limits(40, 0, 1801)):
         with pytest.raises(AttRefusal) as err:
-            model.write_limits(ME, bytes(bad))
+            model.write_limits(ME, p.encode_limits(bad))
         assert err.value.code == p.ATT_VALUE_OUT_OF_RANGE
-    assert model.limits == p.Limits(60, 420, 900)
+    assert model.limits == Limits(60, 420, 900)
 
 
 def test_watchdog_stops_and_vents_within_3s(model: MassagerModel, clock: ManualClock) -> None:
@@ -145,13 +146,13 @@ def test_overheat_cuts_heater_and_faults(model: MassagerModel, clock: ManualCloc
 
 def test_stuck_valve_raises_fault(model: MassagerModel, clock: ManualClock) -> None:
     upload(model, hold(40, seconds=5))
-    model.inject_stuck_valve(int(p.Zone.PALM))
+    model.inject_stuck_valve(int(Zone.PALM))
     command(model, p.StartProgram(1))
     run(model, clock, 10)
     status = model.status()
     assert status.state == p.State.FAULT
     assert p.FaultFlags.STUCK_VALVE in status.faults
-    assert status.pressures_mmhg[p.Zone.PALM] == 40
+    assert status.pressures_mmhg[Zone.PALM] == 40
     assert command(model, p.ClearFault()) == p.ResultCode.OPERATION_FAILED
     model.release_stuck_valve()
     assert command(model, p.ClearFault()) == p.ResultCode.SUCCESS
@@ -170,11 +171,11 @@ def test_low_battery_shuts_down(model: MassagerModel, clock: ManualClock) -> Non
 
 def test_session_limit_and_absolute_auto_off(model: MassagerModel, clock: ManualClock) -> None:
     upload(model, hold(20, seconds=3000))
-    model.write_limits(ME, bytes(p.Limits(60, 0, 120)))
+    model.write_limits(ME, p.encode_limits(Limits(60, 0, 120)))
     command(model, p.StartProgram(1))
     run(model, clock, 121)
     assert model.status().stop_reason == p.StopReason.LIMIT
-    model.write_limits(ME, bytes(p.Limits(60, 0, 1800)))
+    model.write_limits(ME, p.encode_limits(Limits(60, 0, 1800)))
     command(model, p.StartProgram(1))
     command(model, p.Pause())  # paused time counts toward the absolute auto-off
     run(model, clock, 1801)
@@ -183,8 +184,8 @@ def test_session_limit_and_absolute_auto_off(model: MassagerModel, clock: Manual
 
 def test_program_completes_and_reports_steps(model: MassagerModel, clock: ManualClock) -> None:
     steps = (
-        p.ProgramStep(5, p.Pattern.WAVE, 0, (30,) * 6),
-        p.ProgramStep(5, p.Pattern.REST, 0, (0,) * 6),
+        p.ProgramStep(5, Pattern.WAVE, 0, (30,) * 6),
+        p.ProgramStep(5, Pattern.REST, 0, (0,) * 6),
     )
     upload(model, p.Program(9, steps))
     assert command(model, p.StartProgram(8)) == p.ResultCode.INVALID_PARAMETER
@@ -224,13 +225,13 @@ def test_status_sequence_counts_published_frames(model: MassagerModel) -> None:
 
 def test_program_upload_errors_say_which_problem(model: MassagerModel) -> None:
     chunks = p.chunk_program(
-        p.Program(4, (p.ProgramStep(5, p.Pattern.HOLD, 0, (20,) * 6),) * 6), 23
+        p.Program(4, (p.ProgramStep(5, Pattern.HOLD, 0, (20,) * 6),) * 6), 23
     )
     model.write_program_chunk(ME, bytes(chunks[0]))
     with pytest.raises(AttRefusal) as skipped:
         model.write_program_chunk(ME, bytes(chunks[2]))
     assert skipped.value.code == p.AppError.CHUNK_OUT_OF_SEQUENCE
-    broken = bytearray(bytes(p.Program(5, (p.ProgramStep(5, p.Pattern.HOLD, 0, (20,) * 6),))))
+    broken = bytearray(bytes(p.Program(5, (p.ProgramStep(5, Pattern.HOLD, 0, (20,) * 6),))))
     broken[3] ^= 0xFF  # CRC no longer matches
     with pytest.raises(AttRefusal) as invalid:
         model.write_program_chunk(ME, bytes(p.ProgramChunk(True, True, 0, bytes(broken))))

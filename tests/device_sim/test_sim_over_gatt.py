@@ -14,9 +14,10 @@ from ble.bumble_bleak.adapter import BumbleAdapter
 from ble.bumble_bleak.radio import VirtualLink
 from device_sim.peripheral import SimulatedMassager
 from device_sim.process import simulator_process
+from massage import HARD_MAX_PRESSURE_MMHG, ZONE_COUNT, Limits, Pattern, Zone
 from tests.ble.conftest import Central, connect, find_massager, run_with_heartbeats
 
-HOLD_60 = p.Program(1, (p.ProgramStep(600, p.Pattern.HOLD, 400, (60,) * 6),))
+HOLD_60 = p.Program(1, (p.ProgramStep(600, Pattern.HOLD, 400, (60,) * 6),))
 
 
 def att_code(error: BleakGATTProtocolError) -> int:
@@ -50,15 +51,15 @@ async def test_connect_pair_and_discover(adapter: BumbleAdapter, sim: SimulatedM
         } <= services
         assert client.mtu_size >= p.MIN_MTU
         features = p.Features.from_bytes(bytes(await client.read_gatt_char(p.FEATURES_UUID)))
-        assert features.pressure_max_mmhg == p.HARD_MAX_PRESSURE_MMHG
-        assert len(features.zone_names) == p.ZONE_COUNT
+        assert features.pressure_max_mmhg == HARD_MAX_PRESSURE_MMHG
+        assert len(features.zone_names) == ZONE_COUNT
         firmware = await client.read_gatt_char(p.FIRMWARE_REVISION_UUID)
         assert bytes(firmware).decode() == sim.identity.firmware_revision
         battery = await client.read_gatt_char(p.BATTERY_LEVEL_UUID)
         assert 0 < battery[0] <= 100
         # Now paired: an encrypted characteristic can be read.
-        limits = p.Limits.from_bytes(bytes(await client.read_gatt_char(p.LIMITS_UUID)))
-        assert limits.max_pressure_mmhg <= p.HARD_MAX_PRESSURE_MMHG
+        limits = p.decode_limits(bytes(await client.read_gatt_char(p.LIMITS_UUID)))
+        assert limits.max_pressure_mmhg <= HARD_MAX_PRESSURE_MMHG
     finally:
         await client.disconnect()
 
@@ -70,7 +71,7 @@ async def test_unpaired_central_is_refused_and_nothing_moves(
     try:
         for uuid, payload in (
             (p.CONTROL_POINT_UUID, bytes(p.RequestControl())),
-            (p.LIMITS_UUID, bytes(p.Limits(80, 450, 1800))),
+            (p.LIMITS_UUID, p.encode_limits(Limits(80, 450, 1800))),
             (p.PROGRAM_UUID, bytes(p.chunk_program(HOLD_60, 100)[0])),
         ):
             with pytest.raises(BleakGATTProtocolError) as err:
@@ -88,8 +89,9 @@ async def test_command_beyond_limits_refused_and_step_beyond_clamped(
     central: Central, sim: SimulatedMassager
 ) -> None:
     client = central.client
-    await client.write_gatt_char(p.LIMITS_UUID, bytes(p.Limits(40, 400, 600)), response=True)
-    hot_and_hard = p.Program(2, (p.ProgramStep(60, p.Pattern.HOLD, 450, (75,) * 6),))
+    caps = p.encode_limits(Limits(40, 400, 600))
+    await client.write_gatt_char(p.LIMITS_UUID, caps, response=True)
+    hot_and_hard = p.Program(2, (p.ProgramStep(60, Pattern.HOLD, 450, (75,) * 6),))
     await central.upload(hot_and_hard)
     assert (await central.command(p.StartProgram(2))).result == p.ResultCode.SUCCESS
     await run_with_heartbeats(central, sim, 4)
@@ -100,8 +102,9 @@ async def test_command_beyond_limits_refused_and_step_beyond_clamped(
     refused = await central.command(p.SetHeat(440))
     assert refused.result == p.ResultCode.LIMIT_EXCEEDED
     assert (await central.read_status()).heat_setpoint_dc == 400
+    too_high = p.encode_limits(Limits(90, 400, 600))
     with pytest.raises(BleakGATTProtocolError) as err:
-        await client.write_gatt_char(p.LIMITS_UUID, bytes(p.Limits(90, 400, 600)), response=True)
+        await client.write_gatt_char(p.LIMITS_UUID, too_high, response=True)
     assert att_code(err.value) == p.ATT_VALUE_OUT_OF_RANGE
 
 
@@ -216,14 +219,14 @@ async def test_malformed_notifications_reach_the_central(
 
 
 async def test_stuck_valve_is_reported(central: Central, sim: SimulatedMassager) -> None:
-    short = p.Program(3, (p.ProgramStep(2, p.Pattern.HOLD, 0, (40,) * 6),))
+    short = p.Program(3, (p.ProgramStep(2, Pattern.HOLD, 0, (40,) * 6),))
     await central.upload(short)
-    sim.model.inject_stuck_valve(int(p.Zone.PALM))
+    sim.model.inject_stuck_valve(int(Zone.PALM))
     await central.command(p.StartProgram(3))
     await run_with_heartbeats(central, sim, 5)
     status = await central.status_where(lambda s: p.FaultFlags.STUCK_VALVE in s.faults)
     assert status.state == p.State.FAULT
-    assert status.pressures_mmhg[p.Zone.PALM] >= 35
+    assert status.pressures_mmhg[Zone.PALM] >= 35
 
 
 async def test_low_battery_shutdown_is_reported(central: Central, sim: SimulatedMassager) -> None:

@@ -15,12 +15,12 @@ import pytest
 
 from ble.backends import Backend
 from ble.errors import CapExceeded
-from ble.protocol import Limits, Pattern
 from device_sim.aa55_model import StopCause
 from device_sim.aa55_peripheral import Aa55Identity, SimulatedAa55
 from drivers.aa55 import LINK_LOSS_STOP_S, Aa55Driver
 from drivers.description import load_descriptions
 from drivers.registry import discover, open_driver
+from massage import Limits, Pattern
 from therapy.plan import Plan, PlanStep
 
 CAPS = Limits(max_pressure_mmhg=50, max_heat_dc=420, max_session_s=900)

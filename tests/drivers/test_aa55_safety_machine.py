@@ -22,10 +22,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from ble.backends import choose_backend
 from ble.bumble_bleak.radio import VirtualLink
 from ble.errors import CapExceeded
-from ble.protocol import Limits, Pattern
 from device_sim.aa55_peripheral import SimulatedAa55
 from drivers.aa55 import LINK_LOSS_STOP_S, Aa55Driver
 from drivers.description import load_descriptions
+from massage import Limits, Pattern
 from therapy.plan import Plan, PlanStep
 
 T = TypeVar("T")

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import massage
 from therapy import defaults as d
 from therapy.checkin import CheckIn, apply_checkin
 from therapy.errors import ScreeningError
@@ -30,13 +31,13 @@ def screened(**changes: str) -> SafetyProfile:
 @pytest.mark.parametrize(
     ("checkin", "verdict", "heat_off", "max_pressure", "gentle_only", "postpone"),
     [
-        (CheckIn(DAY), Verdict.ALLOWED, False, d.DEFAULT_MAX_PRESSURE_MMHG, False, False),
+        (CheckIn(DAY), Verdict.ALLOWED, False, massage.DEFAULT_MAX_PRESSURE_MMHG, False, False),
         (CheckIn(DAY, flare=True), Verdict.ALLOWED, True, d.FLARE_MAX_PRESSURE_MMHG, True, True),
         (
             CheckIn(DAY, new_injury=True),
             Verdict.BLOCKED,
             False,
-            d.DEFAULT_MAX_PRESSURE_MMHG,
+            massage.DEFAULT_MAX_PRESSURE_MMHG,
             False,
             False,
         ),
@@ -44,7 +45,7 @@ def screened(**changes: str) -> SafetyProfile:
             CheckIn(DAY, broken_skin=True),
             Verdict.BLOCKED,
             False,
-            d.DEFAULT_MAX_PRESSURE_MMHG,
+            massage.DEFAULT_MAX_PRESSURE_MMHG,
             False,
             False,
         ),
@@ -60,7 +61,7 @@ def screened(**changes: str) -> SafetyProfile:
             CheckIn(DAY, discomfort=d.POSTPONE_DISCOMFORT_AT - 1),
             Verdict.ALLOWED,
             False,
-            d.DEFAULT_MAX_PRESSURE_MMHG,
+            massage.DEFAULT_MAX_PRESSURE_MMHG,
             False,
             False,
         ),
@@ -68,7 +69,7 @@ def screened(**changes: str) -> SafetyProfile:
             CheckIn(DAY, discomfort=d.POSTPONE_DISCOMFORT_AT),
             Verdict.ALLOWED,
             False,
-            d.DEFAULT_MAX_PRESSURE_MMHG,
+            massage.DEFAULT_MAX_PRESSURE_MMHG,
             False,
             True,
         ),
@@ -76,7 +77,7 @@ def screened(**changes: str) -> SafetyProfile:
             CheckIn(DAY, discomfort=10),
             Verdict.ALLOWED,
             False,
-            d.DEFAULT_MAX_PRESSURE_MMHG,
+            massage.DEFAULT_MAX_PRESSURE_MMHG,
             False,
             True,
         ),

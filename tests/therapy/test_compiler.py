@@ -9,9 +9,10 @@ from types import MappingProxyType
 
 import pytest
 
-from ble.protocol import MAX_PROGRAM_STEPS, Pattern, Program, Zone
-from drivers.thenar import thenar_program
-from therapy import defaults as d
+import massage
+from ble.protocol import Program
+from drivers.thenar_program import thenar_program
+from massage import MAX_PLAN_STEPS, Pattern, Zone
 from therapy import techniques
 from therapy.compiler import (
     HEAT_ONLY_WHEN_LIGHT,
@@ -67,7 +68,7 @@ def kinds(c: CompiledProgram) -> set[ChangeKind]:
 def test_routines_fit_the_default_profile_unchanged(routine: Routine) -> None:
     c = compile_program(routine, 10, DEFAULT)
     assert c.changes == ()
-    assert c.duration_s == routine.duration_s <= d.DEFAULT_MAX_SESSION_S
+    assert c.duration_s == routine.duration_s <= massage.DEFAULT_MAX_SESSION_S
     assert len(c.guidance) == len(c.plan.steps)
     program = thenar_program(c.plan)  # the plan fits Thenar's wire format, and round-trips
     assert Program.from_bytes(bytes(program)) == program
@@ -199,7 +200,7 @@ def test_custom_program_heat_request_is_honoured_within_caps() -> None:
     assert compile_program(off, 5, DEFAULT).plan.steps[0].heat_dc == 0
     hot = CustomProgram("Hot", (BlockSpec(Technique.EFFLEURAGE, 60, heat_c=45),))
     c = compile_program(hot, 5, DEFAULT)
-    assert c.plan.steps[0].heat_dc == d.DEFAULT_MAX_HEAT_DC
+    assert c.plan.steps[0].heat_dc == massage.DEFAULT_MAX_HEAT_DC
     assert kinds(c) == {ChangeKind.HEAT_LOWERED}
 
 
@@ -386,7 +387,7 @@ def test_every_problem_is_reported_at_once() -> None:
                     BlockSpec(T.STRETCHING, 30, exercise=Exercise.TENDON_GLIDES) for _ in range(11)
                 ),
             ),
-            f"holds {MAX_PROGRAM_STEPS}",
+            f"holds {MAX_PLAN_STEPS}",
         ),
     ],
 )
@@ -402,4 +403,4 @@ def test_intensity_outside_1_to_10_is_rejected(intensity: object) -> None:
 
 
 def test_profile_cap_fields_are_the_defaults_named() -> None:
-    assert DEFAULT.max_pressure == Cap(d.DEFAULT_MAX_PRESSURE_MMHG, DEFAULT.max_pressure.why)
+    assert DEFAULT.max_pressure == Cap(massage.DEFAULT_MAX_PRESSURE_MMHG, DEFAULT.max_pressure.why)

@@ -10,17 +10,17 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ble.protocol import (
+from ble.protocol import Program
+from drivers.thenar_program import thenar_program
+from massage import (
     ABSOLUTE_AUTO_OFF_S,
     HARD_MAX_HEAT_DC,
     HARD_MAX_PRESSURE_MMHG,
-    MAX_PROGRAM_STEPS,
+    MAX_PLAN_STEPS,
     Pattern,
-    Program,
     Zone,
     c_to_dc,
 )
-from drivers.thenar import thenar_program
 from therapy.checkin import CheckIn, apply_checkin
 from therapy.compiler import ChangeKind, CompiledProgram, CustomProgram, compile_program
 from therapy.errors import InvalidProgram, SessionNotAllowed
@@ -191,7 +191,7 @@ programs: st.SearchStrategy[Routine | CustomProgram] = st.one_of(
 
 def assert_within_caps(c: CompiledProgram, profile: SafetyProfile) -> None:
     steps = c.plan.steps
-    assert 1 <= len(steps) <= MAX_PROGRAM_STEPS
+    assert 1 <= len(steps) <= MAX_PLAN_STEPS
     assert len(c.guidance) == len(steps)
     program = thenar_program(c.plan)  # the plan fits Thenar's wire format, and round-trips
     assert Program.from_bytes(bytes(program)) == program

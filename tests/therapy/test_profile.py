@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import pytest
 
+import massage
 from therapy import defaults as d
 from therapy.errors import ScreeningError
 from therapy.profile import (
@@ -50,11 +51,11 @@ def test_all_clear_answers_give_the_default_caps() -> None:
     assert p.blocks == ()
     assert p.pending_clearances == ()
     assert p.banned == ()
-    assert p.max_pressure.value == d.DEFAULT_MAX_PRESSURE_MMHG
-    assert p.max_heat.value == d.DEFAULT_MAX_HEAT_DC
-    assert p.max_heat_c == d.DEFAULT_MAX_HEAT_DC / 10
-    assert p.max_session.value == d.DEFAULT_MAX_SESSION_S
-    assert p.max_heat_time.value == d.DEFAULT_MAX_HEAT_TIME_S
+    assert p.max_pressure.value == massage.DEFAULT_MAX_PRESSURE_MMHG
+    assert p.max_heat.value == massage.DEFAULT_MAX_HEAT_DC
+    assert p.max_heat_c == massage.DEFAULT_MAX_HEAT_DC / 10
+    assert p.max_session.value == massage.DEFAULT_MAX_SESSION_S
+    assert p.max_heat_time.value == massage.DEFAULT_MAX_HEAT_TIME_S
     for cap in (p.max_pressure, p.max_heat, p.max_session, p.max_heat_time):
         assert "design" in cap.why.source
     assert p.rescreen_due is None
@@ -74,9 +75,9 @@ def _expected_caps(effect: Effect) -> tuple[int, int, int, frozenset[Technique]]
         return default if value is None else min(value, default)
 
     return (
-        low(effect.max_pressure_mmhg, d.DEFAULT_MAX_PRESSURE_MMHG),
-        low(effect.max_heat_dc, d.DEFAULT_MAX_HEAT_DC),
-        low(effect.max_session_s, d.DEFAULT_MAX_SESSION_S),
+        low(effect.max_pressure_mmhg, massage.DEFAULT_MAX_PRESSURE_MMHG),
+        low(effect.max_heat_dc, massage.DEFAULT_MAX_HEAT_DC),
+        low(effect.max_session_s, massage.DEFAULT_MAX_SESSION_S),
         effect.banned,
     )
 
@@ -127,9 +128,9 @@ def test_each_clearance_turns_the_item_into_its_cleared_caps(rule_id: str) -> No
         assert _caps(p) == _expected_caps(rule.effect)
     # Every cap that differs from the default names the rule that set it.
     for cap, default in (
-        (p.max_pressure, d.DEFAULT_MAX_PRESSURE_MMHG),
-        (p.max_heat, d.DEFAULT_MAX_HEAT_DC),
-        (p.max_session, d.DEFAULT_MAX_SESSION_S),
+        (p.max_pressure, massage.DEFAULT_MAX_PRESSURE_MMHG),
+        (p.max_heat, massage.DEFAULT_MAX_HEAT_DC),
+        (p.max_session, massage.DEFAULT_MAX_SESSION_S),
     ):
         if cap.value != default:
             assert cap.why.rule_id in {r.rule_id for r in others}
@@ -203,7 +204,7 @@ def test_circulation_allows_no_compression_and_heat_only_after_clearance() -> No
     assert [(c.item, c.blocks_session) for c in pending] == [("circulation.heat", False)]
     after = profile({"circulation": "yes"}, ("circulation.heat",))
     assert after.max_pressure.value == 0
-    assert after.max_heat.value == d.DEFAULT_MAX_HEAT_DC
+    assert after.max_heat.value == massage.DEFAULT_MAX_HEAT_DC
 
 
 def test_severe_reduced_sensation_keeps_heat_off_even_when_cleared() -> None:
@@ -294,11 +295,7 @@ def test_device_limits_carry_the_caps() -> None:
     )
 
 
-def test_the_device_factory_limits_are_the_default_caps() -> None:
-    """Defined once each (device profile, therapy defaults): they must not drift apart."""
-    from ble.protocol import FACTORY_LIMITS
-    from therapy import defaults as d
-
-    assert FACTORY_LIMITS.max_pressure_mmhg == d.DEFAULT_MAX_PRESSURE_MMHG
-    assert FACTORY_LIMITS.max_heat_dc == d.DEFAULT_MAX_HEAT_DC
-    assert FACTORY_LIMITS.max_session_s == d.DEFAULT_MAX_SESSION_S
+def test_all_clear_answers_ask_the_device_for_its_factory_limits() -> None:
+    """The default caps are defined once (`massage.DEFAULT_LIMITS`), for the profile and
+    for the Limits a Thenar massager holds from the factory."""
+    assert profile().device_limits() == massage.DEFAULT_LIMITS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ble.protocol import Pattern
+from massage import Pattern
 from therapy import remaining_plan
 from therapy.plan import Plan, PlanStep
 
