@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from appcore.db_worker import DbWorker
 from appcore.programs import ensure_routines
 from appcore.safety import SafetyOwner
+from data import other_massagers
 from data import programs as program_log
 from data.models import JSON, Outcome, Rating, RatingKind, SessionKind, SessionStart
 from data.queries import sessions_by_kind
@@ -84,16 +85,24 @@ def _finish(
 
 
 def _log_other(
-    db: Database, minutes: int, end: dt.datetime, before: Rating | None, after: Rating | None
+    db: Database,
+    minutes: int,
+    end: dt.datetime,
+    before: Rating | None,
+    after: Rating | None,
+    massager: str | None = None,
 ) -> int:
     started = end - dt.timedelta(minutes=minutes)
+    run: JSON = {"kind": OTHER_MASSAGER_KEY, "minutes": minutes}
+    if massager is not None:
+        run[other_massagers.RUN_KEY] = massager
     with writing(db):
         program_id = program_log.ensure_builtin(
             db, OTHER_MASSAGER_KEY, "Another massager", {"kind": OTHER_MASSAGER_KEY}, created_at=end
         )
         start = SessionStart(
             program_id,
-            {"kind": OTHER_MASSAGER_KEY, "minutes": minutes},
+            run,
             NO_CAPS,
             0,
             None,
@@ -119,6 +128,10 @@ class ManualSessions:
         self._safety = safety
         self._now = now
         self._on_logged = on_logged
+
+    async def known_massagers(self) -> list[str]:
+        """The massagers named before, newest first, to offer as a choice."""
+        return await self._db.run(other_massagers.known_massagers)
 
     async def today(self) -> Counter[SessionKind]:
         return await self._db.run(sessions_on, self._now().date())
@@ -160,14 +173,22 @@ class ManualSessions:
         await self._db.run(_finish, session_id, outcome, self._now(), after)
         self._on_logged()
 
-    async def log_other(self, minutes: int, before: Rating | None, after: Rating | None) -> int:
-        """A session with another massager that just ended, `minutes` long."""
+    async def log_other(
+        self,
+        minutes: int,
+        before: Rating | None,
+        after: Rating | None,
+        massager: str | None = None,
+    ) -> int:
+        """A session with another massager that just ended, `minutes` long; `massager`: the
+        model name the person typed (optional; InvalidInputError in words when unusable)."""
+        name = other_massagers.check_massager_name(massager)
         if isinstance(minutes, bool) or not isinstance(minutes, int):
             raise ValueError("How long was it? Give the minutes as a whole number.")
         if not 1 <= minutes <= OTHER_MASSAGER_MAX_MIN:
             raise ValueError(
                 f"A session is between 1 and {OTHER_MASSAGER_MAX_MIN} minutes; {minutes} is not."
             )
-        session_id = await self._db.run(_log_other, minutes, self._now(), before, after)
+        session_id = await self._db.run(_log_other, minutes, self._now(), before, after, name)
         self._on_logged()
         return session_id

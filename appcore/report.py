@@ -23,6 +23,7 @@ from appcore.progress import ProgressData, Span, load_progress, signed
 from appcore.progress_entries import EntryProgress, load_entry_progress
 from data import screenings as screening_log
 from data.models import SessionKind
+from data.other_massagers import MASSAGER_SQL
 from data.times import from_iso
 from therapy import Verdict
 
@@ -116,9 +117,10 @@ def _sessions(
         "SELECT COUNT(*) FROM sessions WHERE local_date BETWEEN ? AND ?",
         [start.isoformat(), end.isoformat()],
     ).fetchone()[0]
-    rows = db.execute(
-        """
-        SELECT s.started_at, s.ended_at, s.kind, p.name, s.outcome, s.caps, b.pain, a.pain
+    rows = db.execute(  # another massager's row names it (its model name) if given
+        f"""
+        SELECT s.started_at, s.ended_at, s.kind, COALESCE({MASSAGER_SQL}, p.name), s.outcome,
+               s.caps, b.pain, a.pain
         FROM (SELECT * FROM sessions WHERE local_date BETWEEN ? AND ?
               ORDER BY started_utc DESC, id DESC LIMIT ?) AS s
         JOIN programs AS p ON p.id = s.program_id

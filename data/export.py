@@ -15,6 +15,7 @@ from massage import ZONE_NAMES
 from . import jsonval
 from .entries import list_entries
 from .files import write_private
+from .other_massagers import MASSAGER_SQL
 from .times import from_iso
 
 SESSION_COLUMNS = [
@@ -28,7 +29,7 @@ SESSION_COLUMNS = [
     "stop_reason",
     "intensity",
     "heat_c",
-    "device",
+    "device",  # the Thenar massager's name, or the other massager's as typed (issue 14)
     "pain_before",
     "pain_after",
     "stiffness_before",
@@ -58,9 +59,10 @@ def sessions_csv(db: Database) -> str:
     writer = csv.writer(out)
     writer.writerow(SESSION_COLUMNS)
     rows = db.execute(
-        """
+        f"""
         SELECT s.id, s.kind, p.name, s.started_at, s.ended_at, s.outcome, s.stop_reason,
-               s.intensity, s.heat_c, d.name, b.pain, a.pain, b.stiffness, a.stiffness
+               s.intensity, s.heat_c, COALESCE(d.name, {MASSAGER_SQL}),
+               b.pain, a.pain, b.stiffness, a.stiffness
         FROM sessions AS s
         JOIN programs AS p ON p.id = s.program_id
         LEFT JOIN devices AS d ON d.id = s.device_id

@@ -28,6 +28,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .entries import list_entries
+from .other_massagers import MASSAGER_SQL
 from .ratings import list_ratings
 from .times import require_aware, to_iso
 
@@ -38,6 +39,7 @@ PROCEDURE_SYSTEM = "https://thenar.app/fhir/CodeSystem/procedures"
 IDENTIFIER_SYSTEM = "https://thenar.app/fhir/observation"
 SESSION_SYSTEM = "https://thenar.app/fhir/session"
 DEVICE_SYSTEM = "https://thenar.app/fhir/device"
+OTHER_DEVICE_SYSTEM = "https://thenar.app/fhir/other-massager"  # a model name, as typed
 UCUM = "http://unitsofmeasure.org"
 ZONE_WORDS = (
     "base of the thumb",
@@ -142,6 +144,23 @@ def _devices(db: Database, used: set[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _other_massagers(names: list[str]) -> dict[str, dict[str, Any]]:
+    """A Device per massager named in sessions "with another massager" (one per name,
+    ignoring case), keyed by the casefolded name: the model name as the person typed it."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        key = name.casefold()
+        if key in out:
+            continue
+        resource = {
+            "resourceType": "Device",
+            "identifier": [{"system": OTHER_DEVICE_SYSTEM, "value": key}],
+            "deviceName": [{"name": name, "type": "model-name"}],
+        }
+        out[key] = {"fullUrl": _url(f"other-massager-{key}"), "resource": resource}
+    return out
+
+
 def _procedures(
     db: Database, patient: str, since: date | None, until: date | None
 ) -> tuple[list[dict[str, Any]], dict[int, str]]:
@@ -156,14 +175,16 @@ def _procedures(
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = db.execute(
         f"SELECT s.id, s.kind, s.device_id, s.started_at, s.ended_at, s.outcome, s.stop_reason, "
-        f"s.caps, p.name FROM sessions AS s JOIN programs AS p ON p.id = s.program_id {where} "
+        f"s.caps, p.name, {MASSAGER_SQL} "
+        f"FROM sessions AS s JOIN programs AS p ON p.id = s.program_id {where} "
         "ORDER BY s.started_utc, s.id",
         args,
     ).fetchall()
     devices = _devices(db, {r[2] for r in rows if r[2] is not None})
-    out: list[dict[str, Any]] = list(devices.values())
+    others = _other_massagers([r[9] for r in rows if isinstance(r[9], str) and r[1] != "thenar"])
+    out: list[dict[str, Any]] = [*devices.values(), *others.values()]
     urls: dict[int, str] = {}
-    for sid, kind, device_id, started, ended, outcome, reason, caps, program in rows:
+    for sid, kind, device_id, started, ended, outcome, reason, caps, program, other in rows:
         period = {"start": started} | ({"end": ended} if ended else {})
         notes = [f"Routine: {program}."]
         if reason:
@@ -184,6 +205,8 @@ def _procedures(
         }
         if device_id is not None and device_id in devices:
             resource["usedReference"] = [{"reference": devices[device_id]["fullUrl"]}]
+        elif isinstance(other, str) and other.casefold() in others:
+            resource["usedReference"] = [{"reference": others[other.casefold()]["fullUrl"]}]
         url = _url(f"session-{sid}")
         urls[sid] = url
         out.append({"fullUrl": url, "resource": resource})

@@ -16,7 +16,15 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from appcore.context import AppContext
 from appcore.events import RatingsChanged, SessionsChanged
@@ -28,11 +36,12 @@ from appcore.manual_session import (
 )
 from data.errors import StoreError
 from data.models import Rating, SessionKind
+from data.other_massagers import MASSAGER_NAME_MAX_CHARS
 from desktop.entry_dialog import Choice, Scale
 from desktop.hand_widget import HandWidget
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import heading
-from desktop.widgets import Page, big_button, notice, paragraph
+from desktop.widgets import Page, big_button, limit_text, notice, paragraph
 from therapy import ROUTINES
 from therapy.by_hand import GuidedStep
 
@@ -168,6 +177,18 @@ class ByHandPage(Page):
         minutes_row.addWidget(self.minutes)
         minutes_row.addStretch(1)
         layout.addLayout(minutes_row)
+        which_label = QLabel("Which massager (its model name, optional):")
+        which_label.setWordWrap(True)
+        self.massager = QComboBox()  # the names used before, newest first; or type a new one
+        self.massager.setEditable(True)
+        self.massager.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        edit = self.massager.lineEdit()
+        assert edit is not None
+        rule = limit_text(edit, MASSAGER_NAME_MAX_CHARS, "The name on the box")
+        self.massager.setAccessibleName(f"Which massager, its model name, optional, {rule}")
+        which_label.setBuddy(self.massager)
+        layout.addWidget(which_label)
+        layout.addWidget(self.massager)
         self.other_before = RatingPair("Before it (optional):")
         self.other_after = RatingPair("After it (optional):")
         layout.addWidget(self.other_before)
@@ -304,6 +325,17 @@ class ByHandPage(Page):
 
     # --- another massager -------------------------------------------------------------
 
+    def shown(self) -> None:
+        """Offer the massagers named before (they may have changed since last time)."""
+        self.tasks.spawn(self.load_massagers())
+
+    async def load_massagers(self) -> None:
+        typed = self.massager.currentText()
+        names = await self.sessions.known_massagers()
+        self.massager.clear()
+        self.massager.addItems(names)
+        self.massager.setEditText(typed)  # what the person was typing stays
+
     async def log_other(self) -> None:
         now = self.ctx.now()
         minutes = self.minutes.value()
@@ -321,14 +353,18 @@ class ByHandPage(Page):
         if not await self._past_warning(SessionKind.OTHER_MASSAGER, self.other_message):
             return
         try:
-            await self.sessions.log_other(minutes, before, after)
+            await self.sessions.log_other(minutes, before, after, self.massager.currentText())
         except (ValueError, StoreError) as exc:
             self.other_message.setText(f"{exc} Nothing was saved.")
             self.other_message.setVisible(True)
             return
         self.other_before.clear()
         self.other_after.clear()
+        name = self.massager.currentText().strip()
         self.other_message.setText(
-            f"Saved: a {minutes}-minute session with another massager, on your Progress page."
+            f"Saved: a {minutes}-minute session with "
+            + (name if name else "another massager")
+            + ", on your Progress page."
         )
+        await self.load_massagers()  # the name is offered next time
         self.other_message.setVisible(True)

@@ -15,6 +15,7 @@ from appcore.context import AppContext
 from appcore.progress import Span, load_progress
 from data import sessions
 from data.models import Outcome, RatingKind, SessionKind
+from data.other_massagers import massager_of
 from data.ratings import session_ratings
 from desktop.by_hand_view import ByHandPage
 from tests.appcore.conftest import CLEAR_ANSWERS
@@ -146,3 +147,27 @@ async def test_another_massager_and_the_warning_that_counts_every_kind(
     await wait_for(page.guide.isVisible)
     kinds = Counter(s.kind for s in await ctx.db.run(sessions.list_sessions))
     assert kinds == {SessionKind.OTHER_MASSAGER: 3, SessionKind.BY_HAND: 1}
+
+
+async def test_another_massager_is_named_once_and_offered_again(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    page = page_for(qtbot, ctx)
+    page.shown()
+    await wait_for(lambda: not page.tasks.busy)
+    assert page.massager.count() == 0  # nothing named yet
+    page.massager.lineEdit().clear()
+    qtbot.keyClicks(page.massager.lineEdit(), "  Brand HM-200 ")
+    click(qtbot, page.log_button)
+    await wait_for(lambda: page.other_message.text().startswith("Saved"))
+    assert page.other_message.text() == (
+        "Saved: a 15-minute session with Brand HM-200, on your Progress page."
+    )
+    (record,) = await ctx.db.run(sessions.list_sessions)
+    assert massager_of(record.program_run) == "Brand HM-200"
+    await wait_for(lambda: page.massager.count() == 1)
+    assert page.massager.itemText(0) == "Brand HM-200"  # offered next time
+    # a pasted name longer than a model name is cut at the field's limit, which it says
+    page.massager.setEditText("x" * 81)
+    assert page.massager.currentText() == "x" * 80
+    assert page.massager.lineEdit().toolTip() == "Up to 80 characters"
