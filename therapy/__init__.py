@@ -2,8 +2,9 @@
 
 Pure: plain data in, plain data out, no I/O, no Qt, no transport (an import-linter
 contract in pyproject.toml keeps it so; it knows no wire format either). The only
-outside import of Thenar's is `massage`, the zones, patterns and caps every layer
-shares; a driver turns the plans compiled here into what its massager understands.
+outside imports of Thenar's are `massage`, the zones, patterns and caps every layer
+shares, and `student_t` for the trial's analysis; a driver turns the plans compiled
+here into what its massager understands.
 """
 
 from .checkin import CheckIn, apply_checkin

@@ -38,9 +38,10 @@ import statistics
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from student_t import t_cdf, t_quantile
+
 from .routines import ROUTINES
 from .trial import NO_MASSAGE, Deviation, Outcome, TrialPlan
-from .trial_stats import t_cdf, t_quantile
 
 LEVEL = 0.95
 LIKELY = 0.8  # a probability of at least this is "likely" in the words below

@@ -1,16 +1,19 @@
-"""Student's t distribution for the personal comparison trial, without scipy.
+"""Student's t distribution, without scipy: the one home of the t code.
 
-`therapy` may not import `data` (it does no I/O and knows no storage), so the
-trial's analysis carries its own small t CDF and quantile rather than reaching
-for `data.stats`. The CDF comes from the regularised incomplete beta function
-(continued fraction, Numerical Recipes §6.4); the quantile inverts it by
-bisection. Both agree with published tables to at least 1e-6
-(tests/therapy/test_trial_stats.py), far more than a 0-10 scale needs.
+The comparison trial (`therapy.trial_analysis`: intervals and probabilities) and the
+log's 95% intervals (`data.stats`) both need it, and neither may import the other, so
+it sits at the bottom of the layers with nothing but the standard library. The CDF
+comes from the regularised incomplete beta function (continued fraction, Numerical
+Recipes §6.4); the quantile inverts it by bisection. Both agree with published tables
+to at least 1e-6 (tests/student_t/), far more than a 0-10 scale needs.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+
+__all__ = ["t_cdf", "t_quantile"]
 
 _EPS = 1e-15
 _TINY = 1e-300
@@ -71,7 +74,14 @@ def t_quantile(p: float, df: float) -> float:
     if not 0.0 < p < 1.0 or df <= 0:
         raise ValueError("need 0 < p < 1 and df > 0")
     if p < 0.5:
-        return -t_quantile(1.0 - p, df)
+        return -_upper_quantile(1.0 - p, df)
+    return _upper_quantile(p, df)
+
+
+@functools.lru_cache(maxsize=512)
+def _upper_quantile(p: float, df: float) -> float:
+    """The quantile for p >= 0.5, by bisection (a few ms: cached, as the same few
+    degrees of freedom come back each time the log's intervals are computed)."""
     lo, hi = 0.0, 1.0
     while t_cdf(hi, df) < p:
         hi *= 2.0
