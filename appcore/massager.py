@@ -1,8 +1,10 @@
 """The app's massager: which backend, which device, and the connection state a person sees.
 
-One place owns the `MassagerClient`, so the Device page, the Session page and
-shutdown all talk to the same connection. Every state change is turned into a
-short plain sentence for the window's header and the screen reader.
+One place owns the connected massager's `drivers.base.Driver` (of whichever family),
+so the Device page, the Session page and shutdown all talk to the same connection.
+Every state change is turned into a short plain sentence for the window's header and
+the screen reader. "Connected" is said only once the device is in the log and its
+details are read: a session may start from then on.
 
 The caps on the device follow the safety owner (`appcore.safety`): on every
 connect and reconnect, and on every change of the safety state, the caps in force
@@ -26,26 +28,15 @@ from sqlite_utils import Database
 from appcore.context import AppContext
 from appcore.explain import explain
 from appcore.safety import SafetyChanged
-from ble import protocol as p
 from ble.backends import Backend, BackendFactory, choose_backend
-from ble.client import (
-    AuditEntry,
-    ClientEvent,
-    DeviceInfo,
-    DiscoveredMassager,
-    EventKind,
-    MassagerClient,
-    discover,
-)
+from ble.client import AuditEntry, DeviceInfo, DiscoveredMassager, discover
 from ble.errors import MalformedReply, MassagerError
-from ble.observers import Observers
-from ble.pinning import PinnedDevice
+from ble.observers import Observers, Subscription
 from data import devices as device_log
 from data.models import CommandEntry
 from device_sim.process import simulator_process
 from drivers import registry
-from drivers.aa55 import Aa55Driver
-from drivers.base import DeviceStatus, LinkEvent
+from drivers.base import DeviceStatus, Driver, LinkEvent
 from drivers.capture import capture, write_capture
 from drivers.description import Description, load_descriptions
 from massage import Limits
@@ -77,11 +68,11 @@ class LinkChanged:
 
 
 _EVENT_STATES = {
-    EventKind.CONNECTED: LinkState.CONNECTED,
-    EventKind.RECONNECTED: LinkState.CONNECTED,
-    EventKind.LINK_LOST: LinkState.RECONNECTING,
-    EventKind.RECONNECT_GAVE_UP: LinkState.FAILED,
-    EventKind.DISCONNECTED: LinkState.DISCONNECTED,
+    "connected": LinkState.CONNECTED,
+    "reconnected": LinkState.CONNECTED,
+    "link_lost": LinkState.RECONNECTING,
+    "reconnect_gave_up": LinkState.FAILED,
+    "disconnected": LinkState.DISCONNECTED,
 }
 
 
@@ -169,13 +160,6 @@ def history_words(entry: CommandEntry) -> str:
     return line
 
 
-_LINK_EVENTS = {
-    "link_lost": EventKind.LINK_LOST,
-    "reconnected": EventKind.RECONNECTED,
-    "reconnect_gave_up": EventKind.RECONNECT_GAVE_UP,
-}
-
-
 def protection_words(description: Description | None) -> str:
     """Before the first session: what this massager does not do for the person, plainly."""
     if description is None:
@@ -203,7 +187,7 @@ def nearby_words(found: registry.Found) -> str:
     )
 
 
-def _gave_up_words(event: ClientEvent, backend: Backend | None) -> str:
+def _gave_up_words(event: LinkEvent, backend: Backend | None) -> str:
     """What the header says when reconnecting stopped, and what to do."""
     if backend is not None and not backend.alive:
         return (
@@ -215,7 +199,7 @@ def _gave_up_words(event: ClientEvent, backend: Backend | None) -> str:
 
 
 class Massager:
-    """Backend + pinned device + client, with listeners for state and status."""
+    """Backend + pinned device + its driver, with listeners for state and status."""
 
     def __init__(
         self,
@@ -231,15 +215,14 @@ class Massager:
         self._backend: Backend | None = None
         self._backend_lock = asyncio.Lock()  # one backend (one simulator, one dongle) at a time
         self._resources = contextlib.AsyncExitStack()  # the simulator process, the backend
-        self.client: MassagerClient | None = None
         self.state = LinkState.DISCONNECTED
         self.detail = ""
         self.info: DeviceInfo | None = None
         self.battery: int | None = None
         self.rssi: int | None = None
         self.link_changes: Observers[LinkChanged] = Observers()
-        self.statuses: Observers[p.Status] = Observers()
-        self.events: Observers[ClientEvent] = Observers()
+        self.statuses: Observers[DeviceStatus] = Observers()  # the connected device's
+        self.events: Observers[LinkEvent] = Observers()  # its link's events, as the driver says
         self.caps_failures = 0  # caps the device did not confirm (each one also stops it)
         self._session_caps: Limits | None = None
         self._caps_lock = asyncio.Lock()
@@ -247,8 +230,6 @@ class Massager:
         self._safety = ctx.safety.subscribe(self._on_safety)
         self.session_id: int | None = None  # set by the session controller; tags the trail
         self.audit_saved: Observers[AuditEntry] = Observers()  # the Device page's history
-        # Another family's status, device-neutral (the driver asks for it after each change).
-        self.device_statuses: Observers[DeviceStatus] = Observers()
         self._audit_writes: set[asyncio.Task[None]] = set()
         # Read off the loop on first use (`known_models`): a few small TOML files.
         self.descriptions: list[Description] = []
@@ -256,9 +237,11 @@ class Massager:
         self.nearby: list[registry.Found] = []  # unknown devices the last scan saw
         self._recognised: dict[str, Description] = {}  # other families' models seen, by address
         self._seen: set[str] = set()  # every address the last scan saw
-        # A massager of another family, driven through its driver (no MassagerClient).
-        self.driver: Aa55Driver | None = None
+        # The connected massager (either family): the app's one way to reach it.
+        self.driver: Driver | None = None
         self.description: Description | None = None  # of the connected massager
+        self._driver_subs: list[Subscription] = []
+        self._connecting: Driver | None = None  # "connected" waits until it is in the log
 
     # --- backend ------------------------------------------------------------
 
@@ -297,10 +280,11 @@ class Massager:
             return self._backend
 
     async def _drop_backend(self) -> None:
-        """Forget a dead backend: its client, then the backend and its simulator process."""
-        client, self.client = self.client, None
-        if client is not None:
-            await client.close()
+        """Forget a dead backend: its driver, then the backend and its simulator process."""
+        driver, self.driver = self.driver, None
+        if driver is not None:
+            await driver.close()
+            self._close_driver_subs()
         self._backend = None
         resources, self._resources = self._resources, contextlib.AsyncExitStack()
         try:
@@ -358,8 +342,7 @@ class Massager:
     @property
     def is_connected(self) -> bool:
         """A massager of either family is connected and usable (a session may start)."""
-        device = self.client or self.driver
-        return device is not None and device.is_connected
+        return self.driver is not None and self.driver.is_connected
 
     def describe(self) -> str:
         name = self.ctx.settings.pinned_name
@@ -371,104 +354,108 @@ class Massager:
         return text
 
     async def connect(self, address: str, name: str, *, pair: bool = False) -> None:
-        """Pin this massager and connect; it is given the caps in force before anything else.
+        """Pin this massager and connect through its family's driver; it is given the caps
+        in force before anything else. The state becomes CONNECTED (a session may start)
+        only once the device is in the log.
 
         `pair`: the person chose this massager to pair with (Device page). Otherwise the
         stored bond must encrypt the link, or the connect fails with a typed error.
         """
-        if self.client is not None or self.driver is not None:
+        if self.driver is not None:
             await self.disconnect()
         self._set_state(LinkState.CONNECTING)
         backend = await self.backend()
-        await self.known_models()
-        if address.upper() not in self._seen:  # e.g. reconnecting at start: no scan yet
-            found = await registry.identify_address(
-                backend, await self.known_models(), address, IDENTIFY_TIMEOUT_S
+        description = await self._description_for(address)
+        if description is None:
+            self._set_state(LinkState.FAILED, "Thenar does not know this device.")
+            raise MassagerError(
+                f"{address} is not a massager Thenar knows.",
+                "Save a capture of it on the Device page and share it with the project.",
             )
-            if found is not None and found.description is not None:
-                self._recognised[address.upper()] = found.description
-        description = self.description_of(address)
-        if description is not None and description.driver == "aa55":
-            await self._connect_driver(
-                Aa55Driver(description, backend, address, self.caps_in_force()), name
-            )
-            return
-        self.description = description
-        client = MassagerClient(
-            backend, PinnedDevice(address, name), self.caps_in_force(), allow_pairing=pair
+        driver = registry.open_driver(
+            description, backend, address, self.caps_in_force(), name=name, pair=pair
         )
-        client.on_event(self._on_event)
-        client.on_status(self._on_status)
-        client.on_audit(self._on_audit)
-        try:
-            await client.connect()
-        except Exception as exc:
-            self._set_state(LinkState.FAILED, explain(exc).sentence())
-            raise
-        self.client = client
-        if self.ctx.settings.pinned_address != address or self.ctx.settings.pinned_name != name:
-            self.ctx.update_settings(pinned_address=address, pinned_name=name)
-        self.info = await client.device_info()
-        try:
-            self.battery = await client.battery()
-        except MalformedReply as exc:  # unknown, not 0 %: the link itself is fine
-            log.warning("%s", exc)
-            self.battery = None
-        firmware = self.info.firmware_revision
-        await self.ctx.db.run(
-            lambda db: device_log.record_device(
-                db, address, name, firmware, seen_at=datetime.now(UTC)
-            )
-        )
-        self._set_state(LinkState.CONNECTED)
-        await self.sync_caps()  # the safety state may have moved while we connected
-
-    async def _connect_driver(self, driver: Aa55Driver, name: str) -> None:
-        """A massager of another family: its driver makes up for what it lacks (docs/drivers.md)."""
-        subscription = driver.links.subscribe(self._on_link_event)
+        subs = [
+            driver.links.subscribe(lambda event: self._on_link(driver, event)),
+            driver.statuses.subscribe(self.statuses.publish),
+            driver.audits.subscribe(self._on_audit),
+        ]
+        self._connecting = driver
         try:
             await driver.connect()
+            self.driver, self.description, self._driver_subs = driver, description, subs
+            if self.ctx.settings.pinned_address != address or self.ctx.settings.pinned_name != name:
+                self.ctx.update_settings(pinned_address=address, pinned_name=name)
+            self.info = await driver.device_info()
+            try:
+                self.battery = await driver.battery()
+            except MalformedReply as exc:  # unknown, not 0 %: the link itself is fine
+                log.warning("%s", exc)
+                self.battery = None
+            firmware = self.info.firmware_revision or None
+            family = description.key
+            await self.ctx.db.run(
+                lambda db: device_log.record_device(
+                    db, address, name, firmware, seen_at=datetime.now(UTC), family=family
+                )
+            )
         except Exception as exc:
-            subscription.close()
-            advice = getattr(exc, "advice", "")
-            self._set_state(LinkState.FAILED, f"{exc} {advice}".strip())
+            if self.driver is driver:
+                self.driver = None
+                await driver.close()
+            for sub in subs:
+                sub.close()
+            self._set_state(LinkState.FAILED, explain(exc).sentence())
             raise
-        self.driver, self.description = driver, driver.description
-        self._driver_subs = [subscription, driver.statuses.subscribe(self.device_statuses.publish)]
-        address = driver.address
-        if self.ctx.settings.pinned_address != address or self.ctx.settings.pinned_name != name:
-            self.ctx.update_settings(pinned_address=address, pinned_name=name)
-        self.info = DeviceInfo(driver.description.maker, driver.description.model, "", "")
-        status = await driver.read_status()
-        self.battery = status.battery
-        await self.ctx.db.run(
-            lambda db: device_log.record_device(db, address, name, "", seen_at=datetime.now(UTC))
-        )
-        self._on_audit(AuditEntry(datetime.now(UTC), "connected", {}, "event"))
-        self._set_state(LinkState.CONNECTED)
+        finally:
+            self._connecting = None
+        if driver.is_connected:  # ready: in the log, so a session may start now
+            self._set_state(LinkState.CONNECTED)
+        await self.sync_caps()  # the safety state may have moved while we connected
 
-    def _on_link_event(self, event: LinkEvent) -> None:
-        """The driver's link events, as the header says them; each goes into the trail."""
-        self._on_audit(AuditEntry(datetime.now(UTC), event.kind, {"detail": event.detail}, "event"))
-        kind = _LINK_EVENTS.get(event.kind)
-        if kind is not None:  # the session follows link events of every family alike
-            self.events.publish(ClientEvent(kind, event.detail))
-        if event.kind == "link_lost":
-            self._set_state(
-                LinkState.RECONNECTING,
-                "This massager keeps running without Thenar: reconnecting to stop it.",
+    async def _description_for(self, address: str) -> Description | None:
+        """The model at `address`: from the last scan, else the family stored when it was
+        paired (no scan), else from its next advertisement."""
+        await self.known_models()
+        key = address.upper()
+        if key not in self._seen:  # e.g. reconnecting at start: no scan yet
+            family = await self.ctx.db.run(device_log.device_family, address)
+            stored = self.descriptions_by_key.get(family)
+            if stored is not None:
+                return stored
+            found = await registry.identify_address(
+                await self.backend(), self.descriptions, address, IDENTIFY_TIMEOUT_S
             )
-        elif event.kind == "reconnected":
-            self._set_state(LinkState.CONNECTED, "It was stopped after the connection dropped.")
+            if found is not None and found.description is not None:
+                self._recognised[key] = found.description
+        return self.description_of(address)
+
+    def _on_link(self, driver: Driver, event: LinkEvent) -> None:
+        """The driver's link events, as the header says them (the driver audits them)."""
+        log.info("massager event: %s %s", event.kind, event.detail)
+        stops_itself = driver.description.protections.stop_on_link_loss
+        state = _EVENT_STATES.get(event.kind)
+        detail = event.detail
+        if event.kind == "connected" and self._connecting is driver:
+            state = None  # said once the device is in the log (`connect`)
+        elif event.kind == "link_lost" and not stops_itself:
+            detail = "This massager keeps running without Thenar: reconnecting to stop it."
+        elif event.kind == "reconnected" and not stops_itself:
+            detail = "It was stopped after the connection dropped."
         elif event.kind == "reconnect_gave_up":
-            self._set_state(
-                LinkState.FAILED,
-                "Thenar could not reach the massager to stop it: switch it off with its button.",
+            detail = (
+                _gave_up_words(event, self._backend)
+                if stops_itself
+                else "Thenar could not reach the massager to stop it: switch it off with its "
+                "button."
             )
+        if state is not None:
+            self._set_state(state, detail)
+        self.events.publish(event)
 
     async def pair_again(self, address: str, name: str) -> None:
         """The person chose to pair again (a reset massager): drop our old bond, then pair."""
-        if self.client is not None:
+        if self.driver is not None:
             await self.disconnect()
         backend = await self.backend()
         await backend.forget_bond(address)
@@ -508,18 +495,15 @@ class Massager:
         be above the new caps) and the failure is raised and shown in the header.
         """
         async with self._caps_lock:
-            client = self.client
-            if self.driver is not None:
-                await self.driver.set_caps(self.caps_in_force())  # lowers or stops what runs
+            driver = self.driver
+            if driver is None:
                 return
-            if client is None:
-                return
-            try:
-                await client.set_caps(self.caps_in_force())
+            try:  # the driver lowers (or stops) what runs if the device keeps no caps
+                await driver.set_caps(self.caps_in_force())
             except MassagerError as exc:
                 self.caps_failures += 1
                 with contextlib.suppress(MassagerError):
-                    await client.stop()
+                    await driver.stop()
                 why = f"The massager did not confirm your new limits ({exc}); it was stopped."
                 self._set_state(self.state, why)
                 raise
@@ -528,15 +512,6 @@ class Massager:
         """Wait until every caps write started so far has finished (tests, shutdown)."""
         while self._syncs:
             await asyncio.gather(*list(self._syncs), return_exceptions=True)
-
-    def _on_event(self, event: ClientEvent) -> None:
-        log.info("massager event: %s %s", event.kind.value, event.detail)
-        state = _EVENT_STATES.get(event.kind)
-        if event.kind is EventKind.RECONNECT_GAVE_UP:
-            self._set_state(state or LinkState.FAILED, _gave_up_words(event, self._backend))
-        elif state is not None:
-            self._set_state(state, event.detail)
-        self.events.publish(event)
 
     # --- the audit trail ----------------------------------------------------------
 
@@ -583,22 +558,20 @@ class Massager:
         while self._audit_writes:
             await asyncio.gather(*list(self._audit_writes), return_exceptions=True)
 
-    def _on_status(self, status: p.Status) -> None:
-        self.statuses.publish(status)
-
     async def disconnect(self) -> bool:
         """Stop (acknowledged) and disconnect; False if the stop was not acknowledged."""
-        client, self.client = self.client, None
         driver, self.driver = self.driver, None
         acknowledged = True
-        if client is not None:
-            acknowledged = await client.close()
         if driver is not None:
-            acknowledged = await driver.close()  # stop, confirmed by a status frame
-            for sub in self._driver_subs:
-                sub.close()
+            acknowledged = await driver.close()  # stop, confirmed
+            self._close_driver_subs()
         self._set_state(LinkState.DISCONNECTED)
         return acknowledged
+
+    def _close_driver_subs(self) -> None:
+        subs, self._driver_subs = self._driver_subs, []
+        for sub in subs:
+            sub.close()
 
     async def forget(self) -> None:
         await self.disconnect()

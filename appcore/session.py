@@ -1,9 +1,11 @@
 """One massage session, from the choice of routine to the rating after it.
 
 Qt-free: the Session page shows `phase`, `status` and `guidance` and calls these
-methods. The log has the session from its first second (before the massager
-starts); telemetry is flushed once a second on the database thread; a lost link
-ends the session on screen at once and offers a resume that a person must ask for.
+methods. The massager is reached through its `drivers.base.Driver` only, so a session
+runs alike on every device family; what a device cannot do is refused in plain words.
+The log has the session from its first second (before the massager starts); telemetry
+is flushed once a second on the database thread; a lost link ends the
+session on screen at once and offers a resume that a person must ask for.
 
 Longer than most modules on purpose: the phase, the device's status
 and the log's writes of one session change together (a stop, a lost link or a full
@@ -33,14 +35,12 @@ from appcore.massager import Massager
 from appcore.records import caps_json, program_run_json
 from appcore.safety import SafetyChanged
 from ble import protocol as p
-from ble.client import ClientEvent, EventKind, MassagerClient
 from ble.errors import MassagerError
 from data import ratings as rating_log
 from data import sessions as session_log
 from data.errors import InvalidInputError, NotFoundError, StoreError
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
-from drivers.aa55 import Aa55Driver
-from drivers.base import DeviceStatus
+from drivers.base import FULL_INTENSITY, DeviceStatus, Driver, LinkEvent
 from drivers.thenar_program import thenar_program
 from therapy import (
     CompiledProgram,
@@ -61,7 +61,7 @@ END_RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 APP_CLOSED = "app_closed"  # the stop reason when closing Thenar stopped a session
-FULL_LEVEL = 10  # the device's intensity that runs the program's pressures as planned
+FULL_LEVEL = FULL_INTENSITY  # the intensity that runs the program's pressures as planned
 
 
 class Phase(enum.Enum):
@@ -114,10 +114,12 @@ class Plan:
     compiled: CompiledProgram
 
 
-def _address(driver: Aa55Driver | None) -> str:
-    if driver is None:
-        raise MassagerError("The massager is not connected.", "Connect it on the Device page.")
-    return driver.address
+def stop_reason_of(status: DeviceStatus) -> p.StopReason:
+    """The device-neutral stop reason as the log and the messages name it."""
+    try:
+        return p.StopReason[status.stop_reason.upper()]
+    except KeyError:
+        return p.StopReason.FAULT
 
 
 class SessionController:
@@ -130,7 +132,7 @@ class SessionController:
         self.phase = Phase.CHOOSING
         self.plan: Plan | None = None
         self.session_id: int | None = None
-        self.status: p.Status | None = None
+        self.status: DeviceStatus | None = None  # the device's last word (either family)
         self.message = ""
         self._changes: Observers[SessionChanged] = Observers()
         self._writer: session_log.SessionWriter | None = None
@@ -141,7 +143,6 @@ class SessionController:
         self._resume_from_s = 0
         self._massager_subs = [
             massager.statuses.subscribe(self._on_status),
-            massager.device_statuses.subscribe(self._on_device_status),
             massager.events.subscribe(self._on_event),
         ]
         self.safety = massager.ctx.safety
@@ -153,6 +154,7 @@ class SessionController:
         self._end_pending: asyncio.Task[None] | None = None
         self._end_args: tuple[session_log.SessionWriter, Outcome, datetime, str]
         self._retry_now = asyncio.Event()
+        self._paused_at = 0.0  # loop time of the pause (our clock does not count it)
         self.level = FULL_LEVEL  # squeezing during a session, in tenths of the plan (the device's)
         self.warmth_on = True  # the planned warmth; off once the person turns it off
 
@@ -197,16 +199,11 @@ class SessionController:
     def _notify(self) -> None:
         self._changes.publish(SessionChanged(self.phase))
 
-    def _client(self) -> MassagerClient:
-        client = self.massager.client
-        if client is None and self.massager.driver is not None:  # another family (issue 15)
-            raise MassagerError(  # pause, level and warmth: the plan runs as capped
-                "This massager cannot do that during a session.",
-                "Press Stop to end the session; you can start it again afterwards.",
-            )
-        if client is None:
+    def _driver(self) -> Driver:
+        driver = self.massager.driver
+        if driver is None:
             raise MassagerError("The massager is not connected.", "Connect it on the Device page.")
-        return client
+        return driver
 
     async def start(self, before: Rating | None, *, resume: bool = False) -> int:
         """Log the session and the rating before, then upload and start. Returns the session id.
@@ -215,8 +212,7 @@ class SessionController:
         """
         if self.plan is None:
             raise RuntimeError("choose a routine first")
-        driver = self.massager.driver  # a massager of another family (docs/drivers.md)
-        client = self._client() if driver is None else None
+        driver = self._driver()
         state = self.safety.state
         if not state.may_start:
             raise SessionNotAllowed([state.why_not()])
@@ -226,7 +222,7 @@ class SessionController:
         )
         caps = state.caps
         await self.massager.settled()
-        if client is None or client.caps != caps or self.massager.caps_in_force() != caps:
+        if driver.caps != caps or self.massager.caps_in_force() != caps:
             await self.massager.sync_caps()  # the device holds exactly these before we start
         to_run = plan.compiled.plan
         if resume and self._resume_from_s:
@@ -244,7 +240,7 @@ class SessionController:
             intensity=self.plan.intensity,
             heat_c=max((s.heat_dc for s in program.steps), default=0) / 10 or None,
             started_at=self._now(),
-            device_id=client.device.address if client is not None else _address(driver),
+            device_id=driver.address,
         )
 
         def begin(db: Database) -> tuple[int, session_log.SessionWriter]:
@@ -258,18 +254,9 @@ class SessionController:
         self.massager.session_id = session_id  # the client's audit trail is tagged with it
         self._samples.clear()
         self.message = ""
-        try:  # the client puts each command and its result in the audit trail
-            if client is not None:
-                await client.upload_program(program)
-                if self.level != FULL_LEVEL:  # a gentler last session: this one starts as planned
-                    await client.set_intensity(FULL_LEVEL)
-                    self.level = FULL_LEVEL
-                self.warmth_on = True
-                await client.start(program.program_id)
-            elif driver is not None:  # it caps each step's level and runs Thenar's timer
-                self.level = FULL_LEVEL
-                self.warmth_on = True
-                await driver.run(to_run)
+        try:  # the driver puts each command and its result in the audit trail
+            self.level, self.warmth_on = FULL_LEVEL, True  # each session starts as planned
+            await driver.run(to_run)
         except Exception as exc:
             await self._end(Outcome.DEVICE_FAULT, f"could not start: {exc}")
             self.message = f"The massage did not start: {exc}"
@@ -289,31 +276,54 @@ class SessionController:
             return 0
         return max((s.heat_dc for s in self.plan.compiled.plan.steps), default=0)
 
+    def warmth_refusal(self) -> str:
+        """Why warmth cannot be turned on in this session, in plain words ("": it can)."""
+        heat = self.planned_heat_dc()
+        if heat <= 0:
+            return "This session has no warmth."
+        driver = self.massager.driver
+        return driver.warmth_refusal(heat) if driver is not None else ""
+
+    def pause_refusal(self) -> str:
+        """Why this massager cannot pause, in plain words ("": it can)."""
+        driver = self.massager.driver
+        return driver.pause_refusal if driver is not None else ""
+
     async def set_level(self, level: int) -> None:
-        """Gentler or firmer now: the device scales the planned pressures to `level`/10.
-        At most FULL_LEVEL (the plan, which is within the caps); the device caps it too."""
+        """Gentler or firmer now: the planned pressures scaled to `level`/10, never past the
+        caps (a device that keeps caps holds them too). At most FULL_LEVEL (the plan)."""
         if not self.active:
             raise RuntimeError("no session is running")
         level = max(1, min(FULL_LEVEL, level))
-        await self._client().set_intensity(level)
+        await self._driver().set_intensity(level)
         self.level = level
         self._notify()
 
     async def set_warmth(self, on: bool) -> None:
-        """Warmth off (0) or back on at the plan's warmth (the client refuses above the caps)."""
+        """Warmth off (0) or back on at the plan's warmth (refused above the caps)."""
         if not self.active:
             raise RuntimeError("no session is running")
-        await self._client().set_heat(self.planned_heat_dc() if on else 0)
+        refusal = self.warmth_refusal() if on else ""
+        if refusal:
+            raise MassagerError(refusal, "The massage goes on without warmth.")
+        await self._driver().set_heat(self.planned_heat_dc() if on else 0)
         self.warmth_on = on
         self._notify()
 
     async def pause(self) -> None:
-        await self._client().pause()
+        refusal = self.pause_refusal()
+        if refusal:
+            raise MassagerError(refusal, "Press Stop to end the session.")
+        await self._driver().pause()
+        self._paused_at = asyncio.get_running_loop().time()
         self.phase = Phase.PAUSED
         self._notify()
 
     async def resume(self) -> None:
-        await self._client().resume()
+        await self._driver().resume()
+        if self._paused_at:  # the pause is not part of how far the session got
+            self._started_mono += asyncio.get_running_loop().time() - self._paused_at
+            self._paused_at = 0.0
         self.phase = Phase.RUNNING
         self._notify()
 
@@ -323,14 +333,11 @@ class SessionController:
         `reason` is logged as the stop reason ("user", or "limits_changed" when the
         person's answers stopped it).
         """
-        client, driver = self.massager.client, self.massager.driver
-        if client is None and driver is None:
+        driver = self.massager.driver
+        if driver is None:
             return
         self._stop_reason = reason
-        if client is not None:
-            await client.stop()
-        elif driver is not None:  # another family: confirmed by its status frame
-            await driver.stop()
+        await driver.stop()  # acknowledged by the device, or it raises
         if self.active:
             await self._end(Outcome.STOPPED_BY_USER, reason)
             self.message = STOP_MESSAGES[p.StopReason.USER]
@@ -398,58 +405,44 @@ class SessionController:
 
     # --- events from the massager ------------------------------------------
 
-    def _on_status(self, status: p.Status) -> None:
+    def _on_status(self, status: DeviceStatus) -> None:
+        """Telemetry as far as the device reports it; its stop ends the session."""
         self.status = status
         if self.active and self._writer is not None:
-            t_ms = int((asyncio.get_running_loop().time() - self._started_mono) * 1000)
-            self._samples.append(TelemetrySample(t_ms, status.pressures_mmhg, status.heater_dc))
-            if status.state in (p.State.STOPPED, p.State.FAULT):
+            if status.pressures_mmhg is not None:
+                t_ms = int((asyncio.get_running_loop().time() - self._started_mono) * 1000)
+                heat = status.temperature_dc or 0
+                self._samples.append(TelemetrySample(t_ms, status.pressures_mmhg, heat))
+            if not status.running and status.stop_reason:
                 self._finish_from_device(status)
         self._notify()
 
-    def _finish_from_device(self, status: p.Status) -> None:
-        reason = status.stop_reason
+    def _finish_from_device(self, status: DeviceStatus) -> None:
+        reason = stop_reason_of(status)
         outcome = _OUTCOMES.get(reason, Outcome.DEVICE_FAULT)
-        self.message = STOP_MESSAGES.get(reason, f"The massager stopped ({reason.name}).")
+        self.message = STOP_MESSAGES.get(reason, f"The massager stopped ({status.stop_reason}).")
         if reason == p.StopReason.LINK_LOST:
-            self._interrupt(status.elapsed_s)
+            self._interrupt(self._elapsed_s())
         logged = reason.name.lower()
         if reason == p.StopReason.USER and self._stop_reason:
             logged = self._stop_reason  # our Stop, sent for this reason
         if self._ending is None:
             self._ending = asyncio.create_task(self._end(outcome, logged))
 
-    def _on_device_status(self, status: DeviceStatus) -> None:
-        """Another family's status: its stop ends the session (a lost link: `_on_event`)."""
-        if not self.active or status.running or status.stop_reason in ("", "link_lost"):
-            return
-        reason = {
-            "completed": p.StopReason.COMPLETED,
-            "limit": p.StopReason.LIMIT,
-            "user": p.StopReason.USER,
-        }.get(status.stop_reason, p.StopReason.FAULT)
-        self.message = STOP_MESSAGES.get(reason, "The massager stopped.")
-        logged = self._stop_reason if reason == p.StopReason.USER and self._stop_reason else (
-            reason.name.lower()
-        )
-        if self._ending is None:
-            outcome = _OUTCOMES.get(reason, Outcome.DEVICE_FAULT)
-            self._ending = asyncio.create_task(self._end(outcome, logged))
-        self._notify()
-
     def _elapsed_s(self) -> int:
-        """How far the session got: the device says (Thenar's profile), or our own clock."""
-        if self.massager.driver is not None:
-            return int(asyncio.get_running_loop().time() - self._started_mono)
-        return self.status.elapsed_s if self.status else 0
+        """How far the session got: the device says where it counts, else our own clock."""
+        if self.status is not None and self.status.elapsed_s is not None:
+            return self.status.elapsed_s
+        return int(asyncio.get_running_loop().time() - self._started_mono)
 
-    def _on_event(self, event: ClientEvent) -> None:
-        if event.kind == EventKind.LINK_LOST and self.active:
+    def _on_event(self, event: LinkEvent) -> None:
+        if event.kind == "link_lost" and self.active:
             elapsed = self._elapsed_s()
+            driver = self.massager.driver
             itself = (
-                "Thenar is reconnecting to stop it, as this massager runs on by itself."
-                if self.massager.driver is not None
-                else "It stops by itself when that happens. Thenar is reconnecting."
+                "It stops by itself when that happens. Thenar is reconnecting."
+                if driver is None or driver.description.protections.stop_on_link_loss
+                else "Thenar is reconnecting to stop it, as this massager runs on by itself."
             )
             self.message = (
                 f"The connection to the massager was lost. {itself} "
@@ -459,7 +452,7 @@ class SessionController:
             if self._ending is None:
                 self._ending = asyncio.create_task(self._end(Outcome.INTERRUPTED_LINK, "link_lost"))
             self._notify()
-        elif event.kind == EventKind.RECONNECTED:
+        elif event.kind == "reconnected":
             self._notify()
 
     def _interrupt(self, elapsed_s: int) -> None:
@@ -468,8 +461,7 @@ class SessionController:
 
     @property
     def can_resume(self) -> bool:
-        device = self.massager.client or self.massager.driver
-        return self.phase == Phase.INTERRUPTED and device is not None and device.is_connected
+        return self.phase == Phase.INTERRUPTED and self.massager.is_connected
 
     # --- the log ------------------------------------------------------------
 

@@ -2,10 +2,13 @@
 
 One connection to the in-process simulator; the same status round trip (a GATT read
 of Status, decoded) through `MassagerClient.read_status` and through
-`ThenarDriver.read_status` (which also translates to a `DeviceStatus`), in
-alternating blocks so both see the same machine load. Target: the driver adds at
-most 5 % at p99. Also the consumer family's command-and-confirm round trip (a write
-without response plus a status request), for reference. Prints `name: value unit`.
+`ThenarDriver.read_status` (which also translates to a `DeviceStatus`), and the same
+command round trip (Set Intensity: a control-point write and its indication, audited)
+through `MassagerClient.set_intensity` and `ThenarDriver.set_intensity` (the app's one
+way since the session goes through the driver), in alternating blocks so both see the
+same machine load. Target: the driver adds at most 5 % at p99. Also the consumer
+family's command-and-confirm round trip (a write without response plus a status
+request), for reference. Prints `name: value unit`.
 """
 
 from __future__ import annotations
@@ -68,18 +71,23 @@ async def main() -> None:
         await timed(driver.read_status, WARMUP)
         bare: list[float] = []
         ours: list[float] = []
+        bare_cmd: list[float] = []
+        ours_cmd: list[float] = []
         for _ in range(BLOCKS):
             bare += await timed(client.read_status, PER_BLOCK)
             ours += await timed(driver.read_status, PER_BLOCK)
+            bare_cmd += await timed(lambda: client.set_intensity(10), PER_BLOCK)
+            ours_cmd += await timed(lambda: driver.set_intensity(10), PER_BLOCK)
         await driver.close()
-        bare_p50, bare_p99 = p50_p99(bare)
-        our_p50, our_p99 = p50_p99(ours)
-        report("status_round_trip_client_p50", bare_p50, "ms")
-        report("status_round_trip_client_p99", bare_p99, "ms")
-        report("status_round_trip_driver_p50", our_p50, "ms")
-        report("status_round_trip_driver_p99", our_p99, "ms")
-        report("driver_layer_overhead_p99", (our_p99 / bare_p99 - 1) * 100, "%")
-        report("driver_layer_overhead_p50", (our_p50 / bare_p50 - 1) * 100, "%")
+        for name, plain, through in (("status", bare, ours), ("command", bare_cmd, ours_cmd)):
+            bare_p50, bare_p99 = p50_p99(plain)
+            our_p50, our_p99 = p50_p99(through)
+            report(f"{name}_round_trip_client_p50", bare_p50, "ms")
+            report(f"{name}_round_trip_client_p99", bare_p99, "ms")
+            report(f"{name}_round_trip_driver_p50", our_p50, "ms")
+            report(f"{name}_round_trip_driver_p99", our_p99, "ms")
+            report(f"{name}_driver_layer_overhead_p99", (our_p99 / bare_p99 - 1) * 100, "%")
+            report(f"{name}_driver_layer_overhead_p50", (our_p50 / bare_p50 - 1) * 100, "%")
 
         aa55 = Aa55Driver(descriptions["palma-p5"], backend, palma.identity.address, CAPS)
         await aa55.connect()

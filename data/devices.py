@@ -15,20 +15,39 @@ from .tx import writing
 
 
 def record_device(
-    db: Database, device_id: str, name: str, firmware: str | None, *, seen_at: datetime
+    db: Database,
+    device_id: str,
+    name: str,
+    firmware: str | None,
+    *,
+    seen_at: datetime,
+    family: str = "",
 ) -> None:
-    """Insert a newly paired device, or update name, firmware and last-seen of a known one."""
+    """Insert a newly paired device, or update name, firmware and last-seen of a known one.
+
+    `family`: the key of the description it matched (docs/drivers.md); "" keeps the
+    stored one.
+    """
     if not device_id or not isinstance(device_id, str):
         raise InvalidInputError("a device needs an identity")
+    if not isinstance(family, str) or len(family) > 100:
+        raise InvalidInputError("a device family is a short name")
     require_aware(seen_at, "device seen time")
     stamp = to_iso(seen_at)
     with writing(db):
         db.execute(
-            "INSERT INTO devices (id, name, firmware, first_seen, last_seen) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "name = excluded.name, firmware = excluded.firmware, last_seen = excluded.last_seen",
-            [device_id, name, firmware, stamp, stamp],
+            "INSERT INTO devices (id, name, firmware, first_seen, last_seen, family) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "name = excluded.name, firmware = excluded.firmware, last_seen = excluded.last_seen, "
+            "family = CASE WHEN excluded.family = '' THEN devices.family ELSE excluded.family END",
+            [device_id, name, firmware, stamp, stamp, family],
         )
+
+
+def device_family(db: Database, device_id: str) -> str:
+    """The description key stored for this device ("": unknown, or never paired)."""
+    row = db.execute("SELECT family FROM devices WHERE id = ?", [device_id]).fetchone()
+    return str(row[0]) if row is not None and row[0] is not None else ""
 
 
 def _to_device(row: dict[str, Any]) -> Device:
@@ -38,6 +57,7 @@ def _to_device(row: dict[str, Any]) -> Device:
         firmware=row["firmware"],
         first_seen=from_iso(row["first_seen"]),
         last_seen=from_iso(row["last_seen"]),
+        family=row.get("family") or "",
     )
 
 

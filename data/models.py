@@ -137,6 +137,7 @@ class Device:
     firmware: str | None
     first_seen: datetime
     last_seen: datetime
+    family: str = ""  # the description it matched (docs/drivers.md); "": not known
 
 
 @dataclass(frozen=True)

@@ -320,6 +320,13 @@ def m006_trials(db: Database) -> None:
     )
 
 
+
+@_migration
+def m007_device_family(db: Database) -> None:
+    """Which description (docs/drivers.md) a paired device matched: a restart reconnects
+    to it with its own driver, without scanning for its family. Empty for older rows."""
+    db.execute("ALTER TABLE devices ADD COLUMN family TEXT NOT NULL DEFAULT ''")
+
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
 

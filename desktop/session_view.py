@@ -649,12 +649,13 @@ class SessionPage(Page):
         running = self.session.phase == Phase.RUNNING
         self.gentler_button.setEnabled(running and level > LEVEL_MIN)
         self.firmer_button.setEnabled(running and level < LEVEL_MAX)
-        can_warm = self.session.planned_heat_dc() > 0
+        refusal = self.session.warmth_refusal()  # no warmth planned, or above the caps
+        can_warm = not refusal
         self.warmth_button.setEnabled(running and can_warm)
         on = self.session.warmth_on and can_warm
         self.warmth_button.setChecked(on)
         self.warmth_button.setText("Warmth: on" if on else "Warmth: off")
-        self.warmth_button.setToolTip("" if can_warm else "This session has no warmth.")
+        self.warmth_button.setToolTip(refusal)
 
     async def toggle_pause(self) -> None:
         if self.session.phase == Phase.PAUSED:
@@ -750,19 +751,19 @@ class SessionPage(Page):
         self._dirty = False
         status = self.session.status
         plan = self.session.plan
-        if status is None or plan is None:
-            return
+        if status is None or plan is None or status.pressures_mmhg is None:
+            return  # a device that reports no pressure has no live panel
         self.live_hand.set_pressures(status.pressures_mmhg)
         guidance = plan.compiled.guidance
-        if 0 <= status.step_index < len(guidance):
+        if status.step_index is not None and 0 <= status.step_index < len(guidance):
             step = guidance[status.step_index]
             self.step_title.setText(step_heading(step))
             self.step_text.setText(step.instruction)
             self.show_about(step_words(step))
         unit = self.ctx.settings.temperature_unit
-        minutes, seconds = divmod(status.remaining_s, 60)
+        minutes, seconds = divmod(status.remaining_s or 0, 60)
         heat = (
-            f"warmth {format_temperature(status.heater_dc / 10, unit)}"
+            f"warmth {format_temperature((status.temperature_dc or 0) / 10, unit)}"
             if status.heat_setpoint_dc
             else "warmth off"
         )

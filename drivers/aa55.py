@@ -14,7 +14,11 @@ drops. So this driver makes up what it can:
   status request, and a change the status does not show is `OutcomeUnknown`;
 - link loss: the driver reconnects at once and its first command is Stop
   (`LINK_LOSS_STOP_S` is the deadline, the same as Thenar's own watchdog); close()
-  stops and confirms before disconnecting.
+  stops and confirms before disconnecting;
+- gentler/firmer: the plan's pressures scaled to tenths before the level is chosen;
+  pause: the device is switched off and Thenar's timer holds; resume runs what was
+  left of the plan (the device itself cannot pause);
+- the audit trail: each change it asked for and the status's verdict, and each link event.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from bleak import BleakClient, BleakScanner
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -30,12 +35,14 @@ from bleak.exc import BleakError
 
 from ble import aa55
 from ble.backends import Backend
+from ble.client import AuditEntry, DeviceInfo
 from ble.errors import CapExceeded, DeviceNotFound, MassagerError, NotConnected, OutcomeUnknown
 from ble.observers import Observers
-from drivers.base import DeviceStatus, LinkEvent
+from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent
 from drivers.description import Description
 from massage import Limits
 from therapy.plan import Plan, PlanStep
+from therapy.resume import remaining_plan
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +54,15 @@ CONNECT_TIMEOUT_S = 5.0
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def device_status(status: aa55.Status, stop_reason: str = "") -> DeviceStatus:
+def device_status(status: aa55.Status, stop_reason: str = "", paused: bool = False) -> DeviceStatus:
+    """`paused`: Thenar holds the plan with the device off (the plan is still under way)."""
     return DeviceStatus(
-        running=status.running,
+        running=status.running or paused,
         level=status.level,
         heat_on=status.heat_on,
         battery=status.battery,
-        stop_reason="" if status.running else stop_reason,
+        stop_reason="" if status.running or paused else stop_reason,
+        paused=paused,
     )
 
 
@@ -76,6 +85,7 @@ class Aa55Driver:
         self._sleep = sleep  # the plan's timer (tests pass a faster one)
         self.statuses: Observers[DeviceStatus] = Observers()
         self.links: Observers[LinkEvent] = Observers()
+        self.audits: Observers[AuditEntry] = Observers()
         self.malformed_notifications = 0
         self.link_loss_stops = 0  # stops sent after reconnecting, counted for the tests
         self.last_status: aa55.Status | None = None
@@ -89,6 +99,13 @@ class Aa55Driver:
         self._step: PlanStep | None = None
         self._stop_reason = ""
         self._closing = False
+        self._intensity = FULL_INTENSITY  # tenths of the plan's pressures (gentler/firmer)
+        self._warmth = True  # False: the person turned the plan's warmth off
+        self._plan: Plan | None = None  # what runs (or is paused), for pause and resume
+        self._done_s = 0  # seconds of `_plan` already run
+        self._step_started = 0.0  # loop time the current step began
+        self._left_s = 0  # seconds the session cap still allows
+        self._paused = False
 
     # --- connection ---------------------------------------------------------------
 
@@ -102,8 +119,43 @@ class Aa55Driver:
     def caps(self) -> Limits:
         return self._caps
 
+    def _audit(self, what: str, params: dict[str, object], result: str) -> None:
+        self.audits.publish(AuditEntry(datetime.now(UTC), what, params, result))
+
+    def _link(self, kind: str, detail: str = "") -> None:
+        self._audit(kind, {"detail": detail} if detail else {}, "event")
+        self.links.publish(LinkEvent(kind, detail))
+
+    @property
+    def pause_refusal(self) -> str:
+        return ""  # Thenar's timer holds the plan while the device is off
+
+    def warmth_refusal(self, heat_dc: int) -> str:
+        heat = self.description.capabilities.heat
+        if heat_dc <= 0:
+            return ""
+        if not heat:
+            return "This massager has no warmth."
+        if max(heat) > self._caps.max_heat_dc:
+            return (
+                f"This massager warms to about {max(heat) / 10:g} °C, above your limit "
+                f"of {self._caps.max_heat_dc / 10:g} °C, so Thenar keeps its warmth off."
+            )
+        return ""
+
+    async def device_info(self) -> DeviceInfo:
+        """The device tells nothing of itself: maker and model come from its description."""
+        return DeviceInfo(self.description.maker, self.description.model, "", "")
+
+    async def battery(self) -> int | None:
+        return (await self.read_status()).battery
+
     async def connect(self) -> None:
         """Connect and subscribe; nothing else is written (the device takes no caps)."""
+        await self._connect()
+        self._link("connected")
+
+    async def _connect(self) -> None:
         self._closing = False
         device = await BleakScanner.find_device_by_filter(
             lambda d, _adv: d.address.upper() == self.address.upper(),
@@ -129,7 +181,8 @@ class Aa55Driver:
         self._fail_reply(NotConnected(f"{self.address}: link lost"))
         if self._closing:
             return
-        self.links.publish(LinkEvent("link_lost"))
+        self._link("link_lost")
+        self._paused, self._plan = False, None  # the plan ends here; the app may run the rest
         if self._runner is not None:
             self._runner.cancel()  # the plan ends here: the device is stopped, not resumed
         self._recovery = asyncio.get_running_loop().create_task(self._stop_after_link_loss())
@@ -140,7 +193,7 @@ class Aa55Driver:
         deadline = loop.time() + 10 * LINK_LOSS_STOP_S  # keep trying past it, and say so
         while not self._closing and loop.time() < deadline:
             try:
-                await self.connect()
+                await self._connect()
                 await self._power_off()
             except (MassagerError, BleakError, TimeoutError, OSError) as exc:
                 log.warning("stop after link loss failed, retrying: %s", exc)
@@ -148,9 +201,9 @@ class Aa55Driver:
                 continue
             self.link_loss_stops += 1
             self._stop_reason = "link_lost"
-            self.links.publish(LinkEvent("reconnected", "stopped after the link was lost"))
+            self._link("reconnected", "stopped after the link was lost")
             return
-        self.links.publish(LinkEvent("reconnect_gave_up", "switch the massager off by hand"))
+        self._link("reconnect_gave_up", "switch the massager off by hand")
 
     async def settled(self) -> None:
         """Wait for a link-loss recovery in progress (tests, shutdown)."""
@@ -169,7 +222,7 @@ class Aa55Driver:
         self.last_status = status
         if self._reply is not None and not self._reply.done():
             self._reply.set_result(status)
-        self.statuses.publish(device_status(status, self._stop_reason))
+        self.statuses.publish(device_status(status, self._stop_reason, self._paused))
 
     def _fail_reply(self, exc: Exception) -> None:
         if self._reply is not None and not self._reply.done():
@@ -219,7 +272,8 @@ class Aa55Driver:
     # --- the plan -------------------------------------------------------------------
 
     def _level_for(self, step: PlanStep) -> int:
-        """The step's level: the highest within its pressure and the cap; 0: it cannot run.
+        """The step's level: the highest within its pressure (scaled to the intensity the
+        person chose) and the cap; 0: it cannot run.
 
         A step gentler than the gentlest level runs at level 1 if the cap allows level 1
         (the plan's pressures are targets, the caps are limits); a rest step is 0.
@@ -227,11 +281,11 @@ class Aa55Driver:
         if not step.peak_mmhg:
             return 0
         cap = self.description.level_for(self._caps.max_pressure_mmhg)
-        return min(cap, max(1, self.description.level_for(step.peak_mmhg)))
+        wanted = step.peak_mmhg * self._intensity // FULL_INTENSITY
+        return min(cap, max(1, self.description.level_for(wanted)))
 
     def _heat_for(self, step: PlanStep) -> bool:
-        heat = self.description.capabilities.heat
-        return bool(step.heat_dc and heat and max(heat) <= self._caps.max_heat_dc)
+        return bool(self._warmth and step.heat_dc and not self.warmth_refusal(step.heat_dc))
 
     def check_plan(self, plan: Plan) -> None:
         """Raise CapExceeded for what cannot be capped on this device, before anything is sent."""
@@ -248,46 +302,61 @@ class Aa55Driver:
                 raise CapExceeded(f"step {i + 1}: this massager has no mode for {pattern}")
 
     async def run(self, plan: Plan) -> None:
+        """Run `plan` from its start at full intensity, with its warmth."""
+        self._intensity, self._warmth = FULL_INTENSITY, True
+        await self._start(plan, self._caps.max_session_s, "start_program")
+
+    async def _start(self, plan: Plan, left_s: int, what: str) -> None:
         self.check_plan(plan)
         if not self.is_connected:
             raise NotConnected(f"{self.address} is not connected (or is being stopped)")
         if self._runner is not None and not self._runner.done():
             await self.stop()
-        total_s = min(plan.duration_s, self._caps.max_session_s)
+        self._paused = False
+        total_s = min(plan.duration_s, left_s)
         # The device's own timer as a backstop behind Thenar's, rounded up to a minute.
         minutes = max(1, -(-total_s // 60))
         await self._apply([aa55.timer(minutes)], lambda s: True)
         self._stop_reason = ""
+        self._plan, self._done_s, self._left_s = plan, 0, total_s
         try:  # the first step is on (confirmed) before run() returns, or run() raises
             await self._enter(plan.steps[0])
-        except MassagerError:
+        except MassagerError as exc:
+            self._audit(what, {"id": plan.plan_id}, type(exc).__name__)
             with contextlib.suppress(MassagerError):
                 await self._power_off()
             raise
-        self._runner = asyncio.get_running_loop().create_task(self._run(plan, total_s))
+        self._audit(what, {"id": plan.plan_id, "minutes": minutes}, "success")
+        self._runner = asyncio.get_running_loop().create_task(self._run(plan))
 
     async def finished(self) -> None:
         """Wait until the running plan ended (by itself, by the caps or by a stop)."""
         if self._runner is not None:
             await asyncio.gather(self._runner, return_exceptions=True)
 
-    async def _run(self, plan: Plan, total_s: int) -> None:
-        left = total_s
+    async def _run(self, plan: Plan) -> None:
+        loop = asyncio.get_running_loop()
         try:
             for i, step in enumerate(plan.steps):
-                if left <= 0:
+                if self._left_s <= 0:
                     break
                 if i:  # the first one was entered by run()
                     await self._enter(step)
-                duration = min(step.duration_s, left)
+                duration = min(step.duration_s, self._left_s)
+                self._step_started = loop.time()
                 await self._sleep(duration)
-                left -= duration
-            self._stop_reason = "completed" if left > 0 or total_s == plan.duration_s else "limit"
+                self._done_s += duration
+                self._left_s -= duration
+            ran_out = self._done_s < plan.duration_s
+            self._stop_reason = "limit" if ran_out else "completed"
+            self._plan = None
             await self._power_off()
         except asyncio.CancelledError:
             raise
         except MassagerError as exc:
             log.warning("plan stopped: %s", exc)
+            self._stop_reason = "fault"
+            self._plan = None
             with contextlib.suppress(MassagerError):
                 await self._power_off()
         finally:
@@ -307,11 +376,8 @@ class Aa55Driver:
             still,
         )
 
-    # --- caps, stop, close ---------------------------------------------------------------
-
-    async def set_caps(self, caps: Limits) -> None:
-        """Stricter caps hold at once: the running step is brought down to them (or stopped)."""
-        self._caps = caps
+    async def _reenter(self) -> None:
+        """The running step again, under what changed (caps, intensity, warmth)."""
         step, runner = self._step, self._runner
         if step is None or runner is None or runner.done() or not self.is_connected:
             return
@@ -324,18 +390,85 @@ class Aa55Driver:
 
         await self._enter(step, still_running)
 
+    # --- adjusting what runs ------------------------------------------------------------
+
+    async def set_intensity(self, tenths: int) -> None:
+        """Gentler or firmer: the running step's level is chosen again, within the caps."""
+        self._intensity = max(1, min(FULL_INTENSITY, tenths))
+        try:
+            await self._reenter()
+        except MassagerError as exc:
+            self._audit("set_intensity", {"level": tenths}, type(exc).__name__)
+            raise
+        self._audit("set_intensity", {"level": tenths}, "success")
+
+    async def set_heat(self, heat_dc: int) -> None:
+        """Warmth on (any `heat_dc` > 0: the device has one setting) or off."""
+        refusal = self.warmth_refusal(heat_dc)
+        if refusal:
+            raise CapExceeded(refusal)
+        self._warmth = heat_dc > 0
+        try:
+            await self._reenter()
+        except MassagerError as exc:
+            self._audit("set_heat", {"on": self._warmth}, type(exc).__name__)
+            raise
+        self._audit("set_heat", {"on": self._warmth}, "success")
+
+    async def pause(self) -> None:
+        """The device off, Thenar's timer held where the plan was (confirmed by status)."""
+        runner, plan = self._runner, self._plan
+        if runner is None or runner.done() or plan is None:
+            raise MassagerError("Nothing is running to pause.")
+        ran = int(asyncio.get_running_loop().time() - self._step_started)
+        step = self._step
+        if step is not None:
+            ran = min(ran, step.duration_s - 1)
+            self._done_s += max(0, ran)
+            self._left_s -= max(0, ran)
+        self._runner, self._step = None, None
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        self._paused = True
+        try:
+            await self._power_off()
+        except MassagerError as exc:
+            self._audit("pause", {}, type(exc).__name__)
+            raise
+        self._audit("pause", {"at_s": self._done_s}, "success")
+
+    async def resume(self) -> None:
+        """What was left of the plan, at the intensity and warmth the person had chosen."""
+        plan = self._plan
+        if not self._paused or plan is None:
+            raise MassagerError("Nothing is paused to resume.")
+        await self._start(remaining_plan(plan, self._done_s), self._left_s, "resume")
+
+    # --- caps, stop, close ---------------------------------------------------------------
+
+    async def set_caps(self, caps: Limits) -> None:
+        """Stricter caps hold at once: the running step is brought down to them (or stopped)."""
+        self._caps = caps
+        await self._reenter()
+
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
         self._step = None  # nothing may re-enter a step from here on
+        self._plan, self._paused = None, False
         if runner is not None and not runner.done():
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
         self._stop_reason = "user"
-        await self._power_off()
+        try:
+            await self._power_off()
+        except MassagerError as exc:
+            self._audit("stop", {}, type(exc).__name__)
+            raise
+        self._audit("stop", {}, "success")
 
     async def read_status(self) -> DeviceStatus:
         async with self._lock:
-            return device_status(await self._status_now(), self._stop_reason)
+            return device_status(await self._status_now(), self._stop_reason, self._paused)
 
     async def close(self) -> bool:
         """Stop (confirmed by a status frame), then disconnect; False if not confirmed."""

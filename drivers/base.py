@@ -2,9 +2,9 @@
 
 A driver owns one connection to one device. It takes the person's caps (in mmHg,
 tenths of °C and seconds, whatever the device's own units) and a device-neutral
-plan, and reports a device-neutral status. What the device cannot confirm or
-enforce, the driver says (`Description.protections`) and makes up for where it can.
-docs/drivers.md.
+plan, and reports a device-neutral status, its link's events and an audit trail of
+what it sent. What the device cannot confirm or enforce, the driver says
+(`Description.protections`) and makes up for where it can. docs/drivers.md.
 """
 
 from __future__ import annotations
@@ -12,56 +12,103 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ble.client import AuditEntry, DeviceInfo
 from ble.observers import Observers
 from drivers.description import Description
 from massage import Limits
 from therapy.plan import Plan
+
+FULL_INTENSITY = 10  # `set_intensity`: tenths of the plan; 10 runs it as planned
 
 
 @dataclass(frozen=True)
 class DeviceStatus:
     """What the device last said about itself; None where it does not report a value."""
 
-    running: bool
+    running: bool  # a plan is under way (paused included)
     level: int | None = None  # on the device's own scale (Description.capabilities.levels)
     pressures_mmhg: tuple[int, ...] | None = None  # measured, per zone
     heat_on: bool | None = None
     temperature_dc: int | None = None
     battery: int | None = None
     stop_reason: str = ""  # "user", "auto_off", "link_lost", "completed", ... ("" while running)
+    paused: bool = False
+    elapsed_s: int | None = None  # how far the plan got, when the device counts it
+    remaining_s: int | None = None
+    step_index: int | None = None
+    heat_setpoint_dc: int | None = None  # the warmth asked for (0: off)
 
 
 @dataclass(frozen=True)
 class LinkEvent:
-    """A change of the link the app should show: "link_lost", "reconnected", "stopped"..."""
+    """A change of the link the app should show.
+
+    `kind`: "connected", "link_lost", "reconnected", "reconnect_gave_up",
+    "disconnected", "stop_unacknowledged", ... (`error`: what made it, if anything).
+    """
 
     kind: str
     detail: str = ""
+    error: BaseException | None = None
 
 
 class Driver(Protocol):
     """Implemented by `drivers.thenar.ThenarDriver` and `drivers.aa55.Aa55Driver`."""
 
     description: Description
+    address: str
     statuses: Observers[DeviceStatus]
     links: Observers[LinkEvent]
+    audits: Observers[AuditEntry]  # every command and link event, as it happens
 
     @property
-    def is_connected(self) -> bool: ...
+    def is_connected(self) -> bool:
+        """Connected and usable: a session may start."""
+        ...
 
     @property
     def caps(self) -> Limits:
         """The caps this driver enforces now."""
         ...
 
+    @property
+    def pause_refusal(self) -> str:
+        """Why this device cannot pause a running plan, in plain words ("": it can)."""
+        ...
+
+    def warmth_refusal(self, heat_dc: int) -> str:
+        """Why warmth `heat_dc` cannot be turned on within the caps ("": it can)."""
+        ...
+
     async def connect(self) -> None:
         """Connect and hand the device the caps (where it takes them) before anything else."""
+
+    async def device_info(self) -> DeviceInfo:
+        """Maker, model, serial and firmware, as far as the device tells."""
+        ...
+
+    async def battery(self) -> int | None:
+        """Charge in percent (None: the device does not say)."""
+        ...
 
     async def set_caps(self, caps: Limits) -> None:
         """New caps; stricter ones hold at once, even for what is already running."""
 
     async def run(self, plan: Plan) -> None:
-        """Start `plan` within the caps; refuse (CapExceeded) what cannot be capped."""
+        """Start `plan` at full intensity within the caps; refuse (CapExceeded) what
+        cannot be capped."""
+
+    async def set_intensity(self, tenths: int) -> None:
+        """Gentler or firmer: the plan's pressures scaled to `tenths`/10 (never past the caps)."""
+
+    async def set_heat(self, heat_dc: int) -> None:
+        """Warmth at `heat_dc` (0: off) for what runs; refused above the caps."""
+
+    async def pause(self) -> None:
+        """Hold the plan with nothing pressing; raise if the device cannot."""
+
+    async def resume(self) -> None:
+        """Go on from where `pause` held the plan."""
 
     async def stop(self) -> None:
         """Stop now; raise if the device did not confirm."""

@@ -1,54 +1,69 @@
 """Driver one: Thenar's own profile (docs/gatt-profile.md), through `ble.client.MassagerClient`.
 
 The device enforces caps, a watchdog, link-loss stop and auto-off itself; the client
-writes caps and reads them back, numbers every command and keeps the audit trail.
-This driver only translates: a plan to an uploaded program, a status frame to a
-`DeviceStatus`. It adds no round trip (benchmarks/bench_drivers.py measures it).
+writes caps and reads them back, numbers every command, sends the heartbeat, stops
+with an acknowledgement and keeps the audit trail. This driver only translates: a
+plan to an uploaded program, a status frame to a `DeviceStatus`, a client event to a
+`LinkEvent`. It adds no round trip (benchmarks/bench_drivers.py measures it).
 """
 
 from __future__ import annotations
 
 from ble import protocol as p
 from ble.backends import Backend
-from ble.client import ClientEvent, MassagerClient
+from ble.client import AuditEntry, ClientEvent, DeviceInfo, MassagerClient
 from ble.observers import Observers
 from ble.pinning import PinnedDevice
-from drivers.base import DeviceStatus, LinkEvent
+from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent
 from drivers.description import Description
 from drivers.thenar_program import thenar_program
 from massage import Limits
 from therapy.plan import Plan
 
 _RUNNING = (p.State.RUNNING, p.State.PAUSED)
+_ENDED = (p.State.STOPPED, p.State.FAULT)
+
+
+def _stop_reason(status: p.Status) -> str:
+    """Why the device stopped, once it has ("" while it runs or before it started)."""
+    if status.state not in _ENDED:
+        return ""
+    if status.stop_reason == p.StopReason.NONE:
+        return "fault" if status.state == p.State.FAULT else "user"
+    return status.stop_reason.name.lower()
 
 
 def device_status(status: p.Status) -> DeviceStatus:
-    running = status.state in _RUNNING
     return DeviceStatus(
-        running=running,
+        running=status.state in _RUNNING,
         level=status.intensity,
         pressures_mmhg=tuple(status.pressures_mmhg),
         heat_on=status.heat_setpoint_dc > 0,
         temperature_dc=status.heater_dc,
-        stop_reason="" if running else status.stop_reason.name.lower(),
+        stop_reason=_stop_reason(status),
+        paused=status.state == p.State.PAUSED,
+        elapsed_s=status.elapsed_s,
+        remaining_s=status.remaining_s,
+        step_index=status.step_index,
+        heat_setpoint_dc=status.heat_setpoint_dc,
     )
 
 
 class ThenarDriver:
-    """A `drivers.base.Driver` over `MassagerClient`; `client` stays reachable for the audit."""
+    """A `drivers.base.Driver` over `MassagerClient`; `client` stays reachable for tests."""
 
-    def __init__(
-        self,
-        description: Description,
-        client: MassagerClient,
-    ) -> None:
+    def __init__(self, description: Description, client: MassagerClient) -> None:
         self.description = description
         self.client = client
+        self.address = client.device.address
         self.statuses: Observers[DeviceStatus] = Observers()
         self.links: Observers[LinkEvent] = Observers()
+        self.audits: Observers[AuditEntry] = Observers()
+        self._intensity = FULL_INTENSITY  # what the device was last told
         self._subs = [
             client.on_status(lambda s: self.statuses.publish(device_status(s))),
             client.on_event(self._on_event),
+            client.on_audit(self.audits.publish),
         ]
 
     @classmethod
@@ -66,7 +81,7 @@ class ThenarDriver:
         return cls(description, client)
 
     def _on_event(self, event: ClientEvent) -> None:
-        self.links.publish(LinkEvent(event.kind.name.lower(), event.detail))
+        self.links.publish(LinkEvent(event.kind.name.lower(), event.detail, event.error))
 
     @property
     def is_connected(self) -> bool:
@@ -76,8 +91,23 @@ class ThenarDriver:
     def caps(self) -> Limits:
         return self.client.caps
 
+    @property
+    def pause_refusal(self) -> str:
+        return ""  # the device holds the program, vented, and goes on from there
+
+    def warmth_refusal(self, heat_dc: int) -> str:
+        if heat_dc > self.client.caps.max_heat_dc:
+            return "That much warmth is above your limits."
+        return ""
+
     async def connect(self) -> None:
         await self.client.connect()
+
+    async def device_info(self) -> DeviceInfo:
+        return await self.client.device_info()
+
+    async def battery(self) -> int:
+        return await self.client.battery()
 
     async def set_caps(self, caps: Limits) -> None:
         await self.client.set_caps(caps)
@@ -85,7 +115,23 @@ class ThenarDriver:
     async def run(self, plan: Plan) -> None:
         program = thenar_program(plan)
         await self.client.upload_program(program)  # checked against the caps first
+        if self._intensity != FULL_INTENSITY:  # a gentler last session: this one as planned
+            await self.client.set_intensity(FULL_INTENSITY)
+            self._intensity = FULL_INTENSITY
         await self.client.start(program.program_id)
+
+    async def set_intensity(self, tenths: int) -> None:
+        await self.client.set_intensity(tenths)  # the device scales, within its caps
+        self._intensity = tenths
+
+    async def set_heat(self, heat_dc: int) -> None:
+        await self.client.set_heat(heat_dc)  # the client refuses above the caps
+
+    async def pause(self) -> None:
+        await self.client.pause()
+
+    async def resume(self) -> None:
+        await self.client.resume()
 
     async def stop(self) -> None:
         await self.client.stop()

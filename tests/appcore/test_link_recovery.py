@@ -18,6 +18,7 @@ from appcore.context import AppContext
 from appcore.db_worker import DbWorker
 from appcore.massager import LinkState, Massager
 from appcore.settings import Settings
+from tests.appcore.helpers import thenar_client
 
 
 def simulator_children() -> list[int]:
@@ -88,7 +89,7 @@ async def test_a_killed_simulator_is_reported_and_replaced_without_restarting(
         assert again[0].bonded  # the restarted simulator kept its bond, as a massager would
         await massager.connect(again[0].address, again[0].name)  # no new pairing needed
         assert massager.state == LinkState.CONNECTED
-        assert massager.client is not None
-        await massager.client.heartbeat()  # and it answers
+        assert thenar_client(massager) is not None
+        await thenar_client(massager).heartbeat()  # and it answers
     finally:
         await massager.close()

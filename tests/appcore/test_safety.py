@@ -32,6 +32,7 @@ from data.models import Outcome, Rating
 from device_sim.peripheral import SimulatedMassager
 from massage import Limits
 from tests.appcore.conftest import CLEAR_ANSWERS
+from tests.appcore.helpers import thenar_client
 from tests.appcore.test_session import wait_for_phase
 from therapy import (
     ROUTINES,
@@ -96,8 +97,7 @@ async def warm_plan(ctx: AppContext, massager: Massager, intensity: int) -> Sess
 
 async def settled_caps(massager: Massager) -> Limits:
     await massager.settled()
-    client = massager.client
-    assert client is not None
+    client = thenar_client(massager)
     return client.caps
 
 
@@ -176,8 +176,7 @@ async def test_item2_reconnect_keeps_the_tighter_caps_and_a_clearance_raises_at_
         assert await settled_caps(massager) == tight
         assert sim.model.limits == tight
 
-        client = massager.client
-        assert client is not None
+        client = thenar_client(massager)
         events = client.events()
         await sim.drop_link()
         async with asyncio.timeout(15):
@@ -215,8 +214,8 @@ async def test_item3_flare_caps_reach_the_device_and_the_session_record(
         caps = ctx.safety.state.caps
         assert (caps.max_pressure_mmhg, caps.max_heat_dc) == (30, 0)
         assert sim.model.limits == caps  # all three layers, not only the compiler
-        assert massager.client is not None
-        assert massager.client.caps == caps
+        assert thenar_client(massager) is not None
+        assert thenar_client(massager).caps == caps
         session = SessionController(massager)
         program_ids = await ctx.db.run(ensure_routines)
         plan = session.plan_for(ROUTINES["arthritis_morning"], program_ids["arthritis_morning"], 10)

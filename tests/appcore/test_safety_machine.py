@@ -46,6 +46,7 @@ from device_sim.clock import ManualClock
 from device_sim.peripheral import SimulatedMassager
 from massage import Limits
 from tests.appcore.conftest import CLEAR_ANSWERS
+from tests.appcore.helpers import thenar_client
 from therapy import ROUTINES, SCREENING_QUESTIONS, CheckIn, SessionNotAllowed
 from therapy.rules import SCREENING_RULES
 
@@ -273,8 +274,7 @@ class SafetyMachine(RuleBasedStateMachine):
     @rule(level=st.integers(1, 10))
     def change_intensity(self, level: int) -> None:
         async def go() -> None:
-            client = self.massager.client
-            assert client is not None
+            client = thenar_client(self.massager)
             await client.set_intensity(level)
 
         self.step(go())
@@ -282,8 +282,7 @@ class SafetyMachine(RuleBasedStateMachine):
     @rule(heat_dc=st.sampled_from([0, 300, 350, 380, 400, 420, 450]))
     def change_heat(self, heat_dc: int) -> None:
         async def go() -> None:
-            client = self.massager.client
-            assert client is not None
+            client = thenar_client(self.massager)
             try:
                 await client.set_heat(heat_dc)
             except CapExceeded:
@@ -298,8 +297,7 @@ class SafetyMachine(RuleBasedStateMachine):
         """Massage time passes as in the app: the device is stepped, heartbeats keep coming."""
 
         async def go() -> None:
-            client = self.massager.client
-            assert client is not None
+            client = thenar_client(self.massager)
             for _ in range(round(seconds / 0.5)):
                 await self.sim.advance(0.5)
                 await client.heartbeat()
@@ -319,8 +317,7 @@ class SafetyMachine(RuleBasedStateMachine):
     def device_holds_the_caps_in_force(self) -> None:
         caps = self.ctx.safety.state.caps
         assert self.sim.model.limits.at_most(caps), (self.sim.model.limits, caps)
-        client = self.massager.client
-        assert client is not None
+        client = thenar_client(self.massager)
         assert client.caps.at_most(caps), (client.caps, caps)
 
     @invariant()

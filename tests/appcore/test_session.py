@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime
 
 from appcore.context import AppContext
-from appcore.massager import LinkState, Massager
+from appcore.massager import LinkChanged, LinkState, Massager
 from appcore.programs import ensure_routines
 from appcore.session import Phase, SessionController
 from ble import protocol as p
@@ -16,7 +16,7 @@ from ble.client import EventKind
 from data import devices, ratings, sessions, telemetry
 from data.models import Outcome, Rating, RatingKind
 from device_sim.peripheral import SimulatedMassager
-from tests.appcore.helpers import massage_time
+from tests.appcore.helpers import massage_time, thenar_client
 from therapy import BlockSpec, CustomProgram, Technique
 
 QUICK = CustomProgram("Quick wave", (BlockSpec(Technique.EFFLEURAGE, 4),))
@@ -148,8 +148,7 @@ async def test_the_audit_trail_of_a_whole_session_reads_back_in_order(
     """Issue 11, item 6: connects, caps, commands with ids, link loss, reconnect, stop."""
     _link, sim = radio
     _session, sid = await long_session(ctx, massager, sim)
-    client = massager.client
-    assert client is not None
+    client = thenar_client(massager)
     await client.set_intensity(7)
     events = client.events()
     await sim.drop_link()
@@ -205,3 +204,33 @@ async def test_a_session_not_rated_stores_no_rating(
     given = await ctx.db.run(ratings.session_ratings, sid)
     assert RatingKind.BEFORE not in given
     assert RatingKind.AFTER not in given
+
+
+async def test_start_pressed_at_the_first_connected_event_runs(
+    ctx: AppContext, massager: Massager, radio: tuple[VirtualLink, SimulatedMassager]
+) -> None:
+    """"Connected" is said only once the massager is in the log: a Start pressed the
+    moment the header says so runs (it used to fail with "no paired device")."""
+    _link, sim = radio
+    session = SessionController(massager)
+    program_ids = await ctx.db.run(ensure_routines)
+    assert ctx.profile is not None
+    session.plan_for(QUICK, next(iter(program_ids.values())), 5, ctx.profile)
+    started: list[asyncio.Task[int]] = []
+    usable: list[bool] = []
+
+    def press_start(change: LinkChanged) -> None:
+        if change.state is LinkState.CONNECTED and not started:
+            usable.append(massager.is_connected)  # the page enables Start on this
+            started.append(asyncio.get_running_loop().create_task(session.start(None)))
+
+    with massager.link_changes.subscribe(press_start):
+        found = await massager.scan()
+        await massager.connect(found[0].address, found[0].name, pair=True)
+        assert started, "never said connected"
+        sid = await started[0]
+    assert usable == [True]
+    assert sim.model.state == p.State.RUNNING
+    record = await ctx.db.run(sessions.get_session, sid)
+    assert record.device_id == sim.identity.address
+    await session.stop()

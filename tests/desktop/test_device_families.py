@@ -18,12 +18,12 @@ from pytestqt.qtbot import QtBot
 
 from appcore.massager import LinkState
 from appcore.session import Phase
-from appcore.settings import Settings
+from appcore.settings import Settings, load_settings
 from ble import aa55
 from ble import protocol as p
 from ble.backends import on_link
 from ble.bumble_bleak.radio import VirtualLink
-from data import sessions
+from data import devices, sessions
 from data.models import Outcome
 from desktop.app import Thenar, build
 from desktop.device_view import DevicePage
@@ -31,9 +31,11 @@ from desktop.session_view import SessionPage
 from device_sim.aa55_model import StopCause
 from device_sim.aa55_peripheral import Aa55Identity, SimulatedAa55
 from device_sim.peripheral import SimulatedMassager
+from drivers import registry
 from drivers.description import load_descriptions
 from massage import ZONE_COUNT, Pattern
 from tests.appcore.conftest import CLEAR_ANSWERS
+from tests.appcore.helpers import thenar_client
 from tests.appcore.test_session import LONG, QUICK, wait_for_phase
 from tests.desktop.helpers import answer_checkin, shot, until
 from therapy import CheckIn
@@ -116,8 +118,7 @@ class Family:
 
     async def make_it_run(self, app: Thenar) -> None:
         if isinstance(self.sim, SimulatedMassager):
-            client = app.massager.client
-            assert client is not None
+            client = thenar_client(app.massager)
             await client.upload_program(DEMO)
             await client.start(DEMO.program_id)
         else:  # this family runs from its own power button; Thenar must still stop it
@@ -128,6 +129,17 @@ class Family:
         if isinstance(self.sim, SimulatedMassager):
             return self.sim.model.state == p.State.RUNNING
         return self.sim.firmware.running
+
+    def level(self) -> int:
+        """How firm, on the device's own scale (Thenar's: the intensity in tenths)."""
+        if isinstance(self.sim, SimulatedMassager):
+            return self.sim.model.intensity
+        return self.sim.firmware.level
+
+    def warm(self) -> bool:
+        if isinstance(self.sim, SimulatedMassager):
+            return self.sim.model.status().heat_setpoint_dc > 0
+        return self.sim.firmware.heat_on
 
     def stopped_by_thenar_or_itself(self) -> bool:
         if isinstance(self.sim, SimulatedMassager):
@@ -285,6 +297,85 @@ async def test_sessions_run_are_interrupted_resume_and_stop_on_both_families(
         await fam.sim.stop()
 
 
+@pytest.mark.parametrize("family", ["thenar", "aa55"])
+async def test_gentler_firmer_warmth_and_pause_work_on_both_families(
+    qtbot: QtBot, isolated_home: Path, family: str
+) -> None:
+    """The Massage page's live controls reach the device of either family (checked on the
+    device side), through the one driver interface."""
+    link = VirtualLink()
+    fam = Family(family, link)
+    await fam.sim.start()
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    settings = Settings(data_folder=str(isolated_home / "data"))
+    app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
+    try:
+        await app.ctx.safety.save_screening(dict(CLEAR_ANSWERS))
+        await app.massager.scan()
+        await app.massager.connect(fam.address, "massager", pair=True)
+        await app.massager.settled()
+        session = app.session
+        app.window.show()
+        app.window.show_page_of(SessionPage)
+        page = app.window.page(SessionPage)
+        assert isinstance(page, SessionPage)
+        page.routines.setCurrentRow(0)  # Morning ease: warm
+        page.intensity.setValue(10)
+        page.refresh()
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+        await answer_checkin(page, qtbot)
+        await until(lambda: session.phase == Phase.RUNNING, timeout=10)
+        plan = session.plan
+        assert plan is not None
+        warm_first = plan.compiled.plan.steps[0].heat_dc > 0
+        full = fam.level()
+
+        for _ in range(4):  # Gentler down to 2 of 10
+            before = session.level
+            qtbot.mouseClick(page.gentler_button, Qt.MouseButton.LeftButton)
+            await until(lambda: session.level == before - 2, timeout=10)  # noqa: B023
+        assert fam.running()
+        if isinstance(fam.sim, SimulatedMassager):
+            assert fam.sim.model.intensity == 2
+        else:  # the plan's pressure at 2 tenths is below the gentlest level: level 1
+            assert fam.sim.firmware.level == 1 < full
+        for _ in range(4):  # and Firmer back to the plan
+            before = session.level
+            qtbot.mouseClick(page.firmer_button, Qt.MouseButton.LeftButton)
+            await until(lambda: session.level == before + 2, timeout=10)  # noqa: B023
+        assert fam.level() == full
+        assert not page.firmer_button.isEnabled()
+
+        assert page.warmth_button.isEnabled(), page.warmth_button.toolTip()
+        qtbot.mouseClick(page.warmth_button, Qt.MouseButton.LeftButton)  # off
+        await until(lambda: not session.warmth_on, timeout=10)
+        assert not fam.warm()
+        qtbot.mouseClick(page.warmth_button, Qt.MouseButton.LeftButton)  # on again
+        await until(lambda: session.warmth_on, timeout=10)
+        assert fam.warm() == warm_first
+
+        qtbot.mouseClick(page.pause_button, Qt.MouseButton.LeftButton)
+        await until(lambda: session.phase == Phase.PAUSED, timeout=10)
+        assert not fam.running()  # nothing presses while paused
+        assert page.paused_banner.isVisible()
+        qtbot.mouseClick(page.pause_button, Qt.MouseButton.LeftButton)
+        await until(lambda: session.phase == Phase.RUNNING, timeout=10)
+        assert fam.running()
+        assert fam.level() == full  # as it was before the pause
+
+        qtbot.keyClick(app.window, Qt.Key.Key_Escape)
+        await until(lambda: session.phase == Phase.ENDED, timeout=10)
+        assert not fam.running()
+        assert session.session_id is not None
+        record = await app.ctx.db.run(sessions.get_session, session.session_id)
+        assert record.outcome == Outcome.STOPPED_BY_USER
+    finally:
+        if not app.quit_event.is_set():
+            await app.shutdown()
+        await fam.sim.stop()
+
+
 async def test_a_pinned_massager_of_the_other_family_reconnects_at_start(
     isolated_home: Path,
 ) -> None:
@@ -308,3 +399,38 @@ async def test_a_pinned_massager_of_the_other_family_reconnects_at_start(
             if not app.quit_event.is_set():
                 await app.shutdown()
         assert palma.firmware.links == 0  # disconnected on exit
+
+
+async def test_a_restart_reconnects_to_a_pinned_aa55_by_its_stored_family(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The family is stored with the paired device: a restart opens its driver at once,
+    without listening for its advert to tell the family."""
+    link = VirtualLink()
+    async with SimulatedAa55(link) as palma:
+        qapp = QApplication.instance()
+        assert isinstance(qapp, QApplication)
+        settings = Settings(data_folder=str(isolated_home / "data"))
+        app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
+        try:
+            await app.massager.scan()
+            await app.massager.connect(palma.identity.address, "Palma P5")
+        finally:
+            await app.shutdown()
+        async def no_scan(*_args: object, **_kw: object) -> None:
+            raise AssertionError("the family was looked up by scanning")
+
+        monkeypatch.setattr(registry, "identify_address", no_scan)
+        settings = load_settings(isolated_home / "s.json")
+        again = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
+        try:
+            assert again.ctx.settings.pinned_address == palma.identity.address
+            await again.connect_pinned()
+            assert again.massager.state == LinkState.CONNECTED
+            assert again.massager.description is not None
+            assert again.massager.description.key == "palma-p5"
+            stored = await again.ctx.db.run(devices.get_device, palma.identity.address)
+            assert stored.family == "palma-p5"
+        finally:
+            if not again.quit_event.is_set():
+                await again.shutdown()
