@@ -326,7 +326,10 @@ async def build(
     def device_page() -> Page:
         from desktop.device_view import DevicePage
 
-        return DevicePage(ctx, massager)
+        page = DevicePage(ctx, massager)
+        # Just paired, and screened: the next step is the massage, so go there.
+        page.paired.connect(lambda: window.show_page(massage) if ctx.profile else None)
+        return page
 
     def session_page() -> Page:
         from desktop.session_view import SessionPage
@@ -387,6 +390,7 @@ async def build(
         PageSlot("Settings", "desktop.settings_view:SettingsPage", settings_page),
         PageSlot("Without the massager", "desktop.by_hand_view:ByHandPage", by_hand_page),
     ]
+    massage = [slot.title for slot in slots].index("Massage")
     window = MainWindow(
         slots, on_stop=lambda: holder[0].stop_now(), on_text_step=text_step, first=None
     )
@@ -394,7 +398,7 @@ async def build(
     holder.append(app)
     returning = ctx.profile is not None and bool(ctx.settings.pinned_address)
     # Returning: straight to Massage (and Home is not built); the first time, Home.
-    window.show_page(window.titles.index("Massage") if returning else 0)
+    window.show_page(massage if returning else 0)
     window.close_requested.connect(lambda: app.run(app.close_window()))
     massager.link_changes.subscribe(lambda _change: app.on_state())
     app.session_subscription = session.subscribe(lambda _e: app.on_state())

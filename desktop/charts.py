@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, QLineF, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QDate, QEvent, QLineF, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from appcore.progress import AdherenceBar, ProgramRow, ProgressData, Trend, signed
 from data.entries import Mark
+from desktop.theme import high_contrast_now
 
 DateLabel = Callable[[date, str], str]  # (day, level) -> text; level: week, month, year
 
@@ -605,13 +606,22 @@ class _Chart(QWidget):
     def __init__(self, accessible_name: str) -> None:
         super().__init__()
         self.setAccessibleName(accessible_name)
-        self.style_ = style_for(self.palette(), False)
+        self.style_ = style_for(self.palette(), high_contrast_now())  # the theme in force
         self.data: ProgressData | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_style(self, style: ChartStyle) -> None:
         self.style_ = style
         self.update()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The theme changed (desktop.theme.apply_theme): paint in its palette, whoever
+        applied it (high contrast: dark background, light lines)."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            style = style_for(self.palette(), high_contrast_now())
+            if style != self.style_:
+                self.set_style(style)
+        super().changeEvent(event)
 
     def set_data(self, data: ProgressData, description: str) -> None:
         self.data = data

@@ -35,6 +35,16 @@ from desktop.screening_view import OptionRow
 from desktop.welcome_view import heading, scroll
 from desktop.widgets import arrows_move_focus_only, big_button, notice, paragraph, shown_options
 from therapy import CheckIn, Question, SafetyProfile
+from therapy.questionnaire import NO
+
+# "As usual" answers No to these four (each one's safe answer, the same as ticking it);
+# the helper question is not among them (its safe answer is a Yes only the person can
+# give), nor the 0-10 discomfort (a number only the person can give).
+USUAL_NO = ("flare", "new_injury", "broken_skin", "tingling")
+USUAL_WORDS = (
+    "Everything as usual today: no flare, no new hurt, no broken or sore skin, and no "
+    "more numbness or tingling than usual"
+)
 
 
 class CheckInDialog(QDialog):
@@ -57,6 +67,7 @@ class CheckInDialog(QDialog):
         self.result_: CheckInResult | None = None
         self.groups: dict[str, QButtonGroup] = {}
         self._first_button: dict[str, QPushButton | OptionRow] = {}
+        self._option_rows: dict[tuple[str, str], OptionRow] = {}
 
         outer = QVBoxLayout(self)
         self.stack = QStackedWidget()
@@ -74,6 +85,13 @@ class CheckInDialog(QDialog):
                 "today's session gentler, or suggest resting."
             )
         )
+        asked = {q.question_id for q in self.flow.questions}
+        # One answer for an ordinary day; the questions below show what it ticked, and any
+        # of them can still be changed (a Yes unticks it).
+        self.as_usual = OptionRow(0, USUAL_WORDS, multiple=True)
+        self.as_usual.setVisible(all(qid in asked for qid in USUAL_NO))
+        self.as_usual.button.toggled.connect(self._as_usual)
+        layout.addWidget(self.as_usual)
         for q in self.flow.questions:
             layout.addSpacing(self.fontMetrics().height())
             layout.addWidget(heading(q.text))
@@ -151,6 +169,7 @@ class CheckInDialog(QDialog):
             group.addButton(option_row.button)
             row.addWidget(option_row, 1)
             self._first_button.setdefault(q.question_id, option_row)
+            self._option_rows[(q.question_id, option.option_id)] = option_row
         self.groups[q.question_id] = group
         return box
 
@@ -180,8 +199,19 @@ class CheckInDialog(QDialog):
             if on:
                 self.flow.choose(option_id, question_id)
                 self.message.setVisible(False)
+                if question_id in USUAL_NO and option_id != NO:
+                    self.as_usual.button.setChecked(False)  # not as usual any more
 
         return answer
+
+    def _as_usual(self, on: bool) -> None:
+        """Tick No on each of the four, as the person would one by one."""
+        if not on:
+            return  # unticking changes no answer: they stay as shown
+        for qid in USUAL_NO:
+            row = self._option_rows.get((qid, NO))
+            if row is not None:
+                row.button.setChecked(True)
 
     # --- checking
 

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
@@ -31,6 +31,7 @@ HISTORY_LINES = 50
 
 class DevicePage(Page):
     title = "Device"
+    paired = Signal()  # a massager was paired and connected just now (the app opens Massage)
 
     def __init__(self, ctx: AppContext, massager: Massager) -> None:
         super().__init__()
@@ -251,6 +252,8 @@ class DevicePage(Page):
             paired = dataclasses.replace(found, bonded=True)
             item.setText(candidate_words(paired, address))
             item.setData(Qt.ItemDataRole.UserRole, (address, name, True))
+            if bonded is not True:
+                self.paired.emit()
         except BondRejected as exc:
             self._show_error("Connecting", exc)
             self._pair_again = (address, name)

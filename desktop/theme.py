@@ -247,7 +247,19 @@ def stylesheet(text_scale: float, high_contrast: bool) -> str:
         """
 
 
+HIGH_CONTRAST_PROPERTY = "thenarHighContrast"  # on the QApplication: the theme in force
+
+
+def high_contrast_now() -> bool:
+    """Whether the high-contrast theme is the one applied (for widgets that paint)."""
+    app = QApplication.instance()
+    return bool(app is not None and app.property(HIGH_CONTRAST_PROPERTY))
+
+
 def apply_theme(app: QApplication, text_scale: float, high_contrast: bool) -> None:
+    # Set first: widgets that paint with their own colours (charts) read it when the
+    # palette change below reaches them.
+    app.setProperty(HIGH_CONTRAST_PROPERTY, high_contrast)
     font = QFont(app.font())
     font.setPointSizeF(BASE_POINT_SIZE * text_scale)
     app.setFont(font)

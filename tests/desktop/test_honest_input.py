@@ -198,3 +198,76 @@ def test_the_safe_answer_comes_first_in_screening_and_check_in(qtbot: QtBot) -> 
             continue
         expected = "Yes" if qid in safe_yes else "No"
         assert group.buttons()[0].accessibleName().startswith(f"{expected}:"), qid
+
+
+def _screened(report_discomfort: str = "yes") -> ScreeningFlow:
+    flow = ScreeningFlow()
+    safe = {"sensation": "normal", "precautions": "none", "report_discomfort": report_discomfort}
+    for q in SCREENING_QUESTIONS:
+        flow.choose(safe.get(q.question_id, NO), q.question_id)
+    return flow
+
+
+def _click(qtbot: QtBot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+
+async def test_as_usual_ticks_the_same_safe_answers_and_a_flare_still_counts(
+    qtbot: QtBot, screenshot_dir: Path
+) -> None:
+    profile = _screened().result(NOW.date())
+    by_hand = CheckInDialog(profile, NOW.date())  # the four questions ticked one by one
+    qtbot.addWidget(by_hand)
+    for qid in ("flare", "new_injury", "broken_skin", "tingling"):
+        by_hand.groups[qid].buttons()[0].click()
+    by_hand.groups["discomfort"].buttons()[3].click()
+    by_hand.check()
+
+    dialog = CheckInDialog(profile, NOW.date())
+    qtbot.addWidget(dialog)
+    dialog.resize(1024 - 80, 600 - 60)
+    dialog.show()
+    assert dialog.as_usual.isVisible()
+    assert dialog.as_usual.label.text().startswith("Everything as usual today")
+    _click(qtbot, dialog.as_usual)  # one click for the four answers
+    for qid in ("flare", "new_injury", "broken_skin", "tingling"):
+        checked = dialog.groups[qid].checkedButton()
+        assert checked is not None
+        assert checked.accessibleName().startswith("No:"), qid  # shown, as if ticked
+    _click(qtbot, dialog.check_button)  # how the hands feel is still the person's to say
+    assert dialog.stack.currentIndex() == 0
+    assert "How do your hands feel" in dialog.message.text()
+    _click(qtbot, dialog.groups["discomfort"].buttons()[3])
+    await shot(dialog, screenshot_dir, "checkin_as_usual")
+    _click(qtbot, dialog.check_button)
+    assert dialog.stack.currentIndex() == 1
+    assert dialog.checkin() == by_hand.checkin()  # the very same answers are recorded
+    assert dialog.result_profile() == by_hand.result_profile()
+
+    # A flare, after "as usual": it unticks, and today's limits change (heat off).
+    _click(qtbot, dialog.back_button)
+    flare_yes = dialog.groups["flare"].buttons()[1]
+    assert flare_yes.accessibleName().startswith("Yes:")
+    _click(qtbot, flare_yes)
+    assert not dialog.as_usual.button.isChecked()
+    _click(qtbot, dialog.check_button)
+    checkin = dialog.checkin()
+    assert checkin is not None
+    assert checkin.flare
+    today = dialog.result_profile()
+    assert today is not None
+    assert today.heat_off
+    usual = by_hand.result_profile()
+    assert usual is not None
+    assert not usual.heat_off
+
+
+def test_as_usual_leaves_the_helper_question_to_the_person(qtbot: QtBot) -> None:
+    dialog = CheckInDialog(_screened(report_discomfort=NO).result(NOW.date()), NOW.date())
+    qtbot.addWidget(dialog)
+    dialog.as_usual.button.click()
+    assert dialog.groups["helper_present"].checkedButton() is None
+    dialog.groups["discomfort"].buttons()[2].click()
+    dialog.check()
+    assert dialog.stack.currentIndex() == 0  # "is someone with you?" still to answer
+    assert "someone with you" in dialog.message.text()

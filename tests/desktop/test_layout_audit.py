@@ -10,6 +10,8 @@ stiff hands and tired eyes would run into:
 - every control is at least 44 x 44 px;
 - text contrast, measured from the pixels actually painted (the window is grabbed,
   and each text's own colours are read back): at least 4.5:1, 7:1 in high contrast;
+- charts are painted in the theme's palette (the page's background, not a white card in
+  high contrast) and their lines and text reach the same contrast;
 - the page's main action is in view without scrolling.
 
 `make screenshots` (THENAR_SCREENSHOTS set) also saves every combination as a PNG.
@@ -46,6 +48,7 @@ from pytestqt.qtbot import QtBot
 from appcore.massager import LinkState
 from appcore.session import Phase
 from desktop.app import Thenar
+from desktop.charts import TrendChart, _Chart
 from desktop.device_view import DevicePage
 from desktop.main_window import MainWindow
 from desktop.screening_view import ScreeningPage
@@ -67,6 +70,7 @@ SCALES = (1.0, 1.5, 2.0)
 THEMES = (False, True)
 MIN_TARGET = 44
 NORMAL_CONTRAST, HIGH_CONTRAST = 4.5, 7.0
+CHART_BACKGROUND_SLACK = 1.5  # a chart's background may differ from the page's this much
 
 INTERACTIVE = (
     QAbstractButton,
@@ -229,6 +233,40 @@ def painted_contrast(image: QImage, rect: QRect) -> float | None:
     return best
 
 
+def common_colour(image: QImage, rect: QRect) -> int:
+    """The colour painted most often in `rect` (a chart's or a page's background)."""
+    bits = image.constBits()
+    stride = image.bytesPerLine()
+    counts: Counter[int] = Counter()
+    for y in range(rect.top(), rect.bottom() + 1):
+        start = y * stride + rect.left() * 4
+        counts.update(bits[start : start + rect.width() * 4].cast("I"))
+    return counts.most_common(1)[0][0] & 0xFFFFFF
+
+
+def chart_problems(window: QWidget, image: QImage, need: float) -> list[str]:
+    """Charts paint in the theme's palette: their background is the page's (not a white
+    card in high contrast), and their lines and text stand out from it as text must."""
+    problems: list[str] = []
+    page = window.palette().color(window.backgroundRole()).rgb() & 0xFFFFFF
+    for chart in window.findChildren(_Chart):
+        if not chart.isVisible():
+            continue
+        box = shown_rect(chart, window).intersected(image.rect())
+        if box.width() < 8 or box.height() < 8:
+            continue
+        background = common_colour(image, box)
+        if ratio(background, page) > CHART_BACKGROUND_SLACK:
+            problems.append(
+                f"chart {chart.accessibleName()!r}: background #{background:06x} is not the "
+                f"page's #{page:06x} ({ratio(background, page):.1f}:1)"
+            )
+        measured = painted_contrast(image, box)
+        if measured is not None and measured < need:
+            problems.append(f"chart {chart.accessibleName()!r}: contrast {measured:.2f}:1")
+    return problems
+
+
 def text_box(w: QWidget, window: QWidget) -> QRect:
     """Where the text of `w` is painted (inside frames and button borders)."""
     if isinstance(w, QLabel):
@@ -294,6 +332,7 @@ def audit(window: MainWindow, high_contrast: bool, main_actions: list[QWidget]) 
         measured = painted_contrast(image, box)
         if measured is not None and measured < need:
             problems.append(f"{name(w)}: contrast {measured:.2f}:1, below {need}:1")
+    problems += chart_problems(window, image, need)
     for action in main_actions:
         if action.isVisible() and shown_rect(action, window) != window_rect(action, window):
             problems.append(f"main action {name(action)} needs scrolling")
@@ -444,3 +483,35 @@ async def test_every_page_fits_every_screen_text_size_and_theme(
     print(f"layout audit: {len(problems)} problems where required, {len(later)} elsewhere")
     print("layout audit time:", {k: round(v, 1) for k, v in spent.items()}, round(elapsed, 1))
     assert not problems, f"{len(problems)} layout problems:\n" + "\n".join(problems[:80])
+
+
+async def test_a_chart_follows_the_theme_whoever_applies_it(qtbot: QtBot) -> None:
+    """High contrast reaches a chart that is already on screen (dark, light lines), and
+    one made afterwards; checked from the pixels, as the audit does."""
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    holder.resize(600, 300)
+    before = TrendChart("Pain")
+    before.setParent(holder)
+    before.resize(600, 300)
+    holder.show()
+    try:
+        apply_theme(qapp, 1.25, True)
+        after = TrendChart("Stiffness")
+        for chart in (before, after):
+            assert chart.style_.high_contrast
+            chart.resize(600, 300)
+            image = chart.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+            background = common_colour(image, image.rect())
+            assert luminance(background) < 0.05, f"#{background:06x}"  # dark
+            text = QRect(0, 0, 300, 80)
+            text.moveCenter(image.rect().center())
+            measured = painted_contrast(image, text)  # the "Loading…" in the middle
+            assert measured is not None
+            assert measured >= HIGH_CONTRAST
+        apply_theme(qapp, 1.25, False)
+        assert not before.style_.high_contrast
+    finally:
+        apply_theme(qapp, 1.25, False)
