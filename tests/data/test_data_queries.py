@@ -168,6 +168,62 @@ def test_adherence_by_week(db, program_id):
     ]
 
 
+def test_adherence_by_week_matches_a_plain_count_over_years_and_clock_changes(db, program_id):
+    """The cached rule (it expands from its start once) gives the counts a fresh expansion
+    gives, for any range and in any order of ranges, across clock changes and for reminders
+    stored with another offset than the schedule's zone."""
+    daily = schedules.add_schedule(
+        db, program_id=program_id, rrule_text="FREQ=DAILY;BYHOUR=23", dtstart=at(1, 23)
+    )
+    weekly = schedules.add_schedule(
+        db, program_id=program_id, rrule_text="FREQ=WEEKLY;BYDAY=SU", dtstart=at(3, 1)
+    )
+    done: list[tuple[int, datetime]] = []
+    for n in range(0, 800, 3):
+        occ = at(1, 23) + timedelta(days=n)
+        occ = datetime.combine(occ.date(), occ.time(), PARIS)  # 23:00 wall clock, any season
+        stored = occ.astimezone(ZoneInfo("Asia/Tokyo")) if n % 2 else occ  # the next day there
+        schedules.record_reminder(db, daily, stored, ReminderStatus.DONE, at=occ)
+        done.append((daily, occ))
+    for n in range(0, 800, 14):
+        occ = datetime(2024, 3, 3, 1, 0, tzinfo=PARIS) + timedelta(days=n)
+        schedules.record_reminder(db, weekly, occ, ReminderStatus.DONE, at=occ)
+        done.append((weekly, occ))
+
+    def plain(start: date, end: date) -> list[tuple[date, int, int]]:
+        first = start - timedelta(days=start.weekday())
+        stop = end - timedelta(days=end.weekday()) + timedelta(days=7)
+        planned: dict[date, int] = {}
+        kept: dict[date, int] = {}
+        for sched in schedules.list_schedules(db, enabled_only=True):
+            lo = datetime.combine(first, datetime.min.time(), sched.tz)
+            hi = datetime.combine(stop, datetime.min.time(), sched.tz)
+            for occ in schedules.occurrences(sched, lo, hi):
+                week = occ.date() - timedelta(days=occ.weekday())
+                planned[week] = planned.get(week, 0) + 1
+            for sid, occ in done:
+                if sid == sched.id and lo <= occ < hi:
+                    local = occ.astimezone(sched.tz).date()
+                    week = local - timedelta(days=local.weekday())
+                    kept[week] = kept.get(week, 0) + 1
+        weeks = []
+        while first < stop:
+            weeks.append((first, planned.get(first, 0), kept.get(first, 0)))
+            first += timedelta(days=7)
+        return weeks
+
+    ranges = [
+        (date(2026, 3, 20), date(2026, 4, 10)),  # late first: the rule expands far at once
+        (date(2024, 3, 1), date(2026, 5, 1)),
+        (date(2024, 10, 20), date(2024, 11, 3)),  # a clock change in October
+        (date(2025, 3, 24), date(2025, 4, 6)),  # and one in March
+        (date(2024, 2, 1), date(2024, 2, 20)),  # before any schedule began
+    ]
+    for start, end in ranges:
+        got = [(w.week_start, w.scheduled, w.done) for w in adherence_by_week(db, start, end)]
+        assert got == plain(start, end), (start, end)
+
+
 def test_current_streak(db, program_id):
     for day in (1, 2, 3, 5, 6, 6):
         session(db, program_id, at(day))
