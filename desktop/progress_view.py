@@ -22,6 +22,7 @@ from typing import Any, Concatenate, ParamSpec
 
 import qasync
 from PySide6.QtCore import QDate, QEvent, QLocale, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QHideEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.context import AppContext
+from appcore.events import Subscription
 from appcore.exports import ExportKind, export_error_message, export_table, write_file
 from appcore.progress import ProgressData, Span, load_progress
 from appcore.progress_entries import EntryProgress, latest_notes, load_entry_progress
@@ -71,6 +73,14 @@ def async_slot(
 
     slot: Callable[Concatenate[ProgressPage, P], None] = qasync.asyncSlot()(run)
     return slot
+
+
+def _end(tasks: set[asyncio.Task[Any]], subscriptions: list[Subscription]) -> None:
+    """Cancel a page's tasks and end its subscriptions (it is closed or gone)."""
+    for subscription in subscriptions:
+        subscription.close()
+    for task in list(tasks):
+        task.cancel()
 
 
 def _filters(kind: ExportKind) -> str:
@@ -129,6 +139,7 @@ class ProgressPage(Page):
         self.span = Span.WEEKS_4
         self.data: ProgressData | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._loads: set[asyncio.Task[Any]] = set()  # of those, the ones loading the range
         self._generation = 0
         self._exporting = False
 
@@ -290,6 +301,30 @@ class ProgressPage(Page):
             ctx.log.ratings.subscribe(call(reload)),
             ctx.log.schedules.subscribe(call(reload)),
         ]
+        # Deleted without being closed (its window went): nothing of it may run on. The
+        # handler holds the task set and the subscriptions, never the page.
+        tasks, subscriptions = self._tasks, self._subscriptions
+        self.destroyed.connect(lambda *_: _end(tasks, subscriptions))
+
+    # -- its tasks: owned, and ended with it ---------------------------------------------------
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden (another page, or its window closed): loads stop; `shown` starts one again."""
+        for task in self._loads:
+            task.cancel()
+        super().hideEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closed: every task ends (cancelled) and no event reaches the page any more."""
+        _end(self._tasks, self._subscriptions)
+        super().closeEvent(event)
+
+    async def aclose(self) -> None:
+        """Close the page and wait until each of its tasks has ended, so none can touch its
+        widgets once they are gone."""
+        _end(self._tasks, self._subscriptions)
+        pending = [t for t in self._tasks if t is not asyncio.current_task()]
+        await asyncio.gather(*pending, return_exceptions=True)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -308,6 +343,11 @@ class ProgressPage(Page):
 
     async def refresh(self) -> None:
         """Load the chosen range on the DB thread, then show it; a newer click wins."""
+        task = asyncio.current_task()
+        if task in self._tasks:  # the page's own load (not a caller's task): hiding ends it
+            assert task is not None
+            self._loads.add(task)
+            task.add_done_callback(self._loads.discard)
         self._generation += 1
         generation, span = self._generation, self.span
         self.status.setText("Loading…")

@@ -9,19 +9,20 @@ import io
 import json
 import os
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
-from appcore.events import SettingsChanged
+from appcore.events import RatingsChanged, SettingsChanged
 from appcore.exports import ExportKind
 from appcore.progress import Span
 from appcore.settings import Settings
@@ -277,3 +278,53 @@ async def test_large_text_and_high_contrast(
     # Charts grow with the text: a line of text at 2x makes a taller chart.
     assert page.pain_chart.height() >= 12 * page.pain_chart.fontMetrics().height()
     page.grab().save(str(screenshot_dir / "progress-large-high-contrast.png"))
+
+
+async def test_a_closed_page_ends_its_loads_and_nothing_touches_it_after(
+    qtbot: QtBot, ctx: AppContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The page owns its tasks: a load still waiting on the log when the page goes is
+    cancelled and awaited, never left to draw on deleted charts, and later log events no
+    longer reach it (the bug: "Internal C++ object already deleted")."""
+    gate = threading.Event()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    quits = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)  # as the app runs (its tray): closing is not quitting
+    try:
+        await _close_while_loading(ctx, gate)
+    finally:
+        app.setQuitOnLastWindowClosed(quits)
+    failures = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert failures == []  # no subscriber and no load failed on a deleted widget
+
+
+async def _close_while_loading(ctx: AppContext, gate: threading.Event) -> None:
+    for close in ("closed", "deleted with its window"):
+        window = QWidget()
+        page = ProgressPage(ctx, ask_path=Answers())
+        page.setParent(window)
+        window.resize(1000, 1000)
+        window.show()
+        page.show()
+        gate.clear()
+        held = asyncio.ensure_future(ctx.db.run(lambda _db: gate.wait(10)))  # the log is busy
+        page.shown()  # a load, queued behind it
+        await until(lambda p=page: bool(p._loads))
+        loads = set(page._tasks)
+        if close == "closed":
+            window.close()  # hidden with its window: the load stops
+            await page.aclose()
+        else:
+            window.deleteLater()  # gone without a close
+            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gate.set()
+        await held
+        await asyncio.gather(*loads, return_exceptions=True)
+        assert all(t.cancelled() for t in loads)
+        ctx.log.ratings.publish(RatingsChanged())  # nothing listens any more
+        ctx.settings_changed.publish(SettingsChanged())
+        await asyncio.sleep(0)
+        if close == "closed":
+            window.deleteLater()
+            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
