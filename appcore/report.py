@@ -11,7 +11,6 @@ show. Every sentence is built here, as text, so tests read it without a PDF.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +22,7 @@ from appcore.progress import ProgressData, Span, load_progress, signed
 from appcore.progress_entries import EntryProgress, load_entry_progress
 from data import screenings as screening_log
 from data.models import SessionKind
-from data.other_massagers import MASSAGER_SQL
-from data.times import from_iso
+from data.queries import newest_sessions_in, sessions_by_kind_between
 from therapy import Verdict
 
 # One or two pages: the newest sessions of the period in the table; the rest are
@@ -112,44 +110,28 @@ def _caps_words(raw: Any, kind: SessionKind) -> str:
 
 def _sessions(
     db: Database, start: dt.date, end: dt.date, fmt: Callable[[dt.date], str]
-) -> tuple[int, list[SessionRow]]:
-    total = db.execute(
-        "SELECT COUNT(*) FROM sessions WHERE local_date BETWEEN ? AND ?",
-        [start.isoformat(), end.isoformat()],
-    ).fetchone()[0]
-    rows = db.execute(  # another massager's row names it (its model name) if given
-        f"""
-        SELECT s.started_at, s.ended_at, s.kind, COALESCE({MASSAGER_SQL}, p.name), s.outcome,
-               s.caps, b.pain, a.pain
-        FROM (SELECT * FROM sessions WHERE local_date BETWEEN ? AND ?
-              ORDER BY started_utc DESC, id DESC LIMIT ?) AS s
-        JOIN programs AS p ON p.id = s.program_id
-        LEFT JOIN ratings AS b ON b.session_id = s.id AND b.kind = 'before'
-        LEFT JOIN ratings AS a ON a.session_id = s.id AND a.kind = 'after'
-        ORDER BY s.started_utc, s.id
-        """,
-        [start.isoformat(), end.isoformat(), SESSION_ROWS],
-    ).fetchall()
+) -> list[SessionRow]:
     out = []
-    for started, ended, kind_text, name, outcome, caps, before, after in rows:
-        kind = SessionKind(kind_text)
-        began = from_iso(started)
+    for s in newest_sessions_in(db, start, end, SESSION_ROWS):
         minutes = (
-            f"{round((from_iso(ended) - began).total_seconds() / 60)}" if ended is not None else ""
+            f"{round((s.ended_at - s.started_at).total_seconds() / 60)}"
+            if s.ended_at is not None
+            else ""
         )
-        pain = "" if before is None and after is None else f"{_n(before)} → {_n(after)}"
+        no_pain = s.pain_before is None and s.pain_after is None
+        pain = "" if no_pain else f"{_n(s.pain_before)} → {_n(s.pain_after)}"
         out.append(
             SessionRow(
-                fmt(began.date()),
-                KIND_SHORT[kind],
-                name,
+                fmt(s.started_at.date()),
+                KIND_SHORT[s.kind],
+                s.name,
                 minutes,
-                OUTCOME_WORDS.get(outcome, outcome),
+                OUTCOME_WORDS.get(s.outcome, s.outcome),
                 pain,
-                _caps_words(json.loads(caps), kind),
+                _caps_words(s.caps, s.kind),
             )
         )
-    return int(total), out
+    return out
 
 
 def _n(value: int | None) -> str:
@@ -237,20 +219,14 @@ def load_report(
     entries = load_entry_progress(
         db, data.start, data.end, data.bucket == "week", format_date, whose="the person's"
     )
-    total, rows = _sessions(db, data.start, data.end, format_date)
+    rows = _sessions(db, data.start, data.end, format_date)
+    by_kind = sessions_by_kind_between(db, data.start, data.end)
+    total = sum(by_kind.values())
     name = name.strip()[:80]
     identification = (
         f"Prepared for: {name}." if name else "Name not given: the person chose to stay unnamed."
     )
-    by_kind = dict(
-        db.execute(
-            "SELECT kind, COUNT(*) FROM sessions WHERE local_date BETWEEN ? AND ? GROUP BY kind",
-            [data.start.isoformat(), data.end.isoformat()],
-        ).fetchall()
-    )
-    kinds = ", ".join(
-        f"{by_kind[k.value]} {KIND_SHORT[k]}" for k in SessionKind if by_kind.get(k.value)
-    )
+    kinds = ", ".join(f"{by_kind[k]} {KIND_SHORT[k]}" for k in SessionKind if by_kind.get(k))
     heading = f"Sessions in this period: {total}" + (f" ({kinds})." if kinds else ".")
     more = (
         f"The table shows the newest {len(rows)}; every session is in the sessions CSV export."

@@ -1,4 +1,5 @@
-"""What the log answers: symptom trends, per-program effect, adherence, recent sessions.
+"""What the log answers: symptom trends, per-program effect, adherence, recent sessions,
+the sessions of a period (the clinician's report).
 
 Definitions (the tests compute these by hand):
 - a day's value is the mean of that day's ratings and daily entries (local calendar
@@ -18,15 +19,18 @@ Definitions (the tests compute these by hand):
 from __future__ import annotations
 
 import functools
+import json
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from dateutil.rrule import rrule
 from sqlite_utils import Database
 
 from .models import Rating, RatingKind, ScheduleRecord, SessionKind, SessionRecord, parse_enum
+from .other_massagers import MASSAGER_SQL
 from .ratings import row_to_rating
 from .schedules import list_schedules, parse_rrule
 from .sessions import row_to_session
@@ -322,8 +326,58 @@ def sessions_per_day(
 
 def sessions_by_kind(db: Database, day: date) -> dict[SessionKind, int]:
     """How many sessions of each kind started on this local day (every outcome counts)."""
+    return sessions_by_kind_between(db, day, day)
+
+
+def sessions_by_kind_between(db: Database, start: date, end: date) -> dict[SessionKind, int]:
+    """How many sessions of each kind started on the local days [start, end]."""
     rows = db.execute(
-        "SELECT kind, COUNT(*) FROM sessions WHERE local_date = ? GROUP BY kind",
-        [day.isoformat()],
+        "SELECT kind, COUNT(*) FROM sessions WHERE local_date BETWEEN ? AND ? GROUP BY kind",
+        [start.isoformat(), end.isoformat()],
     )
     return {SessionKind(kind): int(n) for kind, n in rows}
+
+
+@dataclass(frozen=True)
+class PeriodSession:
+    """A session as the clinician's report lists it: `name` is the routine, or the other
+    massager's model name when the person gave one; `caps` as stored (JSON)."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    kind: SessionKind
+    name: str
+    outcome: str
+    caps: Any
+    pain_before: int | None
+    pain_after: int | None
+
+
+def newest_sessions_in(db: Database, start: date, end: date, limit: int) -> list[PeriodSession]:
+    """The newest `limit` sessions of the local days [start, end], oldest first."""
+    rows = db.execute(
+        f"""
+        SELECT s.started_at, s.ended_at, s.kind, COALESCE({MASSAGER_SQL}, p.name), s.outcome,
+               s.caps, b.pain, a.pain
+        FROM (SELECT * FROM sessions WHERE local_date BETWEEN ? AND ?
+              ORDER BY started_utc DESC, id DESC LIMIT ?) AS s
+        JOIN programs AS p ON p.id = s.program_id
+        LEFT JOIN ratings AS b ON b.session_id = s.id AND b.kind = 'before'
+        LEFT JOIN ratings AS a ON a.session_id = s.id AND a.kind = 'after'
+        ORDER BY s.started_utc, s.id
+        """,
+        [start.isoformat(), end.isoformat(), int(limit)],
+    )
+    return [
+        PeriodSession(
+            from_iso(started),
+            None if ended is None else from_iso(ended),
+            SessionKind(kind),
+            name,
+            outcome,
+            json.loads(caps),
+            before,
+            after,
+        )
+        for started, ended, kind, name, outcome, caps, before, after in rows
+    ]

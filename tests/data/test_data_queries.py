@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from data import programs, ratings, schedules
-from data.models import Outcome, Rating, RatingKind, ReminderStatus, SessionStart
+from data.models import Outcome, Rating, RatingKind, ReminderStatus, SessionKind, SessionStart
 from data.queries import (
     adherence_by_week,
     current_streak,
+    newest_sessions_in,
     program_effects,
     recent_sessions,
+    sessions_by_kind_between,
     symptoms_by_day,
     symptoms_by_week,
 )
@@ -249,3 +251,21 @@ def test_recent_sessions_with_ratings(db, program_id):
     assert only.after is not None
     assert (only.after.pain, only.after.stiffness) == (3, 3)
     assert only.session.outcome is Outcome.COMPLETED
+
+
+def test_the_newest_sessions_of_a_period_oldest_first_with_counts_by_kind(db, program_id):
+    for day in (1, 2, 3, 4):
+        session(db, program_id, at(day, 10), before=(day, 2), after=(1, 1) if day % 2 else None)
+    session(db, program_id, at(5, 10), outcome=Outcome.RUNNING)  # after the period
+    rows = newest_sessions_in(db, date(2024, 3, 1), date(2024, 3, 4), 3)
+    assert [(r.started_at, r.pain_before, r.pain_after) for r in rows] == [
+        (at(2, 10), 2, None),
+        (at(3, 10), 3, 1),
+        (at(4, 10), 4, None),
+    ]
+    assert rows[0].ended_at == at(2, 10) + timedelta(minutes=15)
+    assert (rows[0].name, rows[0].outcome, rows[0].caps) == ("Gentle wave", "completed", {})
+    assert sessions_by_kind_between(db, date(2024, 3, 1), date(2024, 3, 4)) == {
+        SessionKind.THENAR: 4
+    }
+    assert sessions_by_kind_between(db, date(2024, 3, 6), date(2024, 3, 9)) == {}
