@@ -43,7 +43,8 @@ test-floor:
 	QT_QPA_PLATFORM=offscreen $(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider \
 		tests/data tests/appcore tests/therapy
 
-# The safety state machine (tests/appcore/test_safety_machine.py) with 2,000 examples.
+# The safety state machine (tests/appcore/test_safety_machine.py) with 2,000 examples
+# for each device family.
 soak: $(STAMP)
 	THENAR_SOAK_EXAMPLES=2000 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
 		tests/appcore/test_safety_machine.py --hypothesis-show-statistics -o timeout=7200
