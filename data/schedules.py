@@ -1,7 +1,12 @@
 """Schedules (RFC 5545 recurrence rules) and what became of each reminder.
 
 A schedule keeps its start as local wall time plus an IANA zone, so "every day
-at 8:00" stays at 8:00 across daylight-saving changes; `dateutil` expands it.
+at 8:00" stays at 8:00 across daylight-saving changes. The rule itself is the
+domain's: `therapy.Schedule` checks it (`therapy.schedule.parse_rule`) and expands
+it, and the app stores only a rule it has built as one (`appcore.reminders`). Here it
+is text to keep, read back by dateutil only to count occurrences for the adherence
+query (`parse_rrule`, `occurrences`). A stored rule the domain cannot read is skipped
+by the reminders (`appcore.records.schedule_of`), never a crash.
 """
 
 from __future__ import annotations
@@ -18,31 +23,6 @@ from .models import ReminderEvent, ReminderStatus, ScheduleRecord, parse_enum
 from .programs import require_program
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
-
-
-def parse_rrule(text: str, dtstart: datetime) -> rrule:
-    """Validate and parse an RRULE value (without the `RRULE:` prefix).
-
-    RFC 5545 requires FREQ and forbids UNTIL together with COUNT; dateutil only
-    warns about the latter, so it is checked here.
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidInputError("a schedule needs a recurrence rule")
-    body = text.strip()
-    if body.upper().startswith("RRULE:"):
-        body = body[6:]
-    parts = {p.split("=", 1)[0].upper() for p in body.split(";") if p}
-    if "FREQ" not in parts:
-        raise InvalidInputError("a recurrence rule needs FREQ (RFC 5545)")
-    if {"UNTIL", "COUNT"} <= parts:
-        raise InvalidInputError("a recurrence rule cannot have both UNTIL and COUNT (RFC 5545)")
-    try:
-        rule = rrulestr(body, dtstart=dtstart)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInputError(f"not a valid recurrence rule: {exc}") from exc
-    if not isinstance(rule, rrule):
-        raise InvalidInputError("give one recurrence rule, not a set")
-    return rule
 
 
 def _zone(dtstart: datetime) -> ZoneInfo:
@@ -64,10 +44,11 @@ def add_schedule(
     lead_min: int = 10,
     enabled: bool = True,
 ) -> int:
-    """Store a schedule; return its id."""
+    """Store a schedule whose rule the domain has checked (`therapy.Schedule`); return its id."""
     zone = _zone(dtstart)
-    rule_text = rrule_text.strip().removeprefix("RRULE:")
-    parse_rrule(rule_text, dtstart)
+    rule_text = rrule_text.strip().removeprefix("RRULE:").strip()
+    if not rule_text:
+        raise InvalidInputError("a schedule needs a recurrence rule")
     if isinstance(lead_min, bool) or not isinstance(lead_min, int) or not 0 <= lead_min <= 1440:
         raise InvalidInputError("the reminder lead time must be 0 to 1440 minutes")
     with writing(db):
@@ -127,8 +108,24 @@ def set_enabled(db: Database, schedule_id: int, enabled: bool) -> None:
             raise UnknownScheduleError(f"there is no schedule with id {schedule_id}")
 
 
+def parse_rrule(text: str, dtstart: datetime) -> rrule:
+    """Read a stored rule (RRULE value, with or without "RRULE:") with dateutil.
+
+    Only reading: whether it is a good rule was the domain's question before it was
+    stored (`therapy.schedule.parse_rule`). One dateutil cannot read is an
+    InvalidInputError.
+    """
+    try:
+        rule = rrulestr(text.strip().removeprefix("RRULE:"), dtstart=dtstart)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InvalidInputError(f"the recurrence rule {text!r} cannot be read") from exc
+    if not isinstance(rule, rrule):
+        raise InvalidInputError(f"{text!r} holds more than one recurrence rule")
+    return rule
+
+
 def occurrences(schedule: ScheduleRecord, start: datetime, end: datetime) -> list[datetime]:
-    """Occurrences in [start, end), in the schedule's zone."""
+    """Occurrences in [start, end), in the schedule's zone (the adherence query's)."""
     require_aware(start, "range start")
     require_aware(end, "range end")
     rule = parse_rrule(schedule.rrule, schedule.dtstart)
