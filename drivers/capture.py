@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from bleak.exc import BleakError
 
 from ble.backends import Backend
 from ble.errors import DeviceNotFound
+from data.files import make_private_dirs, write_private
 
 SCAN_TIMEOUT_S = 3.0
 CONNECT_TIMEOUT_S = 10.0
@@ -103,10 +103,10 @@ async def capture(
 
 
 def write_capture(data: dict[str, Any], path: Path) -> Path:
-    """Save a capture where the person chose, readable by them only (it names their device)."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, sort_keys=True)
-    os.replace(tmp, path)
-    return path
+    """Save a capture, readable by the person only (it names their device), atomically.
+
+    File I/O: call it in a worker thread (`Massager.capture` does). Its folder is created
+    private if missing; the write is the one atomic write (`data.files.write_private`).
+    """
+    make_private_dirs(path.parent)
+    return write_private(path, json.dumps(data, indent=2, sort_keys=True))

@@ -31,14 +31,6 @@ ALLOWED_BLOCKING: dict[tuple[str, str], str] = {
         "the settings file (under 1 kB) is written where the person changes a preference, "
         "so the setting in force and the file never disagree"
     ),
-    ("drivers/description.py", "load_descriptions"): (
-        "the app reads the descriptions in a worker thread (Massager.known_models); "
-        "tests/drivers load them directly"
-    ),
-    ("drivers/capture.py", "write_capture"): (
-        "the app calls it through asyncio.to_thread (Massager.capture); "
-        "tests/drivers/test_capture.py calls it directly"
-    ),
 }
 # Blocking functions not checked at all, and why.
 NOT_CHECKED: dict[str, str] = {

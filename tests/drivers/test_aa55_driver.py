@@ -26,8 +26,11 @@ from therapy.plan import Plan, PlanStep
 CAPS = Limits(max_pressure_mmhg=50, max_heat_dc=420, max_session_s=900)
 
 
+KNOWN = load_descriptions()  # read once, off the loop (the guard checks the loop)
+
+
 def descriptions():
-    return load_descriptions()
+    return KNOWN
 
 
 def palma_description():
@@ -226,7 +229,7 @@ async def test_a_third_model_needs_a_file_not_code(tmp_path: Path, link, backend
     (tmp_path / "kneadle-k3.toml").write_text(THIRD, encoding="utf-8")
     ident = Aa55Identity("F0:7E:4A:00:55:03", "Kneadle K3", b"K3")
     async with SimulatedAa55(link, ident) as k3:
-        known = load_descriptions(tmp_path)
+        known = await asyncio.to_thread(load_descriptions, tmp_path)
         (found,) = [f for f in await discover(backend, known) if f.address == ident.address]
         assert found.description is not None
         assert found.description.model == "Kneadle K3"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from pathlib import Path
@@ -29,7 +30,7 @@ async def test_capture_of_the_consumer_family_writes_nothing(backend, palma, tmp
     assert found[aa55.NOTIFY_UUID]["descriptors"]  # the CCCD is listed (read, not written)
     name = found[p.sig_uuid(0x2A00)]["value"]
     assert name["text"] == "Palma P5"
-    path = write_capture(dump, tmp_path / "palma.json")
+    path = await asyncio.to_thread(write_capture, dump, tmp_path / "palma.json")
     assert json.loads(path.read_text()) == dump
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -49,5 +50,14 @@ async def test_capture_of_thenar_family_writes_nothing(backend, thenar_sim) -> N
 
 
 def test_written_captures_are_private(tmp_path: Path) -> None:
-    path = write_capture({"format": "x"}, tmp_path / "c.json")
+    path = write_capture({"format": "x"}, tmp_path / "captures" / "c.json")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert [f.name for f in path.parent.iterdir()] == ["c.json"]  # no temporary file left
+
+
+def test_a_capture_replaces_an_older_one_whole(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    write_capture({"format": "x", "services": list(range(1000))}, path)
+    write_capture({"format": "y"}, path)
+    assert json.loads(path.read_text()) == {"format": "y"}

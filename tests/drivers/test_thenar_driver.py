@@ -18,7 +18,8 @@ PROFILE = SafetyProfile(rules_version="test", screened_on=dt.date(2025, 1, 1))
 
 
 async def test_a_compiled_plan_runs_within_caps_the_device_holds(backend, thenar_sim) -> None:
-    (description,) = [d for d in load_descriptions() if d.key == "thenar-tg1"]
+    known = await asyncio.to_thread(load_descriptions)
+    (description,) = [d for d in known if d.key == "thenar-tg1"]
     caps = PROFILE.device_limits()
     driver = open_driver(description, backend, thenar_sim.identity.address, caps, pair=True)
     assert isinstance(driver, ThenarDriver)
