@@ -7,8 +7,10 @@ capture of it is saved with nothing written to it (the simulators count writes).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -147,18 +149,44 @@ class Family:
         return self.sim.firmware.stop_cause is StopCause.POWER_OFF
 
 
-@pytest.mark.parametrize("family", ["thenar", "aa55"])
-async def test_connect_link_loss_reconnect_and_close_on_both_families(
-    qtbot: QtBot, isolated_home: Path, family: str
-) -> None:
+@contextlib.asynccontextmanager
+async def family_app(home: Path, family: str) -> AsyncIterator[tuple[Thenar, Family]]:
+    """The whole app on a virtual radio with one simulated massager of `family`."""
     link = VirtualLink()
     fam = Family(family, link)
     await fam.sim.start()
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
-    settings = Settings(data_folder=str(isolated_home / "data"))
-    app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
+    settings = Settings(data_folder=str(home / "data"))
+    app = await build(qapp, settings, home / "s.json", backends=on_link(link))
     try:
+        yield app, fam
+    finally:
+        if not app.quit_event.is_set():
+            await app.shutdown()
+        await fam.sim.stop()
+
+
+async def screened_and_connected(app: Thenar, fam: Family) -> None:
+    await app.ctx.safety.save_screening(dict(CLEAR_ANSWERS))
+    await app.massager.scan()
+    await app.massager.connect(fam.address, "massager", pair=True)
+    await app.massager.settled()
+
+
+def massage_page(app: Thenar) -> SessionPage:
+    app.window.show()
+    app.window.show_page_of(SessionPage)
+    page = app.window.page(SessionPage)
+    assert isinstance(page, SessionPage)
+    return page
+
+
+@pytest.mark.parametrize("family", ["thenar", "aa55"])
+async def test_connect_link_loss_reconnect_and_close_on_both_families(
+    qtbot: QtBot, isolated_home: Path, family: str
+) -> None:
+    async with family_app(isolated_home, family) as (app, fam):
         await app.ctx.safety.save_screening(dict(CLEAR_ANSWERS))  # screened: caps in force
         await app.ctx.safety.check_in(CheckIn(app.ctx.today()))
         app.window.show()
@@ -207,35 +235,18 @@ async def test_connect_link_loss_reconnect_and_close_on_both_families(
         await app.shutdown()
         assert not fam.running()
         assert fam.stopped_by_thenar_or_itself()
-    finally:
-        if not app.quit_event.is_set():
-            await app.shutdown()
-        await fam.sim.stop()
 
 
 @pytest.mark.parametrize("family", ["thenar", "aa55"])
 async def test_sessions_run_are_interrupted_resume_and_stop_on_both_families(
     qtbot: QtBot, isolated_home: Path, family: str
 ) -> None:
-    link = VirtualLink()
-    fam = Family(family, link)
-    await fam.sim.start()
-    qapp = QApplication.instance()
-    assert isinstance(qapp, QApplication)
-    settings = Settings(data_folder=str(isolated_home / "data"))
-    app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
-    try:
-        await app.ctx.safety.save_screening(dict(CLEAR_ANSWERS))
-        await app.massager.scan()
-        await app.massager.connect(fam.address, "massager", pair=True)
-        await app.massager.settled()
+    async with family_app(isolated_home, family) as (app, fam):
+        await screened_and_connected(app, fam)
         session = app.session
 
         # Through the Massage page: Start (with the day's check-in), it runs, Esc stops it.
-        app.window.show()
-        app.window.show_page_of(SessionPage)
-        page = app.window.page(SessionPage)
-        assert isinstance(page, SessionPage)
+        page = massage_page(app)
         page.routines.setCurrentRow(1)
         page.pain_before.slider.setValue(5)
         page.stiff_before.slider.setValue(5)
@@ -291,10 +302,6 @@ async def test_sessions_run_are_interrupted_resume_and_stop_on_both_families(
         assert not fam.running()
         record = await app.ctx.db.run(sessions.get_session, sid)
         assert record.outcome == Outcome.STOPPED_BY_USER
-    finally:
-        if not app.quit_event.is_set():
-            await app.shutdown()
-        await fam.sim.stop()
 
 
 @pytest.mark.parametrize("family", ["thenar", "aa55"])
@@ -303,23 +310,10 @@ async def test_gentler_firmer_warmth_and_pause_work_on_both_families(
 ) -> None:
     """The Massage page's live controls reach the device of either family (checked on the
     device side), through the one driver interface."""
-    link = VirtualLink()
-    fam = Family(family, link)
-    await fam.sim.start()
-    qapp = QApplication.instance()
-    assert isinstance(qapp, QApplication)
-    settings = Settings(data_folder=str(isolated_home / "data"))
-    app = await build(qapp, settings, isolated_home / "s.json", backends=on_link(link))
-    try:
-        await app.ctx.safety.save_screening(dict(CLEAR_ANSWERS))
-        await app.massager.scan()
-        await app.massager.connect(fam.address, "massager", pair=True)
-        await app.massager.settled()
+    async with family_app(isolated_home, family) as (app, fam):
+        await screened_and_connected(app, fam)
         session = app.session
-        app.window.show()
-        app.window.show_page_of(SessionPage)
-        page = app.window.page(SessionPage)
-        assert isinstance(page, SessionPage)
+        page = massage_page(app)
         page.routines.setCurrentRow(0)  # Morning ease: warm
         page.intensity.setValue(10)
         page.refresh()
@@ -370,10 +364,6 @@ async def test_gentler_firmer_warmth_and_pause_work_on_both_families(
         assert session.session_id is not None
         record = await app.ctx.db.run(sessions.get_session, session.session_id)
         assert record.outcome == Outcome.STOPPED_BY_USER
-    finally:
-        if not app.quit_event.is_set():
-            await app.shutdown()
-        await fam.sim.stop()
 
 
 async def test_a_pinned_massager_of_the_other_family_reconnects_at_start(
