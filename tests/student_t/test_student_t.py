@@ -7,6 +7,8 @@ import math
 from statistics import NormalDist
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from student_t import t_cdf, t_quantile
 
@@ -83,3 +85,13 @@ def test_bad_arguments_are_refused() -> None:
         t_cdf(1.0, 0)
     assert t_cdf(math.inf, 3) == 1.0
     assert t_cdf(-math.inf, 3) == 0.0
+
+
+@given(
+    st.floats(0.001, 0.999),
+    st.integers(1, 2000) | st.floats(0.5, 500.0),
+)
+def test_the_quantile_is_the_inverse_of_the_cdf(p: float, df: float) -> None:
+    t = t_quantile(p, df)
+    assert t_cdf(t, df) == pytest.approx(p, abs=1e-9)
+    assert t_quantile(1.0 - p, df) == pytest.approx(-t, rel=1e-9, abs=1e-12)
