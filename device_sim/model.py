@@ -23,6 +23,7 @@ from massage import (
     DEFAULT_MAX_HEAT_TIME_S,
     HARD_MAX_HEAT_DC,
     HARD_MAX_PRESSURE_MMHG,
+    MIN_HEAT_DC,
     ZONE_COUNT,
     ZONE_NAMES,
     Pattern,
@@ -35,7 +36,6 @@ WATCHDOG_TIMEOUT_S = 2.0
 OVER_TEMPERATURE_C = HARD_MAX_HEAT_DC / 10
 FAULT_CLEAR_BELOW_C = 40.0  # an over-temperature fault is never cleared above this
 LOW_BATTERY_PCT = 5.0
-HEAT_MIN_DC = 300  # 30 °C: below this "warmth" is not felt; 0 still means off
 HEAT_STEP_DC = 5
 PHYSICS_STEP_S = 0.05  # 20 Hz integration: fine enough for 0.5 s pulses
 DEFAULT_INTENSITY = 10
@@ -145,7 +145,7 @@ class MassagerModel:
             pressure_min_mmhg=0,
             pressure_max_mmhg=HARD_MAX_PRESSURE_MMHG,
             pressure_step_mmhg=1,
-            heat_min_dc=HEAT_MIN_DC,
+            heat_min_dc=MIN_HEAT_DC,
             heat_max_dc=HARD_MAX_HEAT_DC,
             heat_step_dc=HEAT_STEP_DC,
             max_session_s=ABSOLUTE_AUTO_OFF_S,
@@ -298,7 +298,7 @@ class MassagerModel:
             return R.LIMIT_EXCEEDED
         if heat_dc and self._heat_time_left(self._last_update) <= 0:
             return R.LIMIT_EXCEEDED
-        if heat_dc and (heat_dc < HEAT_MIN_DC or heat_dc % HEAT_STEP_DC):
+        if heat_dc and (heat_dc < MIN_HEAT_DC or heat_dc % HEAT_STEP_DC):
             return R.INVALID_PARAMETER
         self._heat_override_dc = heat_dc
         return R.SUCCESS

@@ -34,6 +34,11 @@ DEFAULT_MAX_SESSION_S: Final = 15 * MINUTE
 # firmware also stops heating after this long in one session.
 DEFAULT_MAX_HEAT_TIME_S: Final = 20 * MINUTE
 
+# design: the lowest heat setpoint; below skin temperature (about 33 °C) a setpoint would
+# not warm anything, and below 30 °C "warmth" is not felt (0 still means heat off). A Thenar
+# massager refuses a lower one; a custom program may not ask for one.
+MIN_HEAT_DC: Final = 300
+
 # The most steps a plan may have: what a Thenar massager can store (docs/gatt-profile.md).
 MAX_PLAN_STEPS: Final = 64
 

@@ -27,6 +27,7 @@ from massage import (
     ABSOLUTE_AUTO_OFF_S,
     HARD_MAX_HEAT_DC,
     MAX_PLAN_STEPS,
+    MIN_HEAT_DC,
     ZONE_COUNT,
     Limits,
     Pattern,
@@ -34,7 +35,6 @@ from massage import (
     c_to_dc,
 )
 
-from .defaults import MIN_HEAT_DC
 from .errors import InvalidProgram, SessionNotAllowed
 from .plan import Plan, PlanStep, content_id
 from .profile import SafetyProfile, Verdict, Why

@@ -34,6 +34,3 @@ RESCREEN_AFTER_MONTHS: Final = 6
 # design: the warmth techniques ask for by default: 40 °C, below the 41 °C an IEC 60601-1
 # interpretation puts on applied parts and below the 42 °C default cap.
 WARM_DC: Final = 400
-# design: lowest heat setpoint a custom program may ask for; below skin temperature
-# (about 33 °C) a setpoint would not warm anything.
-MIN_HEAT_DC: Final = 300
