@@ -3,27 +3,24 @@
 Qt-free: the Session page shows `phase`, `status` and `guidance` and calls these
 methods. The massager is reached through its `drivers.base.Driver` only, so a session
 runs alike on every device family; what a device cannot do is refused in plain words.
-The log has the session from its first second (before the massager starts); telemetry
-is flushed once a second on the database thread; a lost link ends the
-session on screen at once and offers a resume that a person must ask for.
+A lost link ends the session on screen at once and offers a resume that a person must
+ask for.
 
-Longer than most modules on purpose: the phase, the device's status
-and the log's writes of one session change together (a stop, a lost link or a full
-disk each touch all three), so they have one owner. What it stores is shaped in
-`appcore.records`; the program is compiled by `therapy`.
+The phase and the device's status of one session change together (a stop, a lost
+link), so they have one owner here; the log's side (the session's rows, telemetry
+once a second, an end retried on a full disk) is `appcore.session_record`, which this
+controller drives. What it stores is shaped in `appcore.records`; the program is
+compiled by `therapy`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlite_utils import Database
 
 from appcore.events import (
     Observers,
@@ -34,11 +31,10 @@ from appcore.events import (
 from appcore.massager import Massager
 from appcore.records import caps_json, program_run_json
 from appcore.safety import SafetyChanged
+from appcore.session_record import SessionRecord
 from ble import protocol as p
 from ble.errors import MassagerError
 from data import ratings as rating_log
-from data import sessions as session_log
-from data.errors import InvalidInputError, NotFoundError, StoreError
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
 from drivers.base import FULL_INTENSITY, DeviceStatus, Driver, LinkEvent
 from drivers.thenar_program import thenar_program
@@ -53,12 +49,6 @@ from therapy import (
 )
 
 log = logging.getLogger(__name__)
-
-FLUSH_EVERY_S = 1.0  # the log's promise: a kill loses at most the last second of telemetry
-# A session's end that could not be written (a full disk) is tried again after these
-# pauses, then every last one, until it is written; `retry_log` tries at once.
-END_RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
-
 
 APP_CLOSED = "app_closed"  # the stop reason when closing Thenar stopped a session
 FULL_LEVEL = FULL_INTENSITY  # the intensity that runs the program's pressures as planned
@@ -80,9 +70,6 @@ _OUTCOMES = {
     p.StopReason.LIMIT: Outcome.COMPLETED,
     p.StopReason.AUTO_OFF: Outcome.COMPLETED,
 }
-
-KEEPS_READINGS = "The massage goes on; Thenar keeps its readings and saves them later."
-WILL_RECORD_END = "Thenar will record how this session ended as soon as it can."
 
 STOP_MESSAGES = {
     p.StopReason.USER: "You stopped the session.",
@@ -135,10 +122,12 @@ class SessionController:
         self.status: DeviceStatus | None = None  # the device's last word (either family)
         self.message = ""
         self._changes: Observers[SessionChanged] = Observers()
-        self._writer: session_log.SessionWriter | None = None
+        self.record = SessionRecord(
+            self.db,
+            lambda: massager.ctx.log.sessions.publish(SessionsChanged()),
+            self._notify,
+        )
         self._started_mono = 0.0
-        self._samples: list[TelemetrySample] = []
-        self._flusher: asyncio.Task[None] | None = None
         self._ending: asyncio.Task[None] | None = None
         self._resume_from_s = 0
         self._massager_subs = [
@@ -149,11 +138,6 @@ class SessionController:
         self._safety_sub: Subscription = self.safety.subscribe(self._on_safety)
         self._stopping: asyncio.Task[None] | None = None
         self._stop_reason = ""  # why we sent the last Stop, for the log
-        self.log_note = ""  # what the log could not save, in words ("" when all is saved)
-        self.unsaved_samples = 0  # telemetry samples that could never be written
-        self._end_pending: asyncio.Task[None] | None = None
-        self._end_args: tuple[session_log.SessionWriter, Outcome, datetime, str]
-        self._retry_now = asyncio.Event()
         self._paused_at = 0.0  # loop time of the pause (our clock does not count it)
         self.level = FULL_LEVEL  # squeezing during a session, in tenths of the plan (the device's)
         self.warmth_on = True  # the planned warmth; off once the person turns it off
@@ -242,17 +226,11 @@ class SessionController:
             started_at=self._now(),
             device_id=driver.address,
         )
-
-        def begin(db: Database) -> tuple[int, session_log.SessionWriter]:
-            sid = session_log.start_session(db, start, before=before)  # one commit
-            return sid, session_log.SessionWriter(db, sid)
-
-        session_id, self._writer = await self.db.run(begin)
+        session_id = await self.record.begin(start, before)  # one commit
         self.session_id = session_id
         self._stop_reason = ""
         self.massager.hold_session_caps(caps)
         self.massager.session_id = session_id  # the client's audit trail is tagged with it
-        self._samples.clear()
         self.message = ""
         try:  # the driver puts each command and its result in the audit trail
             self.level, self.warmth_on = FULL_LEVEL, True  # each session starts as planned
@@ -264,7 +242,7 @@ class SessionController:
             raise
         self._started_mono = asyncio.get_running_loop().time()
         self.phase = Phase.RUNNING
-        self._flusher = asyncio.create_task(self._flush_forever(), name="telemetry-flush")
+        self.record.start_flushing()
         self._notify()
         return session_id
 
@@ -408,11 +386,11 @@ class SessionController:
     def _on_status(self, status: DeviceStatus) -> None:
         """Telemetry as far as the device reports it; its stop ends the session."""
         self.status = status
-        if self.active and self._writer is not None:
+        if self.active and self.record.open:
             if status.pressures_mmhg is not None:
                 t_ms = int((asyncio.get_running_loop().time() - self._started_mono) * 1000)
                 heat = status.temperature_dc or 0
-                self._samples.append(TelemetrySample(t_ms, status.pressures_mmhg, heat))
+                self.record.sample(TelemetrySample(t_ms, status.pressures_mmhg, heat))
             if not status.running and status.stop_reason:
                 self._finish_from_device(status)
         self._notify()
@@ -463,134 +441,34 @@ class SessionController:
     def can_resume(self) -> bool:
         return self.phase == Phase.INTERRUPTED and self.massager.is_connected
 
-    # --- the log ------------------------------------------------------------
+    # --- the log (`appcore.session_record`) ---------------------------------------
 
-    async def _flush_forever(self) -> None:
-        """Every second until the session ends; a failed write never ends it."""
-        while True:
-            await asyncio.sleep(FLUSH_EVERY_S)
-            await self._flush()
+    @property
+    def log_note(self) -> str:
+        """What the log could not save, in words ("" when all is saved)."""
+        return self.record.note
 
-    async def _flush(self) -> None:
-        """Commit the new samples; if that fails they stay in the writer for the next try."""
-        writer, samples = self._writer, self._samples
-        if writer is None or not samples:
-            return
-        self._samples = []
-
-        def write(_db: Database) -> None:
-            writer.buffer(samples)
-            writer.flush()
-
-        try:
-            await self.db.run(write)
-        except StoreError as exc:
-            self._log_failed(exc, KEEPS_READINGS)
-            return
-        if self.log_note:
-            self._log_saved(0)
-
-    def _log_failed(self, exc: StoreError, then: str) -> None:
-        log.warning("the health log could not be written: %s", exc)
-        self.log_note = " ".join(t for t in (str(exc), then, exc.advice) if t)
-        self._notify()
-
-    def _log_saved(self, dropped: int) -> None:
-        self.unsaved_samples += dropped
-        note = "Everything from this session is saved now." if self.log_note else ""
-        if dropped:
-            note = (
-                f"How the session ended is saved, but {dropped} "
-                f"reading{'s' if dropped > 1 else ''} of pressure and warmth could not be: "
-                "there was no space for them."
-            )
-        self.log_note = note
-        self._notify()
+    @property
+    def unsaved_samples(self) -> int:
+        """Telemetry samples that could never be written."""
+        return self.record.unsaved_samples
 
     def retry_log(self) -> None:
         """Try what is pending now (the person freed space) rather than after the pause."""
-        self._retry_now.set()
+        self.record.retry_now()
 
     async def flush_log(self) -> bool:
-        """At shutdown: one last try at a pending session end, and no more retries (the log
-        is closing); True if nothing is left unwritten. If the end still cannot be
-        written, the next start marks that session interrupted."""
-        pending = self._end_pending
-        if pending is None or pending.done():
-            return True
-        pending.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pending
-        return await self._write_end(*self._end_args)
+        """At shutdown: one last try at a pending session end; True if nothing is left
+        unwritten (`SessionRecord.flush_at_shutdown`)."""
+        return await self.record.flush_at_shutdown()
 
     async def _end(self, outcome: Outcome, stop_reason: str) -> None:
-        """Finish the logged session once: last telemetry and the outcome in one commit."""
-        if self._flusher is not None:
-            self._flusher.cancel()
-            self._flusher = None
-        writer, samples = self._writer, self._samples
-        self._writer, self._samples = None, []
+        """Finish the session once: the caps hold no more, and the log gets its end."""
         self.massager.hold_session_caps(None)
         self.massager.session_id = None
         if self.phase != Phase.INTERRUPTED:
             self.phase = Phase.ENDED
-        if writer is None:
+        if not await self.record.end(outcome, stop_reason, self._now()):
             return
-        ended = self._now()
-        if not await self._write_end(writer, outcome, ended, stop_reason, samples):
-            self._end_args = (writer, outcome, ended, stop_reason)
-            self._end_pending = asyncio.create_task(
-                self._retry_end(writer, outcome, ended, stop_reason), name="session-end-retry"
-            )
         self._ending = None
         self._notify()
-
-    async def _write_end(
-        self,
-        writer: session_log.SessionWriter,
-        outcome: Outcome,
-        ended: datetime,
-        reason: str,
-        samples: list[TelemetrySample] | None = None,
-    ) -> bool:
-        """One try: the end with its telemetry, else the end alone. True once written."""
-
-        def finish(_db: Database, drop: bool) -> int:
-            if samples:
-                try:
-                    writer.buffer(samples)
-                except InvalidInputError as exc:  # out of order: a bug, not worth the end
-                    log.error("telemetry not kept: %s", exc)
-                samples.clear()
-            return writer.finish(outcome, ended_at=ended, stop_reason=reason, drop_unsaved=drop)
-
-        failure: StoreError | None = None
-        for drop in (False, True):
-            try:
-                dropped = await self.db.run(finish, drop)
-            except (InvalidInputError, NotFoundError) as exc:  # nothing a retry can change
-                log.error("session %s could not be ended: %s", writer.session_id, exc)
-                return True
-            except StoreError as exc:
-                failure = exc
-                continue
-            self._log_saved(dropped)
-            self.massager.ctx.log.sessions.publish(SessionsChanged())
-            return True
-        assert failure is not None
-        self._log_failed(failure, WILL_RECORD_END)
-        return False
-
-    async def _retry_end(
-        self, writer: session_log.SessionWriter, outcome: Outcome, ended: datetime, reason: str
-    ) -> None:
-        """Until the end is written: after each pause, or at once when `retry_log` asks."""
-        pauses = iter(END_RETRY_S)
-        while True:
-            self._retry_now.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._retry_now.wait(), next(pauses, END_RETRY_S[-1]))
-            if await self._write_end(writer, outcome, ended, reason):
-                return
-
-

@@ -202,7 +202,7 @@ async def test_closing_while_the_end_cannot_be_written_stops_retrying_cleanly(
     await session.stop()
     assert sim.model.state == p.State.STOPPED
     assert not await session.flush_log()  # one last try, still no room: no more retries
-    assert session._end_pending is not None
-    assert session._end_pending.cancelled()
+    assert session.record._end_pending is not None
+    assert session.record._end_pending.cancelled()
     record = await ctx.db.run(sessions.get_session, sid)
     assert record.outcome == Outcome.RUNNING  # the next start says it was interrupted
