@@ -23,7 +23,9 @@ from massage import (
     DEFAULT_MAX_HEAT_TIME_S,
     HARD_MAX_HEAT_DC,
     HARD_MAX_PRESSURE_MMHG,
+    MAX_INTENSITY,
     MIN_HEAT_DC,
+    MIN_INTENSITY,
     ZONE_COUNT,
     ZONE_NAMES,
     Pattern,
@@ -38,7 +40,7 @@ FAULT_CLEAR_BELOW_C = 40.0  # an over-temperature fault is never cleared above t
 LOW_BATTERY_PCT = 5.0
 HEAT_STEP_DC = 5
 PHYSICS_STEP_S = 0.05  # 20 Hz integration: fine enough for 0.5 s pulses
-DEFAULT_INTENSITY = 10
+DEFAULT_INTENSITY = MAX_INTENSITY  # the program as uploaded
 
 # Heat and time protection (issue 10; docs/gatt-profile.md lists these with their reasons).
 # Core body temperature: a pad on a hand (skin 30-35 °C) or in the sim's 22 °C room
@@ -260,7 +262,7 @@ class MassagerModel:
                     self._stop(p.StopReason.USER)
                 return R.SUCCESS  # stopping something already stopped is safe, so it succeeds
             case p.SetIntensity(level=level):
-                if not 1 <= level <= 10:
+                if not MIN_INTENSITY <= level <= MAX_INTENSITY:
                     return R.INVALID_PARAMETER
                 self.intensity = level
                 return R.SUCCESS
@@ -388,7 +390,7 @@ class MassagerModel:
         _, step, into = self._current_step()
         cap = min(self.limits.max_pressure_mmhg, HARD_MAX_PRESSURE_MMHG)
         raw = patterns.targets(step.pattern, step.pressures_mmhg, into)
-        targets = tuple(min(cap, t * self.intensity / 10) for t in raw)
+        targets = tuple(min(cap, t * self.intensity / MAX_INTENSITY) for t in raw)
         heat = step.heat_dc if self._heat_override_dc is None else self._heat_override_dc
         heat = min(heat, self.limits.max_heat_dc, HARD_MAX_HEAT_DC)
         if self._heat_time_left(now) <= 0:

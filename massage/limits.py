@@ -39,6 +39,12 @@ DEFAULT_MAX_HEAT_TIME_S: Final = 20 * MINUTE
 # massager refuses a lower one; a custom program may not ask for one.
 MIN_HEAT_DC: Final = 300
 
+# Intensity scales a plan's pressures to level/10 (10: as planned, never above it): the
+# compiler takes one at the start, and a Thenar massager's SET_INTENSITY takes one during
+# a session (docs/gatt-profile.md).
+MIN_INTENSITY: Final = 1
+MAX_INTENSITY: Final = 10
+
 # The most steps a plan may have: what a Thenar massager can store (docs/gatt-profile.md).
 MAX_PLAN_STEPS: Final = 64
 

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from massage import (
     ABSOLUTE_AUTO_OFF_S,
     HARD_MAX_HEAT_DC,
+    MAX_INTENSITY,
     MAX_PLAN_STEPS,
     MIN_HEAT_DC,
+    MIN_INTENSITY,
     ZONE_COUNT,
     Limits,
     Pattern,
@@ -52,8 +54,6 @@ from .techniques import (
     muscles_under,
 )
 
-MIN_INTENSITY = 1
-MAX_INTENSITY = 10  # the intensity scale: level/10 of the compiled pressures
 MIN_MOVE_S = 3  # design: shortest time to read and do one guided move
 
 
