@@ -638,7 +638,9 @@ class _Chart(QWidget):
         return QSize(int(30 * u), int(self._lines() * u))
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(int(18 * self.fontMetrics().height()), self.sizeHint().height())
+        # Narrow enough for the page beside the sidebar at 1024x600 with 200% text (the
+        # legend wraps onto more rows); wider was a page wider than its view.
+        return QSize(int(12 * self.fontMetrics().height()), self.sizeHint().height())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

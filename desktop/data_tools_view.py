@@ -29,7 +29,7 @@ from appcore.data_tools import DataTools, RestorePreview
 from data.errors import StoreError
 from desktop.save_dialog import answer_of, ask_folder, ask_open_path
 from desktop.tasks import TaskOwner
-from desktop.widgets import WrapCheckBox, big_button, notice, paragraph
+from desktop.widgets import ActionFlow, WrapCheckBox, big_button, notice, paragraph
 
 AskFile = Callable[[], Path | Awaitable[Path | None] | None]
 RUNNING = "A massage is running: finish or stop it first. Nothing was changed."
@@ -90,14 +90,14 @@ class DataToolsBox(QGroupBox):
                 "computer. You see what would change before anything does."
             )
         )
-        row = QHBoxLayout()
         self.backup_choice = QComboBox()
         self.backup_choice.setAccessibleName("Backups to restore from")
+        layout.addWidget(self.backup_choice)
+        row = ActionFlow()  # below the list, wrapping at large text rather than cutting
         self.check_backup = big_button("Check this backup")
         self.check_backup.clicked.connect(self._check_backup)
         self.choose_file = big_button("Choose a file…", "Choose a backup or export file")
         self.choose_file.clicked.connect(self._choose_file)
-        row.addWidget(self.backup_choice, 1)
         row.addWidget(self.check_backup)
         row.addWidget(self.choose_file)
         layout.addLayout(row)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from desktop.theme import MIN_WINDOW, SPACE
 from desktop.widgets import Page, big_button, quiet_wheels
 
+# The page column's share of the window beyond which its labels go onto two lines.
+NAV_SHARE = 0.26
 # Text size from the keyboard, as in a browser: larger, smaller, back to the default.
 TEXT_SIZE_KEYS = (
     (("Ctrl++", "Ctrl+="), +1),
@@ -154,7 +156,17 @@ class MainWindow(QMainWindow):
             self.show_page(first)  # the only page built now
 
     def _fit_nav(self) -> None:
-        """One width for every page button: the widest label at the current text size."""
+        """One width for every page button: the widest label at the current text size.
+
+        A label wider than its share of the window (large text on a small screen) goes
+        onto two lines, so the page keeps room for its own buttons beside the column.
+        """
+        budget = int(self.width() * NAV_SHARE)
+        for index, (button, slot) in enumerate(zip(self.nav_buttons, self.slots, strict=True)):
+            label = f"{index + 1}  {slot.title}"
+            button.setText(label)
+            if _needed_width(button) > budget:
+                button.setText(_two_lines(button, index + 1, slot.title))
         widest = max((_needed_width(b) for b in self.nav_buttons), default=0)
         for button in self.nav_buttons:
             button.setFixedWidth(widest)
@@ -164,6 +176,11 @@ class MainWindow(QMainWindow):
     def restyled(self) -> None:
         """The theme changed (desktop.theme.apply_theme calls this): fit the buttons again."""
         self._fit_nav()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_nav()
 
     @property
     def titles(self) -> list[str]:
@@ -255,5 +272,21 @@ class MainWindow(QMainWindow):
 def _needed_width(button: QPushButton) -> int:
     """The width `button` needs for its whole label (its size hint, with room to spare)."""
     button.ensurePolished()
-    text = button.fontMetrics().horizontalAdvance(button.text())
-    return max(button.sizeHint().width(), text + 2 * button.fontMetrics().averageCharWidth() + 40)
+    metrics = button.fontMetrics()
+    text = max(metrics.horizontalAdvance(line) for line in button.text().split("\n"))
+    return max(button.sizeHint().width(), text + 2 * metrics.averageCharWidth() + 40)
+
+
+def _two_lines(button: QPushButton, number: int, title: str) -> str:
+    """'9  Without the\nmassager': the break that makes the wider line narrowest."""
+    words = title.split()
+    if len(words) < 2:
+        return f"{number}  {title}"
+    metrics = button.fontMetrics()
+
+    def wider(k: int) -> int:
+        first = f"{number}  {' '.join(words[:k])}"
+        return max(metrics.horizontalAdvance(first), metrics.horizontalAdvance(" ".join(words[k:])))
+
+    k = min(range(1, len(words)), key=wider)
+    return f"{number}  {' '.join(words[:k])}\n{' '.join(words[k:])}"

@@ -263,10 +263,9 @@ class SchedulePage(Page):
         self.later = big_button("+ 15 min", "15 minutes later")
         self.earlier.clicked.connect(lambda: self._step_time(-TIME_STEP_MIN))
         self.later.clicked.connect(lambda: self._step_time(TIME_STEP_MIN))
-        time_row = QHBoxLayout()
+        time_row = ActionFlow()  # the two buttons wrap below the time at large text
         for widget in (self.time_edit, self.earlier, self.later):
             time_row.addWidget(widget)
-        time_row.addStretch(1)
         form.addRow(self._label("&Time", self.time_edit), time_row)
 
         self.routine = QComboBox()

@@ -230,7 +230,7 @@ class HomePage(Page):
             self.start_button.setText("Answer the safety questions")
         else:
             self._show_profile(profile, unit, layout)
-            self.start_button.setText("Answer the safety questions again")
+            self.start_button.setText("Answer the questions again")  # fits at 200% text
         self.start_button.setAccessibleName(self.start_button.text())
         layout.addStretch(1)
         if self._body is not None:

@@ -62,6 +62,7 @@ def _plain_enter(event: QKeyEvent) -> bool:
 def page_title(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("pageTitle")
+    label.setWordWrap(True)  # a long title at 200% text on a small screen: two lines, not cut
     label.setAccessibleName(text)
     return label
 
