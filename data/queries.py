@@ -4,7 +4,8 @@ the sessions of a period (the clinician's report).
 Definitions (the tests compute these by hand):
 - a day's value is the mean of that day's ratings and daily entries (local calendar
   day; the `symptom_reports` view, where entries count as check-ins; a scale an
-  entry left unrated is NULL and does not count);
+  entry left unrated is NULL and does not count), read from the per-day sums the
+  log keeps by triggers (`symptom_days`, m008; tests/data/test_symptom_days.py);
 - the 7-day rolling mean on day D is the mean of the daily values of the days
   D-6..D that have ratings, so a day rated four times counts once;
 - a week (Monday to Sunday) is likewise the mean of its daily values;
@@ -65,40 +66,26 @@ class WeekSymptoms:
     morning_stiffness_min: float | None
 
 
-def _kind_filter(kinds: Collection[RatingKind] | None) -> tuple[str, list[str]]:
-    if kinds is None:
-        return "", []
-    values = [parse_enum(RatingKind, k, "rating kind").value for k in kinds]
-    if not values:
-        return " AND 0", []
-    return f" AND kind IN ({', '.join('?' for _ in values)})", values
-
-
-_PART = """
-    SELECT local_date AS day, COUNT(*) AS n, SUM(pain) AS ps, COUNT(pain) AS pn,
-           SUM(stiffness) AS ss, COUNT(stiffness) AS sn,
-           SUM(morning_stiffness_min) AS ms, COUNT(morning_stiffness_min) AS mn
-    FROM {table} WHERE local_date BETWEEN ? AND ?{kinds}
-    GROUP BY local_date
-"""
-
-
 def _daily(kinds: Collection[RatingKind] | None, lo: date, hi: date) -> tuple[str, list[str]]:
     """Each day's mean of its ratings and entries (the `symptom_reports` rows), as SQL and
-    its arguments. Each table is grouped along its own day index and only the per-day
-    sums meet (benchmarks/bench_entries.py has the figures)."""
-    extra, args = _kind_filter(kinds)
-    parts = [_PART.format(table="ratings", kinds=extra)]
-    params = [lo.isoformat(), hi.isoformat(), *args]
-    if kinds is None or RatingKind.CHECKIN in {parse_enum(RatingKind, k, "kind") for k in kinds}:
-        parts.append(_PART.format(table="entries", kinds=""))  # entries count as check-ins
-        params += [lo.isoformat(), hi.isoformat()]
+    its arguments, from the per-day sums the log keeps (`symptom_days`, m008): about one
+    row a day and kind instead of every rating and entry (benchmarks/bench_entries.py)."""
+    if kinds is None:
+        wanted = [k.value for k in RatingKind]
+    else:
+        wanted = [parse_enum(RatingKind, k, "rating kind").value for k in kinds]
+    if RatingKind.CHECKIN.value in wanted:
+        wanted.append("entry")  # entries count as check-ins
+    if not wanted:
+        wanted = ["none"]
+    marks = ", ".join("?" for _ in wanted)
     sql = f"""
-        SELECT day, SUM(n) AS n, SUM(ps) * 1.0 / SUM(pn) AS pain,
+        SELECT local_date AS day, SUM(n) AS n, SUM(ps) * 1.0 / SUM(pn) AS pain,
                SUM(ss) * 1.0 / SUM(sn) AS stiffness, SUM(ms) * 1.0 / SUM(mn) AS ms
-        FROM ({" UNION ALL ".join(parts)}) GROUP BY day
+        FROM symptom_days WHERE local_date BETWEEN ? AND ? AND kind IN ({marks})
+        GROUP BY local_date
     """
-    return sql, params
+    return sql, [lo.isoformat(), hi.isoformat(), *wanted]
 
 
 def symptoms_by_day(
@@ -298,15 +285,8 @@ def period_means(
     """(days with reports, mean pain, mean stiffness) in [start, end] over ratings and
     daily entries (`symptom_reports`), as means of daily means (a day with five ratings
     counts as much as a day with one)."""
-    kind_sql, kind_args = _kind_filter(kinds)
-    row = db.execute(
-        f"""
-        SELECT COUNT(*), AVG(pain), AVG(stiffness) FROM (
-            SELECT AVG(pain) AS pain, AVG(stiffness) AS stiffness FROM symptom_reports
-            WHERE local_date BETWEEN ? AND ? {kind_sql} GROUP BY local_date)
-        """,
-        [start.isoformat(), end.isoformat(), *kind_args],
-    ).fetchone()
+    daily, args = _daily(kinds, start, end)
+    row = db.execute(f"SELECT COUNT(*), AVG(pain), AVG(stiffness) FROM ({daily})", args).fetchone()
     return int(row[0]), row[1], row[2]
 
 

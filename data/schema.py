@@ -327,6 +327,77 @@ def m007_device_family(db: Database) -> None:
     to it with its own driver, without scanning for its family. Empty for older rows."""
     db.execute("ALTER TABLE devices ADD COLUMN family TEXT NOT NULL DEFAULT ''")
 
+def _day_triggers(table: str, kind: str) -> str:
+    """Triggers that keep `symptom_days` the per-day sums of `table` (`kind`: an SQL
+    expression over NEW/OLD naming the row's kind): an update is a removal and an insert."""
+    add = """
+        INSERT INTO symptom_days (local_date, kind, n, ps, pn, ss, sn, ms, mn)
+        VALUES (NEW.local_date, {kind_new}, 1, coalesce(NEW.pain, 0), NEW.pain IS NOT NULL,
+                coalesce(NEW.stiffness, 0), NEW.stiffness IS NOT NULL,
+                coalesce(NEW.morning_stiffness_min, 0), NEW.morning_stiffness_min IS NOT NULL)
+        ON CONFLICT (local_date, kind) DO UPDATE SET
+            n = n + 1, ps = ps + excluded.ps, pn = pn + excluded.pn, ss = ss + excluded.ss,
+            sn = sn + excluded.sn, ms = ms + excluded.ms, mn = mn + excluded.mn;
+    """.format(kind_new=kind.replace("ROW", "NEW"))
+    remove = """
+        UPDATE symptom_days SET
+            n = n - 1, ps = ps - coalesce(OLD.pain, 0), pn = pn - (OLD.pain IS NOT NULL),
+            ss = ss - coalesce(OLD.stiffness, 0), sn = sn - (OLD.stiffness IS NOT NULL),
+            ms = ms - coalesce(OLD.morning_stiffness_min, 0),
+            mn = mn - (OLD.morning_stiffness_min IS NOT NULL)
+        WHERE local_date = OLD.local_date AND kind = {kind_old};
+        DELETE FROM symptom_days WHERE local_date = OLD.local_date AND kind = {kind_old}
+            AND n = 0;
+    """.format(kind_old=kind.replace("ROW", "OLD"))
+    columns = "local_date, pain, stiffness, morning_stiffness_min"
+    if table == "ratings":
+        columns += ", kind"
+    return f"""
+        CREATE TRIGGER {table}_days_insert AFTER INSERT ON {table}
+            BEGIN {add} END;
+        CREATE TRIGGER {table}_days_delete AFTER DELETE ON {table}
+            BEGIN {remove} END;
+        CREATE TRIGGER {table}_days_update AFTER UPDATE OF {columns} ON {table}
+            BEGIN {remove} {add} END;
+    """
+
+
+@_migration
+def m008_symptom_days(db: Database) -> None:
+    """Per-day sums of the ratings and the daily entries, kept by triggers (issue 14).
+
+    The trend queries read a day's sums (ratings per kind; entries as 'entry') instead
+    of every rating and entry of ten years: a range's daily means come from about one
+    row a day. Derived only (never exported; a restore rebuilds it as its rows go in),
+    so the same numbers as `symptom_reports` (tests/data/test_symptom_days.py).
+    """
+    db.executescript(
+        """
+        CREATE TABLE symptom_days (
+            local_date TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('before', 'after', 'checkin', 'entry')),
+            n INTEGER NOT NULL CHECK (n >= 0),  -- 0 only between a trigger's two steps
+            ps INTEGER NOT NULL, pn INTEGER NOT NULL,
+            ss INTEGER NOT NULL, sn INTEGER NOT NULL,
+            ms INTEGER NOT NULL, mn INTEGER NOT NULL,
+            PRIMARY KEY (local_date, kind)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO symptom_days (local_date, kind, n, ps, pn, ss, sn, ms, mn)
+        SELECT local_date, kind, COUNT(*), coalesce(SUM(pain), 0), COUNT(pain),
+               coalesce(SUM(stiffness), 0), COUNT(stiffness),
+               coalesce(SUM(morning_stiffness_min), 0), COUNT(morning_stiffness_min)
+        FROM ratings GROUP BY local_date, kind;
+        INSERT INTO symptom_days (local_date, kind, n, ps, pn, ss, sn, ms, mn)
+        SELECT local_date, 'entry', COUNT(*), coalesce(SUM(pain), 0), COUNT(pain),
+               coalesce(SUM(stiffness), 0), COUNT(stiffness),
+               coalesce(SUM(morning_stiffness_min), 0), COUNT(morning_stiffness_min)
+        FROM entries GROUP BY local_date;
+        """
+        + _day_triggers("ratings", "ROW.kind")
+        + _day_triggers("entries", "'entry'")
+    )
+
+
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
 
