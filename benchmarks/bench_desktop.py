@@ -162,6 +162,7 @@ async def _live_session_and_memory(
     from data.models import Rating
     from desktop.app import build
     from desktop.session_view import SessionPage
+    from drivers.thenar import device_status
     from therapy import CheckIn
     from therapy.questionnaire import SCREENING_QUESTIONS
 
@@ -222,7 +223,7 @@ async def _live_session_and_memory(
             10,
             p.FaultFlags.NONE,
         )
-        app.massager._on_status(status)
+        app.massager.statuses.publish(device_status(status))  # as the driver publishes it
         if i % 2000 == 0:
             await asyncio.sleep(0)  # let the flush task and repaint run, as in real time
     await asyncio.sleep(1.5)
