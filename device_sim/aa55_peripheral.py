@@ -5,36 +5,30 @@ One vendor service (0xFFE0): a command characteristic written without response
 advert carries the name, the 16-bit service UUID and manufacturer data, which is
 how Thenar's device descriptions recognise the model (docs/aa55-protocol.md).
 
-Bumble pitfalls handled as in `device_sim.peripheral` (docs/bumble-pitfalls.md):
-both callbacks on every value, a fixed address, advertising stopped before the
-controller leaves the link, notifications scheduled rather than awaited.
+Joining the radio, advertising, connections and stopping are `RadioPeripheral`'s
+(docs/bumble-pitfalls.md); here: both callbacks on every value, notifications
+scheduled rather than awaited.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from bumble import att, hci
-from bumble.controller import Controller
+from bumble import att
 from bumble.core import UUID, AdvertisingData
-from bumble.device import Connection, Device, DeviceConfiguration
+from bumble.device import Connection
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 from bumble.link import LocalLink
 
 from ble import aa55
-from ble.bumble_bleak.radio import DEFAULT_RSSI, detach_controller, host_for, new_controller
+from ble.bumble_bleak.radio import DEFAULT_RSSI
 from device_sim.aa55_model import Aa55Firmware, Aa55Spec
 from device_sim.clock import Clock, monotonic_clock
+from device_sim.radio_peripheral import RadioPeripheral
 
-log = logging.getLogger(__name__)
-
-TICK_S = 0.05
-ADVERTISING_INTERVAL_MS = 20.0
 COMPANY_ID = 0x0A55  # the manufacturer data's company id (made up: no SIG number is ours)
 
 Props = Characteristic.Properties
@@ -51,8 +45,10 @@ class Aa55Identity:
     spec: Aa55Spec = field(default_factory=Aa55Spec)
 
 
-class SimulatedAa55:
+class SimulatedAa55(RadioPeripheral):
     """A Bumble peripheral with a consumer massager's firmware; counts every write."""
+
+    TICKER = "aa55-ticker"
 
     def __init__(
         self,
@@ -63,18 +59,9 @@ class SimulatedAa55:
         rssi: int = DEFAULT_RSSI,
     ) -> None:
         self.identity = identity or Aa55Identity()
-        self.link = link
-        self.clock = clock
-        self.rssi = rssi
+        super().__init__(link, self.identity.address, self.identity.name, clock, autotick, rssi)
         self.firmware = Aa55Firmware(clock, self.identity.spec)
         self.subscriptions = 0  # CCCD writes to our notify characteristic: writes too
-        self.connections: list[Connection] = []
-        self._autotick = autotick
-        self._controller: Controller | None = None
-        self._device: Device | None = None
-        self._ticker: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._stopping = False
 
         def refuse_read(_conn: Connection) -> bytes:
             raise att.ATT_Error(att.ErrorCode.READ_NOT_PERMITTED)
@@ -112,33 +99,7 @@ class SimulatedAa55:
         if device is not None:
             await device.notify_subscribers(self.notify_char, data)
 
-    def _schedule(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    # --- lifecycle --------------------------------------------------------------
-
-    async def start(self) -> None:
-        ident = self.identity
-        self._controller = new_controller(self.link, f"sim-{ident.address}")
-        self._controller.rssi = self.rssi
-        config = DeviceConfiguration(name=ident.name)
-        device = Device(
-            name=ident.name, address=hci.Address(ident.address), config=config,
-            host=host_for(self._controller),
-        )
-        for service in self.services:
-            device.add_service(service)
-        device.on(device.EVENT_CONNECTION, self._on_connection)
-        device.gatt_server.on(
-            device.gatt_server.EVENT_CHARACTERISTIC_SUBSCRIPTION, self._on_subscription
-        )
-        self._device = device
-        await asyncio.wait_for(device.power_on(), timeout=5)
-        await self.start_advertising()
-        if self._autotick:
-            self._ticker = asyncio.create_task(self._tick_forever(), name="aa55-ticker")
+    # --- what this family adds to the radio peripheral --------------------------------
 
     def _on_subscription(self, _conn: object, characteristic: object, *_flags: object) -> None:
         # The central's host stack subscribes to Service Changed by itself on connect (as
@@ -146,20 +107,16 @@ class SimulatedAa55:
         if characteristic is self.notify_char:
             self.subscriptions += 1
 
-    def _on_connection(self, conn: Connection) -> None:
-        self.connections.append(conn)
+    def _connected(self, conn: Connection) -> None:
         self.firmware.connected()
 
-        def on_disconnection(_reason: int) -> None:
-            if conn in self.connections:
-                self.connections.remove(conn)
-            self.firmware.disconnected()
-            if not self._stopping:
-                self._schedule(self._restart_advertising())
+    def _disconnected(self, conn: Connection) -> None:
+        self.firmware.disconnected()
 
-        conn.on(conn.EVENT_DISCONNECTION, on_disconnection)
+    def _waits_on_stop(self, task: asyncio.Task[Any]) -> bool:
+        return True  # a notification on its way, or an advertising restart: let it end
 
-    async def start_advertising(self) -> None:
+    def _adverts(self) -> tuple[AdvertisingData, AdvertisingData | None]:
         ident = self.identity
         advert = AdvertisingData(
             [
@@ -175,56 +132,10 @@ class SimulatedAa55:
                 ),
             ]
         )
-        if len(bytes(advert)) > 31:
-            raise ValueError(f"the advert is {len(bytes(advert))} bytes, more than 31")
-        assert self._device is not None
-        await self._device.start_advertising(
-            advertising_data=bytes(advert),
-            auto_restart=False,
-            advertising_interval_min=ADVERTISING_INTERVAL_MS,
-            advertising_interval_max=ADVERTISING_INTERVAL_MS,
-        )
+        return advert, None
 
-    async def _restart_advertising(self) -> None:
-        try:
-            await self.start_advertising()
-        except Exception:
-            log.exception("could not restart advertising")
-
-    async def stop(self) -> None:
-        """Leave the radio: advertising off first (pitfall 9), links dropped, then detach."""
-        self._stopping = True
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=2.0)
-        device = self._device
-        if device is not None:
-            with contextlib.suppress(Exception):
-                await device.stop_advertising()
-            for conn in list(self.connections):
-                with contextlib.suppress(Exception):
-                    await conn.disconnect()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._controller is not None:
-            detach_controller(self._controller)
-        self._device = self._controller = None
-
-    async def __aenter__(self) -> SimulatedAa55:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.stop()
-
-    async def _tick_forever(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_S)
-            self.firmware.update()
+    async def tick(self) -> None:
+        self.firmware.update()
 
     async def advance(self, seconds: float) -> None:
         """Move a `ManualClock` on (tests): the firmware sees the time pass."""
@@ -238,9 +149,3 @@ class SimulatedAa55:
         """Notify any bytes (fault injection: a central must count bad frames, not crash)."""
         if self._device is not None:
             await self._device.notify_subscribers(self.notify_char, data)
-
-    async def drop_link(self) -> None:
-        """Drop every link as a radio fade would (supervision timeout)."""
-        for conn in list(self.connections):
-            with contextlib.suppress(Exception):
-                await conn.disconnect(hci.HCI_CONNECTION_TIMEOUT_ERROR)

@@ -9,9 +9,9 @@ Bumble pitfalls handled here (see docs/bumble-pitfalls.md):
 2 - every characteristic value gets both read and write callbacks, and refuses
     the unsupported direction with an ATT error, so no request goes unanswered;
 6 - indications are scheduled, never awaited inside a write handler;
-1 - flags, the 128-bit service UUID and a short name all fit in the advert itself;
-8 - each peripheral has a fixed random static address;
-9 - advertising stops before the controller leaves the link.
+1 - flags, the 128-bit service UUID and a short name all fit in the advert itself.
+Joining and leaving the radio (a fixed address, advertising stopped before the
+controller leaves the link), advertising and connections are `RadioPeripheral`'s.
 
 The GAP and GATT services (Device Name, Appearance, Service Changed, Client
 Supported Features, Database Hash) are built here too, instead of Bumble's
@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bumble import att, gatt, hci
-from bumble.controller import Controller
+from bumble import att, gatt
 from bumble.core import UUID, AdvertisingData
 from bumble.crypto import aes_cmac  # type: ignore[attr-defined]  # re-exported, not in __all__
 from bumble.device import Connection, Device, DeviceConfiguration
@@ -43,19 +42,15 @@ from bumble.profiles.gatt_service import GenericAttributeProfileService
 
 from ble import protocol as p
 from ble.bumble_bleak.adapter import ThreadedJsonKeyStore
-from ble.bumble_bleak.radio import DEFAULT_RSSI, detach_controller, host_for, new_controller
+from ble.bumble_bleak.radio import DEFAULT_RSSI
 from device_sim.clock import Clock, monotonic_clock
 from device_sim.model import AttRefusal, MassagerModel
+from device_sim.radio_peripheral import TICK_S, RadioPeripheral
 
 log = logging.getLogger(__name__)
 
-TICK_S = 0.05  # physics and status at 20 Hz in real time
 STATUS_KEEPALIVE_S = 1.0  # a status frame at least once a second, even when nothing changes
-ADVERTISING_INTERVAL_MS = 20.0  # the shortest legal interval: quick discovery
 ADVERT_NAME_MAX = 8  # 31-byte legacy advert: 3 (flags) + 18 (UUID) + 2 + 8 (name)
-LEGACY_ADVERTISING_DATA_MAX = 31  # bytes, advert and scan response each
-RESTART_ADVERTISING = "sim-restart-advertising"  # the task's name
-RESTART_GRACE_S = 2.0  # in process it takes milliseconds; bounded so stop() never hangs
 
 APPEARANCE_UNKNOWN = 0x0000  # the Bluetooth SIG lists no category for a hand massager
 GAP_NAME_MAX = 248  # Device Name: at most 248 octets (Core Vol 3, Part C, 12.1)
@@ -92,7 +87,7 @@ def _uuid(text: str) -> UUID:
     return UUID(text)
 
 
-class SimulatedMassager:
+class SimulatedMassager(RadioPeripheral):
     """A Bumble peripheral that behaves like a careful hand-massager firmware."""
 
     def __init__(
@@ -105,28 +100,18 @@ class SimulatedMassager:
         bond_store: Path | None = None,
     ) -> None:
         self.identity = identity or DeviceIdentity()
+        super().__init__(link, self.identity.address, self.identity.name, clock, autotick, rssi)
         # Where the massager keeps its bonds across restarts, as a real one keeps them in
         # flash; None: in memory (a restart is then a factory reset).
         self.bond_store = bond_store
-        self.link = link
-        self.rssi = rssi  # how strongly scanners on the virtual radio hear it (dBm)
-        self.clock = clock
         self.model = MassagerModel(clock)
         self.faults = LinkFaults()
-        self._autotick = autotick
-        self._controller: Controller | None = None
-        self._device: Device | None = None
-        self._ticker: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._last_status_at = -1e9
         self._last_battery = self.model.battery.percent
         self._held: list[tuple[asyncio.Future[None], asyncio.Task[Any]]] = []  # hold_responses
         self._held_changed = asyncio.Event()
         self._client_features: dict[Connection, bytes] = {}  # GATT Client Supported Features
-        self.connections: list[Connection] = []
         self.writes = 0  # every ATT write and subscription a central made
-        self._advertising_wanted = False
-        self._stopping = False
         self._build_gatt()
 
     # --- GATT database ------------------------------------------------------
@@ -369,28 +354,20 @@ class SimulatedMassager:
 
     # --- Lifecycle ------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Join the virtual radio and start advertising."""
+    def _device_config(self) -> DeviceConfiguration:
         ident = self.identity
-        self._controller = new_controller(self.link, f"sim-{ident.address}")
-        self._controller.rssi = self.rssi
-        host = host_for(self._controller)
         # A fixed identity resolving key per device, so bonds stay valid across restarts.
         irk = hashlib.sha256(ident.address.encode()).digest()[:16]
         # Bumble's default GAP and GATT services are replaced by ours (`_standard_services`).
-        config = DeviceConfiguration(
+        return DeviceConfiguration(
             name=ident.name, irk=irk, gap_service_enabled=False, gatt_service_enabled=False
         )
-        device = Device(
-            name=ident.name,
-            address=hci.Address(ident.address),
-            config=config,
-            host=host,
-        )
+
+    async def _prepare(self, device: Device) -> None:
         if self.bond_store is not None:
             # File I/O off the loop, as the app's own key store does.
             device.keystore = await asyncio.to_thread(
-                ThreadedJsonKeyStore, ident.address, str(self.bond_store)
+                ThreadedJsonKeyStore, self.identity.address, str(self.bond_store)
             )
         device.pairing_config_factory = lambda _conn: PairingConfig(
             sc=True,
@@ -398,17 +375,6 @@ class SimulatedMassager:
             bonding=True,
             delegate=PairingDelegate(PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT),
         )
-        for service in self.services:
-            device.add_service(service)
-        device.on(device.EVENT_CONNECTION, self._on_connection)
-        device.gatt_server.on(
-            device.gatt_server.EVENT_CHARACTERISTIC_SUBSCRIPTION, self._on_subscription
-        )
-        self._device = device
-        await asyncio.wait_for(device.power_on(), timeout=5)  # pitfall 10: never hang
-        await self.start_advertising()
-        if self._autotick:
-            self._ticker = asyncio.create_task(self._tick_forever(), name="sim-ticker")
 
     def _on_subscription(self, _conn: object, characteristic: object, *_flags: object) -> None:
         # The central's host stack subscribes to Service Changed by itself on connect (as
@@ -416,66 +382,15 @@ class SimulatedMassager:
         if characteristic is not self.service_changed_char:
             self.writes += 1
 
-    async def stop(self) -> None:
-        """Leave the radio: stop advertising first (pitfall 9), drop links, then detach."""
-        self._stopping = True
-        if self._ticker:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
-        # An advertising restart (after a disconnection) is a few HCI commands: let it end.
-        # Cancelled mid-command, Bumble's host would later get an answer it cannot take
-        # (an InvalidStateError in its packet handler).
-        restarts = [t for t in self._tasks if t.get_name() == RESTART_ADVERTISING]
-        if restarts:
-            await asyncio.wait(restarts, timeout=RESTART_GRACE_S)
-        device = self._device
-        if device is not None:
-            with contextlib.suppress(Exception):
-                await device.stop_advertising()
-            for conn in list(self.connections):
-                with contextlib.suppress(Exception):
-                    await conn.disconnect()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._controller is not None:
-            detach_controller(self._controller)
-        self._device = None
-        self._controller = None
-
-    async def __aenter__(self) -> SimulatedMassager:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.stop()
-
-    def _on_connection(self, conn: Connection) -> None:
-        self.connections.append(conn)
+    def _connected(self, conn: Connection) -> None:
         self.model.connected(conn)
 
-        def on_disconnection(_reason: int) -> None:
-            if conn in self.connections:
-                self.connections.remove(conn)
-            self._client_features.pop(conn, None)
-            self.model.disconnected(conn)
-            self._schedule(self.push_status())
-            if self._advertising_wanted and not self._stopping:
-                self._schedule(self._restart_advertising(), name=RESTART_ADVERTISING)
-
-        conn.on(conn.EVENT_DISCONNECTION, on_disconnection)
+    def _disconnected(self, conn: Connection) -> None:
+        self._client_features.pop(conn, None)
+        self.model.disconnected(conn)
+        self._schedule(self.push_status())
 
     # --- Time -----------------------------------------------------------------
-
-    async def _tick_forever(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_S)
-            try:
-                await self.tick()
-            except Exception:  # a bug in one tick must not silence the watchdog for good
-                log.exception("simulator tick failed")
 
     async def tick(self) -> None:
         """Advance the model to now and publish what changed."""
@@ -506,20 +421,9 @@ class SimulatedMassager:
         self._last_status_at = now
         await self._device.notify_subscribers(self.status_char, bytes(status))
 
-    def _schedule(self, coro: Any, name: str | None = None) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _require_device(self) -> Device:
-        if self._device is None:
-            raise RuntimeError("the simulated massager is not started")
-        return self._device
-
     # --- Link-level fault injection ----------------------------------------
 
-    async def start_advertising(self) -> None:
-        self._advertising_wanted = True
+    def _adverts(self) -> tuple[AdvertisingData, AdvertisingData | None]:
         ident = self.identity
         short = ident.name[:ADVERT_NAME_MAX]
         name_type = (
@@ -548,35 +452,7 @@ class SimulatedMassager:
                 )
             ]
         )
-        for what, data in (("advert", bytes(advert)), ("scan response", bytes(scan_response))):
-            if len(data) > LEGACY_ADVERTISING_DATA_MAX:
-                raise ValueError(f"the {what} is {len(data)} bytes, more than 31")
-        await self._require_device().start_advertising(
-            advertising_data=bytes(advert),
-            scan_response_data=bytes(scan_response),
-            auto_restart=False,  # restarted by `_on_connection`'s handler, so stop() can win
-            advertising_interval_min=ADVERTISING_INTERVAL_MS,
-            advertising_interval_max=ADVERTISING_INTERVAL_MS,
-        )
-
-    async def stop_advertising(self) -> None:
-        """Fault injection "stop advertising": the device vanishes from scans."""
-        self._advertising_wanted = False
-        await self._require_device().stop_advertising()
-
-    async def _restart_advertising(self) -> None:
-        try:
-            await self.start_advertising()
-        except Exception:
-            log.exception("could not restart advertising")
-
-    async def drop_link(self, after_s: float = 0.0) -> None:
-        """Drop every link as a radio fade would (supervision timeout), after a delay."""
-        if after_s:
-            await asyncio.sleep(after_s)
-        for conn in list(self.connections):
-            with contextlib.suppress(Exception):
-                await conn.disconnect(hci.HCI_CONNECTION_TIMEOUT_ERROR)
+        return advert, scan_response
 
     async def send_malformed_status(self, count: int = 1) -> None:
         """Notify bytes that are not a status frame: a central must count them, not crash."""
