@@ -98,6 +98,63 @@ async def test_heat_stays_off_when_the_heater_is_above_the_heat_cap(backend, pal
         await steps.entered.get()
         assert palma.firmware.running
         assert not palma.firmware.heat_on
+        # The Massage page's reason, and the warmth button cannot turn it on either.
+        reason = driver.warmth_refusal(400)
+        assert reason == (
+            "This massager warms to about 42 °C, above your limit of 40 °C, so Thenar "
+            "keeps its warmth off."
+        )
+        with pytest.raises(CapExceeded):
+            await driver.set_heat(400)
+        assert not palma.firmware.heat_on
+        assert driver.warmth_refusal(0) == ""  # off is always allowed
+    finally:
+        await driver.close()
+
+
+async def test_gentler_firmer_and_warmth_change_the_running_step(backend, palma) -> None:
+    steps = Steps()
+    driver = await connected(backend, palma, CAPS, steps)
+    try:
+        await driver.run(Plan(1, (step(60, heat_dc=400),)))
+        await steps.entered.get()
+        fw = palma.firmware
+        assert (fw.level, fw.heat_on) == (4, True)  # 50 mmHg cap: level 4
+        await driver.set_intensity(5)  # half of 60 mmHg: 30, level 2
+        assert fw.level == 2
+        await driver.set_heat(0)
+        assert (fw.running, fw.heat_on) == (True, False)
+        await driver.set_intensity(10)  # back to the plan, still within the cap
+        assert fw.level == 4
+        await driver.set_heat(400)
+        assert fw.heat_on
+    finally:
+        await driver.close()
+
+
+async def test_pause_switches_off_and_resume_goes_on_from_there(backend, palma) -> None:
+    """The device cannot pause: Thenar switches it off, holds its own timer, and
+    runs what was left of the plan at the intensity the person had chosen."""
+    steps = Steps()
+    driver = await connected(backend, palma, CAPS, steps)
+    try:
+        await driver.run(Plan(1, (step(60, 60), step(40, 30))))
+        assert await steps.entered.get() == 60
+        await driver.set_intensity(5)
+        steps.go.put_nowait(None)  # the first step is done
+        assert await steps.entered.get() == 30
+        await driver.pause()
+        fw = palma.firmware
+        assert not fw.running
+        status = await driver.read_status()
+        assert (status.running, status.paused, status.stop_reason) == (True, True, "")
+        await driver.resume()
+        assert await steps.entered.get() == 30  # the second step, not the first again
+        assert fw.running
+        assert fw.level == 1  # 20 mmHg at half intensity: the gentlest level
+        await driver.stop()
+        assert not fw.running
+        assert (await driver.read_status()).stop_reason == "user"
     finally:
         await driver.close()
 
