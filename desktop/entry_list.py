@@ -43,7 +43,7 @@ from appcore.tracking import EntriesChanged, RecentLog
 from data.entries import EntryRecord
 from data.queries import SessionSummary
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
-from desktop.schedule_view import locale_date, locale_time
+from desktop.locale_words import locale_date, locale_time
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import heading, scroll
 from desktop.widgets import ActionFlow, big_button, notice, paragraph

@@ -10,9 +10,9 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QLocale, Qt, QTime, QTimeZone, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, QTime, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -37,6 +37,10 @@ from appcore.schedule_picker import PickerChoice, PickerError, Repeat
 from appcore.schedule_week import Mark, overload_warning, week_overview
 from appcore.schedule_words import DAY_NAMES, choice_sentence, entry_sentence, lead_phrase
 from data.errors import StoreError
+from desktop.locale_words import locale_date as locale_date  # also named from here
+from desktop.locale_words import locale_time as locale_time
+from desktop.locale_words import locale_when as locale_when
+from desktop.locale_words import system_zone as system_zone
 from desktop.save_dialog import answer_of, ask_save_path
 from desktop.tasks import TaskOwner
 from desktop.widgets import (
@@ -62,35 +66,6 @@ _REPEAT_LABELS = (
     (Repeat.EVERY_N_DAYS, "Every few days"),
 )
 _ENDS = ("Never", "On a date", "After a number of sessions")
-
-
-def system_zone() -> ZoneInfo:
-    """The person's IANA time zone as the system reports it (UTC if unknown)."""
-    name = bytes(QTimeZone.systemTimeZoneId().data()).decode("ascii", "replace")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def locale_time(value: dt.time) -> str:
-    """A time of day as the person's locale writes it (8:00, 08:00 or 8:00 AM)."""
-    return QLocale().toString(QTime(value.hour, value.minute), QLocale.FormatType.ShortFormat)
-
-
-def locale_date(value: dt.date) -> str:
-    """A date with its weekday, in the person's locale."""
-    return QLocale().toString(
-        QDate(value.year, value.month, value.day), QLocale.FormatType.LongFormat
-    )
-
-
-def locale_when(moment: dt.datetime, now: dt.datetime, zone: ZoneInfo) -> str:
-    """'Today at 8:00', 'Tomorrow at 8:00' or the full date: in the person's zone."""
-    local, today = moment.astimezone(zone), now.astimezone(zone).date()
-    words = {today: "Today", today + dt.timedelta(days=1): "Tomorrow"}
-    day = words.get(local.date()) or locale_date(local.date())
-    return f"{day} at {locale_time(local.time())}"
 
 
 def plain_error(exc: BaseException) -> str:
