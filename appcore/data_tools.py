@@ -12,6 +12,7 @@ to use the new one.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 from dataclasses import dataclass
@@ -87,16 +88,16 @@ class DataTools:
     def folder(self) -> Path:
         return self.ctx.db.folder
 
-    def backups(self) -> list[BackupInfo]:
-        """The verified backups beside the log, newest first."""
-        return backup.list_backups(self.folder / BACKUP_DIR)
+    async def backups(self) -> list[BackupInfo]:
+        """The verified backups beside the log, newest first (read off the loop)."""
+        return await asyncio.to_thread(backup.list_backups, self.folder / BACKUP_DIR)
 
     async def preview(self, source: Path) -> RestorePreview:
         """Check `source` and say what would change; StoreError in words if it cannot be used."""
         return await self.ctx.db.run(_preview, source, self.folder / WORK_DIR)
 
     async def cancel(self, chosen: RestorePreview) -> None:
-        restore.discard(chosen.prepared)
+        await asyncio.to_thread(restore.discard, chosen.prepared)
 
     async def restore(self, chosen: RestorePreview) -> Path:
         """Back up, replace, reload everything; the path of the backup taken first."""
@@ -105,7 +106,7 @@ class DataTools:
                 _replace, chosen.prepared, self.folder / BACKUP_DIR, self.ctx.now()
             )
         finally:
-            restore.discard(chosen.prepared)
+            await asyncio.to_thread(restore.discard, chosen.prepared)
         await self.ctx.safety.load()
         await self.ctx.trial.load()
         self.ctx.log.replaced()

@@ -222,7 +222,6 @@ class Massager:
         """
         data = await capture(await self.backend(), address)
         folder = self.ctx.settings.data_path() / CAPTURES
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         name = f"capture-{address.replace(':', '')}-{stamp}.json"
         return await asyncio.to_thread(write_capture, data, folder / name)

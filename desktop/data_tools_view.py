@@ -133,7 +133,7 @@ class DataToolsBox(QGroupBox):
         self.autostart_where.setWordWrap(True)
         layout.addWidget(self.autostart_where)
         self._confirming(False)
-        self.refresh_backups()
+        self.tasks.spawn(self.refresh_backups())
 
     # --- shared --------------------------------------------------------------------
 
@@ -156,9 +156,10 @@ class DataToolsBox(QGroupBox):
         for button in (self.check_backup, self.choose_file, self.move_button):
             button.setEnabled(not on)
 
-    def refresh_backups(self) -> None:
+    async def refresh_backups(self) -> None:
+        backups = await self.tools.backups()
         self.backup_choice.clear()
-        for info in self.tools.backups():
+        for info in backups:
             when = info.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
             self.backup_choice.addItem(f"{when} ({info.reason})", str(info.path))
         self.check_backup.setEnabled(self.backup_choice.count() > 0)
@@ -197,7 +198,7 @@ class DataToolsBox(QGroupBox):
         self._confirming(False)
         self.say("Backing up your log, then replacing it…")
         made = await self.tools.restore(chosen)
-        self.refresh_backups()
+        await self.refresh_backups()
         self.say(
             f"Done: your log now holds what {chosen.source.name} held. Your log as it was "
             f"is kept in {made.name}, in the backups folder."

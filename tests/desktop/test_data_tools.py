@@ -138,7 +138,7 @@ async def test_restoring_one_of_the_logs_own_backups(
     )
     await ctx.db.run(add_checkin, Rating(NOW, 9, 9))  # since the backup
     box = box_for(qtbot, ctx, tmp_path)
-    assert box.backup_choice.count() >= 1
+    await wait_for(lambda: box.backup_choice.count() >= 1)  # listed off the loop
     qtbot.mouseClick(box.check_backup, Qt.MouseButton.LeftButton)
     await wait_for(box.replace_button.isVisible)
     assert "Your log now: 0 sessions, 2 ratings" in box.preview_text.text()

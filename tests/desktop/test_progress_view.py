@@ -132,7 +132,7 @@ async def test_shows_the_log_and_switches_ranges(
 
     # By keyboard: focus a range button and press Space, as a person would.
     page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow)
+    await until(page.isActiveWindow)
     page.range_buttons[Span.ALL].setFocus()
     loaded = asyncio.Event()
     page.loaded.connect(loaded.set)
@@ -167,7 +167,7 @@ async def test_every_control_is_named_and_reachable_by_keyboard(
         assert chart.accessibleName()
         assert chart.accessibleDescription()
     page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow)
+    await until(page.isActiveWindow)
     # The ranges are one radio-style group: Tab enters it at the chosen range...
     ranges[0].setFocus()
     seen: list[QWidget] = []

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import shiboken6
 from icalendar import Calendar
 from PySide6.QtCore import QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -88,7 +89,7 @@ async def test_make_a_schedule_with_the_picker_by_keyboard_and_clicks(
 ) -> None:
     page = make_page(qtbot, ctx, clock, [], [])
     page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow)
+    await until(page.isActiveWindow)
     page.shown()
     await wait_signal(page.refreshed)
     assert "No schedules yet" in " ".join(w.text() for w in page.findChildren(type(page.preview)))
@@ -247,8 +248,9 @@ def window(qtbot: QtBot) -> Iterator[QMainWindow]:
     win = MainWindow([], on_stop=lambda: None)
     qtbot.addWidget(win)
     yield win
-    win.allow_close()  # the app does this once a running massage has stopped
-    win.close()
+    if shiboken6.isValid(win):  # pytest-qt closes and deletes it before fixtures end
+        win.allow_close()  # the app does this once a running massage has stopped
+        win.close()
     QApplication.setQuitOnLastWindowClosed(quits)
 
 

@@ -56,7 +56,14 @@ class Shell:
         self.window.resize(1100, 820)
         self.window.show()
         self.window.activateWindow()
-        qtbot.waitUntil(self.window.isActiveWindow)
+
+    @classmethod
+    async def open(cls, ctx: AppContext, app: QApplication, qtbot: QtBot) -> Shell:
+        """The shell, once its window is active (awaited: a nested Qt loop would step the
+        pages' asyncio tasks re-entrantly)."""
+        shell = cls(ctx, app, qtbot)
+        await until(shell.window.isActiveWindow)
+        return shell
 
     def _screen_again(self) -> None:
         self.screening.start()
@@ -71,7 +78,7 @@ async def test_first_run_all_no_gives_allowed_with_caps(
     qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
 ) -> None:
     async with app_context(tmp_path) as ctx:
-        shell = Shell(ctx, app, qtbot)
+        shell = await Shell.open(ctx, app, qtbot)
         text = shell.home.findChildren(type(shell.home.start_button))
         assert shell.home.start_button.text() == "Answer the safety questions"
         labels = " ".join(
@@ -143,7 +150,7 @@ async def test_a_blocking_answer_shows_the_reason(
     qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
 ) -> None:
     async with app_context(tmp_path) as ctx:
-        shell = Shell(ctx, app, qtbot)
+        shell = await Shell.open(ctx, app, qtbot)
         shell.window.show_page_of(ScreeningPage)
         page = shell.screening
         for question in SCREENING_QUESTIONS:
@@ -172,7 +179,7 @@ async def test_result_says_each_limit_once_and_points_to_the_next_step(
 ) -> None:
     """Issue 10: blood thinners and some numbness gave two pressures and no next step."""
     async with app_context(tmp_path) as ctx:
-        shell = Shell(ctx, app, qtbot)
+        shell = await Shell.open(ctx, app, qtbot)
         shell.window.show_page_of(ScreeningPage)
         page = shell.screening
         await until(lambda: not page.tasks.busy)  # nothing earlier to pre-fill
@@ -240,7 +247,7 @@ async def test_clearance_in_settings_changes_the_profile(
     qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
 ) -> None:
     async with app_context(tmp_path) as ctx:
-        shell = Shell(ctx, app, qtbot)
+        shell = await Shell.open(ctx, app, qtbot)
         await saved_profile(ctx, blood_thinners="yes")
         assert ctx.profile is not None
         assert ctx.profile.verdict is Verdict.NEEDS_CLEARANCE
@@ -316,7 +323,7 @@ async def test_text_size_and_units_apply_at_once(
     qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
 ) -> None:
     async with app_context(tmp_path) as ctx:
-        shell = Shell(ctx, app, qtbot)
+        shell = await Shell.open(ctx, app, qtbot)
         await saved_profile(ctx)
         shell.window.show_page_of(SettingsPage)
         page = shell.settings
@@ -347,14 +354,14 @@ async def test_checkin_with_a_flare_turns_heat_off(
     qtbot: QtBot, tmp_path: Path, screenshot_dir: Path, app: QApplication
 ) -> None:
     async with app_context(tmp_path) as ctx:
-        shell = Shell(ctx, app, qtbot)
+        shell = await Shell.open(ctx, app, qtbot)
         base = await saved_profile(ctx, arthritis="yes")
         assert not base.heat_off
         dialog = CheckInDialog(base, dt.date.today(), shell.window)
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.activateWindow()
-        qtbot.waitUntil(dialog.isActiveWindow)
+        await until(dialog.isActiveWindow)
         qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)  # nothing answered
         assert "Please answer these 5 questions" in dialog.message.text()
         for qid, group in dialog.groups.items():

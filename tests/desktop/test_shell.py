@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow, PageSlot, page_key
 from desktop.widgets import Page
+from tests.waiting import until
 
 
 class One(Page):
@@ -26,7 +27,7 @@ async def test_keyboard_navigation_and_stop(qtbot: QtBot) -> None:
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    await until(window.isActiveWindow)
     assert window.stack.currentIndex() == 0
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     assert window.stack.currentIndex() == 1
