@@ -115,7 +115,7 @@ class SessionController:
     def __init__(self, massager: Massager, now: Callable[[], datetime] | None = None) -> None:
         self.massager = massager
         self.db = massager.ctx.db
-        self._now = now or (lambda: datetime.now().astimezone())
+        self._now = now or massager.ctx.now  # one clock: the context's (tests inject it)
         self.phase = Phase.CHOOSING
         self.plan: Plan | None = None
         self.session_id: int | None = None

@@ -130,7 +130,7 @@ class SchedulePage(Page):
         super().__init__()
         self.ctx = ctx
         self.start_session = start_session
-        self.now = now or (lambda: dt.datetime.now(dt.UTC))
+        self.now = now or ctx.now  # one clock: the context's
         self.zone = zone or system_zone()
         self.ask_path = ask_path or dialog_ask_path(ctx, self)
         self.service = ScheduleService(ctx, self.now)

@@ -577,7 +577,7 @@ class SessionPage(Page):
     async def start(self, resume: bool = False, ask_checkin: bool = False) -> None:
         """Start (the day's first session begins with the check-in), or resume."""
         self._checkin_note = ""
-        before = rating_from(datetime.now().astimezone(), self.pain_before, self.stiff_before)
+        before = rating_from(self.ctx.now(), self.pain_before, self.stiff_before)
         if isinstance(before, str):  # one of the two rated: say which is missing, start nothing
             self.show_message(before)
             (
@@ -664,7 +664,7 @@ class SessionPage(Page):
             await self.session.pause()
 
     async def save_rating_after(self) -> None:
-        after = rating_from(datetime.now().astimezone(), self.pain_after, self.stiff_after)
+        after = rating_from(self.ctx.now(), self.pain_after, self.stiff_after)
         if isinstance(after, str):
             self.show_message(after)
             (

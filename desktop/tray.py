@@ -152,13 +152,14 @@ class TrayReminders(QObject):
         ctx: AppContext,
         window: QMainWindow,
         start_session: Callable[[int], None],
-        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        now: Callable[[], dt.datetime] | None = None,
         *,
         zone: ZoneInfo | None = None,
     ) -> None:
         super().__init__(window)
-        self.ctx, self.window, self.start_session, self.now = ctx, window, start_session, now
-        self.service = ScheduleService(ctx, now)
+        self.ctx, self.window, self.start_session = ctx, window, start_session
+        self.now = now or ctx.now  # one clock: the context's
+        self.service = ScheduleService(ctx, self.now)
         self.snapshot = Snapshot()
         self.clock: ReminderClock = self.snapshot.clock()
         self.current: Due | None = None

@@ -20,6 +20,9 @@ from therapy import CheckIn, SafetyProfile, Screening, evaluate_screening
 from therapy.questionnaire import SCREENING_QUESTIONS
 
 TODAY = dt.date(2026, 11, 26)
+# The moment `ctx` lives in: a fixed clock, so no test meets midnight between its check-in
+# and its session (the safety state expires at the day's end).
+NOW = dt.datetime.combine(TODAY, dt.time(10)).astimezone()
 
 
 CLEAR_ANSWERS = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
@@ -35,7 +38,7 @@ def clear_profile() -> SafetyProfile:
 async def ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
     worker = DbWorker(tmp_path / "data")
     await worker.open()
-    context = AppContext(Settings(), tmp_path / "settings.json", worker)
+    context = AppContext(Settings(), tmp_path / "settings.json", worker, now=lambda: NOW)
     await context.safety.save_screening(CLEAR_ANSWERS)
     await context.safety.check_in(CheckIn(context.today()))
     yield context

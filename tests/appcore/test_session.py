@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 
 from appcore.context import AppContext
 from appcore.massager import LinkChanged, LinkState, Massager
@@ -16,6 +15,7 @@ from ble.client import EventKind
 from data import devices, ratings, sessions, telemetry
 from data.models import Outcome, Rating, RatingKind
 from device_sim.peripheral import SimulatedMassager
+from tests.appcore.conftest import NOW
 from tests.appcore.helpers import massage_time, thenar_client
 from therapy import BlockSpec, CustomProgram, Technique
 
@@ -24,7 +24,7 @@ LONG = CustomProgram("Long wave", (BlockSpec(Technique.EFFLEURAGE, 120),))
 
 
 def rating(pain: int, stiffness: int) -> Rating:
-    return Rating(datetime.now().astimezone(), pain, stiffness)
+    return Rating(NOW, pain, stiffness)  # the ctx fixture's clock
 
 
 async def wait_for_phase(session: SessionController, *phases: Phase, timeout: float = 15) -> None:

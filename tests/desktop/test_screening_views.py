@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -357,7 +356,7 @@ async def test_checkin_with_a_flare_turns_heat_off(
         shell = await Shell.open(ctx, app, qtbot)
         base = await saved_profile(ctx, arthritis="yes")
         assert not base.heat_off
-        dialog = CheckInDialog(base, dt.date.today(), shell.window)
+        dialog = CheckInDialog(base, ctx.today(), shell.window)
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.activateWindow()
