@@ -19,6 +19,7 @@ Definitions (the tests compute these by hand):
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 from collections import Counter, defaultdict
@@ -26,11 +27,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule
 from sqlite_utils import Database
 
-from .models import Rating, RatingKind, ScheduleRecord, SessionKind, SessionRecord, parse_enum
+from .models import Rating, RatingKind, SessionKind, SessionRecord, parse_enum
 from .other_massagers import MASSAGER_SQL
 from .ratings import row_to_rating
 from .schedules import list_schedules, parse_rrule
@@ -169,18 +171,47 @@ class WeekAdherence:
     done: int
 
 
+class _Expansion:
+    """A schedule's occurrences as far as asked so far, kept: each one's wall-clock time
+    in the schedule's zone (the order and the ranges `rrule.between` uses) and local day,
+    and its instant, to find a reminder's occurrence by the UTC milliseconds it stored.
+
+    A rule expands from its start, so without this a range ten years on walked ten years
+    of occurrences on every Progress load; kept, only new days are expanded."""
+
+    def __init__(self, rule: rrule, dtstart: datetime) -> None:
+        self.rule = rule
+        self.walls: list[datetime] = []  # naive, ascending
+        self.days: list[int] = []
+        self.day_of: dict[int, int] = {}  # UTC ms -> local day
+        self.until = dtstart  # every occurrence before it is here
+
+    def upto(self, hi: datetime) -> None:
+        if hi <= self.until:
+            return
+        found: list[datetime] = self.rule.between(self.until, hi, inc=True)
+        for o in found:
+            if self.until <= o < hi:  # those before `until` are kept already
+                self.walls.append(o.replace(tzinfo=None))
+                self.days.append(o.toordinal())
+                self.day_of[utc_ms(o)] = o.toordinal()
+        self.until = hi
+
+    def days_between(self, lo: datetime, hi: datetime) -> list[int]:
+        """The local days of the occurrences in [lo, hi) (wall clock, as `between`)."""
+        self.upto(hi)
+        a = bisect.bisect_left(self.walls, lo.replace(tzinfo=None))
+        b = bisect.bisect_left(self.walls, hi.replace(tzinfo=None))
+        return self.days[a:b]
+
+
 @functools.lru_cache(maxsize=64)
-def _cached_rule(text: str, dtstart: datetime) -> rrule:
-    """The parsed rule, keeping what it has expanded: every rule expands from its start, so
-    a range ten years on would walk ten years of occurrences on each Progress load."""
-    return parse_rrule(text, dtstart).replace(cache=True)
-
-
-def _occurrences(schedule: ScheduleRecord, start: datetime, end: datetime) -> list[datetime]:
-    """As `data.schedules.occurrences` (same rule, same range), from the cached rule."""
-    rule = _cached_rule(schedule.rrule, schedule.dtstart)
-    found: list[datetime] = rule.between(start, end, inc=True)
-    return [o for o in found if o < end]
+def _expansion(text: str, wall: datetime, zone: ZoneInfo) -> _Expansion:
+    """One kept expansion per rule, start and zone (a changed schedule is another key).
+    The key holds the start's wall time and its zone apart: two aware starts at the same
+    instant in different zones are equal datetimes, yet expand differently."""
+    dtstart = wall.replace(tzinfo=zone)
+    return _Expansion(parse_rrule(text, dtstart).replace(cache=True), dtstart)
 
 
 def adherence_by_week(db: Database, start: date, end: date) -> list[WeekAdherence]:
@@ -192,16 +223,27 @@ def adherence_by_week(db: Database, start: date, end: date) -> list[WeekAdherenc
     for sched in schedules:
         lo = datetime.combine(first, time(), sched.tz)
         hi = datetime.combine(stop, time(), sched.tz)
-        planned = Counter(occ.toordinal() for occ in _occurrences(sched, lo, hi))
+        expansion = _expansion(sched.rrule, sched.dtstart.replace(tzinfo=None), sched.tz)
+        planned = Counter(expansion.days_between(lo, hi))
         rows = db.execute(
-            "SELECT DISTINCT occurrence FROM reminders WHERE occurrence_utc >= ? "
+            "SELECT DISTINCT occurrence, occurrence_utc FROM reminders WHERE occurrence_utc >= ? "
             "AND occurrence_utc < ? AND status = 'done' AND schedule_id = ?",
             [utc_ms(lo), utc_ms(hi), sched.id],
         )
-        kept = Counter(from_iso(o).astimezone(sched.tz).toordinal() for (o,) in rows)
+        day_of = expansion.day_of
+        # a planned occurrence's local day; one no longer planned: its own in the zone
+        kept = Counter(
+            day_of[instant]
+            if instant in day_of
+            else from_iso(occurrence).astimezone(sched.tz).toordinal()
+            for occurrence, instant in rows
+        )
         for counts, into in ((planned, scheduled), (kept, done)):
-            for day, n in counts.items():  # by local day first: one week_start a day
-                into[week_start(date.fromordinal(day))] += n
+            mondays: Counter[int] = Counter()
+            for day, n in counts.items():  # day ordinal 1 (1 January of year 1) is a Monday
+                mondays[day - (day - 1) % 7] += n
+            for week, n in mondays.items():
+                into[date.fromordinal(week)] += n
     weeks = []
     monday = first
     while monday < stop:

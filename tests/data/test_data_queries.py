@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from data import programs, ratings, schedules
+from data import programs, queries, ratings, schedules
 from data.models import Outcome, Rating, RatingKind, ReminderStatus, SessionKind, SessionStart
 from data.queries import (
     adherence_by_week,
@@ -269,3 +269,20 @@ def test_the_newest_sessions_of_a_period_oldest_first_with_counts_by_kind(db, pr
         SessionKind.THENAR: 4
     }
     assert sessions_by_kind_between(db, date(2024, 3, 6), date(2024, 3, 9)) == {}
+
+
+def test_a_kept_expansion_is_per_zone_not_per_instant():
+    """08:00 in Paris and 08:00 in Lagos are the same instant in winter (equal datetimes),
+    yet the same rule expands differently in each zone: each keeps its own."""
+    lagos = ZoneInfo("Africa/Lagos")
+    paris_start = datetime(2024, 1, 1, 8, tzinfo=PARIS)
+    lagos_start = datetime(2024, 1, 1, 8, tzinfo=lagos)
+    assert paris_start == lagos_start
+    rule = "FREQ=DAILY;BYHOUR=23"
+    paris = queries._expansion(rule, paris_start.replace(tzinfo=None), PARIS)
+    in_lagos = queries._expansion(rule, lagos_start.replace(tzinfo=None), lagos)
+    assert paris is not in_lagos
+    summer = datetime(2024, 7, 1, tzinfo=PARIS), datetime(2024, 7, 2, tzinfo=PARIS)
+    paris.days_between(*summer)
+    in_lagos.days_between(summer[0].replace(tzinfo=lagos), summer[1].replace(tzinfo=lagos))
+    assert set(paris.day_of) != set(in_lagos.day_of)  # 21:00 UTC in Paris, 22:00 in Lagos
