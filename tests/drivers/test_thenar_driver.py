@@ -48,3 +48,45 @@ async def test_a_compiled_plan_runs_within_caps_the_device_holds(backend, thenar
     finally:
         assert await driver.close() is True
     assert thenar_sim.model.stop_reason == p.StopReason.USER
+
+
+async def test_the_session_controls_reach_the_device_through_the_driver(
+    backend, thenar_sim
+) -> None:
+    """Gentler/firmer, warmth, pause and resume: the same calls as the consumer family's
+    driver, each confirmed by the device (its control point), and its audit trail kept."""
+    known = await asyncio.to_thread(load_descriptions)
+    (description,) = [d for d in known if d.key == "thenar-tg1"]
+    caps = PROFILE.device_limits()
+    driver = open_driver(description, backend, thenar_sim.identity.address, caps, pair=True)
+    assert isinstance(driver, ThenarDriver)
+    audit: list[str] = []
+    driver.audits.subscribe(lambda entry: audit.append(entry.what))
+    await driver.connect()
+    try:
+        assert driver.pause_refusal == ""
+        assert driver.warmth_refusal(caps.max_heat_dc) == ""
+        assert driver.warmth_refusal(caps.max_heat_dc + 10) != ""
+        compiled = compile_program(ROUTINES["arthritis_morning"], 5, PROFILE)
+        await driver.run(compiled.plan)
+        model = thenar_sim.model
+        await driver.set_intensity(4)
+        assert model.intensity == 4
+        await driver.set_heat(0)
+        assert model.status().heat_setpoint_dc == 0
+        await driver.pause()
+        assert model.state == p.State.PAUSED
+        status = await driver.read_status()
+        assert (status.running, status.paused) == (True, True)
+        await driver.resume()
+        assert model.state == p.State.RUNNING
+        await driver.stop()
+        status = await driver.read_status()
+        assert (status.running, status.stop_reason) == (False, "user")
+        # A new run starts as planned again, not at the gentler intensity of the last one.
+        await driver.run(compiled.plan)
+        assert model.intensity == 10
+    finally:
+        assert await driver.close() is True
+    for what in ("set_intensity", "set_heat", "pause", "resume", "stop"):
+        assert what in audit, (what, audit)
