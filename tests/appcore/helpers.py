@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from appcore.massager import Massager
 from ble.client import MassagerClient
 from device_sim.peripheral import SimulatedMassager
 from drivers.thenar import ThenarDriver
+
+
+class DayClock:
+    """A simulated wall clock the whole app reads: fixed until a test moves it to a day."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+    def to(self, day: dt.date, hour: int = 9) -> None:
+        zone = self.at.tzinfo
+        assert isinstance(zone, ZoneInfo)
+        self.at = dt.datetime.combine(day, dt.time(hour), tzinfo=zone)
 
 
 def thenar_client(massager: Massager) -> MassagerClient:

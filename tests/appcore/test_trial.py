@@ -24,6 +24,7 @@ from data.models import SessionStart
 from data.sessions import start_session
 from data.store import open_memory
 from tests.appcore.conftest import CLEAR_ANSWERS
+from tests.appcore.helpers import DayClock
 from therapy import CheckIn
 from therapy.trial import (
     MAX_PAIRS,
@@ -43,22 +44,9 @@ A, B = "arthritis_morning", "evening_wind_down"
 START = dt.date(2026, 3, 2)
 
 
-class Clock:
-    """The simulated wall clock the whole app reads."""
-
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
-
-    def to(self, day: dt.date, hour: int = 9) -> None:
-        self.at = dt.datetime.combine(day, dt.time(hour), tzinfo=TZ)
-
-
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[tuple[AppContext, Clock]]:
-    clock = Clock(dt.datetime(2026, 3, 1, 9, tzinfo=TZ))
+async def app(tmp_path: Path) -> AsyncIterator[tuple[AppContext, DayClock]]:
+    clock = DayClock(dt.datetime(2026, 3, 1, 9, tzinfo=TZ))
     worker = DbWorker(tmp_path / "data")
     await worker.open()
     ctx = AppContext(Settings(), tmp_path / "settings.json", worker, now=clock)
@@ -143,7 +131,7 @@ async def test_a_locked_plan_cannot_be_changed_through_the_app(app) -> None:
 async def test_only_routines_the_safety_owner_allows_and_never_in_the_past(
     tmp_path: Path,
 ) -> None:
-    clock = Clock(dt.datetime(2026, 3, 1, 9, tzinfo=TZ))
+    clock = DayClock(dt.datetime(2026, 3, 1, 9, tzinfo=TZ))
     worker = DbWorker(tmp_path / "data")
     await worker.open()
     ctx = AppContext(Settings(), tmp_path / "settings.json", worker, now=clock)

@@ -8,8 +8,9 @@ of every main screen land in the screenshot folder.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -39,8 +40,11 @@ from therapy import SCREENING_QUESTIONS
 
 
 @asynccontextmanager
-async def running_app(home: Path) -> AsyncIterator[tuple[Thenar, SimulatedMassager]]:
-    """The simulator and the app, both started and stopped inside one test.
+async def running_app(
+    home: Path, now: Callable[[], datetime] | None = None
+) -> AsyncIterator[tuple[Thenar, SimulatedMassager]]:
+    """The simulator and the app (on clock `now`, or the wall clock), both started and
+    stopped inside one test.
 
     Not fixtures: pytest-qt processes Qt events between test phases, when no
     asyncio loop runs, and a background task (heartbeat, simulator ticker)
@@ -52,7 +56,7 @@ async def running_app(home: Path) -> AsyncIterator[tuple[Thenar, SimulatedMassag
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
     settings = Settings(data_folder=str(home / "data"))
-    app = await build(qapp, settings, home / "settings.json", backends=on_link(link))
+    app = await build(qapp, settings, home / "settings.json", backends=on_link(link), now=now)
     try:
         app.window.resize(1200, 860)
         app.window.show()

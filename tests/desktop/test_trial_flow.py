@@ -11,55 +11,27 @@ page reads the result and saves its PDF page.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from appcore.records import cap_values
 from appcore.schedule_picker import PickerChoice, Repeat
 from appcore.session import Phase
-from appcore.settings import Settings
-from ble.backends import on_link
-from ble.bumble_bleak.radio import VirtualLink
 from data import sessions
-from desktop.app import Thenar, build
+from desktop.app import Thenar
 from desktop.schedule_view import system_zone
 from desktop.session_view import SessionPage
 from desktop.trial_report import trial_report_text
 from desktop.trial_view import TrialPage
-from device_sim.peripheral import SimulatedMassager
 from tests.desktop.helpers import Clock, answer_checkin, shot, until, wait_signal
-from tests.desktop.test_app import pair, screen_all_clear
+from tests.desktop.test_app import pair, running_app, screen_all_clear
 from therapy.trial import DeviationKind, Outcome
 from therapy.trial_analysis import VerdictKind, arm_name
 
 A, B = "arthritis_morning", "evening_wind_down"
-
-
-@asynccontextmanager
-async def running_app(home: Path, clock: Clock) -> AsyncIterator[Thenar]:
-    link = VirtualLink()
-    device = SimulatedMassager(link)
-    await device.start()
-    qapp = QApplication.instance()
-    assert isinstance(qapp, QApplication)
-    settings = Settings(data_folder=str(home / "data"))
-    app = await build(qapp, settings, home / "settings.json", backends=on_link(link), now=clock)
-    try:
-        app.window.resize(1200, 900)
-        app.window.show()
-        app.window.activateWindow()
-        await until(app.window.isActiveWindow, timeout=10)
-        yield app
-    finally:
-        if not app.quit_event.is_set():
-            await app.shutdown()
-        await device.stop()
 
 
 async def run_session(
@@ -109,7 +81,7 @@ async def test_a_comparison_from_plan_to_pdf(
     def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
 
-    async with running_app(isolated_home, clock) as app:
+    async with running_app(isolated_home, clock) as (app, _device):
         await screen_all_clear(app, qtbot)
         await pair(app)
 

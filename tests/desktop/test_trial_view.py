@@ -17,6 +17,7 @@ from data.entries import Entry
 from desktop.trial_report import render_trial_report, trial_report_text
 from desktop.trial_view import FOLLOW, INTRO, PLAN, TrialPage
 from tests.appcore.conftest import CLEAR_ANSWERS
+from tests.appcore.helpers import DayClock
 from tests.desktop.helpers import shot, until
 from therapy import CheckIn
 from therapy.trial import NO_MASSAGE, Outcome, TrialDesign
@@ -24,24 +25,13 @@ from therapy.trial import NO_MASSAGE, Outcome, TrialDesign
 TZ = ZoneInfo("Europe/Berlin")
 
 
-class Clock:
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
-
-    def to(self, day: dt.date, hour: int = 9) -> None:
-        self.at = dt.datetime.combine(day, dt.time(hour), tzinfo=TZ)
+@pytest.fixture
+def now() -> DayClock:
+    return DayClock(dt.datetime(2026, 3, 1, 9, tzinfo=TZ))  # ctx (tests/desktop/conftest.py)
 
 
 @pytest.fixture
-def now() -> Clock:
-    return Clock(dt.datetime(2026, 3, 1, 9, tzinfo=TZ))  # ctx (tests/desktop/conftest.py)
-
-
-@pytest.fixture
-async def app(ctx: AppContext, now: Clock) -> AsyncIterator[tuple[AppContext, Clock]]:
+async def app(ctx: AppContext, now: DayClock) -> AsyncIterator[tuple[AppContext, DayClock]]:
     await ctx.safety.load()
     await ctx.trial.load()
     yield ctx, now
