@@ -242,6 +242,7 @@ class SessionPage(Page):
         # What the last check-in said ("Your check-in is saved…"): it stays on screen until
         # the person acts again, not only until the next refresh (a caps sync triggers one).
         self._checkin_note = ""
+        self._rating_note = ""  # "please rate stiffness too": until a rating changes
         self.footer.insertWidget(0, self.message)  # in view with the buttons, never scrolled off
         self.action_rows = self.action_stack(self.stack)
         # The last session was interrupted (Thenar closed during it): say so, offer to rate.
@@ -319,6 +320,8 @@ class SessionPage(Page):
         controls.addWidget(self.caps_text)
         self.pain_before = RatingRow("Pain now", "How much do your hands hurt right now?")
         self.stiff_before = RatingRow("Stiffness now", "How stiff do your hands feel right now?")
+        for row in (self.pain_before, self.stiff_before):
+            row.slider.valueChanged.connect(self._rating_changed)
         controls.addWidget(self.pain_before)
         controls.addWidget(self.stiff_before)
         self.checkin_button = big_button("Today's check-in")
@@ -509,12 +512,21 @@ class SessionPage(Page):
         self.start_button.setToolTip(reason)
         self.checkin_button.setEnabled(state.base is not None and not self.session.active)
         if self.session.phase == Phase.CHOOSING:
-            if not reason and not state.checked_in:
-                reason = "Start begins with today's check-in: a few quick questions."
-            self.show_message(reason or self._checkin_note)
+            # What stops Start comes first; then the answer to the person's last action
+            # (kept until they act again: a refresh from a link or settings event must
+            # not wipe it); then the hint about the check-in.
+            hint = "Start begins with today's check-in: a few quick questions."
+            if state.checked_in:
+                hint = ""
+            self.show_message(reason or self._rating_note or self._checkin_note or hint)
         self._show_trial_offer()
         self._on_choice()
         self._show_phase()
+
+    def _rating_changed(self) -> None:
+        if self._rating_note:
+            self._rating_note = ""
+            self.refresh()
 
     def shown(self) -> None:
         self._show_trial_offer()  # a new day may have begun while the page was hidden
@@ -576,9 +588,10 @@ class SessionPage(Page):
 
     async def start(self, resume: bool = False, ask_checkin: bool = False) -> None:
         """Start (the day's first session begins with the check-in), or resume."""
-        self._checkin_note = ""
+        self._checkin_note = self._rating_note = ""
         before = rating_from(self.ctx.now(), self.pain_before, self.stiff_before)
         if isinstance(before, str):  # one of the two rated: say which is missing, start nothing
+            self._rating_note = before  # stays through refreshes until a rating changes
             self.show_message(before)
             (
                 self.pain_before if self.pain_before.value() is None else self.stiff_before

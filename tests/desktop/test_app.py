@@ -124,6 +124,8 @@ async def first_run_to_progress(
     page.pain_before.slider.setValue(6)
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)  # stiffness not rated
     await until(lambda: '"stiffness now"' in page.message.text())
+    page.refresh()  # a link or settings event: what the person was told stays
+    assert '"stiffness now"' in page.message.text()
     assert page.checkin_dialog is None  # nothing started, not even the check-in
     assert page.stiff_before.slider.hasFocus()  # where the missing rating goes
     assert page.session.phase == Phase.CHOOSING
