@@ -4,6 +4,8 @@ Ten years of sessions, ratings and check-ins (`history.generate`), plus two dail
 entries a day about both hands (zones on each, a note, medications): every
 Progress query under 50 ms, the Progress page open under 300 ms, the report
 under 2 s, the log under 100 MB. Prints one figure a line as `name: value unit`:
+each Progress query apart for each range (the target is per query), the slowest of
+them and those over the target, the page, the report and the log:
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_entries.py [--years 10]
 """
 
@@ -27,11 +29,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync
 from PySide6.QtWidgets import QApplication
+from sqlite_utils import Database
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
-from appcore.progress import Span, load_progress, span_start
-from appcore.progress_entries import load_entry_progress
+from appcore.progress import MAX_WEEK_BARS, TREND_KINDS, Span, load_progress, span_start
+from appcore.progress_entries import NOTES_KEPT, load_entry_progress
 from appcore.report import load_report
 from appcore.settings import Settings
 from benchmarks.bench_progress import END, figure, open_page
@@ -104,36 +107,55 @@ def timed(fn: Callable[[], Any]) -> float:
     return statistics.median(runs)
 
 
+def progress_calls(db: Database, span: Span) -> dict[str, Callable[[], Any]]:
+    """Each query the Progress page runs for `span`, with the arguments it runs it with
+    (`load_progress` and `load_entry_progress`), then the two bundles."""
+    first = queries_.first_rating_day(db)
+    start = span_start(span, END, first)
+    weekly = span is Span.ALL and (END - start).days > MAX_WEEK_BARS * 7 // 2
+    kinds = TREND_KINDS
+    if span is Span.ALL:
+        compare = (start, start + timedelta(days=27))  # and the last 4 weeks
+    else:
+        prev_end = start - timedelta(days=1)
+        compare = (prev_end - timedelta(days=(END - start).days), prev_end)
+    trend = queries_.symptoms_by_week if weekly else queries_.symptoms_by_day
+    return {
+        "first_rating_day": lambda: queries_.first_rating_day(db),
+        "symptoms_by_week" if weekly else "symptoms_by_day": lambda: trend(
+            db, start, END, kinds=kinds
+        ),
+        "sessions_per_day": lambda: queries_.sessions_per_day(db, start, END, weekly=weekly),
+        "program_effects": lambda: queries_.program_effects(
+            db, since=None if span is Span.ALL else start
+        ),
+        "adherence_by_week": lambda: queries_.adherence_by_week(db, start, END),
+        "current_streak": lambda: queries_.current_streak(db, END),
+        "period_means": lambda: queries_.period_means(db, start, END, kinds=kinds),
+        "period_means_compared": lambda: queries_.period_means(db, *compare, kinds=kinds),
+        "morning_stiffness": lambda: entries.morning_stiffness(db, start, END, weekly=weekly),
+        "hands_tracked_apart": lambda: entries.hands_tracked_apart(db, start, END),
+        "pain_by_hand_left": lambda: entries.pain_by_hand(db, Side.LEFT, start, END, weekly=weekly),
+        "pain_by_hand_right": lambda: entries.pain_by_hand(
+            db, Side.RIGHT, start, END, weekly=weekly
+        ),
+        "marks": lambda: entries.marks(db, start, END),
+        "zone_counts": lambda: entries.zone_counts(db, start, END),
+        "note_count": lambda: entries.note_count(db, start, END),
+        "latest_notes": lambda: entries.latest_notes(db, start, END, NOTES_KEPT),
+        # the bundles: every query above, run one after another on the DB thread
+        "load_progress": lambda: load_progress(db, span, END),
+        "load_entry_progress": lambda: load_entry_progress(db, start, END, weekly),
+    }
+
+
 def queries(folder: Path) -> list[tuple[str, float]]:
     """Every Progress query on every range, on the DB as the app opens it."""
     out: list[tuple[str, float]] = []
     with open_store(folder, daily_backup=False) as store:
-        db = store.db
-        first = date.fromisoformat(db.execute("SELECT MIN(local_date) FROM entries").fetchone()[0])
         for span in Span:
-            start = span_start(span, END, first)
-            weekly = span is Span.ALL
-            suffix = f"{span.value}_10y"
-            calls: dict[str, Callable[[], Any]] = {
-                "load_progress": lambda span=span: load_progress(db, span, END),
-                "load_entry_progress": lambda s=start, w=weekly: load_entry_progress(db, s, END, w),
-                # load_progress's slowest parts (issue 14 brought 4 weeks from ~55 to ~17 ms)
-                "adherence_by_week": lambda s=start: queries_.adherence_by_week(db, s, END),
-                "program_effects": lambda s=start, a=span is Span.ALL: queries_.program_effects(
-                    db, since=None if a else s
-                ),
-                "morning_stiffness": lambda s=start, w=weekly: entries.morning_stiffness(
-                    db, s, END, weekly=w
-                ),
-                "pain_by_hand": lambda s=start, w=weekly: entries.pain_by_hand(
-                    db, Side.LEFT, s, END, weekly=w
-                ),
-                "zone_counts": lambda s=start: entries.zone_counts(db, s, END),
-                "marks": lambda s=start: entries.marks(db, s, END),
-                "daily_outcomes": lambda s=start: entries.daily_outcomes(db, s, END),
-            }
-            for name, call in calls.items():
-                out.append((f"{name}_{suffix}", timed(call)))
+            for name, call in progress_calls(store.db, span).items():
+                out.append((f"{name}_{span.value}_10y", timed(call)))
     return out
 
 
@@ -181,21 +203,25 @@ def main() -> None:
             n = add_entries(folder, args.years)
             figure("generate_time", time.perf_counter() - began, "s")
             figure("entries", n, "entries")
-        slowest = 0.0
-        for name, ms in queries(folder):
+        timings = queries(folder)
+        for name, ms in timings:
             figure(name, ms, "ms")
-            # entry queries only: not the bundles, issue 16's API or load_progress's parts
-            if not name.startswith(("load_", "daily_outcomes", "adherence", "program_")):
-                slowest = max(slowest, ms)
-        figure("entry_query_slowest", slowest, "ms")
+        # the target is per query: the bundles are what the page open (below) waits for
+        each = [(ms, name) for name, ms in timings if not name.startswith("load_")]
+        slowest_ms, slowest = max(each)
+        figure("query_slowest", slowest_ms, f"ms ({slowest}; target {LIMIT_QUERY_MS:.0f} ms)")
+        over = [name for ms, name in each if ms > LIMIT_QUERY_MS]
+        print(f"queries_over_target: {len(over)} {' '.join(over)}".rstrip())
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
         with loop:
             page_ms, report_ms = loop.run_until_complete(page_and_report(folder))
-        figure("progress_open_with_entries_10y_median", page_ms, "ms")
-        figure("report_render_all_10y", report_ms, "ms")
-        size = sum(f.stat().st_size for f in folder.iterdir() if f.name.startswith("thenar.db"))
-        figure("log_size", size / 1e6, "MB")
+        figure("progress_open_with_entries_10y_median", page_ms, "ms (target 300 ms)")
+        figure("report_render_all_10y", report_ms, "ms (target 2000 ms)")
+        # the log on disk: the database with its journal files, in the blocks they take
+        files = [f for f in folder.iterdir() if f.name.startswith("thenar.db")]
+        figure("log_size", sum(f.stat().st_size for f in files) / 1e6, "MB (target 100 MB)")
+        figure("log_size_on_disk", sum(f.stat().st_blocks * 512 for f in files) / 1e6, "MB")
 
 
 if __name__ == "__main__":
