@@ -23,10 +23,11 @@ import dataclasses
 import enum
 import struct
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
-from massage import MAX_PLAN_STEPS, ZONE_COUNT, Limits, OpenIntEnum, Pattern
+from massage import MAX_PLAN_STEPS, ZONE_COUNT, Limits, OpenIntEnum, Pattern, Zone
 
 # --- UUIDs -----------------------------------------------------------------
 
@@ -76,6 +77,7 @@ class Opcode(OpenIntEnum):
     HEARTBEAT = 0x08
     CLEAR_FAULT = 0x09
     RELEASE_CONTROL = 0x0A
+    SPARE_ZONES = 0x0B
     RESPONSE = 0x80
 
 
@@ -392,6 +394,43 @@ class SetHeat(Command):
         return struct.pack("<H", self.heat_dc)
 
 
+ALL_ZONES_MASK = (1 << ZONE_COUNT) - 1  # bit n is zone n (`massage.Zone`)
+
+
+def zone_mask(zones: Iterable[Zone]) -> int:
+    """The Spare Zones bitmask for these zones (bit n = zone n). Raises ProtocolError."""
+    mask = 0
+    for zone in zones:
+        _check_range("zone", int(zone), 0, ZONE_COUNT - 1)
+        mask |= 1 << int(zone)
+    return mask
+
+
+@dataclass(frozen=True)
+class SpareZones(Command):
+    """Spare exactly the zones in `mask` (bit n = zone n) for the rest of this session: they
+    vent at once and stay empty; a zone left out of a later mask is given back. 0 spares none."""
+
+    OPCODE = Opcode.SPARE_ZONES
+    mask: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_range("mask", self.mask, 0, 0xFF)
+        if self.mask & ~ALL_ZONES_MASK:
+            raise ProtocolError(
+                f"SPARE_ZONES: mask 0x{self.mask:02x} names zones beyond the {ZONE_COUNT} a "
+                f"Thenar massager has (only bits 0..{ZONE_COUNT - 1})"
+            )
+
+    @property
+    def zones(self) -> tuple[Zone, ...]:
+        return tuple(zone for zone in Zone if self.mask & (1 << zone))
+
+    def params(self) -> bytes:
+        return bytes([self.mask])
+
+
 @dataclass(frozen=True)
 class Heartbeat(Command):
     OPCODE = Opcode.HEARTBEAT
@@ -446,6 +485,8 @@ def decode_command(data: bytes) -> Command:
         return SetIntensity(*_unpack("<B", params, "SET_INTENSITY"), seq=seq)
     if opcode == Opcode.SET_HEAT:
         return SetHeat(*_unpack("<H", params, "SET_HEAT"), seq=seq)
+    if opcode == Opcode.SPARE_ZONES:
+        return SpareZones(*_unpack("<B", params, "SPARE_ZONES"), seq=seq)
     if opcode == Opcode.RESPONSE:
         raise ProtocolError("0x80 is the response code, not a request")
     return UnknownCommand(opcode, params, seq=seq)

@@ -72,6 +72,7 @@ SUPPORTED_OPCODES = (
     p.Opcode.HEARTBEAT,
     p.Opcode.CLEAR_FAULT,
     p.Opcode.RELEASE_CONTROL,
+    p.Opcode.SPARE_ZONES,
 )
 
 # The firmware speaks protocol version 2 only (request ids on the control point).
@@ -129,6 +130,7 @@ class MassagerModel:
         self._controller: Conn | None = None
         self._last_heartbeat = clock()
         self._heat_override_dc: int | None = None
+        self.spared_mask = 0  # zones kept empty this session (bit n = zone n); Start clears it
         self._run_s = 0.0  # time spent running (pauses excluded)
         self._session_s = 0.0  # wall time since start (pauses included): for the auto-off
         self._session_heat_s = 0.0  # heater-on time this session
@@ -268,6 +270,11 @@ class MassagerModel:
                 return R.SUCCESS
             case p.SetHeat(heat_dc=heat_dc):
                 return self._set_heat(heat_dc)
+            case p.SpareZones(mask=mask):
+                if self.state not in (p.State.RUNNING, p.State.PAUSED):
+                    return R.INVALID_STATE  # sparing belongs to a session; Start clears it
+                self.spared_mask = mask  # vents from the next physics step on
+                return R.SUCCESS
             case p.ClearFault():
                 return self._clear_fault()
         return R.OPCODE_NOT_SUPPORTED
@@ -291,6 +298,7 @@ class MassagerModel:
         self.state = p.State.RUNNING
         self.stop_reason = p.StopReason.NONE
         self._heat_override_dc = None
+        self.spared_mask = 0  # a new session spares nothing
         self._run_s = self._session_s = self._session_heat_s = 0.0
         self._last_heartbeat = self._clock()
         return R.SUCCESS
@@ -390,7 +398,10 @@ class MassagerModel:
         _, step, into = self._current_step()
         cap = min(self.limits.max_pressure_mmhg, HARD_MAX_PRESSURE_MMHG)
         raw = patterns.targets(step.pattern, step.pressures_mmhg, into)
-        targets = tuple(min(cap, t * self.intensity / MAX_INTENSITY) for t in raw)
+        targets = tuple(
+            0.0 if self.spared_mask & (1 << zone) else min(cap, t * self.intensity / MAX_INTENSITY)
+            for zone, t in enumerate(raw)
+        )
         heat = step.heat_dc if self._heat_override_dc is None else self._heat_override_dc
         heat = min(heat, self.limits.max_heat_dc, HARD_MAX_HEAT_DC)
         if self._heat_time_left(now) <= 0:

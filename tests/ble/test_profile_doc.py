@@ -216,6 +216,7 @@ SAMPLE_COMMANDS: dict[p.Opcode, p.Command] = {
     p.Opcode.HEARTBEAT: p.Heartbeat(),
     p.Opcode.CLEAR_FAULT: p.ClearFault(),
     p.Opcode.RELEASE_CONTROL: p.ReleaseControl(),
+    p.Opcode.SPARE_ZONES: p.SpareZones(0b101),
 }
 
 

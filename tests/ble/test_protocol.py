@@ -57,9 +57,10 @@ commands = st.one_of(
     st.builds(p.StartProgram, u16, seq=u8),
     st.builds(p.SetIntensity, u8, seq=u8),
     st.builds(p.SetHeat, u16, seq=u8),
+    st.builds(p.SpareZones, st.integers(0, p.ALL_ZONES_MASK), seq=u8),
     st.builds(
         p.UnknownCommand,
-        st.integers(0x0B, 0x7F) | st.integers(0x81, 0xFF),
+        st.integers(0x0C, 0x7F) | st.integers(0x81, 0xFF),
         st.binary(max_size=8),
         seq=u8,
     ),
