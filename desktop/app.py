@@ -151,6 +151,10 @@ class Thenar:
             log.exception("shutting down the massager connection failed")
             raise
         finally:
+            for page in self.window.built_pages():  # a page's tasks end before the log closes
+                aclose = getattr(page, "aclose", None)  # ProgressPage: its loads and exports
+                if aclose is not None:
+                    await aclose()
             if not await self.session.flush_log():  # a full disk: the next start says so
                 log.warning("a session's end could not be written before closing")
             await self.ctx.db.close()

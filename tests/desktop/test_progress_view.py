@@ -328,3 +328,38 @@ async def _close_while_loading(ctx: AppContext, gate: threading.Event) -> None:
         if close == "closed":
             window.deleteLater()
             QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+async def test_the_app_ends_the_pages_loads_before_it_closes_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Quitting Thenar with a Progress load still waiting on the log: the app ends the
+    page's tasks (`ProgressPage.aclose`) before it closes the log, so no load runs on a
+    closed log or draws on a window that is going."""
+    from tests.desktop.test_app import running_app  # the whole app, on the simulator
+
+    async with running_app(tmp_path) as (app, _device):
+        app.window.show_page_of(ProgressPage)
+        page = app.window.built_page(ProgressPage)
+        assert isinstance(page, ProgressPage)
+        await until(lambda: page.data is not None)
+        gate = threading.Event()
+        held = asyncio.ensure_future(app.ctx.db.run(lambda _db: gate.wait(10)))  # log busy
+        page.shown()  # a load, queued behind it
+        await until(lambda: bool(page._loads))
+        loads = set(page._tasks)
+        unfinished_at_close: list[asyncio.Task[object]] = []
+        close = app.ctx.db.close
+
+        async def closing() -> None:  # what is still running when the log closes
+            unfinished_at_close.extend(t for t in loads if not t.done())
+            gate.set()
+            await close()
+
+        app.ctx.db.close = closing  # type: ignore[method-assign]
+        await app.shutdown()
+        await held
+    assert loads
+    assert unfinished_at_close == []
+    assert all(t.cancelled() for t in loads)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
