@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -46,7 +46,7 @@ from ble.errors import (
 )
 from ble.observers import Observers, Stream, Subscription
 from ble.pinning import PinnedDevice
-from massage import Limits
+from massage import ZONE_COUNT, ZONE_NAMES, Limits, Zone
 
 log = logging.getLogger(__name__)
 
@@ -493,13 +493,19 @@ class MassagerClient:
     # --- commands -------------------------------------------------------------
 
     async def _send(
-        self, cmd: p.Command, *, client: BleakClient | None = None
+        self,
+        cmd: p.Command,
+        *,
+        client: BleakClient | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> p.ControlResponse:
-        """`_command`, with the command, its id and its result in the audit trail."""
+        """`_command`, with the command, its id and its result in the audit trail
+        (`detail`: what the parameters mean, in words the log keeps beside them)."""
         what = cmd.opcode.name.lower()
         params = {
             k: v.hex() if isinstance(v, bytes) else v for k, v in vars(cmd).items() if k != "seq"
         }
+        params.update(detail or {})
         try:
             response = await self._command(cmd, client=client)
         except MassagerError as exc:
@@ -600,6 +606,17 @@ class MassagerClient:
             cap = self.caps.max_heat_dc / 10
             raise CapExceeded(f"heat {heat_dc / 10:.1f} °C is above the cap of {cap:.1f} °C")
         await self._send(p.SetHeat(heat_dc))
+
+    async def spare_zones(self, zones: Collection[Zone]) -> None:
+        """Keep exactly `zones` empty for the rest of this session (none: give all back).
+
+        Returns once the device acknowledged it; a refusal or no answer raises, and the
+        audit trail keeps the mask, the zones' names and the result either way."""
+        unknown = [int(z) for z in zones if not 0 <= int(z) < ZONE_COUNT]
+        if unknown:
+            raise BadArgument(f"zones {unknown} are not among the {ZONE_COUNT} of this massager")
+        names = [ZONE_NAMES[zone] for zone in sorted(set(zones))]
+        await self._send(p.SpareZones(p.zone_mask(zones)), detail={"zones": names})
 
     def check_program(self, program: p.Program) -> None:
         """Raise CapExceeded if any step, or the whole program, goes beyond the caps."""
