@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 
 from bleak import BleakClient, BleakScanner
@@ -40,7 +40,7 @@ from ble.errors import CapExceeded, DeviceNotFound, MassagerError, NotConnected,
 from ble.observers import Observers
 from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent
 from drivers.description import Description
-from massage import Limits
+from massage import Limits, Zone
 from therapy.plan import Plan, PlanStep
 from therapy.resume import remaining_plan
 
@@ -129,6 +129,15 @@ class Aa55Driver:
     @property
     def pause_refusal(self) -> str:
         return ""  # Thenar's timer holds the plan while the device is off
+
+    @property
+    def spare_refusal(self) -> str:
+        return "This massager squeezes all its zones together."
+
+    async def spare_zones(self, zones: Collection[Zone]) -> None:
+        """Refused before anything is sent: one pump fills every zone at once."""
+        self._audit("spare_zones", {"zones": sorted(int(z) for z in zones)}, "refused")
+        raise MassagerError(self.spare_refusal, "Press Stop if a spot is sore.")
 
     def warmth_refusal(self, heat_dc: int) -> str:
         heat = self.description.capabilities.heat

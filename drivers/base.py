@@ -9,13 +9,14 @@ what it sent. What the device cannot confirm or enforce, the driver says
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
 from ble.client import AuditEntry, DeviceInfo
 from ble.observers import Observers
 from drivers.description import Description
-from massage import Limits
+from massage import Limits, Zone
 from therapy.plan import Plan
 
 FULL_INTENSITY = 10  # `set_intensity`: tenths of the plan; 10 runs it as planned
@@ -80,6 +81,12 @@ class Driver(Protocol):
         """Why warmth `heat_dc` cannot be turned on within the caps ("": it can)."""
         ...
 
+    @property
+    def spare_refusal(self) -> str:
+        """Why this device cannot spare single zones, in plain words ("": it can;
+        `Description.capabilities.spare_zones` says which)."""
+        ...
+
     async def connect(self) -> None:
         """Connect and hand the device the caps (where it takes them) before anything else."""
 
@@ -103,6 +110,10 @@ class Driver(Protocol):
 
     async def set_heat(self, heat_dc: int) -> None:
         """Warmth at `heat_dc` (0: off) for what runs; refused above the caps."""
+
+    async def spare_zones(self, zones: Collection[Zone]) -> None:
+        """Keep exactly `zones` empty for the rest of this run (empty: give all back);
+        returns once the device confirmed, raises otherwise (or if it cannot spare)."""
 
     async def pause(self) -> None:
         """Hold the plan with nothing pressing; raise if the device cannot."""

@@ -69,6 +69,7 @@ class Capabilities:
     modes: Mapping[str, int]  # on-device modes by pattern name (e.g. "wave": 3)
     status: tuple[str, ...]  # what status reports: "pressure", "temperature", "level", ...
     status_on_request: bool  # status only when asked (no stream)
+    spare_zones: bool = False  # can keep single zones empty during a session (Spare Zones)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class Description:
 
 
 def _uuid(text: str) -> str:
-    """"ffe0" or "0xFFE0" (a 16-bit SIG UUID) or a full UUID, as bleak spells it."""
+    """ "ffe0" or "0xFFE0" (a 16-bit SIG UUID) or a full UUID, as bleak spells it."""
     t = text.strip().lower().removeprefix("0x")
     if len(t) == 4:
         return f"0000{t}-0000-1000-8000-00805f9b34fb"
@@ -179,6 +180,7 @@ def load_description(path: Path) -> Description:
             modes={str(k): int(v) for k, v in caps.get("modes", {}).items()},
             status=tuple(caps.get("status", ())),
             status_on_request=bool(caps.get("status_on_request", False)),
+            spare_zones=_get(caps, "spare_zones", bool, where) if "spare_zones" in caps else False,
         )
         prot = _get(raw, "protections", dict, name)
         where = f"{name} [protections]"

@@ -37,9 +37,7 @@ async def discover(
     backend: Backend, descriptions: list[Description], timeout: float = SCAN_TIMEOUT_S
 ) -> list[Found]:
     """Every device in range, recognised or not, strongest signal first."""
-    seen = await BleakScanner.discover(
-        timeout=timeout, return_adv=True, **backend.scanner_kwargs()
-    )
+    seen = await BleakScanner.discover(timeout=timeout, return_adv=True, **backend.scanner_kwargs())
     found = []
     for address, (device, adv) in seen.items():
         name = adv.local_name or device.name or ""

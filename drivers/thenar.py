@@ -9,15 +9,18 @@ plan to an uploaded program, a status frame to a `DeviceStatus`, a client event 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ble import protocol as p
 from ble.backends import Backend
 from ble.client import AuditEntry, ClientEvent, DeviceInfo, MassagerClient
+from ble.errors import MassagerError
 from ble.observers import Observers
 from ble.pinning import PinnedDevice
 from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent
 from drivers.description import Description
 from drivers.thenar_program import thenar_program
-from massage import Limits
+from massage import Limits, Zone
 from therapy.plan import Plan
 
 _RUNNING = (p.State.RUNNING, p.State.PAUSED)
@@ -99,6 +102,18 @@ class ThenarDriver:
         if heat_dc > self.client.caps.max_heat_dc:
             return "That much warmth is above your limits."
         return ""
+
+    @property
+    def spare_refusal(self) -> str:
+        if not self.description.capabilities.spare_zones:
+            return "This massager cannot keep a single zone from squeezing."
+        return ""
+
+    async def spare_zones(self, zones: Collection[Zone]) -> None:
+        refusal = self.spare_refusal
+        if refusal:
+            raise MassagerError(refusal, "Press Stop if a spot is sore.")
+        await self.client.spare_zones(zones)  # acknowledged and audited, or it raises
 
     async def connect(self) -> None:
         await self.client.connect()
