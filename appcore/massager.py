@@ -22,29 +22,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore.context import AppContext
-from appcore.device_words import candidate_words as candidate_words  # the Device page's
-from appcore.device_words import history_words as history_words
-from appcore.device_words import nearby_words as nearby_words
-from appcore.device_words import protection_words as protection_words
-from appcore.device_words import signal_words as signal_words
 from appcore.explain import explain
 from appcore.safety import SafetyChanged
-from ble.backends import Backend, BackendFactory, choose_backend
-from ble.client import AuditEntry, DeviceInfo, DiscoveredMassager, discover
 from ble.errors import MalformedReply, MassagerError
 from ble.observers import Observers, Subscription
 from data import devices as device_log
-from data.models import CommandEntry
-from device_sim.process import simulator_process
-from drivers import registry
 from drivers.base import DeviceStatus, Driver, LinkEvent
-from drivers.capture import capture, write_capture
-from drivers.description import Description, load_descriptions
 from massage import Limits
+
+# Bleak, the drivers' registry and the device words load on the first search or connect:
+# the first window needs none of them (issue 13's fast start; tests/desktop/test_launch).
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from ble.backends import Backend, BackendFactory
+    from ble.client import AuditEntry, DeviceInfo, DiscoveredMassager
+    from data.models import CommandEntry
+    from drivers import registry
+    from drivers.description import Description
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +140,8 @@ class Massager:
     async def known_models(self) -> list[Description]:
         """The massager descriptions (docs/drivers.md), read once, in a worker thread."""
         if not self.descriptions:
+            from drivers.description import load_descriptions
+
             self.descriptions = await asyncio.to_thread(load_descriptions)
             self.descriptions_by_key = {d.key: d for d in self.descriptions}
         return self.descriptions
@@ -161,6 +161,9 @@ class Massager:
                 backend = self._backends(self._key_store)
                 self._backend = await self._resources.enter_async_context(backend)
                 return self._backend
+            from ble.backends import choose_backend
+            from device_sim.process import simulator_process
+
             setting = self.ctx.settings.transport
             if setting == "sim":
                 # The simulated massager keeps its bonds beside ours (private data folder),
@@ -188,6 +191,9 @@ class Massager:
 
     async def scan(self) -> list[DiscoveredMassager]:
         """Massagers of Thenar's own profile in range; `nearby` gets everything else seen."""
+        from ble.client import DiscoveredMassager, discover
+        from drivers import registry
+
         backend = await self.backend()
         ours, seen = await asyncio.gather(
             discover(backend), registry.discover(backend, await self.known_models())
@@ -220,6 +226,8 @@ class Massager:
 
         The file is the person's to share with the project, or not; nothing is sent.
         """
+        from drivers.capture import capture, write_capture
+
         data = await capture(await self.backend(), address)
         folder = self.ctx.settings.data_path() / CAPTURES
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -265,6 +273,8 @@ class Massager:
                 f"{address} is not a massager Thenar knows.",
                 "Save a capture of it on the Device page and share it with the project.",
             )
+        from drivers import registry
+
         driver = registry.open_driver(
             description, backend, address, self.caps_in_force(), name=name, pair=pair
         )
@@ -316,6 +326,8 @@ class Massager:
             stored = self.descriptions_by_key.get(family)
             if stored is not None:
                 return stored
+            from drivers import registry
+
             found = await registry.identify_address(
                 await self.backend(), self.descriptions, address, IDENTIFY_TIMEOUT_S
             )

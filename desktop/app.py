@@ -32,7 +32,6 @@ from appcore.programs import ensure_routines
 from appcore.screening import now_local
 from appcore.session import APP_CLOSED, SessionController
 from appcore.settings import Settings
-from ble.backends import BackendFactory
 from data.errors import StoreError
 from data.files import make_private
 from desktop.gc_guard import GuiThreadCollector
@@ -44,6 +43,7 @@ from desktop.widgets import Page
 # The pages' modules are imported when a page is first built (MainWindow.page_at), the
 # tray's after the first paint: the first window needs only its own page.
 if TYPE_CHECKING:
+    from ble.backends import BackendFactory
     from desktop.by_hand_view import ByHandPage
     from desktop.tray import TrayReminders
 

@@ -11,15 +11,9 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from appcore.context import AppContext
+from appcore.device_words import candidate_words, history_words, nearby_words, protection_words
 from appcore.explain import explain
-from appcore.massager import (
-    LinkState,
-    Massager,
-    candidate_words,
-    history_words,
-    nearby_words,
-    protection_words,
-)
+from appcore.massager import LinkState, Massager
 from ble.client import DiscoveredMassager
 from ble.errors import BondRejected
 from desktop.tasks import TaskOwner

@@ -198,7 +198,8 @@ with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
 
 def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path) -> None:
     """Start-up builds and imports what the first page (Home) needs; the other pages, the
-    tray, the exporters and the calendar library load when first used."""
+    tray, the exporters, the calendar library and the Bluetooth stack (bleak, Bumble,
+    the drivers) load when first used."""
     later = [
         "desktop.progress_view",
         "desktop.charts",
@@ -212,6 +213,19 @@ def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path) -> None
         "appcore.exports",
         "appcore.reminders",
         "icalendar",
+        "data.fhir",
+        "data.ics",
+        "data.export",
+        "bleak",
+        "bumble",
+        "ble.client",
+        "ble.backends",
+        "drivers.registry",
+        "drivers.thenar",
+        "drivers.aa55",
+        "drivers.capture",
+        "device_sim.process",
+        "appcore.device_words",
     ]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
