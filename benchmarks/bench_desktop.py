@@ -11,7 +11,8 @@ Runs offscreen. Prints one figure a line as `name: value unit`.
 - memory: RSS before and after pushing an hour of status frames (20 Hz) through the
   app's status path, telemetry logging included (the device itself stops at 30 min,
   so the hour is fed in, faster than real time).
-The progress view on ten years is `benchmarks/bench_progress.py`.
+`--first-window` prints the first part only. The progress view on ten years is
+`benchmarks/bench_progress.py`.
 """
 
 from __future__ import annotations
@@ -249,6 +250,8 @@ def main() -> None:
     # The warm-up runs (bytecode compiled then, or, with PYTHONDONTWRITEBYTECODE, always).
     report("first_window_compiling_bytecode", ms["thenar_first_run"], "ms")
     report("bare_window_compiling_bytecode", ms["bare_first_run"], "ms")
+    if "--first-window" in sys.argv:  # the start-up figures only (issue 13's fast start)
+        return
     import qasync
     from PySide6.QtWidgets import QApplication
 
