@@ -44,10 +44,11 @@ test-floor:
 		tests/data tests/appcore tests/therapy
 
 # The safety state machine (tests/appcore/test_safety_machine.py) with 2,000 examples
-# for each device family.
+# for each device family, and the fuzzers at their long counts (tests/soak.py).
 soak: $(STAMP)
-	THENAR_SOAK_EXAMPLES=2000 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
-		tests/appcore/test_safety_machine.py --hypothesis-show-statistics -o timeout=7200
+	THENAR_SOAK=1 THENAR_SOAK_EXAMPLES=2000 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q \
+		-p no:cacheprovider tests/appcore/test_safety_machine.py tests/ble/test_protocol.py \
+		tests/data/test_data_import_fuzz.py --hypothesis-show-statistics -o timeout=7200
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen THENAR_SCREENSHOTS=build/screenshots $(PY) -m pytest -q tests/desktop

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.common
 
 from bleak import BleakClient, BleakScanner
 
+from benchmarks.common import p50_p99, report
 from ble import protocol as p
 from ble.backends import Backend, choose_backend
 from ble.bumble_bleak.radio import VirtualLink
@@ -26,15 +31,6 @@ ITERATIONS = 500
 WARMUP = 20
 RECONNECTS = 10
 CAPS = Limits(60, 420, 900)
-
-
-def report(name: str, value: float, unit: str) -> None:
-    print(f"{name}: {value:.3f} {unit}", flush=True)
-
-
-def p50_p99(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99)] * 1000
 
 
 async def bare_round_trips(backend: Backend, address: str, n: int) -> list[float]:

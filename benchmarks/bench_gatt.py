@@ -9,9 +9,12 @@ Prints one figure a line as `name: value unit`.
 from __future__ import annotations
 
 import asyncio
-import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.common
 
 from bleak import BleakClient, BleakScanner
 from bumble import hci
@@ -19,6 +22,7 @@ from bumble.core import UUID
 from bumble.device import Device, Peer
 from bumble.transport import open_transport
 
+from benchmarks.common import p50_p99, report
 from ble import protocol as p
 from ble.bumble_bleak.adapter import BumbleAdapter
 from ble.bumble_bleak.radio import VirtualLink, host_for, new_controller
@@ -27,17 +31,6 @@ from device_sim.process import simulator_process
 
 ITERATIONS = 1000
 SIM_ADDRESS = "F0:7E:4A:00:00:01"
-
-
-def report(name: str, value: float, unit: str) -> None:
-    print(f"{name}: {value:.3f} {unit}", flush=True)
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return p50 * 1000, p99 * 1000
 
 
 async def round_trips(
@@ -111,8 +104,8 @@ async def plain_bumble(device: Device) -> list[float]:
 
 
 def compare(label: str, our: list[float], plain: list[float]) -> None:
-    our50, our99 = percentiles(our)
-    plain50, plain99 = percentiles(plain)
+    our50, our99 = p50_p99(our)
+    plain50, plain99 = p50_p99(plain)
     report(f"roundtrip_{label}_ours_p50", our50, "ms")
     report(f"roundtrip_{label}_ours_p99", our99, "ms")
     report(f"roundtrip_{label}_plain_bumble_p50", plain50, "ms")

@@ -25,17 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import figure
 from benchmarks.history import generate
 from data import backup
 from data.health import integrity
 from data.store import DB_NAME, open_store
 
 END = date(2025, 12, 31)
-
-
-def figure(name: str, value: float, unit: str) -> None:
-    """One figure a line, `name: value unit`."""
-    print(f"{name}: {value:.3g} {unit}" if value < 1000 else f"{name}: {value:.0f} {unit}")
 
 
 def ms(fn: Callable[[], object]) -> float:

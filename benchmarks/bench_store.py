@@ -8,7 +8,6 @@ Targets (issue 4): every trend query <= 50 ms on ten years; the database <= 100 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import figure, median_ms
 from benchmarks.history import TZ, generate
 from data import backup, dump, export, fhir, programs, queries, ratings, telemetry
 from data.models import Rating, SessionStart, TelemetrySample
@@ -25,22 +25,6 @@ from data.sessions import SessionWriter, start_session
 from data.store import open_store
 
 END = date(2025, 12, 31)
-
-
-def figure(name: str, value: float, unit: str) -> None:
-    """One figure a line, `name: value unit`."""
-    print(f"{name}: {value:.3g} {unit}" if value < 1000 else f"{name}: {value:.0f} {unit}")
-
-
-def timed(fn: Callable[[], object], repeat: int = 7) -> float:
-    """Median wall time in ms over `repeat` runs, after one warm-up run."""
-    fn()
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - t) * 1000)
-    return statistics.median(runs)
 
 
 def bench_inserts(folder: Path) -> None:
@@ -92,12 +76,12 @@ def main() -> None:
 
         figure(
             "open_store_with_full_check",  # data-level default: integrity_check included
-            timed(lambda: open_store(folder, daily_backup=False).close(), repeat=3),
+            median_ms(lambda: open_store(folder, daily_backup=False).close(), repeat=3),
             "ms",
         )
         figure(
             "open_store_before_first_paint",  # what the app's window waits for
-            timed(lambda: open_store(folder, verify=False).close(), repeat=3),
+            median_ms(lambda: open_store(folder, verify=False).close(), repeat=3),
             "ms",
         )
         with open_store(folder, daily_backup=False) as store:
@@ -127,16 +111,16 @@ def main() -> None:
                 ),
             ]
             for name, fn in cases:
-                figure(name, timed(fn), "ms")
+                figure(name, median_ms(fn), "ms")
             now = datetime.now(UTC)
-            figure("export_sessions_csv", timed(lambda: export.sessions_csv(db), 3), "ms")
-            figure("export_ratings_csv", timed(lambda: export.ratings_csv(db), 3), "ms")
+            figure("export_sessions_csv", median_ms(lambda: export.sessions_csv(db), 3), "ms")
+            figure("export_ratings_csv", median_ms(lambda: export.ratings_csv(db), 3), "ms")
             figure(
                 "export_fhir_bundle_1y",
-                timed(lambda: fhir.fhir_bundle(db, now=now, since=y1), 3),
+                median_ms(lambda: fhir.fhir_bundle(db, now=now, since=y1), 3),
                 "ms",
             )
-            figure("export_json_full", timed(lambda: dump.export_json(db), 1), "ms")
+            figure("export_json_full", median_ms(lambda: dump.export_json(db), 1), "ms")
             t = time.perf_counter()
             backup.backup_to(db.conn, Path(tmp) / "bench-backup.db")
             figure("verified_backup", (time.perf_counter() - t) * 1000, "ms")

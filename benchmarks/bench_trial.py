@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import report
 from therapy.trial import Outcome, TrialDesign, plan_trial
 from therapy.trial_analysis import VerdictKind, analyse
 
@@ -101,10 +102,6 @@ def simulate(
     return Summary(trials, covered, clear, right if true_difference else 0)
 
 
-def figure(name: str, value: float, unit: str) -> None:
-    print(f"{name}: {value:.3f} {unit}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=1000)
@@ -117,11 +114,11 @@ def main() -> None:
         for diff in (0.0, 1.0, 2.0):
             s = simulate(diff, args.trials, seed=1600 + int(diff), **shape)  # type: ignore[arg-type]
             name = f"trial_{label}_diff{diff:.0f}"
-            figure(f"{name}_coverage95", s.coverage, "share")
+            report(f"{name}_coverage95", s.coverage, "share")
             if diff == 0:
-                figure(f"{name}_no_clear_difference", s.no_clear_share, "share")
+                report(f"{name}_no_clear_difference", s.no_clear_share, "share")
             else:
-                figure(f"{name}_power", s.power, "share")
+                report(f"{name}_power", s.power, "share")
 
 
 if __name__ == "__main__":

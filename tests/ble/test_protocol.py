@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ble import protocol as p
 from massage import MAX_PLAN_STEPS, ZONE_COUNT, Limits, Pattern
+from tests.soak import examples
 
 u8 = st.integers(0, 0xFF)
 u16 = st.integers(0, 0xFFFF)
@@ -181,7 +182,7 @@ DECODERS: list[Callable[[bytes], object]] = [
 ]
 
 
-@settings(max_examples=10_000, deadline=None)
+@settings(max_examples=examples(1_000, soak=10_000), deadline=None)
 @given(st.sampled_from(DECODERS), st.binary(max_size=64))
 def test_arbitrary_bytes_give_frame_or_protocol_error(
     decoder: Callable[[bytes], object], data: bytes

@@ -24,6 +24,7 @@ from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySamp
 from data.sessions import SessionWriter, start_session
 from data.store import open_memory
 from tests.data.helpers import T0
+from tests.soak import examples
 
 Path_ = tuple[str | int, ...]
 
@@ -112,7 +113,11 @@ def contents(db: Database) -> str:
     return dump.export_json(db)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(100, soak=1_000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(malformed())
 def test_only_the_logs_errors_escape_and_a_refusal_changes_nothing(text: str) -> None:
     db = open_memory()
