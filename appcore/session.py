@@ -38,6 +38,7 @@ from data import ratings as rating_log
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
 from drivers.base import FULL_INTENSITY, DeviceStatus, Driver, LinkEvent
 from drivers.thenar_program import thenar_program
+from massage import Zone
 from therapy import (
     CompiledProgram,
     CustomProgram,
@@ -141,6 +142,9 @@ class SessionController:
         self._paused_at = 0.0  # loop time of the pause (our clock does not count it)
         self.level = FULL_LEVEL  # squeezing during a session, in tenths of the plan (the device's)
         self.warmth_on = True  # the planned warmth; off once the person turns it off
+        # Zones kept from squeezing this session, as the device last confirmed them; the
+        # log keeps each change (the audit trail's spare_zones lines, with the session id).
+        self.spared: frozenset[Zone] = frozenset()
 
     # --- planning -----------------------------------------------------------
 
@@ -234,6 +238,7 @@ class SessionController:
         self.message = ""
         try:  # the driver puts each command and its result in the audit trail
             self.level, self.warmth_on = FULL_LEVEL, True  # each session starts as planned
+            self.spared = frozenset()  # the device spares nothing at a new Start either
             await driver.run(to_run)
         except Exception as exc:
             await self._end(Outcome.DEVICE_FAULT, f"could not start: {exc}")
@@ -286,6 +291,25 @@ class SessionController:
             raise MassagerError(refusal, "The massage goes on without warmth.")
         await self._driver().set_heat(self.planned_heat_dc() if on else 0)
         self.warmth_on = on
+        self._notify()
+
+    def spare_refusal(self) -> str:
+        """Why this massager cannot spare a single zone, in plain words ("": it can)."""
+        driver = self.massager.driver
+        return driver.spare_refusal if driver is not None else ""
+
+    async def spare(self, zone: Zone, spared: bool) -> None:
+        """Keep `zone` from squeezing for the rest of this session (`spared`), or give it
+        back. `spared` changes only once the device confirmed; otherwise this raises and
+        what the device holds is what was last confirmed (or unknown: the client resyncs)."""
+        if not self.active:
+            raise RuntimeError("no session is running")
+        refusal = self.spare_refusal()
+        if refusal:
+            raise MassagerError(refusal, "Press Stop if a spot is sore.")
+        wanted = self.spared | {zone} if spared else self.spared - {zone}
+        await self._driver().spare_zones(wanted)  # audited with this session's id
+        self.spared = frozenset(wanted)
         self._notify()
 
     async def pause(self) -> None:

@@ -52,7 +52,7 @@ from device_sim.aa55_peripheral import SimulatedAa55
 from device_sim.clock import ManualClock
 from device_sim.peripheral import SimulatedMassager
 from drivers.aa55 import LINK_LOSS_STOP_S, Aa55Driver
-from massage import Limits
+from massage import Limits, Zone
 from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.appcore.helpers import thenar_client
 from tests.waiting import until
@@ -102,6 +102,15 @@ class ThenarSide:
     async def keep_talking(self, massager: Massager) -> None:
         await thenar_client(massager).heartbeat()  # as the app does while time passes
 
+    def check_spared(self, spared_at: dict[Zone, float], now: float) -> None:
+        """Each zone the device acknowledged as spared reads 0 once it had time to vent."""
+        if self.sim.model.state != p.State.RUNNING:
+            return
+        pressures = self.sim.model.status().pressures_mmhg
+        for zone, at in spared_at.items():
+            if now - at >= VENT_S:
+                assert pressures[zone] == 0, (zone, pressures)
+
     def check_caps(self, massager: Massager, caps: Limits, venting_from: int | None) -> None:
         assert self.sim.model.limits.at_most(caps), (self.sim.model.limits, caps)
         client = thenar_client(massager)
@@ -127,6 +136,9 @@ class Aa55Side:
 
     def running(self) -> bool:
         return self.sim.firmware.running
+
+    def check_spared(self, spared_at: dict[Zone, float], now: float) -> None:
+        assert not spared_at  # this family refuses to spare: nothing is ever shown spared
 
     async def keep_talking(self, massager: Massager) -> None:
         return  # no heartbeat: the device has no watchdog
@@ -178,6 +190,7 @@ class SafetyMachine(RuleBasedStateMachine):
         # second of device time to vent. Until then the old cap bounds what is measured.
         self.venting_from: int | None = None
         self.lowered_at = 0.0
+        self.spared_at: dict[Zone, float] = {}  # device time each spared zone was confirmed
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         async def bounded() -> T:
@@ -360,6 +373,27 @@ class SafetyMachine(RuleBasedStateMachine):
     def stop_session(self) -> None:
         self.step(self.session.stop())
 
+    @precondition(lambda self: self.session.active)
+    @rule(zone=st.sampled_from(list(Zone)), spared=st.booleans())
+    def spare_a_zone(self, zone: Zone, spared: bool) -> None:
+        async def go() -> None:
+            try:
+                await self.session.spare(zone, spared)
+            except MassagerError as exc:
+                refused = str(exc)
+            else:
+                refused = ""
+            if refused:  # refused or unanswered: reported, and nothing shown as spared
+                refusal = self.session.spare_refusal()
+                assert not refusal or refused == refusal
+                return
+            if spared and zone not in self.spared_at:
+                self.spared_at[zone] = self.device_clock()
+            elif not spared:
+                self.spared_at.pop(zone, None)
+
+        self.step(go())
+
     @rule(level=st.integers(1, 10))
     def change_intensity(self, level: int) -> None:
         async def go() -> None:
@@ -408,6 +442,18 @@ class SafetyMachine(RuleBasedStateMachine):
     def nothing_above_the_caps(self) -> None:
         """The device holds the caps in force (Thenar's) or is held to them (AA 55)."""
         self.side.check_caps(self.massager, self.ctx.safety.state.caps, self.venting_from)
+
+    @invariant()
+    def a_spared_zone_reads_zero_once_acknowledged(self) -> None:
+        """What the page shows as spared is what the device confirmed, and it stays empty
+        (whatever the caps, intensity or pattern) until given back or the session ends."""
+        if not self.session.active:
+            self.spared_at.clear()  # a new session starts with nothing spared
+            return
+        if self.spared_at:
+            event("a zone spared in a running session")
+        assert set(self.spared_at) == set(self.session.spared)
+        self.side.check_spared(self.spared_at, self.device_clock())
 
     @invariant()
     def nothing_runs_for_a_blocked_profile(self) -> None:
