@@ -7,6 +7,8 @@ import ctypes.util
 import dataclasses
 import logging
 import os
+import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,6 +27,44 @@ Thenar could not open a window. On Linux, Qt needs a few system libraries for X1
 (or run it under Wayland). See the README, "On Linux"."""
 
 
+def loader_cache() -> set[str] | None:
+    """The library file names the dynamic loader knows for this Python's architecture, from
+    one `ldconfig -p` (a few ms); None if it cannot be run."""
+    try:
+        listing = subprocess.run(
+            ["/sbin/ldconfig", "-p"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            env={"LC_ALL": "C", "LANG": "C"},
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # as ctypes.util.find_library matches: "libfoo.so.0 (libc6,x86-64) => /lib/..."
+    wide = sys.maxsize > 2**32 and platform.machine() == "x86_64"
+    arch = "(libc6,x86-64" if wide else "(libc6"
+    return {
+        parts[0]
+        for parts in (line.split() for line in listing.splitlines()[1:])
+        if len(parts) > 1 and parts[1].startswith(arch)
+    }
+
+
+def missing_libraries(names: tuple[str, ...]) -> list[str]:
+    """Which of `names` ("xcb-cursor") cannot be loaded. One `ldconfig -p` for all of them:
+    `ctypes.util.find_library` runs it once a name, and then gcc and ld for a name it lacks
+    (75 ms for these four, before the window; issue 13). A name not in the cache still gets
+    find_library's own search (LD_LIBRARY_PATH), so nothing is called missing wrongly."""
+    known = loader_cache() or set()
+    return [
+        name
+        for name in names
+        if not any(lib.startswith(f"lib{name}.so") for lib in known)
+        and ctypes.util.find_library(name) is None
+    ]
+
+
 def display_problem() -> str | None:
     """Why a window cannot open here, in words, before Qt aborts the process with its own."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
@@ -37,7 +77,7 @@ def display_problem() -> str | None:
             "To try it without a screen, run the terminal demo: make demo"
         )
     if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and not frozen:
-        missing = [lib for lib in XCB_LIBS if ctypes.util.find_library(lib) is None]
+        missing = missing_libraries(XCB_LIBS)
         if missing:
             return XCB_HELP + "\nMissing: " + ", ".join(f"lib{m}" for m in missing)
     return None

@@ -39,6 +39,7 @@ def test_no_display_suggests_the_terminal_demo(monkeypatch: pytest.MonkeyPatch) 
 
 def test_missing_xcb_libraries_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(launcher, "loader_cache", lambda: None)  # no ldconfig: find_library
     monkeypatch.setattr(
         launcher.ctypes.util, "find_library", lambda name: None if "cursor" in name else name
     )
@@ -52,6 +53,35 @@ def test_all_present_means_no_problem(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setattr(launcher.ctypes.util, "find_library", lambda name: name)
     assert launcher.display_problem() is None
+
+
+def test_the_loader_cache_is_read_once_and_find_library_asked_only_for_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One `ldconfig -p` answers for every library it lists; one it does not list is still
+    looked for (LD_LIBRARY_PATH) before it is called missing."""
+    monkeypatch.setenv("DISPLAY", ":0")
+    cache = {"libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxkbcommon-x11.so.0"}
+    monkeypatch.setattr(launcher, "loader_cache", lambda: cache)
+    asked: list[str] = []
+
+    def find_library(name: str) -> str | None:
+        asked.append(name)
+        return None
+
+    monkeypatch.setattr(launcher.ctypes.util, "find_library", find_library)
+    problem = launcher.display_problem()
+    assert asked == ["xcb-keysyms"]
+    assert problem is not None
+    assert problem.rstrip().endswith("Missing: libxcb-keysyms")
+
+
+def test_the_loader_cache_lists_this_machines_libraries() -> None:
+    """The real `ldconfig -p`, parsed: the C library itself is in it."""
+    cache = launcher.loader_cache()
+    if cache is None:
+        pytest.skip("no /sbin/ldconfig here")
+    assert any(name.startswith("libc.so") for name in cache)
 
 
 # --- start-up refusals: a plain dialog before any window, then a clean exit (issue 12) ----
