@@ -215,6 +215,8 @@ def main() -> None:
             n = add_entries(folder, args.years)
             figure("generate_time", time.perf_counter() - began, "s")
             figure("entries", n, "entries")
+        # the machine's load: read every figure below together with it
+        figure("load_average_1min_before", os.getloadavg()[0], "")
         timings = queries(folder)
         for name, ms in timings:
             figure(name, ms, "ms")
@@ -236,6 +238,7 @@ def main() -> None:
         files = [f for f in folder.iterdir() if f.name.startswith("thenar.db")]
         figure("log_size", sum(f.stat().st_size for f in files) / 1e6, "MB (target 100 MB)")
         figure("log_size_on_disk", sum(f.stat().st_blocks * 512 for f in files) / 1e6, "MB")
+        figure("load_average_1min_after", os.getloadavg()[0], "")
 
 
 if __name__ == "__main__":
