@@ -275,7 +275,7 @@ class SafetyOwner:
         now = self._now()
 
         def remove(db: Database) -> SafetyState:
-            screening_log.delete_clearance(db, clearance_id)
+            screening_log.withdraw_clearance(db, clearance_id, at=now)  # the owner's clock
             return _load(db, now.date())
 
         async with self._lock:

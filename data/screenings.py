@@ -138,8 +138,3 @@ def withdraw_clearance(db: Database, clearance_id: int, *, at: datetime) -> None
         )
         if cur.rowcount == 0:
             raise NotFoundError(f"there is no clearance in force with id {clearance_id}")
-
-
-def delete_clearance(db: Database, clearance_id: int) -> None:
-    """Withdraw a clearance now (the history stays in the log: see `withdraw_clearance`)."""
-    withdraw_clearance(db, clearance_id, at=datetime.now().astimezone())
