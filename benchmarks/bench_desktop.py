@@ -1,7 +1,8 @@
 """Issue 6 benchmarks: first window, event-loop lag during a live session, memory after an hour.
 
 Runs offscreen. Prints one figure a line as `name: value unit`.
-- first_window: a fresh process (`python -m desktop`) until the window's first paint,
+- first_window: a fresh process (`python -m desktop`) until the window's first paint
+  (on an empty data folder, as the first start; `log_exists`: with the log already there),
   beside a bare PySide6 window measured in the same run (runs interleaved), with the
   peak memory (max RSS) of each at its first paint, and both as ratios (issue 13 asks
   at most 2x the time and 1.6x the memory); bytecode compiled beforehand, for both, as
@@ -121,14 +122,17 @@ def first_paint(script: str, home: str) -> tuple[float, float]:
 
 def first_window(runs: int = 5) -> dict[str, list[tuple[float, float]]]:
     """Thenar's and a bare window's first paint, interleaved so both see the same machine."""
-    results: dict[str, list[tuple[float, float]]] = {"thenar": [], "bare": []}
+    results: dict[str, list[tuple[float, float]]] = {"thenar": [], "bare": [], "again": []}
     for name, script in (("bare", BARE), ("thenar", PROBE)):  # warm-up: writes the bytecode
         with tempfile.TemporaryDirectory() as home:
             results[f"{name}_first_run"] = [first_paint(script, home)]
-    for _ in range(runs):
-        for name, script in (("bare", BARE), ("thenar", PROBE)):
-            with tempfile.TemporaryDirectory() as home:
-                results[name].append(first_paint(script, home))
+    with tempfile.TemporaryDirectory() as kept:  # "again": a start with the log already there
+        first_paint(PROBE, kept)
+        for _ in range(runs):
+            for name, script in (("bare", BARE), ("thenar", PROBE)):
+                with tempfile.TemporaryDirectory() as home:
+                    results[name].append(first_paint(script, home))
+            results["again"].append(first_paint(PROBE, kept))
     return results
 
 
@@ -247,6 +251,10 @@ def main() -> None:
     report("first_window_peak_rss", peak["thenar"], "MB")
     report("bare_window_peak_rss", peak["bare"], "MB")
     report("peak_rss_ratio_to_bare", peak["thenar"] / peak["bare"], "x")
+    # The same, when the log exists (every start after the first: no migrations to run).
+    report("first_window_log_exists_median", ms["again"], "ms")
+    report("first_window_log_exists_ratio_to_bare", ms["again"] / ms["bare"], "x")
+    report("peak_rss_log_exists_ratio_to_bare", peak["again"] / peak["bare"], "x")
     # The warm-up runs (bytecode compiled then, or, with PYTHONDONTWRITEBYTECODE, always).
     report("first_window_compiling_bytecode", ms["thenar_first_run"], "ms")
     report("bare_window_compiling_bytecode", ms["bare_first_run"], "ms")
