@@ -33,12 +33,12 @@ from appcore.records import caps_json, program_run_json
 from appcore.safety import SafetyChanged
 from appcore.session_record import SessionRecord
 from ble import protocol as p
-from ble.errors import MassagerError
+from ble.errors import CommandRefused, MassagerError
 from data import ratings as rating_log
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
 from drivers.base import FULL_INTENSITY, DeviceStatus, Driver, LinkEvent
 from drivers.thenar_program import thenar_program
-from massage import Zone
+from massage import ZONE_NAMES, Zone
 from therapy import (
     CompiledProgram,
     CustomProgram,
@@ -308,7 +308,13 @@ class SessionController:
         if refusal:
             raise MassagerError(refusal, "Press Stop if a spot is sore.")
         wanted = self.spared | {zone} if spared else self.spared - {zone}
-        await self._driver().spare_zones(wanted)  # audited with this session's id
+        try:
+            await self._driver().spare_zones(wanted)  # audited with this session's id
+        except CommandRefused as exc:  # answered "no": the device changed nothing
+            what = "spare" if spared else "give back"
+            raise MassagerError(
+                f"The massager did not {what} the {ZONE_NAMES[zone]}; nothing changed", exc.advice
+            ) from exc
         self.spared = frozenset(wanted)
         self._notify()
 
@@ -447,8 +453,7 @@ class SessionController:
                 else "Thenar is reconnecting to stop it, as this massager runs on by itself."
             )
             self.message = (
-                f"The connection to the massager was lost. {itself} "
-                "You can resume once it is back."
+                f"The connection to the massager was lost. {itself} You can resume once it is back."
             )
             self._interrupt(elapsed)
             if self._ending is None:

@@ -2,17 +2,21 @@
 
 Drawn with QPainter from simple shapes so it scales with the window and the text
 size. Colour is never the only signal: each zone also carries its name and, in
-live mode, its pressure in mmHg; the same facts are in the accessible description.
+live mode, its pressure in mmHg (or "resting" for a spared zone, hatched); the same
+facts are in the accessible description. `SpareZonesPanel` holds the toggles that
+spare a tender zone during a massage (docs/gatt-profile.md, "Spare Zones").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop.widgets import ActionFlow, big_button, paragraph
 from massage import HARD_MAX_PRESSURE_MMHG, ZONE_COUNT, ZONE_NAMES, Zone
 
 # Short labels that fit inside the drawn zones; full names are in the accessible text.
@@ -27,6 +31,7 @@ SHORT_NAMES = {
 IDLE = QColor("#d9dde3")
 TARGETED = QColor("#7fb3ff")
 OUTLINE = QColor("#30343b")
+HATCH = QColor("#9aa1ab")  # a spared zone's hatching: light, so its label still reads
 
 
 def _pressure_colour(mmhg: int) -> QColor:
@@ -45,6 +50,7 @@ class HandWidget(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._targeted: frozenset[Zone] = frozenset()
         self._pressures: tuple[int, ...] | None = None
+        self._spared: frozenset[Zone] = frozenset()  # drawn resting (live mode only)
         self._describe()
 
     def sizeHint(self) -> QSize:
@@ -71,9 +77,22 @@ class HandWidget(QWidget):
         self._describe()
         self.update()
 
+    def set_spared(self, zones: Iterable[Zone]) -> None:
+        """Draw these zones as resting (spared by the person, confirmed by the massager)."""
+        spared = frozenset(zones)
+        if spared != self._spared:
+            self._spared = spared
+            self._describe()
+            self.update()
+
+    def _live_words(self, zone: int, mmhg: int) -> str:
+        if zone in self._spared:
+            return f"{ZONE_NAMES[zone]} resting (spared)"
+        return f"{ZONE_NAMES[zone]} {mmhg} mmHg"
+
     def _describe(self) -> None:
         if self._pressures is not None:
-            text = ", ".join(f"{ZONE_NAMES[z]} {p} mmHg" for z, p in enumerate(self._pressures))
+            text = ", ".join(self._live_words(z, p) for z, p in enumerate(self._pressures))
         elif self._targeted:
             text = "Works: " + ", ".join(ZONE_NAMES[z] for z in sorted(self._targeted))
         else:
@@ -82,12 +101,16 @@ class HandWidget(QWidget):
         self.setToolTip(text)
 
     def _fill(self, zone: Zone) -> QColor:
+        if self._pressures is not None and zone in self._spared:
+            return IDLE  # hatched on top: resting
         if self._pressures is not None:
             return _pressure_colour(self._pressures[zone])
         return TARGETED if zone in self._targeted else IDLE
 
     def _label(self, zone: Zone) -> str:
         name = SHORT_NAMES[zone]
+        if self._pressures is not None and zone in self._spared:
+            return f"{name}\nresting"
         if self._pressures is not None:
             return f"{name}\n{self._pressures[zone]} mmHg"
         return name if zone in self._targeted else ""
@@ -111,6 +134,9 @@ class HandWidget(QWidget):
             fill = self._fill(zone)
             painter.setBrush(fill)
             painter.drawPath(path)
+            if self._pressures is not None and zone in self._spared:
+                painter.setBrush(QBrush(HATCH, Qt.BrushStyle.BDiagPattern))  # resting
+                painter.drawPath(path)
             text = self._label(zone)
             if text:
                 # Dark text on light fills, white on dark ones: readable at every pressure.
@@ -151,3 +177,82 @@ class HandWidget(QWidget):
         painter.drawText(QRectF(94, 94, 60, 14), Qt.AlignmentFlag.AlignCenter, "back of hand")
         painter.drawText(QRectF(16, 118, 88, 8), Qt.AlignmentFlag.AlignCenter, "palm side")
         painter.end()
+
+
+SPARE_HINT = "A tender spot? Spare a zone: it stops squeezing for the rest of this massage."
+
+
+class SpareZonesPanel(QWidget):
+    """One toggle per zone, "Spare <zone>", during a massage.
+
+    A toggle says "spared" only once the massager confirmed it: a click puts the button
+    back as it was and disables it until `spare` returns; `after` then redraws from the
+    confirmed state, so a refusal or a lost answer leaves the toggle as it was. A massager
+    that cannot spare zones shows its reason instead of the toggles."""
+
+    def __init__(
+        self,
+        spawn: Callable[[Coroutine[Any, Any, None]], object],
+        spare: Callable[[Zone, bool], Awaitable[None]],
+        after: Callable[[], None],
+    ) -> None:
+        super().__init__()
+        self._spawn, self._spare, self._after = spawn, spare, after
+        self._spared: frozenset[Zone] = frozenset()
+        self._pending: set[Zone] = set()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.hint = paragraph(SPARE_HINT)
+        self.hint.setAccessibleName("Sparing a zone")
+        layout.addWidget(self.hint)
+        self.refusal = QLabel("")
+        self.refusal.setWordWrap(True)
+        self.refusal.setAccessibleName("Sparing a zone")
+        self.refusal.setVisible(False)
+        layout.addWidget(self.refusal)
+        flow = ActionFlow()
+        self.buttons: dict[Zone, QPushButton] = {}
+        for zone in Zone:
+            button = big_button(f"Spare {ZONE_NAMES[zone]}")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _on=False, z=zone: self._clicked(z))
+            flow.addWidget(button)
+            self.buttons[zone] = button
+        flow.addStretch(1)
+        layout.addLayout(flow)
+        self.show_state(frozenset(), enabled=False, refusal="")
+
+    def _clicked(self, zone: Zone) -> None:
+        want = zone not in self._spared
+        self._pending.add(zone)
+        self._show_button(zone, enabled=False)  # as confirmed until the massager answers
+        self._spawn(self._toggle(zone, want))
+
+    async def _toggle(self, zone: Zone, spared: bool) -> None:
+        try:
+            await self._spare(zone, spared)
+        finally:
+            self._pending.discard(zone)
+            self._after()
+
+    def show_state(self, spared: frozenset[Zone], *, enabled: bool, refusal: str) -> None:
+        """The confirmed spared zones; `refusal`: why this massager cannot ("": it can)."""
+        self._spared = frozenset(spared)
+        self.refusal.setText(refusal)
+        self.refusal.setVisible(bool(refusal))
+        self.hint.setVisible(not refusal)
+        for zone in Zone:
+            self.buttons[zone].setVisible(not refusal)
+            self._show_button(zone, enabled=enabled and zone not in self._pending)
+
+    def _show_button(self, zone: Zone, *, enabled: bool) -> None:
+        button, name = self.buttons[zone], ZONE_NAMES[zone]
+        spared = zone in self._spared
+        button.setChecked(spared)
+        button.setEnabled(enabled)
+        button.setText(f"✓ {name.capitalize()} spared" if spared else f"Spare {name}")
+        button.setAccessibleName(
+            f"{name.capitalize()} spared: press to let it squeeze again"
+            if spared
+            else f"Spare {name}: it stops squeezing for the rest of this massage"
+        )

@@ -40,7 +40,7 @@ from data import ratings as rating_log
 from data import sessions as session_log
 from data.models import Outcome, Rating, RatingKind, SessionRecord
 from desktop.checkin_dialog import CheckInDialog
-from desktop.hand_widget import HandWidget
+from desktop.hand_widget import HandWidget, SpareZonesPanel
 from desktop.tasks import TaskOwner
 from desktop.theme import MIN_TARGET_PX
 from desktop.widgets import (
@@ -371,6 +371,11 @@ class SessionPage(Page):
             adjust.addWidget(button)
         adjust.addStretch(1)
         grid.addLayout(adjust, 3, 1)
+        # Sparing a tender zone (the massager confirms before a toggle says "spared").
+        self.spare_panel = SpareZonesPanel(
+            self.tasks.spawn, self.session.spare, self._show_live_controls
+        )
+        grid.addWidget(self.spare_panel, 4, 0, 1, 2)
         self.pause_button = big_button("❚❚ Pause")
         self.pause_button.clicked.connect(lambda: self.tasks.spawn(self.toggle_pause()))
         self.live_stop = big_button("■ Stop (Esc)", "Stop the massage now")
@@ -669,6 +674,11 @@ class SessionPage(Page):
         self.warmth_button.setChecked(on)
         self.warmth_button.setText("Warmth: on" if on else "Warmth: off")
         self.warmth_button.setToolTip(refusal)
+        spare_refusal = self.session.spare_refusal()  # this massager squeezes all zones together
+        self.spare_panel.show_state(
+            self.session.spared, enabled=self.session.active, refusal=spare_refusal
+        )
+        self.live_hand.set_spared(self.session.spared)
 
     async def toggle_pause(self) -> None:
         if self.session.phase == Phase.PAUSED:

@@ -1,0 +1,129 @@
+"""Sparing a tender zone from the Massage page, through the real window on the simulated
+massager: "spared" is shown only once the massager confirmed it, the zone rests on the
+device and on the hand drawing, a refusal leaves the toggle as it was, and a massager
+that squeezes all its zones together says so instead of showing the toggles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from appcore.session import Phase
+from ble import protocol as p
+from desktop.session_view import SessionPage
+from desktop.theme import MIN_TARGET_PX
+from massage import ZONE_NAMES, Zone
+from tests.desktop.helpers import answer_checkin, shot, until
+from tests.desktop.test_app import pair, running_app, screen_all_clear
+from tests.desktop.test_device_families import (
+    family_app,
+    massage_page,
+    screened_and_connected,
+)
+
+
+async def test_a_zone_is_spared_once_the_massager_confirms_and_given_back(
+    qtbot: QtBot, isolated_home: Path, screenshot_dir: Path
+) -> None:
+    async with running_app(isolated_home) as (app, device):
+        await screen_all_clear(app, qtbot)
+        await pair(app)
+        app.window.show_page_of(SessionPage)
+        page = app.window.page(SessionPage)
+        assert isinstance(page, SessionPage)
+        page.routines.setCurrentRow(0)
+        seen: list[p.Status] = []
+        statuses = app.massager.statuses.subscribe(seen.append)
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+        await answer_checkin(page, qtbot)
+        await until(lambda: page.session.phase == Phase.RUNNING, timeout=10)
+        panel = page.spare_panel
+        thumb, palm = panel.buttons[Zone.THUMB_BASE], panel.buttons[Zone.PALM]
+        await until(thumb.isEnabled, timeout=5)
+        assert panel.hint.isVisible()
+        assert not panel.refusal.isVisible()
+        for zone, button in panel.buttons.items():  # large, keyboard-reachable, plain words
+            assert button.isVisible()
+            assert button.width() >= MIN_TARGET_PX
+            assert button.height() >= MIN_TARGET_PX
+            assert button.focusPolicy() & Qt.FocusPolicy.TabFocus
+            assert button.text() == f"Spare {ZONE_NAMES[zone]}"
+        assert thumb.text() == "Spare thumb base"
+
+        # The device applies it before its answer arrives: the toggle waits for the answer.
+        device.faults.response_delay_s = 0.4
+        qtbot.mouseClick(thumb, Qt.MouseButton.LeftButton)
+        await until(lambda: device.model.spared_mask == 1 << Zone.THUMB_BASE, timeout=5)
+        assert not thumb.isChecked()
+        assert thumb.text() == "Spare thumb base"
+        assert not thumb.isEnabled()  # one press at a time
+        await until(lambda: thumb.text() == "✓ Thumb base spared", timeout=10)
+        device.faults.response_delay_s = 0.0
+        assert thumb.isChecked()
+        assert thumb.isEnabled()
+        assert page.session.spared == {Zone.THUMB_BASE}
+        await until(lambda: seen[-1].pressures_mmhg[Zone.THUMB_BASE] == 0, timeout=10)
+        await until(lambda: "thumb base resting" in page.live_hand.accessibleDescription(), 5)
+        await shot(app.window, screenshot_dir, "session_zone_spared")
+
+        # Keyboard: Space on the focused toggle spares the palm too.
+        palm.setFocus()
+        qtbot.keyClick(palm, Qt.Key.Key_Space)
+        await until(lambda: palm.text() == "✓ Palm spared", timeout=10)
+        assert device.model.spared_mask == (1 << Zone.THUMB_BASE) | (1 << Zone.PALM)
+
+        # A refusal is reported, and the toggle stays as the massager last confirmed it.
+        wrist = panel.buttons[Zone.WRIST]
+        device.faults.refuse_commands = True
+        qtbot.mouseClick(wrist, Qt.MouseButton.LeftButton)
+        await until(lambda: "did not spare the wrist" in page.message.text(), timeout=10)
+        await until(wrist.isEnabled, timeout=5)
+        assert wrist.text() == "Spare wrist"
+        assert not wrist.isChecked()
+        assert page.session.spared == {Zone.THUMB_BASE, Zone.PALM}
+        device.faults.refuse_commands = False
+
+        # Given back: it may squeeze again.
+        qtbot.mouseClick(thumb, Qt.MouseButton.LeftButton)
+        await until(lambda: thumb.text() == "Spare thumb base", timeout=10)
+        assert device.model.spared_mask == 1 << Zone.PALM
+        await until(lambda: "thumb base resting" not in page.live_hand.accessibleDescription(), 5)
+
+        # The log keeps each confirmed change (and the refusal).
+        await app.massager.audit_written()
+        history = await app.massager.history(100)
+        spares = [
+            (e.params["zones"], e.result) for e in reversed(history) if e.command == "spare_zones"
+        ]
+        assert spares == [
+            (["thumb base"], "success"),
+            (["thumb base", "palm"], "success"),
+            (["thumb base", "palm", "wrist"], "operation_failed"),
+            (["palm"], "success"),
+        ]
+        statuses.close()
+        qtbot.keyClick(app.window, Qt.Key.Key_Escape)
+        await until(lambda: page.session.phase == Phase.ENDED, timeout=10)
+        await until(lambda: not panel.isVisible(), timeout=10)  # the live panel has gone
+
+
+async def test_a_massager_that_squeezes_all_zones_together_says_so_instead(
+    qtbot: QtBot, isolated_home: Path
+) -> None:
+    async with family_app(isolated_home, "aa55") as (app, fam):
+        await screened_and_connected(app, fam)
+        page = massage_page(app)
+        page.routines.setCurrentRow(1)
+        page.refresh()
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+        await answer_checkin(page, qtbot)
+        await until(lambda: app.session.phase == Phase.RUNNING, timeout=10)
+        panel = page.spare_panel
+        await until(panel.refusal.isVisible, timeout=5)
+        assert panel.refusal.text() == "This massager squeezes all its zones together."
+        assert not panel.hint.isVisible()
+        assert not any(b.isVisible() for b in panel.buttons.values())
+        qtbot.keyClick(app.window, Qt.Key.Key_Escape)
+        await until(lambda: app.session.phase == Phase.ENDED, timeout=10)
