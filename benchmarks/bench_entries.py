@@ -37,7 +37,8 @@ from appcore.progress import MAX_WEEK_BARS, TREND_KINDS, Span, load_progress, sp
 from appcore.progress_entries import NOTES_KEPT, load_entry_progress
 from appcore.report import load_report
 from appcore.settings import Settings
-from benchmarks.bench_progress import END, figure, open_page, switch
+from benchmarks.bench_progress import END, open_page, switch
+from benchmarks.common import figure, median_ms
 from benchmarks.history import TZ, generate
 from data import entries
 from data import queries as queries_
@@ -96,17 +97,6 @@ def add_entries(folder: Path, years: int) -> int:
         return n
 
 
-def timed(fn: Callable[[], Any]) -> float:
-    """Median milliseconds of REPEAT calls (after one warm-up)."""
-    fn()
-    runs = []
-    for _ in range(REPEAT):
-        began = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - began) * 1000)
-    return statistics.median(runs)
-
-
 def progress_calls(db: Database, span: Span) -> dict[str, Callable[[], Any]]:
     """Each query the Progress page runs for `span`, with the arguments it runs it with
     (`load_progress` and `load_entry_progress`), then the two bundles."""
@@ -155,7 +145,7 @@ def queries(folder: Path) -> list[tuple[str, float]]:
     with open_store(folder, daily_backup=False) as store:
         for span in Span:
             for name, call in progress_calls(store.db, span).items():
-                out.append((f"{name}_{span.value}_10y", timed(call)))
+                out.append((f"{name}_{span.value}_10y", median_ms(call, REPEAT)))
     return out
 
 

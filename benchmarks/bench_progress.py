@@ -29,6 +29,7 @@ from appcore.db_worker import DbWorker
 from appcore.progress import Span
 from appcore.report import load_report
 from appcore.settings import Settings
+from benchmarks.common import figure
 from benchmarks.history import generate
 from desktop.progress_view import ProgressPage
 from desktop.report_pdf import render_report
@@ -36,11 +37,6 @@ from desktop.theme import apply_theme
 
 END = date(2025, 12, 31)
 REPEAT = 7
-
-
-def figure(name: str, value: float, unit: str) -> None:
-    """One figure a line, `name: value unit`."""
-    print(f"{name}: {value:.3g} {unit}" if value < 1000 else f"{name}: {value:.0f} {unit}")
 
 
 async def open_page(ctx: AppContext) -> tuple[float, ProgressPage]:
