@@ -299,7 +299,7 @@ class Massager:
             family = description.key
             await self.ctx.db.run(
                 lambda db: device_log.record_device(
-                    db, address, name, firmware, seen_at=datetime.now(UTC), family=family
+                    db, address, name, firmware, seen_at=self.ctx.now(), family=family
                 )
             )
         except Exception as exc:

@@ -16,7 +16,7 @@ import itertools
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
@@ -490,7 +490,7 @@ class ProgressPage(Page):
                 await self.ctx.db.run(write_file, path, content)
             else:
                 await self.ctx.db.run(
-                    export_table, kind, path, datetime.now(UTC), self.report_name.text()
+                    export_table, kind, path, self.ctx.now(), self.report_name.text()
                 )
         except Exception as exc:
             log.exception("export failed")
