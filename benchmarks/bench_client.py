@@ -66,32 +66,30 @@ async def client_round_trips(client: MassagerClient, n: int) -> list[float]:
     return samples
 
 
+async def connected_client(backend: Backend, address: str) -> MassagerClient:
+    """Thenar's client, connected; no heartbeats of its own (the measured calls are)."""
+    client = MassagerClient(
+        backend,
+        PinnedDevice(address),
+        CAPS,
+        policy=RetryPolicy(base_s=0.01, max_backoff_s=0.2),
+        allow_pairing=True,
+        heartbeat_interval_s=None,
+    )
+    await client.connect()
+    return client
+
+
 async def main() -> None:
     link = VirtualLink()
     async with SimulatedMassager(link) as sim, choose_backend("sim", link=link) as backend:
         address = sim.identity.address
         bare = await bare_round_trips(backend, address, ITERATIONS // 2)
-        client = MassagerClient(
-            backend,
-            PinnedDevice(address),
-            CAPS,
-            policy=RetryPolicy(base_s=0.01, max_backoff_s=0.2),
-            allow_pairing=True,
-            heartbeat_interval_s=None,  # the measured calls are the heartbeats
-        )
-        await client.connect()
+        client = await connected_client(backend, address)
         ours = await client_round_trips(client, ITERATIONS // 2)
         await client.close()
         bare += await bare_round_trips(backend, address, ITERATIONS // 2)  # both sides of ours
-        client = MassagerClient(
-            backend,
-            PinnedDevice(address),
-            CAPS,
-            policy=RetryPolicy(base_s=0.01, max_backoff_s=0.2),
-            allow_pairing=True,
-            heartbeat_interval_s=None,
-        )
-        await client.connect()
+        client = await connected_client(backend, address)
         ours += await client_round_trips(client, ITERATIONS // 2)
         bare_p50, bare_p99 = p50_p99(bare)
         our_p50, our_p99 = p50_p99(ours)
