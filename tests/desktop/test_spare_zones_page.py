@@ -5,15 +5,20 @@ that squeezes all its zones together says so instead of showing the toggles."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from appcore.session import Phase
 from ble import protocol as p
+from desktop.hand_widget import HandWidget, SpareZonesPanel
 from desktop.session_view import SessionPage
-from desktop.theme import MIN_TARGET_PX
+from desktop.theme import MIN_TARGET_PX, apply_theme
 from massage import ZONE_NAMES, Zone
 from tests.desktop.helpers import answer_checkin, shot, until
 from tests.desktop.test_app import pair, running_app, screen_all_clear
@@ -21,6 +26,14 @@ from tests.desktop.test_device_families import (
     family_app,
     massage_page,
     screened_and_connected,
+)
+from tests.desktop.test_layout_audit import (
+    HIGH_CONTRAST,
+    NORMAL_CONTRAST,
+    cut_text,
+    painted_contrast,
+    settle,
+    text_box,
 )
 
 
@@ -127,3 +140,54 @@ async def test_a_massager_that_squeezes_all_zones_together_says_so_instead(
         assert not any(b.isVisible() for b in panel.buttons.values())
         qtbot.keyClick(app.window, Qt.Key.Key_Escape)
         await until(lambda: app.session.phase == Phase.ENDED, timeout=10)
+
+
+@pytest.mark.parametrize("high_contrast", [False, True], ids=["normal", "high contrast"])
+async def test_the_spared_state_is_readable_at_200_percent_in_both_themes(
+    qtbot: QtBot, high_contrast: bool
+) -> None:
+    """Every toggle spared (the longest words): none cut, none below 44x44, the text's
+    contrast measured from the painted pixels as the layout audit does."""
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    calls: list[tuple[Zone, bool]] = []
+
+    async def spare(zone: Zone, spared: bool) -> None:
+        calls.append((zone, spared))
+
+    panel = SpareZonesPanel(asyncio.ensure_future, spare, lambda: None)
+    qtbot.addWidget(panel)
+    try:
+        apply_theme(qapp, 2.0, high_contrast)
+        panel.resize(880, 600)  # the Massage page's column at 1366x768
+        panel.show_state(frozenset(Zone), enabled=True, refusal="")
+        panel.show()
+        await settle(panel)
+        image = panel.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        need = HIGH_CONTRAST if high_contrast else NORMAL_CONTRAST
+        for zone, button in panel.buttons.items():
+            assert button.text() == f"✓ {ZONE_NAMES[zone].capitalize()} spared"
+            assert button.isChecked()
+            assert cut_text(button) is None, button.text()
+            assert button.width() >= MIN_TARGET_PX
+            assert button.height() >= MIN_TARGET_PX
+            measured = painted_contrast(image, text_box(button, panel))
+            assert measured is not None
+            assert measured >= need, (button.text(), measured)
+        assert cut_text(panel.hint) is None
+        assert calls == []  # showing the state sends nothing
+    finally:
+        apply_theme(qapp, 1.0, False)
+
+
+def test_the_hand_drawing_says_a_spared_zone_is_resting(qtbot: QtBot) -> None:
+    hand = HandWidget()
+    qtbot.addWidget(hand)
+    hand.set_pressures((30, 30, 30, 30, 30, 30))
+    hand.set_spared({Zone.THUMB_BASE})
+    words = hand.accessibleDescription()
+    assert "thumb base resting (spared)" in words
+    assert "palm 30 mmHg" in words
+    assert "thumb base 30" not in words
+    hand.set_spared(set())  # given back
+    assert "thumb base 30 mmHg" in hand.accessibleDescription()
