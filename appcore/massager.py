@@ -10,6 +10,10 @@ The caps on the device follow the safety owner (`appcore.safety`): on every
 connect and reconnect, and on every change of the safety state, the caps in force
 are written to the device's Limits and read back. While a session runs they never
 loosen past the caps it started with (`hold_session_caps`).
+
+Why this module is long: one owner of the connection: backend choice, scan, connect with
+its plain-words state, the caps synced on every link and safety change, and the audit
+log all depend on the same driver and link state.
 """
 
 from __future__ import annotations

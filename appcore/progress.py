@@ -12,6 +12,10 @@ the ratings given *before* sessions: the
 after-session ratings describe the minutes after a massage, so mixing them in
 would make the trend depend on how often someone rates after a session. They
 are used, paired with the before ratings, in the per-program comparison.
+
+Why this module is long: one page's model: the series, the program comparisons,
+adherence and their sentences all come from one `load_progress` call on the DB thread,
+and it is only just over the limit.
 """
 
 from __future__ import annotations

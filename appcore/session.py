@@ -11,6 +11,10 @@ link), so they have one owner here; the log's side (the session's rows, telemetr
 once a second, an end retried on a full disk) is `appcore.session_record`, which this
 controller drives. What it stores is shaped in `appcore.records`; the program is
 compiled by `therapy`.
+
+Why this module is long: the phase and the device's status of one session change
+together (start, pause, stop, a safety stop, a lost link, resume), so they stay with one
+owner in one class; the log's side has already moved to `appcore.session_record`.
 """
 
 from __future__ import annotations

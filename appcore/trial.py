@@ -11,6 +11,11 @@ always win: the plan only ever suggests.
 
 Outcomes are read by `read_outcomes`, the one adapter over the daily entries
 (`data.entries.daily_outcomes`).
+
+Why this module is long: the one owner of the trial: its record conversions, the daily
+review of deviations, the offers, notes and stop all use the same locked plan and
+tables, and keeping them in one module keeps "nothing else writes the trial tables"
+checkable in one file.
 """
 
 from __future__ import annotations

@@ -6,6 +6,12 @@ is `OutcomeUnknown` (never success) and forces a status read before the next
 one; caps are checked before anything is written and written to the device's
 Limits on every connect; a lost link is reported and re-established to the
 pinned device only, without ever resuming a session by itself.
+
+Why this module is long: one connection's state machine. Connecting and retrying, the
+heartbeat and silence watch, indications matched to the pending command, the resync
+after an unknown outcome and the caps written on every connect all act on the same link
+and pending-command state, which is safest checked in one class; the command methods
+themselves are a few lines each.
 """
 
 from __future__ import annotations

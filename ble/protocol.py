@@ -15,6 +15,12 @@ an older app.
 Protocol version 2 (this module): every control point command carries a request
 id that its indication echoes, and Features lists the protocol versions the
 device speaks. Version 1 (no request ids) is not spoken any more.
+
+Why this module is long: one wire format. Every frame's encoder and decoder sit together
+(commands, control responses, program chunks, the advert's identity, status, features,
+limits), so a reader checks each against docs/gatt-profile.md side by side, and the app
+and the simulator share one definition that cannot drift; there is no behaviour here to
+split off.
 """
 
 from __future__ import annotations

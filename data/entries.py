@@ -9,6 +9,11 @@ entries too (`checkin_id`), written in the same transaction as the check-in.
 
 `daily_outcomes` is the per-day API other features read (the n-of-1 trial of
 issue 16): one typed record per local day, days without entries included.
+
+Why this module is long: one table family: an entry, its zones and its medications are
+written and corrected in the same transactions, and the per-day readers
+(`daily_outcomes`, stiffness, pain by hand, zones, marks, notes) read the same rows
+under the same "not rated is NULL" rule, which one module keeps in one place.
 """
 
 from __future__ import annotations

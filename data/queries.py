@@ -15,6 +15,10 @@ Definitions (the tests compute these by hand):
   those whose reminder was marked done;
 - the streak is the number of consecutive days, ending today (or yesterday if
   nothing is done yet today), with at least one completed session.
+
+Why this module is long: each query is short, and all of them answer under the
+definitions at the top, which the tests compute by hand; one module keeps those
+definitions and their SQL side by side.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Tables are STRICT with CHECK constraints: the Python validation is the first
 line of defence, the schema the last, so no code path can store a pain of 11.
 `PRAGMA user_version` mirrors the number of migrations applied, so a file from
 a newer Thenar is recognised (and refused) by reading one header field.
+
+Why this module is long: an ordered list of migrations: each is append-only history that
+must never change, and reading them in order is how a reader sees how a log file got its
+shape.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Start-up does only what the first window needs (the log is opened on its own
 thread); connecting to the massager starts in the background. Shutdown always
 stops a running massage, and waits for the massager's acknowledgement, before
 anything closes.
+
+Why this module is long: start-up and shutdown as one sequence: the `Thenar` holder with
+its ordered shutdown (stop a running massage and wait for the acknowledgement), the page
+wiring in `build` and the error hooks, read in order in one file.
 """
 
 from __future__ import annotations

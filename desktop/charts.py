@@ -4,6 +4,10 @@ One set of paint functions draws on a widget and on a PDF page alike, so the
 report shows exactly what the person saw. Every size derives from the font's
 line height, so charts grow with the app's text size; each series differs by
 shape or line style as well as colour, so nothing is told by colour alone.
+
+Why this module is long: three charts (trend, effects, adherence) share one style, the
+tick, marker and legend helpers, and each paint function draws both on screen and into
+the clinician PDF; one module keeps the two outputs identical.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ scale starts "not rated" and stays so until tapped: tapping the chosen number
 again un-rates it, so nothing untouched is ever saved as a 0. Tapping a zone on
 a hand chooses that hand. Bad input is refused with the log's own words and
 nothing is saved.
+
+Why this module is long: one feature: the scales and choices (also used by the by-hand
+page), the form (also part of the check-in) and the dialog that saves it share one "not
+rated until tapped" rule, which one module keeps together.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ the chosen range, the page draws it. The page scrolls as
 one: range buttons, charts, then the exports at its end.
 Exports happen only when the person asks, to a file they choose, readable
 only by them.
+
+Why this module is long: one scrolling page: range buttons, charts, the entries list and
+the exports share one loaded `ProgressData` and one reload, and building the layout is
+about a third of the file. The figures are computed in `appcore.progress`.
 """
 
 from __future__ import annotations

@@ -2,6 +2,11 @@
 
 The view only draws `appcore.reminders` (the picker, the week, the warnings) and
 forwards clicks; all log work goes through the DB worker, off the event loop.
+
+Why this module is long: one page whose picker (repeat, days, time, with its live
+sentence) is most of it; the week list, add, delete and export are short and share the
+picker's state and the page's DB-worker calls. The schedule logic itself is in `appcore`
+(schedule_picker, schedule_week, schedule_words).
 """
 
 from __future__ import annotations

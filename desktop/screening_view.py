@@ -3,6 +3,10 @@
 Built for stiff hands and tired eyes: each answer is a large framed row that can be
 clicked anywhere, picked with the arrow keys, or with its number key (1, 2, 3...);
 Enter moves on. The flow itself (order, validation, saving) is `appcore.screening`.
+
+Why this module is long: one flow's screens: the answer rows and the question panel
+(built for keyboard, number keys and large targets; `OptionRow` is reused by the
+check-in and Settings) and the page that steps through them share one keyboard handling.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ ratings before), live (pressures on the hand, temperature, step guidance, time
 left, Pause/Stop), after (why it ended, ratings after) and interrupted (a lost
 link: what happened, and Resume once the massager is back). All behaviour is in
 `appcore.session.SessionController`; this page draws it and forwards intent.
+
+Why this module is long: one page of four panels (choose, live, after, interrupted) that
+hand over to each other on the controller's phase; they share the page's ratings, its
+controller subscription and one phase switch (`_show_phase`), which a split per panel
+would spread across files. The behaviour itself is already in `appcore.session`.
 """
 
 from __future__ import annotations

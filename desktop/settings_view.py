@@ -2,6 +2,11 @@
 
 Every change applies at once (no "Apply" for looks), every disk operation runs on the
 DB thread, and every section says in words what happened or what to do next.
+
+Why this module is long: one Settings page of four short sections (safety questions and
+clearances, text and looks, the device, data and backups) that share the page's one
+status line (`_say`) and refresh (`_sync`); each section's file and log work is already
+in `appcore` (backups, data_tools).
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ state and forwards intent. Two panels: "plan" while no comparison runs (choose,
 preview, lock) and "follow" once one is locked (today's plan, the schedule,
 a note for a day done differently, the result so far or at the end, the PDF,
 stop early).
+
+Why this module is long: one page, two panels (plan and follow) switched on the trial's
+state; all behaviour is in `appcore.trial`, so the file is layout and forwarding.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""Small building blocks every page uses, so each looks and behaves the same."""
+"""Small building blocks every page uses, so each looks and behaves the same.
+
+Why this module is long: a catalogue of small, independent building blocks (labels,
+buttons, number/time/date boxes, the wheel and arrow-key guards, `Page`, `ActionFlow`,
+`WrapCheckBox`), each short; one module is where every page takes its shared look and
+behaviour from.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,11 @@ Limits, a heartbeat watchdog, an over-temperature cut-out relative to the heat
 limit, stuck-valve faults, an absolute auto-off with a cool-down, a heat-time
 budget, and "never restart by itself". No asyncio and no Bumble here;
 `device_sim.peripheral` adapts it to a GATT server.
+
+Why this module is long: the firmware's safety rules (hard limits, written Limits,
+watchdog, over-temperature cut-out, stuck valves, auto-off, heat budget) all act on one
+state stepped by one clock; in one class a reader can check that every path ends in a
+safe state.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ The GAP and GATT services (Device Name, Appearance, Service Changed, Client
 Supported Features, Database Hash) are built here too, instead of Bumble's
 defaults, so they follow the same rule: every request answered, and writes no
 central should make refused with an ATT error.
+
+Why this module is long: a whole GATT server: the service table, the standard services
+with the database hash and Service Changed, the adverts and the link-fault injection all
+adapt the same model over the same connection.
 """
 
 from __future__ import annotations

@@ -19,6 +19,11 @@ drops. So this driver makes up what it can:
   pause: the device is switched off and Thenar's timer holds; resume runs what was
   left of the plan (the device itself cannot pause);
 - the audit trail: each change it asked for and the status's verdict, and each link event.
+
+Why this module is long: one driver making up for everything the device lacks (caps
+mapped to levels, Thenar's own step timer, a status read after every write, a stop after
+a lost link); all of it acts on one connection and one running plan, and reads best
+beside docs/aa55-protocol.md.
 """
 
 from __future__ import annotations

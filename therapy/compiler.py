@@ -14,6 +14,10 @@ band depends on the intensity chosen at the start, so that case is always a chan
 
 The device's SET_INTENSITY only scales uploaded pressures down (level/10), so a program
 compiled here stays within its caps whatever the person does with the slider.
+
+Why this module is long: one fixed pipeline. Each step (drop, clamp, heat, shorten,
+heat-time) can only make the program milder, and keeping them in order in one module
+lets a reader check that order and each `Change`'s reason.
 """
 
 from __future__ import annotations

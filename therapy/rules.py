@@ -5,8 +5,8 @@ Each rule fires on some answers to one question and has an `Effect`. Rules with 
 `until_cleared` effect applies (usually a block); afterwards `effect` applies (the
 "cleared caps"). The table follows docs/safety-and-care.md, "Screening".
 
-Long because it is a table: one entry per rule, each with its reason and source, read
-side by side with the document it follows.
+Why this module is long: it is a table, one entry per rule, each with its reason and
+source, read side by side with the document it follows.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""The client half of the Bumble bleak backend (see :mod:`ble.bumble_bleak.adapter`)."""
+"""The client half of the Bumble bleak backend (see :mod:`ble.bumble_bleak.adapter`).
+
+Why this module is long: it implements bleak's whole client surface over Bumble
+(connect, pairing, discovery with Service Changed, reads, writes, notifications), and
+every part needs the same connection and the same pitfall handling
+(docs/bumble-pitfalls.md).
+"""
 
 from __future__ import annotations
 
