@@ -240,6 +240,10 @@ class SessionController:
         self.massager.hold_session_caps(caps)
         self.massager.session_id = session_id  # the client's audit trail is tagged with it
         self.message = ""
+        # A resumed session keeps the zones the person spared: the tender spot is still
+        # tender after a dropped link. The device starts every session with nothing spared,
+        # so the set is sent again at once, confirmed like any other change.
+        keep = self.spared if resume else frozenset()
         try:  # the driver puts each command and its result in the audit trail
             self.level, self.warmth_on = FULL_LEVEL, True  # each session starts as planned
             self.spared = frozenset()  # the device spares nothing at a new Start either
@@ -249,6 +253,16 @@ class SessionController:
             self.message = f"The massage did not start: {exc}"
             self._notify()
             raise
+        if keep:
+            try:
+                await driver.spare_zones(keep)
+                self.spared = keep
+            except Exception as exc:  # never assumed: say so, the person can Stop
+                names = ", ".join(ZONE_NAMES[z] for z in sorted(keep))
+                self.message = (
+                    f"The massager did not spare the {names} again after resuming ({exc}). "
+                    "Press Stop if a spot is sore."
+                )
         self._started_mono = asyncio.get_running_loop().time()
         self.phase = Phase.RUNNING
         self.record.start_flushing()
