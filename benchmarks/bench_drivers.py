@@ -14,10 +14,14 @@ request), for reference. Prints `name: value unit`.
 from __future__ import annotations
 
 import asyncio
-import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.common
+
+from benchmarks.common import p50_p99, report
 from ble.backends import choose_backend
 from ble.bumble_bleak.radio import VirtualLink
 from device_sim.aa55_peripheral import SimulatedAa55
@@ -32,15 +36,6 @@ BLOCKS = 20
 PER_BLOCK = 50
 WARMUP = 50
 CAPS = Limits(60, 420, 900)
-
-
-def report(name: str, value: float, unit: str) -> None:
-    print(f"{name}: {value:.3f} {unit}", flush=True)
-
-
-def p50_p99(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99)] * 1000
 
 
 async def timed(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
