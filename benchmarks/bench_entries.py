@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,20 +31,16 @@ import qasync
 from PySide6.QtWidgets import QApplication
 from sqlite_utils import Database
 
-from appcore.context import AppContext
 from appcore.db_worker import DbWorker
 from appcore.progress import MAX_WEEK_BARS, TREND_KINDS, Span, load_progress, span_start
 from appcore.progress_entries import NOTES_KEPT, load_entry_progress
-from appcore.report import load_report
-from appcore.settings import Settings
-from benchmarks.bench_progress import END, open_page, switch
+from benchmarks.bench_progress import END, bench_context, page_opens, report_ms, switch
 from benchmarks.common import figure, median_ms
 from benchmarks.history import TZ, generate
 from data import entries
 from data import queries as queries_
 from data.entries import Entry, Hand, Side
 from data.store import open_store
-from desktop.report_pdf import render_report
 from desktop.theme import apply_theme
 
 REPEAT = 5
@@ -154,35 +150,19 @@ async def page_and_report(folder: Path) -> dict[str, float]:
     a click on "Everything", and the report (all ten years), in milliseconds."""
     worker = DbWorker(folder)
     await worker.open()
-    ctx = AppContext(
-        settings=Settings(),
-        settings_path=folder / "settings.json",
-        db=worker,
-        now=lambda: datetime.combine(END, datetime.min.time().replace(hour=12)).astimezone(),
-    )
+    ctx = bench_context(worker, folder)
     try:
-        first, page = await open_page(ctx)
-        page.close()
-        runs = []
-        for _ in range(REPEAT):
-            ms, page = await open_page(ctx)
-            runs.append(ms)
-            if len(runs) < REPEAT:
-                page.close()
-                page.deleteLater()
+        first, runs, page = await page_opens(ctx, REPEAT)
         everything = []
         for _ in range(3):
             everything.append(await switch(page, Span.ALL))
             await switch(page, Span.WEEKS_4)
         page.close()
-        began = time.perf_counter()  # gathering and drawing: what the person waits for
-        report = await worker.run(load_report, Span.ALL, END, "", date.isoformat)
-        render_report(report, generated="bench")
         return {
             "first": first,
             "median": statistics.median(runs),
             "everything": statistics.median(everything),
-            "report": (time.perf_counter() - began) * 1000,
+            "report": (await report_ms(worker))[0],
         }
     finally:
         await worker.close()
