@@ -28,20 +28,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync
-from PySide6.QtWidgets import QApplication
 from sqlite_utils import Database
 
 from appcore.db_worker import DbWorker
 from appcore.progress import MAX_WEEK_BARS, TREND_KINDS, Span, load_progress, span_start
 from appcore.progress_entries import NOTES_KEPT, load_entry_progress
-from benchmarks.bench_progress import END, bench_context, page_opens, report_ms, switch
+from benchmarks.bench_progress import (
+    END,
+    bench_context,
+    page_opens,
+    report_ms,
+    switch,
+    themed_app,
+)
 from benchmarks.common import figure, median_ms
 from benchmarks.history import TZ, generate
 from data import entries
 from data import queries as queries_
 from data.entries import Entry, Hand, Side
 from data.store import open_store
-from desktop.theme import apply_theme
 
 REPEAT = 5
 LIMIT_QUERY_MS = 50.0
@@ -173,10 +178,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--folder", type=Path, help="reuse (or keep) the generated log here")
     args = parser.parse_args()
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)
-    apply_theme(app, 1.25, high_contrast=False)
+    app = themed_app()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.folder or Path(tmp) / "history"
         if not (folder / "thenar.db").exists():

@@ -66,6 +66,15 @@ async def switch(page: ProgressPage, span: Span) -> float:
     return elapsed
 
 
+def themed_app() -> QApplication:
+    """The application as the person sees it (text scale 1.25)."""
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # closing a timed page must not end the loop
+    apply_theme(app, 1.25, high_contrast=False)
+    return app
+
+
 def bench_context(worker: DbWorker, folder: Path) -> AppContext:
     """The app's context on the generated log, its clock at noon on END."""
     return AppContext(
@@ -132,10 +141,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--folder", type=Path, help="reuse (or keep) the generated log here")
     args = parser.parse_args()
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)  # closing a timed page must not end the loop
-    apply_theme(app, 1.25, high_contrast=False)
+    app = themed_app()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.folder or Path(tmp) / "history"
         if not (folder / "thenar.db").exists():
