@@ -33,7 +33,14 @@ from data.errors import StoreError
 from desktop.entry_dialog import EntryForm
 from desktop.screening_view import OptionRow
 from desktop.welcome_view import heading, scroll
-from desktop.widgets import arrows_move_focus_only, big_button, notice, paragraph, shown_options
+from desktop.widgets import (
+    arrows_move_focus_only,
+    big_button,
+    fit_to_screen,
+    notice,
+    paragraph,
+    shown_options,
+)
 from therapy import CheckIn, Question, SafetyProfile
 from therapy.questionnaire import NO
 
@@ -153,7 +160,9 @@ class CheckInDialog(QDialog):
         olayout.addLayout(orow)
         self.stack.addWidget(outcome)
 
-        self.resize(self.fontMetrics().averageCharWidth() * 80, self.fontMetrics().height() * 32)
+        fit_to_screen(
+            self, self.fontMetrics().averageCharWidth() * 80, self.fontMetrics().height() * 32
+        )
 
     # --- building
 

@@ -49,7 +49,7 @@ from data.models import MORNING_STIFFNESS_MAX_MIN
 from desktop.hand_map import ZoneMap
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import heading, scroll
-from desktop.widgets import ActionFlow, big_button, limit_text, notice, paragraph
+from desktop.widgets import ActionFlow, big_button, fit_to_screen, limit_text, notice, paragraph
 
 NOT_RATED = "not rated"
 
@@ -390,7 +390,9 @@ class EntryDialog(QDialog):
         outer.addLayout(row)
         self.form.med_add.clicked.connect(lambda: self.tasks.spawn(self.add_medication()))
         self.form.med_stop.clicked.connect(lambda: self.tasks.spawn(self.stop_medication()))
-        self.resize(self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().height() * 40)
+        fit_to_screen(
+            self, self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().height() * 40
+        )
 
     def say(self, text: str) -> None:
         self.message.setText(text)

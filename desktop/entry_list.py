@@ -46,7 +46,7 @@ from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.locale_words import locale_date, locale_time
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import heading, scroll
-from desktop.widgets import ActionFlow, big_button, notice, paragraph
+from desktop.widgets import ActionFlow, big_button, fit_to_screen, notice, paragraph
 
 PAGE = 30  # rows shown at first, and added by "Show older"
 _RUN = re.compile(r"(\S{30})(?=\S)")  # a run of text with no space to wrap at
@@ -162,7 +162,7 @@ class EntryListDialog(QDialog):
         row.addWidget(self.close_button)
         outer.addLayout(row)
         unit = self.fontMetrics()
-        self.resize(unit.averageCharWidth() * 90, unit.height() * 40)
+        fit_to_screen(self, unit.averageCharWidth() * 90, unit.height() * 40)
 
         app = QApplication.instance()
         assert isinstance(app, QApplication)

@@ -538,3 +538,22 @@ class WrapCheckBox(QCheckBox):
             focus.initFrom(self)
             focus.rect = text_rect
             painter.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus)
+
+
+# Room left on the screen for the window manager's title bar and frame around a dialog.
+SCREEN_MARGIN_PX = 64
+
+
+def fit_to_screen(dialog: QWidget, width: int, height: int) -> None:
+    """Size a dialog as it would like, but never beyond the screen it opens on.
+
+    A dialog sized from its font (so many lines of text) is taller than a 1024x600 or a
+    1366x768 screen at large text, and its buttons (Check, Save, Close) would open off
+    the bottom edge, out of reach. Its own scroll area takes what does not fit (issue 13).
+    """
+    owner = dialog.parentWidget() or dialog
+    room = owner.screen().availableGeometry()
+    dialog.resize(
+        max(1, min(width, room.width() - SCREEN_MARGIN_PX // 2)),
+        max(1, min(height, room.height() - SCREEN_MARGIN_PX)),
+    )
