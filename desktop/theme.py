@@ -13,6 +13,7 @@ measures it from the pixels actually painted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
@@ -21,6 +22,10 @@ MIN_TARGET_PX = 48  # WCAG 2.5.5 asks 44 px; a little more for hands that ache
 BASE_POINT_SIZE = 11.0
 TEXT_STEPS = (1.0, 1.25, 1.5, 1.75, 2.0)  # 100-200%: five steps are easy to hit with a sore hand
 MIN_WINDOW = (800, 560)  # fits a 1024x600 netbook with its panel and title bar
+# A ticked check box shows a tick in the accent's text colour (one file per palette, the
+# colour written in it; tests/desktop/test_theme_tick.py checks they match), not a solid
+# square that people do not read as "ticked".
+TICKS = Path(__file__).parent / "icons"
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,10 @@ def qt_palette(c: Palette) -> QPalette:
     return palette
 
 
+def tick_file(high_contrast: bool) -> Path:
+    return TICKS / ("tick_high_contrast.svg" if high_contrast else "tick_normal.svg")
+
+
 def stylesheet(text_scale: float, high_contrast: bool) -> str:
     c = palette_for(high_contrast)
     target = target_px(text_scale)
@@ -161,6 +170,7 @@ def stylesheet(text_scale: float, high_contrast: bool) -> str:
     handle = round(target * 0.5)
     groove = max(8, round(target * 0.18))
     f = SPACE.focus
+    tick = tick_file(high_contrast).as_posix()
     return f"""
         QPushButton, QToolButton, QComboBox, QSpinBox, QLineEdit, QDateEdit, QTimeEdit {{
             min-height: {target - 2 * f - 2 * SPACE.pad_y}px; padding: {SPACE.pad_y}px {pad_x}px;
@@ -200,7 +210,7 @@ def stylesheet(text_scale: float, high_contrast: bool) -> str:
                 stop:0 {c.accent}, stop:0.55 {c.accent}, stop:0.6 {c.base}, stop:1 {c.base});
         }}
         QCheckBox::indicator:checked {{
-            background: {c.accent}; border-color: {c.text};
+            background: {c.accent}; border-color: {c.text}; image: url("{tick}");
         }}
         QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{
             border-style: dashed; border-color: {c.muted_text};
