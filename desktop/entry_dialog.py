@@ -66,7 +66,8 @@ class Scale(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()
         outer.addWidget(self.label)
-        row = QHBoxLayout()
+        row = ActionFlow()  # 0-10 wraps onto two lines at large text rather than cutting 10
+        row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(3)
         self.buttons: list[QPushButton] = []
         for n in range(11):

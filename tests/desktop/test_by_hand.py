@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
@@ -18,8 +19,10 @@ from data.models import Outcome, RatingKind, SessionKind
 from data.other_massagers import massager_of
 from data.ratings import session_ratings
 from desktop.by_hand_view import ByHandPage
+from desktop.theme import MIN_TARGET_PX, apply_theme
 from tests.appcore.conftest import CLEAR_ANSWERS
 from tests.desktop.helpers import shot
+from tests.desktop.test_layout_audit import cut_text, settle
 from tests.waiting import until as wait_for  # the one polling helper
 from therapy import ROUTINES, CheckIn, Technique
 from therapy.by_hand import BY_HAND_MOVES
@@ -171,3 +174,40 @@ async def test_another_massager_is_named_once_and_offered_again(
     page.massager.setEditText("x" * 81)
     assert page.massager.currentText() == "x" * 80
     assert page.massager.lineEdit().toolTip() == "Up to 80 characters"
+
+
+@pytest.mark.parametrize(
+    ("scale", "width"),
+    [(1.5, 700), (2.0, 930)],  # the page's column at 1024x600 150% and at 1366x768 200%
+    ids=["150%", "200%"],
+)
+async def test_the_0_to_10_buttons_wrap_rather_than_cut_at_large_text(
+    qtbot: QtBot, ctx: AppContext, scale: float, width: int
+) -> None:
+    """Before, eleven buttons in one row were wider than the page: 10 was cut, the page
+    scrolled sideways, and the introduction's last words ran off the right edge."""
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    await ctx.safety.save_screening(CLEAR_ANSWERS)
+    page = ByHandPage(ctx)
+    qtbot.addWidget(page)
+    try:
+        apply_theme(qapp, scale, False)
+        page.resize(width, 600)
+        page.show()
+        await settle(page)
+        area = page.scroller
+        assert isinstance(area, QScrollArea)
+        assert area.horizontalScrollBar().maximum() == 0  # nothing off to the right
+        view = area.viewport()
+        for pair in (page.before, page.other_before, page.other_after):
+            for scale_ in (pair.pain, pair.stiffness):
+                for button in scale_.buttons:
+                    assert cut_text(button) is None, button.text()
+                    assert button.width() >= MIN_TARGET_PX
+                    assert button.height() >= MIN_TARGET_PX
+                    left = button.mapTo(view, button.rect().topLeft()).x()
+                    assert left >= 0
+                    assert left + button.width() <= view.width(), (button.text(), left)
+    finally:
+        apply_theme(qapp, 1.0, False)
