@@ -204,12 +204,12 @@ def test_main_makes_everything_it_creates_private() -> None:
 
 
 FIRST_WINDOW = """
+from desktop.app import build  # first, as `python -m desktop` imports desktop first
 import asyncio, sys
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 import qasync
 from appcore.settings import Settings
-from desktop.app import build
 
 qapp = QApplication([])
 home = Path(sys.argv[1])
@@ -229,7 +229,7 @@ with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
 def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path) -> None:
     """Start-up builds and imports what the first page (Home) needs; the other pages, the
     tray, the exporters, the calendar library and the Bluetooth stack (bleak, Bumble,
-    the drivers) load when first used."""
+    the drivers) load when first used; OpenSSL not at all."""
     later = [
         "desktop.progress_view",
         "desktop.charts",
@@ -256,6 +256,8 @@ def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path) -> None
         "drivers.capture",
         "device_sim.process",
         "appcore.device_words",
+        "ssl",  # asyncio is imported without TLS (desktop/__init__.py): no network
+        "_ssl",
     ]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
@@ -270,3 +272,29 @@ def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path) -> None
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+TLS_LATER = """
+import sys
+import desktop
+import asyncio.base_events
+assert "ssl" not in sys.modules, "asyncio loaded OpenSSL"
+assert asyncio.base_events.ssl is None
+import ssl
+ssl.create_default_context()
+print("tls-later-ok")
+"""
+
+
+def test_asyncio_is_imported_without_tls_and_tls_still_loads_when_asked() -> None:
+    """Importing desktop hides `ssl` from asyncio only while asyncio is imported (about
+    4 MB of the first window, issue 13); a later `import ssl` gets the real module."""
+    out = subprocess.run(
+        [sys.executable, "-c", TLS_LATER],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "tls-later-ok"
