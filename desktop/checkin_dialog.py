@@ -34,6 +34,7 @@ from desktop.entry_dialog import EntryForm
 from desktop.screening_view import OptionRow
 from desktop.welcome_view import heading, scroll
 from desktop.widgets import (
+    ActionFlow,
     arrows_move_focus_only,
     big_button,
     fit_to_screen,
@@ -184,7 +185,7 @@ class CheckInDialog(QDialog):
 
     def _scale(self, q: Question) -> QWidget:
         box = QWidget()
-        row = QHBoxLayout(box)
+        row = ActionFlow(box)  # 0-10 wraps at large text on a small screen, never cut
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(4)
         group = QButtonGroup(self)

@@ -155,6 +155,7 @@ class EntryForm(QWidget):
 
         ms_row = QHBoxLayout()
         ms_label = QLabel("Stiffness this morning: minutes until your hands loosened up")
+        ms_label.setWordWrap(True)  # one line is wider than a small screen at large text
         self.morning = QSpinBox()
         self.morning.setRange(-5, MORNING_STIFFNESS_MAX_MIN)  # -5 shows "not rated"
         self.morning.setSingleStep(5)

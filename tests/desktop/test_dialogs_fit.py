@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QPushButton, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from appcore.context import AppContext
@@ -41,6 +41,10 @@ async def check_fits(qtbot: QtBot, dialog: QDialog, button: QPushButton) -> None
     assert button.isVisible()
     assert button.height() >= 44
     assert cut_text(button) is None, button.text()
+    for area in dialog.findChildren(QScrollArea):  # nothing runs off the right-hand edge
+        content = area.widget()
+        if area.isVisible() and content is not None and content.isVisible():
+            assert content.width() <= area.viewport().width(), (dialog.windowTitle(), content)
 
 
 @pytest.mark.parametrize("high_contrast", [False, True], ids=["normal", "high contrast"])
