@@ -51,7 +51,12 @@ class HandWidget(QWidget):
         self._targeted: frozenset[Zone] = frozenset()
         self._pressures: tuple[int, ...] | None = None
         self._spared: frozenset[Zone] = frozenset()  # drawn resting (live mode only)
+        self._label_boxes: dict[Zone, QRectF] = {}  # where the last paint put each label
         self._describe()
+
+    def label_boxes(self) -> dict[Zone, QRectF]:
+        """Each zone's label tag as last painted, in widget pixels (for tests)."""
+        return dict(self._label_boxes)
 
     def sizeHint(self) -> QSize:
         line = self.fontMetrics().height()
@@ -129,6 +134,7 @@ class HandWidget(QWidget):
         font.setPointSizeF(max(3.0, self.font().pointSizeF() / scale * 0.7))
         painter.setFont(font)
         caption = QPen(self.palette().color(self.foregroundRole()))  # readable in both themes
+        self._label_boxes.clear()
 
         def shape(path: QPainterPath, zone: Zone, label_at: QPointF) -> None:
             fill = self._fill(zone)
@@ -139,13 +145,19 @@ class HandWidget(QWidget):
                 painter.drawPath(path)
             text = self._label(zone)
             if text:
+                # The words sit on a tag of the zone's own colour, so no outline, hatching
+                # or gap between the fingers runs through the number (issue 13).
+                centre = Qt.AlignmentFlag.AlignCenter
+                at = QRectF(label_at.x() - 30, label_at.y() - 10, 60, 20)
+                box = painter.boundingRect(at, centre, text)
+                tag = box.adjusted(-1.5, -0.5, 1.5, 0.5)
+                painter.setPen(QPen(OUTLINE, 0.6))
+                painter.setBrush(fill)
+                painter.drawRoundedRect(tag, 2, 2)
+                self._label_boxes[zone] = painter.transform().mapRect(tag)
                 # Dark text on light fills, white on dark ones: readable at every pressure.
                 painter.setPen(QColor("white") if fill.lightnessF() < 0.5 else OUTLINE)
-                painter.drawText(
-                    QRectF(label_at.x() - 30, label_at.y() - 10, 60, 20),
-                    Qt.AlignmentFlag.AlignCenter,
-                    text,
-                )
+                painter.drawText(box, centre, text)
                 painter.setPen(pen)
 
         fingers = QPainterPath()

@@ -191,3 +191,42 @@ def test_the_hand_drawing_says_a_spared_zone_is_resting(qtbot: QtBot) -> None:
     assert "thumb base 30" not in words
     hand.set_spared(set())  # given back
     assert "thumb base 30 mmHg" in hand.accessibleDescription()
+
+
+@pytest.mark.parametrize("high_contrast", [False, True], ids=["normal", "high contrast"])
+async def test_the_hand_drawings_numbers_are_clear_of_outlines_and_gaps(
+    qtbot: QtBot, high_contrast: bool
+) -> None:
+    """Each zone's words sit on a tag of their own: no pixel of the page's background (the
+    gaps between the fingers, the space around the little-finger base) inside any label,
+    and the words' contrast against the tag, measured from the pixels."""
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    hand = HandWidget()
+    qtbot.addWidget(hand)
+    try:
+        apply_theme(qapp, 1.0, high_contrast)
+        hand.resize(hand.minimumSizeHint())  # the smallest the Massage page gives it
+        hand.set_pressures((18, 0, 0, 18, 0, 0))
+        hand.set_spared({Zone.THUMB_BASE})
+        hand.show()
+        await settle(hand)
+        image = hand.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        background = image.pixel(1, 1)
+        boxes = hand.label_boxes()
+        assert set(boxes) == set(Zone)
+        for zone, box in boxes.items():
+            inner = box.toAlignedRect().adjusted(2, 2, -2, -2)
+            assert hand.rect().contains(inner), (zone, inner)
+            gaps = [
+                (x, y)
+                for x in range(inner.left(), inner.right() + 1)
+                for y in range(inner.top(), inner.bottom() + 1)
+                if image.pixel(x, y) == background
+            ]
+            assert gaps == [], (ZONE_NAMES[zone], gaps[:5])
+            measured = painted_contrast(image, inner)
+            assert measured is not None
+            assert measured >= NORMAL_CONTRAST, (ZONE_NAMES[zone], measured)
+    finally:
+        apply_theme(qapp, 1.0, False)
