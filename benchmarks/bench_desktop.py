@@ -2,7 +2,8 @@
 
 Runs offscreen. Prints one figure a line as `name: value unit`.
 - first_window: a fresh process (`python -m desktop`) until the window's first paint
-  (on an empty data folder, as the first start; `log_exists`: with the log already there),
+  (on an empty data folder, as the first start; `log_exists`: with the log already there;
+  `returning`: screened and a massager paired, so the Massage page comes first),
   beside a bare PySide6 window measured in the same run (runs interleaved), with the
   peak memory (max RSS) of each at its first paint, and both as ratios (issue 13 asks
   at most 2x the time and 1.6x the memory); bytecode compiled beforehand, for both, as
@@ -94,6 +95,39 @@ def report(name: str, value: float, unit: str) -> None:
     print(f"{name}: {value:.2f} {unit}", flush=True)
 
 
+# A returning person (screened, a massager paired): the first page is Massage, not Home.
+RETURNING = PROBE.replace(
+    'settings = Settings(data_folder=str(home / "data"))',
+    'settings = Settings(data_folder=str(home / "data"), pinned_address="AA:BB:CC:DD:EE:FF",'
+    ' pinned_name="Thenar")',
+)
+assert RETURNING != PROBE, "the probe's settings line moved: update RETURNING"
+
+
+def screened_log(home: str) -> None:
+    """Give `home` a log with an all-clear screening, as a returning person's."""
+    from appcore.context import AppContext
+    from appcore.db_worker import DbWorker
+    from appcore.settings import Settings
+    from therapy import SCREENING_QUESTIONS
+
+    answers: dict[str, str] = {q.question_id: q.options[0].option_id for q in SCREENING_QUESTIONS}
+    answers["report_discomfort"] = "yes"
+    folder = Path(home) / "data"
+
+    async def save() -> None:
+        db = DbWorker(folder)
+        await db.open()
+        try:
+            ctx = AppContext(Settings(data_folder=str(folder)), Path(home) / "settings.json", db)
+            await ctx.safety.load()
+            await ctx.safety.save_screening(answers)
+        finally:
+            await db.close()
+
+    asyncio.run(save())
+
+
 # Compiled bytecode, as every start after the first has it (an installed app's .pyc, or
 # the ones Python writes on the first run). Kept out of the source tree, and the same for
 # both windows; PYTHONDONTWRITEBYTECODE (set in some shells) would make every measured
@@ -123,17 +157,28 @@ def first_paint(script: str, home: str) -> tuple[float, float, float]:
 
 def first_window(runs: int = 5) -> dict[str, list[tuple[float, float, float]]]:
     """Thenar's and a bare window's first paint, interleaved so both see the same machine."""
-    results: dict[str, list[tuple[float, float, float]]] = {"thenar": [], "bare": [], "again": []}
+    results: dict[str, list[tuple[float, float, float]]] = {
+        "thenar": [],
+        "bare": [],
+        "again": [],
+        "returning": [],
+    }
     for name, script in (("bare", BARE), ("thenar", PROBE)):  # warm-up: writes the bytecode
         with tempfile.TemporaryDirectory() as home:
             results[f"{name}_first_run"] = [first_paint(script, home)]
-    with tempfile.TemporaryDirectory() as kept:  # "again": a start with the log already there
+    with (
+        tempfile.TemporaryDirectory() as kept,  # "again": a start with the log already there
+        tempfile.TemporaryDirectory() as screened,  # "returning": screened, a massager paired
+    ):
         first_paint(PROBE, kept)
+        screened_log(screened)
+        first_paint(RETURNING, screened)
         for _ in range(runs):
             for name, script in (("bare", BARE), ("thenar", PROBE)):
                 with tempfile.TemporaryDirectory() as home:
                     results[name].append(first_paint(script, home))
             results["again"].append(first_paint(PROBE, kept))
+            results["returning"].append(first_paint(RETURNING, screened))
     return results
 
 
@@ -262,6 +307,10 @@ def main() -> None:
     report("first_window_log_exists_median", ms["again"], "ms")
     report("first_window_log_exists_ratio_to_bare", ms["again"] / ms["bare"], "x")
     report("peak_rss_log_exists_ratio_to_bare", peak["again"] / peak["bare"], "x")
+    # A returning person's start: the Massage page first (its module, the session history).
+    report("first_window_returning_cpu_ratio_to_bare", cpu["returning"] / cpu["bare"], "x")
+    report("peak_rss_returning", peak["returning"], "MB")
+    report("peak_rss_returning_ratio_to_bare", peak["returning"] / peak["bare"], "x")
     # The warm-up runs (bytecode compiled then, or, with PYTHONDONTWRITEBYTECODE, always).
     report("first_window_compiling_bytecode", ms["thenar_first_run"], "ms")
     report("bare_window_compiling_bytecode", ms["bare_first_run"], "ms")
