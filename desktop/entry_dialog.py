@@ -14,7 +14,6 @@ rated until tapped" rule, which one module keeps together.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable
 from datetime import datetime
@@ -46,6 +45,7 @@ from data.entries import (
 )
 from data.errors import StoreError
 from data.models import MORNING_STIFFNESS_MAX_MIN
+from desktop.dialogs import shown
 from desktop.hand_map import ZoneMap
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import heading, scroll
@@ -461,18 +461,10 @@ async def open_entry_dialog(
     meds = await ctx.tracking.medications()
     names = [m.name for m in meds if m.stopped_on is None]
     dialog = EntryDialog(ctx, names, parent, correcting=correcting)
-    finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def done(code: int) -> None:
-        if not finished.done():
-            finished.set_result(code)
-
-    dialog.finished.connect(done)
     if on_open is not None:
         on_open(dialog)
-    dialog.open()
     try:
-        await finished
+        await shown(dialog)
     finally:
         dialog.deleteLater()
     return dialog.saved_id

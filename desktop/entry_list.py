@@ -14,7 +14,6 @@ the focused one, text wraps at any size.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -42,6 +41,7 @@ from appcore.explain import explain
 from appcore.tracking import EntriesChanged, RecentLog
 from data.entries import EntryRecord
 from data.queries import SessionSummary
+from desktop.dialogs import shown
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.locale_words import locale_date, locale_time
 from desktop.tasks import TaskOwner
@@ -255,12 +255,9 @@ class EntryListDialog(QDialog):
         keep = box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
-        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        box.finished.connect(lambda _code: _settle(answered))
         self.confirm = box
-        box.open()
         try:
-            await answered
+            await shown(box)
         finally:
             self.confirm = None
             box.deleteLater()
@@ -304,11 +301,6 @@ class EntryListDialog(QDialog):
             app.focusChanged.disconnect(self._focus_changed)
 
 
-def _settle(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
-
-
 async def open_entry_list(
     ctx: AppContext,
     parent: QWidget | None,
@@ -316,21 +308,18 @@ async def open_entry_list(
 ) -> None:
     """Show the list of entries (not exec(): no nested Qt loop) until the person closes it."""
     dialog = EntryListDialog(ctx, parent)
-    finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    dialog.finished.connect(lambda _code: _settle(finished))
     dialog.reload()
     if on_open is not None:
         on_open(dialog)
-    dialog.open()
     try:
-        await finished
+        await shown(dialog)
     finally:
         await dialog.tasks.cancel()  # nothing of it runs on after it is gone
         dialog.deleteLater()
 
 
 class EntryButtons(QWidget):
-    """"How are my hands today?" and "Your entries": one click each, from any page (Home)."""
+    """ "How are my hands today?" and "Your entries": one click each, from any page (Home)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -14,7 +14,6 @@ would spread across files. The behaviour itself is already in `appcore.session`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -45,6 +44,7 @@ from data import ratings as rating_log
 from data import sessions as session_log
 from data.models import Outcome, Rating, RatingKind, SessionRecord
 from desktop.checkin_dialog import CheckInDialog
+from desktop.dialogs import shown
 from desktop.hand_widget import HandWidget, SpareZonesPanel
 from desktop.tasks import TaskOwner
 from desktop.theme import MIN_TARGET_PX
@@ -571,16 +571,8 @@ class SessionPage(Page):
         meds = [m.name for m in await self.ctx.tracking.medications() if m.stopped_on is None]
         dialog = CheckInDialog(base, self.ctx.today(), self, can_start=can_start, medications=meds)
         self.checkin_dialog = dialog
-        finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-        def done(code: int) -> None:
-            if not finished.done():
-                finished.set_result(code)
-
-        dialog.finished.connect(done)
-        dialog.open()  # not exec(): a nested Qt loop would step asyncio tasks re-entrantly
-        try:
-            accepted = await finished == QDialog.DialogCode.Accepted
+        try:  # not exec(): a nested Qt loop would step asyncio tasks re-entrantly
+            accepted = await shown(dialog) == QDialog.DialogCode.Accepted
         finally:
             self.checkin_dialog = None
             dialog.deleteLater()
