@@ -97,6 +97,16 @@ async def pair(app: Thenar) -> None:
     assert "connected" in app.window.connection_label.text()
 
 
+async def ready_massage_page(app: Thenar, qtbot: QtBot) -> SessionPage:
+    """Screened all clear, paired, and on the Massage page: where a session test begins."""
+    await screen_all_clear(app, qtbot)
+    await pair(app)
+    app.window.show_page_of(SessionPage)
+    page = app.window.page(SessionPage)
+    assert isinstance(page, SessionPage)
+    return page
+
+
 async def test_first_run_to_session_to_progress(
     qtbot: QtBot, isolated_home: Path, screenshot_dir: Path
 ) -> None:
@@ -190,11 +200,7 @@ async def test_lost_link_stops_on_screen_and_offers_resume(
 async def lost_link(
     app: Thenar, device: SimulatedMassager, qtbot: QtBot, screenshot_dir: Path
 ) -> None:
-    await screen_all_clear(app, qtbot)
-    await pair(app)
-    app.window.show_page_of(SessionPage)
-    page = app.window.page(SessionPage)
-    assert isinstance(page, SessionPage)
+    page = await ready_massage_page(app, qtbot)
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     await answer_checkin(page, qtbot)
     await until(lambda: page.session.phase == Phase.RUNNING, timeout=10)
@@ -250,11 +256,7 @@ async def test_rest_today_saves_the_checkin_and_a_blocking_rescreen_disables_sta
     """Issue 10, items 1 and 4 on screen: the check-in is saved, and never hides a newer
     screening that blocks."""
     async with running_app(isolated_home) as (app, device):
-        await screen_all_clear(app, qtbot)
-        await pair(app)
-        app.window.show_page_of(SessionPage)
-        page = app.window.page(SessionPage)
-        assert isinstance(page, SessionPage)
+        page = await ready_massage_page(app, qtbot)
         qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
         await shot(app.window, screenshot_dir, "app_checkin_before_start")
         await answer_checkin(page, qtbot, flare=True, discomfort=6, go=False)  # "Rest today"

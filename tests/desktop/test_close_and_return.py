@@ -28,7 +28,7 @@ from desktop.session_view import SessionPage
 from desktop.welcome_view import HomePage
 from device_sim.peripheral import SimulatedMassager
 from tests.desktop.helpers import answer_checkin, until
-from tests.desktop.test_app import pair, running_app, screen_all_clear
+from tests.desktop.test_app import ready_massage_page, running_app
 from therapy import SCREENING_QUESTIONS
 
 # What the issue asks: a first-time user reaches a running massage in at most 25 clicks,
@@ -40,11 +40,7 @@ async def test_closing_mid_massage_says_so_and_the_next_start_offers_a_rating(
     qtbot: QtBot, isolated_home: Path
 ) -> None:
     async with running_app(isolated_home) as (app, device):
-        await screen_all_clear(app, qtbot)
-        await pair(app)
-        app.window.show_page_of(SessionPage)
-        page = app.window.page(SessionPage)
-        assert isinstance(page, SessionPage)
+        page = await ready_massage_page(app, qtbot)
         qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
         await answer_checkin(page, qtbot)
         await until(lambda: device.model.state == p.State.RUNNING, timeout=10)

@@ -10,9 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from appcore.session import Phase
 from ble import protocol as p
-from desktop.session_view import SessionPage, technique_name
+from desktop.session_view import technique_name
 from tests.desktop.helpers import answer_checkin, shot, until
-from tests.desktop.test_app import pair, running_app, screen_all_clear
+from tests.desktop.test_app import ready_massage_page, running_app
 from therapy.techniques import MUSCLE_WORDS
 
 
@@ -20,11 +20,7 @@ async def test_gentler_firmer_and_warmth_reach_the_massager_within_the_caps(
     qtbot: QtBot, isolated_home: Path, screenshot_dir: Path
 ) -> None:
     async with running_app(isolated_home) as (app, device):
-        await screen_all_clear(app, qtbot)
-        await pair(app)
-        app.window.show_page_of(SessionPage)
-        page = app.window.page(SessionPage)
-        assert isinstance(page, SessionPage)
+        page = await ready_massage_page(app, qtbot)
         page.routines.setCurrentRow(0)  # Morning ease: warm
         page.intensity.setValue(10)
         caps = app.ctx.safety.state.caps
@@ -115,11 +111,7 @@ async def test_the_next_session_starts_as_planned_after_a_gentler_one(
     qtbot: QtBot, isolated_home: Path
 ) -> None:
     async with running_app(isolated_home) as (app, device):
-        await screen_all_clear(app, qtbot)
-        await pair(app)
-        app.window.show_page_of(SessionPage)
-        page = app.window.page(SessionPage)
-        assert isinstance(page, SessionPage)
+        page = await ready_massage_page(app, qtbot)
         qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
         await answer_checkin(page, qtbot)
         await until(lambda: page.session.phase == Phase.RUNNING, timeout=10)

@@ -17,11 +17,10 @@ from pytestqt.qtbot import QtBot
 from appcore.session import Phase
 from ble import protocol as p
 from desktop.hand_widget import HandWidget, SpareZonesPanel
-from desktop.session_view import SessionPage
 from desktop.theme import MIN_TARGET_PX, apply_theme
 from massage import ZONE_NAMES, Zone
 from tests.desktop.helpers import answer_checkin, shot, until
-from tests.desktop.test_app import pair, running_app, screen_all_clear
+from tests.desktop.test_app import ready_massage_page, running_app
 from tests.desktop.test_device_families import (
     family_app,
     massage_page,
@@ -41,11 +40,7 @@ async def test_a_zone_is_spared_once_the_massager_confirms_and_given_back(
     qtbot: QtBot, isolated_home: Path, screenshot_dir: Path
 ) -> None:
     async with running_app(isolated_home) as (app, device):
-        await screen_all_clear(app, qtbot)
-        await pair(app)
-        app.window.show_page_of(SessionPage)
-        page = app.window.page(SessionPage)
-        assert isinstance(page, SessionPage)
+        page = await ready_massage_page(app, qtbot)
         page.routines.setCurrentRow(0)
         seen: list[p.Status] = []
         statuses = app.massager.statuses.subscribe(seen.append)
