@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore.db_worker import DbWorker
 from appcore.screening import now_local
 from data import backup
 from data.backup import BackupInfo
 from data.store import BACKUP_DIR
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def _listed(_db: Database, folder: Path) -> list[BackupInfo]:

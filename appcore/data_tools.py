@@ -17,8 +17,7 @@ import datetime as dt
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore.context import AppContext
 from data import backup, restore
@@ -27,6 +26,9 @@ from data.errors import StoreError
 from data.files import ensure_private_dir, make_private
 from data.restore import Preview
 from data.store import BACKUP_DIR, DB_NAME
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 WORK_DIR = "restore-work"
 

@@ -12,12 +12,13 @@ import concurrent.futures
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from data.store import Store, open_store
 from data.tx import translate
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 P = ParamSpec("P")
 T = TypeVar("T")

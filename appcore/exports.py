@@ -8,11 +8,13 @@ import json
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore.explain import os_cause
 from data import export, fhir
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 class ExportKind(StrEnum):

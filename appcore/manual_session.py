@@ -14,8 +14,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore.db_worker import DbWorker
 from appcore.programs import ensure_routines
@@ -30,6 +29,9 @@ from data.tx import writing
 from therapy import ROUTINES
 from therapy.by_hand import GuidedPlan, guided_plan
 from therapy.defaults import MAX_SESSIONS_PER_DAY
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # design: makers advise at most three sessions a day (docs/safety-and-care.md, "Session
 # length"); the warning comes when a fourth is about to start.

@@ -7,9 +7,7 @@ place that turns a `therapy` routine or custom program into that JSON and back.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from data import programs as store
 from data.tx import writing
@@ -24,6 +22,9 @@ from therapy import (
     Routine,
     Technique,
 )
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def block_to_json(block: BlockSpec) -> dict[str, Any]:
@@ -98,4 +99,3 @@ def ensure_routines(db: Database, now: datetime | None = None) -> dict[str, int]
                 db, key, program.name, custom_definition(program), created_at=created
             )
     return ids
-

@@ -24,8 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from data.models import RatingKind
 from data.queries import (
@@ -39,6 +38,9 @@ from data.queries import (
     symptoms_by_week,
 )
 from data.stats import MeanCI
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 TREND_KINDS = (RatingKind.CHECKIN, RatingKind.BEFORE)
 # design: below about 10 paired ratings the 95% range of a mean change on a

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore.progress import WEEKS_SMOOTHED, DateFormatter, Point, Trend
 from data import entries as entry_log
 from data.entries import DayValue, Mark, Side, ZoneCounts
 from massage import ZONE_NAMES
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MORNING = "Morning stiffness"
 # Notes shown in words under the charts (every day with notes is a mark on the charts);

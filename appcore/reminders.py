@@ -15,9 +15,8 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from sqlite_utils import Database
 
 from appcore.context import AppContext
 from appcore.events import SchedulesChanged
@@ -32,6 +31,9 @@ from data.models import ReminderEvent, ReminderStatus, ScheduleRecord
 from data.programs import list_programs
 from data.sessions import list_sessions
 from therapy import Schedule, ScheduleError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
 UTC = dt.UTC

@@ -13,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from appcore import screening_log as flows
 from appcore.progress import ProgressData, Span, load_progress, signed
@@ -24,6 +22,9 @@ from data import screenings as screening_log
 from data.models import SessionKind
 from data.queries import newest_sessions_in, sessions_by_kind_between
 from therapy import Verdict
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # One or two pages: the newest sessions of the period in the table; the rest are
 # counted (every session is in the sessions CSV).

@@ -17,8 +17,7 @@ import enum
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore import screening_log as screenings
 from appcore.db_worker import DbWorker
@@ -38,6 +37,9 @@ from therapy import (
     apply_checkin,
     evaluate_screening,
 )
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
 
@@ -258,9 +260,7 @@ class SafetyOwner:
         async with self._lock:
             return await self._apply(SafetyChange.SCREENED, await self._db.run(save))
 
-    async def record_clearance(
-        self, item: str, cleared_on: dt.date, clinician: str
-    ) -> SafetyState:
+    async def record_clearance(self, item: str, cleared_on: dt.date, clinician: str) -> SafetyState:
         """Record a clinician's clearance; raises ValueError with words for the person."""
         now = self._now()
 

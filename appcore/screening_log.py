@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore.records import (
     answers_json,
@@ -28,6 +27,9 @@ from appcore.records import (
 from data import screenings as store
 from therapy import SCREENING_RULES, Clearance, SafetyProfile, evaluate_screening
 from therapy.rules import RuleSet
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def save_screening(

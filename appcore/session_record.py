@@ -16,13 +16,15 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore.db_worker import DbWorker
 from data import sessions as session_log
 from data.errors import InvalidInputError, NotFoundError, StoreError
 from data.models import Outcome, Rating, SessionStart, TelemetrySample
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
 

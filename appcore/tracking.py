@@ -13,8 +13,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from appcore.db_worker import DbWorker
 from appcore.events import Observers, Subscription
@@ -22,6 +21,9 @@ from appcore.safety import SafetyChange, SafetyChanged, SafetyOwner
 from data import entries as entry_log
 from data.entries import Entry, EntryRecord, Medication
 from data.queries import SessionSummary, recent_sessions
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 class EntryChange(enum.Enum):

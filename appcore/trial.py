@@ -26,9 +26,7 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from appcore.db_worker import DbWorker
 from appcore.events import Observers, Subscription
@@ -52,6 +50,9 @@ from therapy.trial import (
     plan_trial,
 )
 from therapy.trial_analysis import TrialResult, analyse, arm_name
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from . import jsonval
 from .errors import InvalidInputError, NotFoundError
 from .models import JSON
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from . import jsonval
 from .errors import InvalidInputError, UnknownDeviceError
 from .models import JSON, CommandEntry, Device
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def record_device(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import json
 import math
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInputError, NotFoundError, RestoreError
 from .schema import SCHEMA_VERSION, backfill_checkin_entries
 from .tx import writing
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 FORMAT = "thenar-health-log"
 FORMAT_VERSION = 1

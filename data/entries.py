@@ -24,9 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from massage import ZONE_COUNT
 
@@ -34,6 +32,9 @@ from .errors import InvalidInputError, NotFoundError
 from .models import MORNING_STIFFNESS_MAX_MIN, SCORE_MAX, SCORE_MIN, parse_enum
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # A short note, like a line in a diary: long enough for "woke up stiff, better after
 # a warm shower and the pill at 9", short enough to read at a glance on a chart mark.

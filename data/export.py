@@ -7,8 +7,7 @@ import csv
 import io
 import json
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from massage import ZONE_NAMES
 
@@ -17,6 +16,9 @@ from .entries import list_entries
 from .files import write_private
 from .other_massagers import MASSAGER_SQL
 from .times import from_iso
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 SESSION_COLUMNS = [
     "session_id",

@@ -23,14 +23,15 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .entries import list_entries
 from .other_massagers import MASSAGER_SQL
 from .ratings import list_ratings
 from .times import require_aware, to_iso
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 LOINC = "http://loinc.org"
 PAIN_LOINC = "72514-3"

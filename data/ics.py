@@ -7,13 +7,16 @@ VTIMEZONE is included), with a display alarm at the reminder lead time.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from icalendar import Alarm, Calendar, Event, vRecur
-from sqlite_utils import Database
 
 from .programs import get_program
 from .schedules import list_schedules
 from .times import require_aware
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 PRODID = "-//Thenar//Thenar health log//EN"
 # Default program length (docs/safety-and-care.md: each use <= 15 minutes).

@@ -9,10 +9,13 @@ exports read it from here (`massager_of`, `MASSAGER_SQL`), the app through
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from .entries import check_text
 from .models import JSON
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MASSAGER_NAME_MAX_CHARS = 80  # a model name as on the box ("Brand HM-200 Pro")
 RUN_KEY = "massager"

@@ -8,15 +8,16 @@ program later does not rewrite history.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from . import jsonval
 from .errors import InvalidInputError, UnknownProgramError
 from .models import JSON, Program
 from .times import from_iso, require_aware, to_iso
 from .tx import writing
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def _row_to_program(row: dict[str, Any]) -> Program:

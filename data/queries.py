@@ -30,11 +30,10 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule
-from sqlite_utils import Database
 
 from .models import Rating, RatingKind, SessionKind, SessionRecord, parse_enum
 from .other_massagers import MASSAGER_SQL
@@ -43,6 +42,9 @@ from .schedules import list_schedules, parse_rrule
 from .sessions import row_to_session
 from .stats import MeanCI, mean_ci_from_sums
 from .times import from_iso, utc_ms, week_start
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 ROLLING_DAYS = 7
 

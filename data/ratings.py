@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInputError, NotFoundError, UnknownSessionError
 from .models import Rating, RatingKind, RatingRecord, parse_enum
 from .times import from_iso, to_iso, utc_ms
 from .tx import writing
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def add_rating(

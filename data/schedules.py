@@ -12,17 +12,19 @@ by the reminders (`appcore.records.schedule_of`), never a crash.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrule, rrulestr
-from sqlite_utils import Database
 
 from .errors import InvalidInputError, UnknownScheduleError, UnknownSessionError
 from .models import ReminderEvent, ReminderStatus, ScheduleRecord, parse_enum
 from .programs import require_program
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def _zone(dtstart: datetime) -> ZoneInfo:

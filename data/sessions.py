@@ -11,9 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from . import jsonval, telemetry
 from .errors import InvalidInputError, UnknownDeviceError, UnknownSessionError
@@ -31,6 +29,9 @@ from .programs import require_program
 from .ratings import add_rating
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # The promise: a kill loses at most the last second of telemetry.
 COMMIT_EVERY_S = 1.0

@@ -16,11 +16,13 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from .errors import StoreError
 from .models import TelemetrySample
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 CODEC_DELTA_ZLIB = 1
 # One row per minute: small enough that rewriting the open chunk every second

@@ -13,14 +13,16 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from . import jsonval
 from .errors import InvalidInputError, NotFoundError
 from .models import JSON
 from .times import from_iso, require_aware, to_iso
 from .tx import writing
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 NOTE_MAX_CHARS = 500
 # therapy.trial.DeviationKind's values, as the schema's CHECK lists them (a test keeps

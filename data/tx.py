@@ -13,8 +13,7 @@ import errno
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from .errors import (
     CorruptStoreError,
@@ -25,6 +24,9 @@ from .errors import (
     StoreIOError,
     StoreLockedError,
 )
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 FULL = "The disk is full, so Thenar could not save to your health log."
 _LOCKED = "the health log is locked by another program; close it and try again"
