@@ -12,14 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from appcore.db_worker import DbWorker
 from appcore.screening import now_local
 from data import backup
-from data.backup import BackupInfo
 from data.store import BACKUP_DIR
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from appcore.db_worker import DbWorker
+    from data.backup import BackupInfo
 
 
 def _listed(_db: Database, folder: Path) -> list[BackupInfo]:

@@ -7,15 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from appcore.db_worker import DbWorker
 from appcore.events import LogEvents, Observers, RatingsChanged, SettingsChanged
 from appcore.safety import SafetyOwner
 from appcore.screening import now_local
 from appcore.settings import Settings, save_settings
 from appcore.tracking import EntriesChanged, Tracking
 from appcore.trial import TrialOwner
-from therapy import SafetyProfile
+
+if TYPE_CHECKING:
+    from appcore.db_worker import DbWorker
+    from therapy import SafetyProfile
 
 
 @dataclass

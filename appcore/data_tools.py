@@ -19,16 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from appcore.context import AppContext
 from data import backup, restore
-from data.backup import BackupInfo
 from data.errors import StoreError
 from data.files import ensure_private_dir, make_private
-from data.restore import Preview
 from data.store import BACKUP_DIR, DB_NAME
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from appcore.context import AppContext
+    from data.backup import BackupInfo
+    from data.restore import Preview
 
 WORK_DIR = "restore-work"
 

@@ -5,10 +5,13 @@ lines, and what a model does not protect by itself. Pure words, from plain value
 
 from __future__ import annotations
 
-from ble.client import DiscoveredMassager
-from data.models import CommandEntry
-from drivers import registry
-from drivers.description import Description
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ble.client import DiscoveredMassager
+    from data.models import CommandEntry
+    from drivers import registry
+    from drivers.description import Description
 
 
 def signal_words(rssi: int) -> str:

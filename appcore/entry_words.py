@@ -7,10 +7,14 @@ Only what the person rated is named; an untouched scale is left out, never "0".
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from data.entries import Entry, EntryRecord, Hand
 from data.models import Rating, SessionKind
-from data.queries import SessionSummary
 from massage import ZONE_NAMES
+
+if TYPE_CHECKING:
+    from data.queries import SessionSummary
 
 LIST_NOTE_CHARS = 120  # a note is cut here in the list; the confirmation shows it whole
 KIND_WORDS = {

@@ -13,9 +13,8 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 
-from ble.errors import MassagerError
 from data.errors import StoreError
-from therapy import TherapyError
+from therapy.errors import TherapyError
 
 DATA_SAFE = "Your saved data is safe."
 
@@ -61,6 +60,9 @@ def os_cause(exc: OSError) -> str:
 
 def explain(exc: BaseException) -> Explanation:
     """The words for `exc`: its own fields where it has them, plain words where not."""
+    # The massager's errors load with the link, not with the first window (issue 13).
+    from ble.errors import MassagerError
+
     if isinstance(exc, StoreError):
         return Explanation(_sentence(str(exc)), exc.safe, exc.advice)
     if isinstance(exc, MassagerError):

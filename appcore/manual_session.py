@@ -16,9 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from appcore.db_worker import DbWorker
 from appcore.programs import ensure_routines
-from appcore.safety import SafetyOwner
 from data import other_massagers
 from data import programs as program_log
 from data.models import JSON, Outcome, Rating, RatingKind, SessionKind, SessionStart
@@ -32,6 +30,9 @@ from therapy.defaults import MAX_SESSIONS_PER_DAY
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from appcore.db_worker import DbWorker
+    from appcore.safety import SafetyOwner
 
 # design: makers advise at most three sessions a day (docs/safety-and-care.md, "Session
 # length"); the warning comes when a fourth is about to start.

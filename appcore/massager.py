@@ -28,25 +28,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from appcore.context import AppContext
 from appcore.explain import explain
-from appcore.safety import SafetyChanged
 from ble.errors import MalformedReply, MassagerError
 from ble.observers import Observers, Subscription
 from data import devices as device_log
-from drivers.base import DeviceStatus, Driver, LinkEvent
-from massage import Limits
 
 # Bleak, the drivers' registry and the device words load on the first search or connect:
 # the first window needs none of them (issue 13's fast start; tests/desktop/test_launch).
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from appcore.context import AppContext
+    from appcore.safety import SafetyChanged
     from ble.backends import Backend, BackendFactory
     from ble.client import AuditEntry, DeviceInfo, DiscoveredMassager
     from data.models import CommandEntry
     from drivers import registry
+    from drivers.base import DeviceStatus, Driver, LinkEvent
     from drivers.description import Description
+    from massage import Limits
 
 log = logging.getLogger(__name__)
 

@@ -37,10 +37,11 @@ from data.queries import (
     symptoms_by_day,
     symptoms_by_week,
 )
-from data.stats import MeanCI
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from data.stats import MeanCI
 
 TREND_KINDS = (RatingKind.CHECKIN, RatingKind.BEFORE)
 # design: below about 10 paired ratings the 95% range of a mean change on a

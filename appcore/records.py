@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from appcore.programs import block_to_json
-from ble import protocol as p
-from data.models import ClearanceRecord, ScheduleRecord, ScreeningRecord
 from therapy import (
     SCREENING_QUESTIONS,
     SCREENING_RULES,
@@ -25,7 +22,11 @@ from therapy import (
     Screening,
     Why,
 )
-from therapy.rules import RuleSet
+
+if TYPE_CHECKING:
+    from ble import protocol as p
+    from data.models import ClearanceRecord, ScheduleRecord, ScreeningRecord
+    from therapy.rules import RuleSet
 
 
 def caps_json(profile: SafetyProfile, **extra: Any) -> dict[str, Any]:
@@ -122,6 +123,8 @@ def program_run_json(
 ) -> dict[str, Any]:
     """A session's program as it ran: the blocks chosen, the device steps, what the caps
     changed and whether it was a resume."""
+    from appcore.programs import block_to_json  # the programs' module loads with a session
+
     return {
         "name": spec.name,
         "blocks": [block_to_json(b) for b in spec.blocks],

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from appcore.context import AppContext
 from appcore.events import SchedulesChanged
 from appcore.programs import ensure_routines
 from appcore.records import schedule_of
@@ -34,6 +33,8 @@ from therapy import Schedule, ScheduleError
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from appcore.context import AppContext
 
 log = logging.getLogger(__name__)
 UTC = dt.UTC

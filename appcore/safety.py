@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from appcore import screening_log as screenings
-from appcore.db_worker import DbWorker
 from appcore.events import Observers, Subscription
 from appcore.records import caps_json
 from data import checkins as checkin_log
@@ -40,6 +39,8 @@ from therapy import (
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from appcore.db_worker import DbWorker
 
 log = logging.getLogger(__name__)
 

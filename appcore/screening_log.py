@@ -26,10 +26,11 @@ from appcore.records import (
 )
 from data import screenings as store
 from therapy import SCREENING_RULES, Clearance, SafetyProfile, evaluate_screening
-from therapy.rules import RuleSet
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from therapy.rules import RuleSet
 
 
 def save_screening(

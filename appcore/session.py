@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from appcore.events import (
     Observers,
@@ -32,9 +33,7 @@ from appcore.events import (
     SessionsChanged,
     Subscription,
 )
-from appcore.massager import Massager
 from appcore.records import caps_json, program_run_json
-from appcore.safety import SafetyChanged
 from appcore.session_record import SessionRecord
 from ble import protocol as p
 from ble.errors import CommandRefused, MassagerError
@@ -52,6 +51,10 @@ from therapy import (
     compile_program,
     remaining_plan,
 )
+
+if TYPE_CHECKING:
+    from appcore.massager import Massager
+    from appcore.safety import SafetyChanged
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from appcore.db_worker import DbWorker
 from data import sessions as session_log
 from data.errors import InvalidInputError, NotFoundError, StoreError
-from data.models import Outcome, Rating, SessionStart, TelemetrySample
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from appcore.db_worker import DbWorker
+    from data.models import Outcome, Rating, SessionStart, TelemetrySample
 
 log = logging.getLogger(__name__)
 

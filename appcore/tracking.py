@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from appcore.db_worker import DbWorker
 from appcore.events import Observers, Subscription
 from appcore.safety import SafetyChange, SafetyChanged, SafetyOwner
 from data import entries as entry_log
@@ -24,6 +23,8 @@ from data.queries import SessionSummary, recent_sessions
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from appcore.db_worker import DbWorker
 
 
 class EntryChange(enum.Enum):

@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from appcore.db_worker import DbWorker
 from appcore.events import Observers, Subscription
 from appcore.safety import SafetyChange, SafetyChanged, SafetyOwner
 from data import entries
@@ -53,6 +52,8 @@ from therapy.trial_analysis import TrialResult, analyse, arm_name
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from appcore.db_worker import DbWorker
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from bleak.backends.client import BaseBleakClient
-from bleak.backends.scanner import BaseBleakScanner
 from bleak.exc import BleakError
 
 from ble.errors import BackendUnavailable
 
 if TYPE_CHECKING:  # Bumble is loaded when a backend is built, not when the app starts
+    from bleak.backends.client import BaseBleakClient
+    from bleak.backends.scanner import BaseBleakScanner
     from bumble.link import LocalLink
 
     from ble.bumble_bleak.adapter import BumbleAdapter

@@ -23,14 +23,12 @@ import logging
 from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bleak import BleakClient, BleakScanner
-from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.exc import BleakError, BleakGATTProtocolError
 
 from ble import protocol as p
-from ble.backends import Backend
 from ble.bumble_bleak.errors import BondNotAccepted
 from ble.connection_policy import RetryPolicy, classify
 from ble.errors import (
@@ -51,8 +49,13 @@ from ble.errors import (
     write_refused,
 )
 from ble.observers import Observers, Stream, Subscription
-from ble.pinning import PinnedDevice
 from massage import ZONE_COUNT, ZONE_NAMES, Limits, Zone
+
+if TYPE_CHECKING:
+    from bleak.backends.characteristic import BleakGATTCharacteristic
+
+    from ble.backends import Backend
+    from ble.pinning import PinnedDevice
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import jsonval
 from .errors import InvalidInputError, NotFoundError
-from .models import JSON
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from .models import JSON
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .entries import check_text
-from .models import JSON
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from .models import JSON
 
 MASSAGER_NAME_MAX_CHARS = 80  # a model name as on the box ("Brand HM-200 Pro")
 RUN_KEY = "massager"

@@ -33,8 +33,6 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule
-
 from .models import Rating, RatingKind, SessionKind, SessionRecord, parse_enum
 from .other_massagers import MASSAGER_SQL
 from .ratings import row_to_rating
@@ -44,6 +42,7 @@ from .stats import MeanCI, mean_ci_from_sums
 from .times import from_iso, utc_ms, week_start
 
 if TYPE_CHECKING:
+    from dateutil.rrule import rrule
     from sqlite_utils import Database
 
 ROLLING_DAYS = 7

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from .errors import NewerSchemaError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MIGRATION_SET = "thenar"
 MIGRATIONS = Migrations(MIGRATION_SET)

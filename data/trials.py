@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from . import jsonval
 from .errors import InvalidInputError, NotFoundError
-from .models import JSON
 from .times import from_iso, require_aware, to_iso
 from .tx import writing
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from .models import JSON
 
 NOTE_MAX_CHARS = 500
 # therapy.trial.DeviationKind's values, as the schema's CHECK lists them (a test keeps

@@ -29,27 +29,27 @@ from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox, QWidge
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
-from appcore.events import Subscription
 from appcore.explain import in_words
 from appcore.massager import Massager
 from appcore.programs import ensure_routines
 from appcore.screening import now_local
 from appcore.session import APP_CLOSED, SessionController
-from appcore.settings import Settings
 from data.errors import StoreError
 from data.files import make_private
 from desktop.gc_guard import GuiThreadCollector
 from desktop.main_window import MainWindow, PageSlot
 from desktop.tasks import TaskOwner
 from desktop.theme import apply_theme, next_text_step
-from desktop.widgets import Page
 
 # The pages' modules are imported when a page is first built (MainWindow.page_at), the
 # tray's after the first paint: the first window needs only its own page.
 if TYPE_CHECKING:
+    from appcore.events import Subscription
+    from appcore.settings import Settings
     from ble.backends import BackendFactory
     from desktop.by_hand_view import ByHandPage
     from desktop.tray import TrayReminders
+    from desktop.widgets import Page
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appcore.context import AppContext
 from appcore.events import RatingsChanged, SessionsChanged
 from appcore.manual_session import (
     OTHER_MASSAGER_MAX_MIN,
@@ -43,7 +43,10 @@ from desktop.tasks import TaskOwner
 from desktop.welcome_view import heading
 from desktop.widgets import Page, big_button, limit_text, notice, paragraph
 from therapy import ROUTINES
-from therapy.by_hand import GuidedStep
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
+    from therapy.by_hand import GuidedStep
 
 
 def rating_of(at: datetime, pain: Scale, stiffness: Scale) -> Rating | str | None:

@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QEvent, QLineF, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
@@ -31,8 +32,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from appcore.progress import AdherenceBar, ProgramRow, ProgressData, Trend, signed
-from data.entries import Mark
 from desktop.theme import high_contrast_now
+
+if TYPE_CHECKING:
+    from data.entries import Mark
 
 DateLabel = Callable[[date, str], str]  # (day, level) -> text; level: week, month, year
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.screening import CheckInFlow, CheckInOutcome, CheckInResult
-from data.entries import Entry
 from data.errors import StoreError
 from desktop.entry_dialog import EntryForm
 from desktop.screening_view import OptionRow
@@ -42,8 +41,13 @@ from desktop.widgets import (
     paragraph,
     shown_options,
 )
-from therapy import CheckIn, Question, SafetyProfile
 from therapy.questionnaire import NO
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent
+
+    from data.entries import Entry
+    from therapy import CheckIn, Question, SafetyProfile
 
 # "As usual" answers No to these four (each one's safe answer, the same as ticking it);
 # the helper question is not among them (its safe answer is a Yes only the person can

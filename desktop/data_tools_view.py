@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -24,12 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.autostart import Autostart
-from appcore.context import AppContext
 from appcore.data_tools import DataTools, RestorePreview
 from data.errors import StoreError
 from desktop.save_dialog import answer_of, ask_folder, ask_open_path
 from desktop.tasks import TaskOwner
 from desktop.widgets import ActionFlow, WrapCheckBox, big_button, notice, paragraph
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
 
 AskFile = Callable[[], Path | Awaitable[Path | None] | None]
 RUNNING = "A massage is running: finish or stop it first. Nothing was changed."

@@ -5,19 +5,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
-from appcore.context import AppContext
 from appcore.device_words import candidate_words, history_words, nearby_words, protection_words
 from appcore.explain import explain
 from appcore.massager import LinkState, Massager
-from ble.client import DiscoveredMassager
 from ble.errors import BondRejected
 from desktop.tasks import TaskOwner
 from desktop.widgets import Page, RowsList, big_button, notice, paragraph
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
+
+    from appcore.context import AppContext
+    from ble.client import DiscoveredMassager
 
 log = logging.getLogger(__name__)
 HISTORY_LINES = 50

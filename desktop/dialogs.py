@@ -8,8 +8,10 @@ re-entrantly and Stop could wait behind the dialog. Every page shows its dialogs
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QDialog
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
 
 
 async def shown(dialog: QDialog) -> int:

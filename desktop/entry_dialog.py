@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -33,7 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appcore.context import AppContext
 from appcore.entry_words import CHECKIN_KEPT
 from data.entries import (
     MEDICATION_NAME_MAX_CHARS,
@@ -50,6 +50,9 @@ from desktop.hand_map import ZoneMap
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import heading, scroll
 from desktop.widgets import ActionFlow, big_button, fit_to_screen, limit_text, notice, paragraph
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
 
 NOT_RATED = "not rated"
 

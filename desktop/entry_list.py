@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appcore.context import AppContext
 from appcore.entry_words import (
     deletion_question,
     describe_entry,
@@ -38,15 +38,18 @@ from appcore.entry_words import (
     session_title,
 )
 from appcore.explain import explain
-from appcore.tracking import EntriesChanged, RecentLog
 from data.entries import EntryRecord
-from data.queries import SessionSummary
 from desktop.dialogs import shown
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.locale_words import locale_date, locale_time
 from desktop.tasks import TaskOwner
 from desktop.welcome_view import heading, scroll
 from desktop.widgets import ActionFlow, big_button, fit_to_screen, notice, paragraph
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
+    from appcore.tracking import EntriesChanged, RecentLog
+    from data.queries import SessionSummary
 
 PAGE = 30  # rows shown at first, and added by "Show older"
 _RUN = re.compile(r"(\S{30})(?=\S)")  # a run of text with no space to wrap at

@@ -22,11 +22,10 @@ import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 import qasync
 from PySide6.QtCore import QDate, QEvent, QLocale, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -37,8 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appcore.context import AppContext
-from appcore.events import Subscription
 from appcore.exports import ExportKind, export_error_message, export_table, write_file
 from appcore.progress import ProgressData, Span, load_progress
 from appcore.progress_entries import EntryProgress, latest_notes, load_entry_progress
@@ -51,6 +48,12 @@ from desktop.hand_map import ZoneMap
 from desktop.report_pdf import render_report
 from desktop.save_dialog import answer_of, ask_save_path
 from desktop.widgets import ActionFlow, Page, big_button, limit_text, notice, paragraph
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent, QHideEvent
+
+    from appcore.context import AppContext
+    from appcore.events import Subscription
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,8 @@ the report looks the same whatever the screen's text size.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QFont,
@@ -21,7 +23,6 @@ from PySide6.QtGui import (
     QPdfWriter,
 )
 
-from appcore.report import ClinicianReport
 from desktop.charts import (
     PRINT_STYLE,
     DateLabel,
@@ -30,7 +31,10 @@ from desktop.charts import (
     paint_trend,
 )
 from desktop.trial_report import write_trial_page
-from therapy.trial_analysis import TrialResult
+
+if TYPE_CHECKING:
+    from appcore.report import ClinicianReport
+    from therapy.trial_analysis import TrialResult
 
 RESOLUTION_DPI = 300  # print quality; all lengths below follow the font, not pixels
 BODY_PT = 10.5

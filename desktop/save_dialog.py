@@ -18,11 +18,13 @@ import inspect
 import os
 from collections.abc import Awaitable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
-from appcore.context import AppContext
+if TYPE_CHECKING:
+    from appcore.context import AppContext
 
 # How long a check that the remembered folder still exists may take (a network folder
 # that hangs must not delay the dialog for long: then it starts in Documents).

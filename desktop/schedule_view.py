@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QLocale, Qt, QTime, Signal
@@ -35,7 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appcore.context import AppContext
 from appcore.explain import explain, os_cause
 from appcore.reminders import LEAD_CHOICES, ScheduleEntry, ScheduleService, Snapshot
 from appcore.schedule_picker import PickerChoice, PickerError, Repeat
@@ -59,6 +59,9 @@ from desktop.widgets import (
     paragraph,
 )
 from therapy import ROUTINES
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
 
 log = logging.getLogger(__name__)
 

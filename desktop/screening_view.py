@@ -12,6 +12,7 @@ check-in and Settings) and the page that steps through them share one keyboard h
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
@@ -29,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appcore.context import AppContext
 from appcore.screening import QuestionFlow, ScreeningFlow
 from appcore.screening_log import stored_answers
 from appcore.summary import summarize
@@ -44,7 +44,10 @@ from desktop.widgets import (
     paragraph,
     shown_options,
 )
-from therapy import Question, SafetyProfile
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
+    from therapy import Question, SafetyProfile
 
 AUTO_ADVANCE_MS = 350  # long enough to see the answer chosen, short enough not to wait
 

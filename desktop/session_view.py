@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appcore.context import AppContext
 from appcore.explain import explain
 from appcore.manual_session import sessions_on, too_many_warning
 from appcore.programs import single_programs
@@ -57,13 +56,15 @@ from desktop.widgets import (
     notice,
     paragraph,
 )
-from massage import Zone
 from therapy import EXERCISES, ROUTINES, TECHNIQUES, CustomProgram, Routine, SafetyProfile
-from therapy.compiler import StepGuidance
 from therapy.techniques import MUSCLE_WORDS, ZONE_MUSCLES, Technique
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from appcore.context import AppContext
+    from massage import Zone
+    from therapy.compiler import StepGuidance
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -33,15 +34,17 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.backups import Backups
-from appcore.context import AppContext
 from appcore.screening_log import StoredClearance, list_clearance_records
 from appcore.summary import clearable_titles
-from data.backup import BackupInfo
 from desktop.data_tools_view import DataToolsBox
 from desktop.screening_view import OptionRow
 from desktop.tasks import TaskOwner
 from desktop.theme import TEXT_STEPS, next_text_step
 from desktop.widgets import ActionFlow, DateBox, Page, big_button, limit_text, notice, paragraph
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
+    from data.backup import BackupInfo
 
 CLINICIAN_MAX = 80  # a name and a role; a pasted page would widen Settings for good
 ADDRESS_MAX = 100  # host:port

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from appcore.context import AppContext
 from appcore.reminders import MAX_WAIT, SNOOZE, Due, ReminderClock, ScheduleService, Snapshot
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.schedule_view import locale_when, plain_error, system_zone
 from desktop.tasks import TaskOwner
 from desktop.widgets import big_button, notice, paragraph
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
 
 log = logging.getLogger(__name__)
 

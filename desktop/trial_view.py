@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -30,11 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appcore.context import AppContext
 from appcore.explain import explain
-from appcore.safety import SafetyChanged
-from appcore.tracking import EntriesChanged
-from appcore.trial import TrialChanged
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.save_dialog import answer_of, ask_save_path
 from desktop.tasks import TaskOwner
@@ -59,6 +56,12 @@ from therapy.trial_analysis import (
     plan_lines,
     verdict_text,
 )
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
+    from appcore.safety import SafetyChanged
+    from appcore.tracking import EntriesChanged
+    from appcore.trial import TrialChanged
 
 log = logging.getLogger(__name__)
 

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from appcore.context import AppContext
-from appcore.settings import TemperatureUnit
 from appcore.summary import Line, NextStep, ProfileSummary, summarize
 from desktop.main_window import MainWindow
 from desktop.widgets import Page, big_button, notice, paragraph
 from therapy import SCREENING_QUESTIONS, SafetyProfile, Verdict
+
+if TYPE_CHECKING:
+    from appcore.context import AppContext
+    from appcore.settings import TemperatureUnit
 
 WHAT_THENAR_IS = (
     "Thenar helps you use your hand massager for comfort and relaxation. "

@@ -33,21 +33,25 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bleak import BleakClient, BleakScanner
-from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.exc import BleakError
 
 from ble import aa55
-from ble.backends import Backend
 from ble.client import AuditEntry, DeviceInfo
 from ble.errors import CapExceeded, DeviceNotFound, MassagerError, NotConnected, OutcomeUnknown
 from ble.observers import Observers
 from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent
-from drivers.description import Description
-from massage import Limits, Zone
-from therapy.plan import Plan, PlanStep
 from therapy.resume import remaining_plan
+
+if TYPE_CHECKING:
+    from bleak.backends.characteristic import BleakGATTCharacteristic
+
+    from ble.backends import Backend
+    from drivers.description import Description
+    from massage import Limits, Zone
+    from therapy.plan import Plan, PlanStep
 
 log = logging.getLogger(__name__)
 

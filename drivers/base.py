@@ -13,13 +13,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from ble.observers import Observers
-from drivers.description import Description
-from massage import Limits, Zone
-from therapy.plan import Plan
-
 if TYPE_CHECKING:  # bleak loads on the first connect, not with the window (issue 13)
     from ble.client import AuditEntry, DeviceInfo
+    from ble.observers import Observers
+    from drivers.description import Description
+    from massage import Limits, Zone
+    from therapy.plan import Plan
 
 FULL_INTENSITY = 10  # `set_intensity`: tenths of the plan; 10 runs it as planned
 

@@ -13,14 +13,16 @@ import contextlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
-from ble.backends import Backend
 from ble.errors import DeviceNotFound
 from data.files import make_private_dirs, write_private
+
+if TYPE_CHECKING:
+    from ble.backends import Backend
 
 SCAN_TIMEOUT_S = 3.0
 CONNECT_TIMEOUT_S = 10.0

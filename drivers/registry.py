@@ -8,17 +8,21 @@ service at all) and keeps what a description recognises; everything else is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bleak import BleakScanner
-from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData
 
-from ble.backends import Backend
 from drivers.aa55 import Aa55Driver
-from drivers.base import Driver
 from drivers.description import Description, identify
 from drivers.thenar import ThenarDriver
-from massage import Limits
+
+if TYPE_CHECKING:
+    from bleak.backends.device import BLEDevice
+    from bleak.backends.scanner import AdvertisementData
+
+    from ble.backends import Backend
+    from drivers.base import Driver
+    from massage import Limits
 
 SCAN_TIMEOUT_S = 2.0
 

@@ -10,18 +10,21 @@ plan to an uploaded program, a status frame to a `DeviceStatus`, a client event 
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from ble import protocol as p
-from ble.backends import Backend
 from ble.client import AuditEntry, ClientEvent, DeviceInfo, MassagerClient
 from ble.errors import MassagerError
 from ble.observers import Observers
 from ble.pinning import PinnedDevice
 from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent
-from drivers.description import Description
 from drivers.thenar_program import thenar_program
-from massage import Limits, Zone
-from therapy.plan import Plan
+
+if TYPE_CHECKING:
+    from ble.backends import Backend
+    from drivers.description import Description
+    from massage import Limits, Zone
+    from therapy.plan import Plan
 
 _RUNNING = (p.State.RUNNING, p.State.PAUSED)
 _ENDED = (p.State.STOPPED, p.State.FAULT)

@@ -8,8 +8,12 @@ the program id (the plan's content id) and its size limits, checked by the codec
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ble import protocol as p
-from therapy.plan import Plan
+
+if TYPE_CHECKING:
+    from therapy.plan import Plan
 
 
 def thenar_program(plan: Plan) -> p.Program:

@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from massage import Zone
-
-from .profile import SafetyProfile
-from .routines import Routine
 from .techniques import EXERCISES, TECHNIQUES, BlockSpec, Technique
+
+if TYPE_CHECKING:
+    from massage import Zone
+
+    from .profile import SafetyProfile
+    from .routines import Routine
 
 # What the other hand does, one short sentence per movement.
 BY_HAND_MOVES: Mapping[Technique, tuple[str, ...]] = MappingProxyType(

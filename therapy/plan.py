@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from massage import Pattern
+if TYPE_CHECKING:
+    from massage import Pattern
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import datetime as dt
 import enum
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 
@@ -25,7 +26,6 @@ from massage import (
 
 from .defaults import RESCREEN_AFTER_MONTHS
 from .errors import ScreeningError
-from .questionnaire import Question
 from .rules import (
     DESIGN,
     SAME_REASON,
@@ -36,7 +36,10 @@ from .rules import (
     Rule,
     RuleSet,
 )
-from .techniques import Technique
+
+if TYPE_CHECKING:
+    from .questionnaire import Question
+    from .techniques import Technique
 
 Answers = Mapping[str, str | Collection[str]]
 

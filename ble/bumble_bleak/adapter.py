@@ -23,10 +23,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from bleak.backends.client import BaseBleakClient
-from bleak.backends.scanner import BaseBleakScanner
 from bleak.exc import BleakBluetoothNotAvailableError, BleakBluetoothNotAvailableReason, BleakError
 from bumble import core, hci, pairing
 from bumble.device import Advertisement, Connection, Device
@@ -34,11 +32,15 @@ from bumble.host import Host
 from bumble.keys import JsonKeyStore, KeyStore, MemoryKeyStore, PairingKeys
 from bumble.link import LocalLink
 from bumble.transport import open_transport
-from bumble.transport.common import Transport
 
 from ble.bumble_bleak.client import BumbleClient
 from ble.bumble_bleak.radio import VirtualController, detach_controller, host_for, new_controller
 from ble.bumble_bleak.scanner import BumbleScanner, bumble_uuid_to_str
+
+if TYPE_CHECKING:
+    from bleak.backends.client import BaseBleakClient
+    from bleak.backends.scanner import BaseBleakScanner
+    from bumble.transport.common import Transport
 
 __all__ = ["DEFAULT_CENTRAL_ADDRESS", "BumbleAdapter", "ThreadedJsonKeyStore", "bumble_uuid_to_str"]
 

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from bleak.args import SizedBuffer
 from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES, CharacteristicPropertyName
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
@@ -24,12 +23,14 @@ from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError, BleakGATTProtocolError
 from bumble import att, core, hci
 from bumble.device import Connection, Peer
-from bumble.gatt_client import CharacteristicProxy, Client
 
 from ble.bumble_bleak.errors import BondNotAccepted
 from ble.bumble_bleak.scanner import bumble_uuid_to_str
 
 if TYPE_CHECKING:
+    from bleak.args import SizedBuffer
+    from bumble.gatt_client import CharacteristicProxy, Client
+
     from ble.bumble_bleak.adapter import BumbleAdapter
 
 __all__ = ["ATT_MTU", "BondNotAccepted", "BumbleClient"]

@@ -6,11 +6,12 @@ import uuid
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
-from bumble import core
 from bumble.core import AdvertisingData
-from bumble.device import Advertisement
 
 if TYPE_CHECKING:
+    from bumble import core
+    from bumble.device import Advertisement
+
     from ble.bumble_bleak.adapter import BumbleAdapter
 
 __all__ = ["BumbleScanner", "advertisement_data", "bumble_uuid_to_str"]
