@@ -15,12 +15,15 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLay
 
 from appcore.summary import Line, NextStep, ProfileSummary, summarize
 from desktop.main_window import MainWindow
-from desktop.widgets import Page, big_button, notice, paragraph
+from desktop.tasks import TaskOwner
+from desktop.widgets import ActionFlow, Page, big_button, notice, paragraph
 from therapy import SCREENING_QUESTIONS, SafetyProfile, Verdict
 
 if TYPE_CHECKING:
     from appcore.context import AppContext
     from appcore.settings import TemperatureUnit
+    from desktop.entry_dialog import EntryDialog
+    from desktop.entry_list import EntryListDialog
 
 WHAT_THENAR_IS = (
     "Thenar helps you use your hand massager for comfort and relaxation. "
@@ -185,6 +188,56 @@ def scroll(widget: QWidget) -> QScrollArea:
     return area
 
 
+class EntryButtons(QWidget):
+    """ "How are my hands today?" and "Your entries": one click each, from any page (Home).
+
+    The entry form and the list (with the hand map, the dialogs and the date words) are
+    imported at the first click, not with Home: the first window needs only the two
+    buttons (issue 13, fast start)."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.tasks = TaskOwner()  # a failure goes to the app's handler, in words
+        row = ActionFlow(self)  # wraps at large text rather than cutting a button
+        row.setContentsMargins(0, 0, 0, 0)
+        self.entry_button = big_button(
+            "+ How are my hands today?", "Add an entry: how your hands are today"
+        )
+        self.entry_button.setToolTip("Pain, stiffness, where it hurts, a note: any time of day")
+        self.list_button = big_button("Your entries", "Your entries: correct or delete one")
+        self.list_button.setToolTip("Newest first: correct or delete an entry you got wrong")
+        self.entry_button.clicked.connect(lambda: self.tasks.spawn(self.add_entry()))
+        self.list_button.clicked.connect(lambda: self.tasks.spawn(self.show_entries()))
+        row.addWidget(self.entry_button)
+        row.addWidget(self.list_button)
+        row.addStretch(1)
+        self.entry_dialog: EntryDialog | None = None  # while it is open
+        self.entry_list: EntryListDialog | None = None  # while it is open
+
+    async def add_entry(self) -> int | None:
+        from desktop.entry_dialog import open_entry_dialog
+
+        def opened(dialog: EntryDialog) -> None:
+            self.entry_dialog = dialog
+
+        try:
+            return await open_entry_dialog(self.ctx, self.window(), opened)
+        finally:
+            self.entry_dialog = None
+
+    async def show_entries(self) -> None:
+        from desktop.entry_list import open_entry_list  # it builds on this module's heading
+
+        def opened(dialog: EntryListDialog) -> None:
+            self.entry_list = dialog
+
+        try:
+            await open_entry_list(self.ctx, self.window(), opened)
+        finally:
+            self.entry_list = None
+
+
 class HomePage(Page):
     """The first page: the welcome before screening, the person's limits after it."""
 
@@ -196,8 +249,6 @@ class HomePage(Page):
         self._on_start = on_start_screening
         self.rescreen_notice = notice()
         self.layout_.addWidget(self.rescreen_notice)
-        from desktop.entry_list import EntryButtons  # it builds on this module's heading
-
         self.hands = EntryButtons(ctx)  # the daily entry in one click (issue 14)
         self.layout_.addWidget(self.hands)
         self._body: QWidget | None = None  # the text, rebuilt on each refresh; the page scrolls
