@@ -37,7 +37,12 @@ if TYPE_CHECKING:
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# In the order of `python -m desktop` (desktop.__main__.main): the desktop package, the
+# launcher, Thenar's Qt-free modules, then PySide6 and the app (not the one-instance
+# socket: a second instance would only be told to come forward).
 PROBE = r"""
+import desktop.__main__ as launcher
+launcher.import_before_qt()
 import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication

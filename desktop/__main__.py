@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ctypes.util
 import dataclasses
+import importlib
 import logging
 import os
 import platform
@@ -17,6 +18,23 @@ from appcore.settings import default_settings_path, load_settings, save_settings
 from data.files import private_umask
 
 log = logging.getLogger("thenar")
+
+# The Qt-free modules the first window needs (desktop.app's and the Home page's), imported
+# before PySide6. PySide6 reads the source of every module imported after it (its
+# `__feature__` switches apply only to modules that mention PySide6): about 45 ms and 5 MB
+# of the first start for Thenar's ~60 Qt-free modules and their libraries (issue 13).
+# tests/desktop/test_launch.py checks that the first window imports none of them later.
+BEFORE_QT = (
+    "appcore.context",
+    "appcore.db_worker",
+    "appcore.explain",
+    "appcore.massager",
+    "appcore.programs",
+    "appcore.screening",
+    "appcore.session",
+    "appcore.summary",
+    "data.errors",
+)
 
 XCB_LIBS = ("xcb-cursor", "xcb-icccm", "xcb-keysyms", "xkbcommon-x11")
 
@@ -83,6 +101,12 @@ def display_problem() -> str | None:
     return None
 
 
+def import_before_qt() -> None:
+    """Import `BEFORE_QT` (before PySide6, as `main` does)."""
+    for name in BEFORE_QT:
+        importlib.import_module(name)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="thenar", description="Thenar hand-massager companion")
     parser.add_argument(
@@ -137,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     if problem:
         print(problem, file=sys.stderr)
         sys.exit(2)
+    import_before_qt()
     from PySide6.QtWidgets import QApplication
 
     from desktop.single_instance import SingleInstance
