@@ -17,17 +17,16 @@ from data import backup
 from data.store import BACKUP_DIR
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.db_worker import DbWorker
     from data.backup import BackupInfo
+    from data.db import LogDb
 
 
-def _listed(_db: Database, folder: Path) -> list[BackupInfo]:
+def _listed(_db: LogDb, folder: Path) -> list[BackupInfo]:
     return backup.list_backups(folder)
 
 
-def _made(db: Database, folder: Path, now: dt.datetime) -> list[BackupInfo]:
+def _made(db: LogDb, folder: Path, now: dt.datetime) -> list[BackupInfo]:
     backup.make_backup(db.conn, folder, now=now, reason="manual")
     return backup.list_backups(folder)
 

@@ -25,10 +25,9 @@ from data.files import ensure_private_dir, make_private
 from data.store import BACKUP_DIR, DB_NAME
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.context import AppContext
     from data.backup import BackupInfo
+    from data.db import LogDb
     from data.restore import Preview
 
 WORK_DIR = "restore-work"
@@ -52,16 +51,16 @@ class RestorePreview:
         ]
 
 
-def _preview(db: Database, source: Path, work: Path) -> RestorePreview:
+def _preview(db: LogDb, source: Path, work: Path) -> RestorePreview:
     prepared, incoming = restore.prepare(source, work)
     return RestorePreview(source, prepared, restore.preview_log(db), incoming)
 
 
-def _replace(db: Database, prepared: Path, backups: Path, now: dt.datetime) -> Path:
+def _replace(db: LogDb, prepared: Path, backups: Path, now: dt.datetime) -> Path:
     return restore.replace(db, prepared, backups, now=now)
 
 
-def _move(db: Database, source: Path, target: Path) -> Path:
+def _move(db: LogDb, source: Path, target: Path) -> Path:
     target = target.expanduser().resolve()
     if target == source.resolve():
         raise StoreError("That is already where your data is.")

@@ -18,7 +18,7 @@ from data.store import Store, open_store
 from data.tx import translate
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from data.db import LogDb
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -72,7 +72,7 @@ class DbWorker:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._call, fn, *args)
 
-    def run_sync(self, fn: Callable[[Database], T]) -> T:
+    def run_sync(self, fn: Callable[[LogDb], T]) -> T:
         """For start-up and shutdown paths outside the loop."""
         return self._executor.submit(self._call, fn).result()
 

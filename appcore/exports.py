@@ -14,7 +14,7 @@ from appcore.explain import os_cause
 from data import export, fhir
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from data.db import LogDb
 
 
 class ExportKind(StrEnum):
@@ -55,7 +55,7 @@ class ExportKind(StrEnum):
         return f"{stem}-{today.isoformat()}{self.suffix}"
 
 
-def export_table(db: Database, kind: ExportKind, path: Path, now: datetime, name: str = "") -> Path:
+def export_table(db: LogDb, kind: ExportKind, path: Path, now: datetime, name: str = "") -> Path:
     """Write a CSV or FHIR export to `path` (0600). Runs on the DB thread. `name`: the
     person's name for the FHIR Patient, only if they typed one."""
     if kind is ExportKind.SESSIONS_CSV:
@@ -74,7 +74,7 @@ def export_table(db: Database, kind: ExportKind, path: Path, now: datetime, name
     return export.write_export(path, content)
 
 
-def write_file(_db: Database, path: Path, content: bytes) -> Path:
+def write_file(_db: LogDb, path: Path, content: bytes) -> Path:
     """Write bytes made elsewhere (the PDF) as a private export, off the UI thread."""
     return export.write_export(path, content)
 

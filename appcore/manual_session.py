@@ -29,10 +29,9 @@ from therapy.by_hand import GuidedPlan, guided_plan
 from therapy.defaults import MAX_SESSIONS_PER_DAY
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.db_worker import DbWorker
     from appcore.safety import SafetyOwner
+    from data.db import LogDb
 
 # design: makers advise at most three sessions a day (docs/safety-and-care.md, "Session
 # length"); the warning comes when a fourth is about to start.
@@ -49,7 +48,7 @@ KIND_WORDS = {
 }
 
 
-def sessions_on(db: Database, day: dt.date) -> Counter[SessionKind]:
+def sessions_on(db: LogDb, day: dt.date) -> Counter[SessionKind]:
     """How many sessions of each kind started on this local day (every outcome counts)."""
     return Counter(sessions_by_kind(db, day))
 
@@ -74,12 +73,12 @@ class ByHandStart:
     plan: GuidedPlan
 
 
-def _start(db: Database, start: SessionStart, before: Rating | None) -> int:
+def _start(db: LogDb, start: SessionStart, before: Rating | None) -> int:
     return start_session(db, start, before=before)
 
 
 def _finish(
-    db: Database, session_id: int, outcome: Outcome, at: dt.datetime, after: Rating | None
+    db: LogDb, session_id: int, outcome: Outcome, at: dt.datetime, after: Rating | None
 ) -> None:
     with writing(db):  # the end and the rating after it: both or neither
         finish_session(db, session_id, outcome, ended_at=at)
@@ -88,7 +87,7 @@ def _finish(
 
 
 def _log_other(
-    db: Database,
+    db: LogDb,
     minutes: int,
     end: dt.datetime,
     before: Rating | None,

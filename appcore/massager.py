@@ -36,12 +36,11 @@ from data import devices as device_log
 # Bleak, the drivers' registry and the device words load on the first search or connect:
 # the first window needs none of them (issue 13's fast start; tests/desktop/test_launch).
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.context import AppContext
     from appcore.safety import SafetyChanged
     from ble.backends import Backend, BackendFactory
     from ble.client import AuditEntry, DeviceInfo, DiscoveredMassager
+    from data.db import LogDb
     from data.models import CommandEntry
     from drivers import registry
     from drivers.base import DeviceStatus, Driver, LinkEvent
@@ -434,7 +433,7 @@ class Massager:
         device = self.ctx.settings.pinned_address
         session = self.session_id
 
-        def save(db: Database) -> None:
+        def save(db: LogDb) -> None:
             device_log.log_command(
                 db,
                 entry.what,
@@ -449,7 +448,7 @@ class Massager:
         self._audit_writes.add(task)
         task.add_done_callback(self._audit_writes.discard)
 
-    async def _save_audit(self, save: Callable[[Database], None], entry: AuditEntry) -> None:
+    async def _save_audit(self, save: Callable[[LogDb], None], entry: AuditEntry) -> None:
         try:
             await self.ctx.db.run(save)
         except Exception as exc:  # the device matters more than its diary: log and go on

@@ -24,7 +24,7 @@ from therapy import (
 )
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from data.db import LogDb
 
 
 def block_to_json(block: BlockSpec) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def custom_definition(program: CustomProgram) -> dict[str, Any]:
     return {"kind": "custom", "blocks": [block_to_json(b) for b in program.blocks]}
 
 
-def ensure_routines(db: Database, now: datetime | None = None) -> dict[str, int]:
+def ensure_routines(db: LogDb, now: datetime | None = None) -> dict[str, int]:
     """Register the built-in routines and single techniques; returns choice key -> row id.
 
     One commit for all of them (a crash never leaves half the list registered).

@@ -39,8 +39,7 @@ from data.queries import (
 )
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
+    from data.db import LogDb
     from data.stats import MeanCI
 
 TREND_KINDS = (RatingKind.CHECKIN, RatingKind.BEFORE)
@@ -162,7 +161,7 @@ def span_start(span: Span, today: date, first_day: date | None) -> date:
     return today - timedelta(days=_SPAN_DAYS[span] - 1)
 
 
-def _session_marks(db: Database, start: date, end: date, weekly: bool) -> list[SessionMark]:
+def _session_marks(db: LogDb, start: date, end: date, weekly: bool) -> list[SessionMark]:
     """Sessions per day (or per week) in [start, end], whatever their outcome."""
     return [SessionMark(day, n) for day, n in sessions_per_day(db, start, end, weekly=weekly)]
 
@@ -191,7 +190,7 @@ def _smoothed_weeks(points: list[Point]) -> list[Point]:
     return out
 
 
-def _trends(db: Database, start: date, end: date, weekly: bool) -> tuple[Trend, Trend]:
+def _trends(db: LogDb, start: date, end: date, weekly: bool) -> tuple[Trend, Trend]:
     if weekly:
         weeks = symptoms_by_week(db, start, end, kinds=TREND_KINDS)
         pain = [Point(w.week_start, w.pain) for w in weeks if w.pain is not None]
@@ -286,7 +285,7 @@ PROGRAMS_NOTE = (
 )
 
 
-def _adherence(db: Database, start: date, end: date) -> tuple[list[AdherenceBar], str]:
+def _adherence(db: LogDb, start: date, end: date) -> tuple[list[AdherenceBar], str]:
     weeks = adherence_by_week(db, start, end)
     bars = [AdherenceBar(w.week_start, w.scheduled, w.done) for w in weeks]
     if len(bars) <= MAX_WEEK_BARS:
@@ -337,7 +336,7 @@ def _default_date(day: date) -> str:
 
 
 def load_progress(
-    db: Database, span: Span, today: date, format_date: DateFormatter = _default_date
+    db: LogDb, span: Span, today: date, format_date: DateFormatter = _default_date
 ) -> ProgressData:
     """Everything the page shows for `span`, in one pass on the DB thread."""
     span = Span(span)

@@ -19,7 +19,7 @@ from data.entries import DayValue, Mark, Side, ZoneCounts
 from massage import ZONE_NAMES
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from data.db import LogDb
 
 MORNING = "Morning stiffness"
 # Notes shown in words under the charts (every day with notes is a mark on the charts);
@@ -88,7 +88,7 @@ def _default_date(day: date) -> str:
 
 
 def load_entry_progress(
-    db: Database,
+    db: LogDb,
     start: date,
     end: date,
     weekly: bool,

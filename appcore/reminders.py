@@ -32,9 +32,8 @@ from data.sessions import list_sessions
 from therapy import Schedule, ScheduleError
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.context import AppContext
+    from data.db import LogDb
 
 log = logging.getLogger(__name__)
 UTC = dt.UTC
@@ -112,7 +111,7 @@ class Snapshot:
 
 
 def load_snapshot(
-    db: Database, now: dt.datetime, routine_programs: Mapping[str, int] | None = None
+    db: LogDb, now: dt.datetime, routine_programs: Mapping[str, int] | None = None
 ) -> Snapshot:
     """Read schedules, reminder records and recent sessions (runs on the DB thread)."""
     routines = dict(routine_programs) if routine_programs else ensure_routines(db, now)
@@ -234,7 +233,7 @@ class ReminderClock:
 # --- Changing schedules through the DB worker -----------------------------------------
 
 
-def _export(db: Database, path: Path, now: dt.datetime) -> Path:
+def _export(db: LogDb, path: Path, now: dt.datetime) -> Path:
     return write_export(path, schedules_ics(db, now=now))
 
 

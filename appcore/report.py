@@ -24,7 +24,7 @@ from data.queries import newest_sessions_in, sessions_by_kind_between
 from therapy import Verdict
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from data.db import LogDb
 
 # One or two pages: the newest sessions of the period in the table; the rest are
 # counted (every session is in the sessions CSV).
@@ -110,7 +110,7 @@ def _caps_words(raw: Any, kind: SessionKind) -> str:
 
 
 def _sessions(
-    db: Database, start: dt.date, end: dt.date, fmt: Callable[[dt.date], str]
+    db: LogDb, start: dt.date, end: dt.date, fmt: Callable[[dt.date], str]
 ) -> list[SessionRow]:
     out = []
     for s in newest_sessions_in(db, start, end, SESSION_ROWS):
@@ -139,7 +139,7 @@ def _n(value: int | None) -> str:
     return "–" if value is None else str(value)
 
 
-def _screening(db: Database, today: dt.date, fmt: Callable[[dt.date], str]) -> list[str]:
+def _screening(db: LogDb, today: dt.date, fmt: Callable[[dt.date], str]) -> list[str]:
     latest = screening_log.latest_screening(db)
     profile = flows.load_profile(db, today)
     if latest is None or profile is None:
@@ -185,7 +185,7 @@ def _screening(db: Database, today: dt.date, fmt: Callable[[dt.date], str]) -> l
     return lines
 
 
-def _clearances(db: Database, fmt: Callable[[dt.date], str]) -> list[str]:
+def _clearances(db: LogDb, fmt: Callable[[dt.date], str]) -> list[str]:
     records = flows.list_clearance_records(db)
     if not records:
         return ["No clinician clearances recorded."]
@@ -209,7 +209,7 @@ def _mean_line(measure: str, points: list[float]) -> str:
 
 
 def load_report(
-    db: Database,
+    db: LogDb,
     span: Span,
     today: dt.date,
     name: str,

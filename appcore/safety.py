@@ -38,9 +38,8 @@ from therapy import (
 )
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.db_worker import DbWorker
+    from data.db import LogDb
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ class SafetyChanged:
         return not self.before.caps.at_most(self.after.caps)
 
 
-def _load(db: Database, today: dt.date) -> SafetyState:
+def _load(db: LogDb, today: dt.date) -> SafetyState:
     loaded = screenings.load_screening(db, today)
     if loaded is None:
         return SafetyState(today)
@@ -168,7 +167,7 @@ def checkin_entry(
 
 
 def _save_checkin(
-    db: Database, checkin: CheckIn, now: dt.datetime, details: entry_log.Entry | None
+    db: LogDb, checkin: CheckIn, now: dt.datetime, details: entry_log.Entry | None
 ) -> SafetyState:
     state = _load(db, checkin.day)
     if state.base is None or state.screening_id is None:
@@ -254,7 +253,7 @@ class SafetyOwner:
         chosen = {k: frozenset([v] if isinstance(v, str) else v) for k, v in answers.items()}
         profile = evaluate_screening(Screening(chosen, now.date()), today=now.date())
 
-        def save(db: Database) -> SafetyState:
+        def save(db: LogDb) -> SafetyState:
             screenings.save_screening(db, chosen, profile, now)
             return _load(db, now.date())
 
@@ -265,7 +264,7 @@ class SafetyOwner:
         """Record a clinician's clearance; raises ValueError with words for the person."""
         now = self._now()
 
-        def save(db: Database) -> SafetyState:
+        def save(db: LogDb) -> SafetyState:
             screenings.record_clearance_for(db, item, cleared_on, clinician, now)
             return _load(db, now.date())
 
@@ -275,7 +274,7 @@ class SafetyOwner:
     async def remove_clearance(self, clearance_id: int) -> SafetyState:
         now = self._now()
 
-        def remove(db: Database) -> SafetyState:
+        def remove(db: LogDb) -> SafetyState:
             screening_log.withdraw_clearance(db, clearance_id, at=now)  # the owner's clock
             return _load(db, now.date())
 

@@ -1,6 +1,6 @@
 """Screenings and clearances in the log: saving them, and the profile they give back.
 
-All functions take a `Database` (run them through `ctx.db.run`);
+All functions take a `LogDb` (run them through `ctx.db.run`);
 `appcore.safety.SafetyOwner` calls the writing ones. Rows become domain values in
 `appcore.records`, the one place for that.
 
@@ -28,13 +28,12 @@ from data import screenings as store
 from therapy import SCREENING_RULES, Clearance, SafetyProfile, evaluate_screening
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
+    from data.db import LogDb
     from therapy.rules import RuleSet
 
 
 def save_screening(
-    db: Database, answers: Mapping[str, Collection[str]], profile: SafetyProfile, now: dt.datetime
+    db: LogDb, answers: Mapping[str, Collection[str]], profile: SafetyProfile, now: dt.datetime
 ) -> int:
     """Store the answers with the rules version and the caps and blocks they gave."""
     return store.record_screening(
@@ -47,7 +46,7 @@ def save_screening(
     )
 
 
-def stored_answers(db: Database) -> dict[str, frozenset[str]]:
+def stored_answers(db: LogDb) -> dict[str, frozenset[str]]:
     """The latest screening's answers (to pre-fill screening again); empty if none."""
     latest = store.latest_screening(db)
     if latest is None:
@@ -59,7 +58,7 @@ def stored_answers(db: Database) -> dict[str, frozenset[str]]:
 
 
 def clearances_for(
-    db: Database, screening_id: int, today: dt.date, rules: RuleSet = SCREENING_RULES
+    db: LogDb, screening_id: int, today: dt.date, rules: RuleSet = SCREENING_RULES
 ) -> list[Clearance]:
     """The stored clearances that apply to this screening, as the domain's `Clearance`."""
     return [
@@ -72,13 +71,13 @@ def clearances_for(
     ]
 
 
-def load_profile(db: Database, today: dt.date) -> SafetyProfile | None:
+def load_profile(db: LogDb, today: dt.date) -> SafetyProfile | None:
     """Rebuild the profile from the latest screening and its clearances (None: never screened)."""
     loaded = load_screening(db, today)
     return None if loaded is None else loaded[1]
 
 
-def load_screening(db: Database, today: dt.date) -> tuple[int, SafetyProfile] | None:
+def load_screening(db: LogDb, today: dt.date) -> tuple[int, SafetyProfile] | None:
     """The latest screening's id and the profile it gives today with its clearances."""
     latest = store.latest_screening(db)
     if latest is None:
@@ -105,7 +104,7 @@ class StoredClearance:
     withdrawn_at: dt.datetime | None = None
 
 
-def list_clearance_records(db: Database) -> list[StoredClearance]:
+def list_clearance_records(db: LogDb) -> list[StoredClearance]:
     """Every recorded clearance, withdrawn ones too, newest first, for the Settings list."""
     latest = store.latest_screening(db)
     rules = SCREENING_RULES.by_rule_id
@@ -126,7 +125,7 @@ def list_clearance_records(db: Database) -> list[StoredClearance]:
 
 
 def record_clearance_for(
-    db: Database, item: str, cleared_on: dt.date, clinician: str, now: dt.datetime
+    db: LogDb, item: str, cleared_on: dt.date, clinician: str, now: dt.datetime
 ) -> SafetyProfile:
     """Record that a clinician cleared `item` for the latest screening; return the new profile.
 

@@ -35,12 +35,10 @@ from appcore.events import (
 )
 from appcore.records import caps_json, program_run_json
 from appcore.session_record import SessionRecord
-from ble import protocol as p
 from ble.errors import CommandRefused, MassagerError
 from data import ratings as rating_log
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
-from drivers.base import FULL_INTENSITY, DeviceStatus, Driver, LinkEvent
-from drivers.thenar_program import thenar_program
+from drivers.base import FULL_INTENSITY, DeviceStatus, Driver, LinkEvent, StopReason
 from massage import ZONE_NAMES, Zone
 from therapy import (
     CompiledProgram,
@@ -71,24 +69,24 @@ class Phase(enum.Enum):
 
 
 _OUTCOMES = {
-    p.StopReason.USER: Outcome.STOPPED_BY_USER,
-    p.StopReason.COMPLETED: Outcome.COMPLETED,
-    p.StopReason.LINK_LOST: Outcome.INTERRUPTED_LINK,
-    p.StopReason.WATCHDOG: Outcome.INTERRUPTED_LINK,
-    p.StopReason.LIMIT: Outcome.COMPLETED,
-    p.StopReason.AUTO_OFF: Outcome.COMPLETED,
+    StopReason.USER: Outcome.STOPPED_BY_USER,
+    StopReason.COMPLETED: Outcome.COMPLETED,
+    StopReason.LINK_LOST: Outcome.INTERRUPTED_LINK,
+    StopReason.WATCHDOG: Outcome.INTERRUPTED_LINK,
+    StopReason.LIMIT: Outcome.COMPLETED,
+    StopReason.AUTO_OFF: Outcome.COMPLETED,
 }
 
 STOP_MESSAGES = {
-    p.StopReason.USER: "You stopped the session.",
-    p.StopReason.COMPLETED: "The session is complete.",
-    p.StopReason.LIMIT: "The session reached your time limit.",
-    p.StopReason.WATCHDOG: "The massager stopped because it stopped hearing from Thenar.",
-    p.StopReason.LINK_LOST: "The connection to the massager was lost, so it stopped.",
-    p.StopReason.OVER_TEMPERATURE: "The massager got too warm and switched itself off safely.",
-    p.StopReason.BATTERY: "The massager's battery is low. Charge it before the next session.",
-    p.StopReason.AUTO_OFF: "The massager's 30-minute safety timer ended the session.",
-    p.StopReason.FAULT: "The massager reported a fault and stopped safely.",
+    StopReason.USER: "You stopped the session.",
+    StopReason.COMPLETED: "The session is complete.",
+    StopReason.LIMIT: "The session reached your time limit.",
+    StopReason.WATCHDOG: "The massager stopped because it stopped hearing from Thenar.",
+    StopReason.LINK_LOST: "The connection to the massager was lost, so it stopped.",
+    StopReason.OVER_TEMPERATURE: "The massager got too warm and switched itself off safely.",
+    StopReason.BATTERY: "The massager's battery is low. Charge it before the next session.",
+    StopReason.AUTO_OFF: "The massager's 30-minute safety timer ended the session.",
+    StopReason.FAULT: "The massager reported a fault and stopped safely.",
 }
 
 
@@ -109,12 +107,12 @@ class Plan:
     compiled: CompiledProgram
 
 
-def stop_reason_of(status: DeviceStatus) -> p.StopReason:
+def stop_reason_of(status: DeviceStatus) -> StopReason:
     """The device-neutral stop reason as the log and the messages name it."""
     try:
-        return p.StopReason[status.stop_reason.upper()]
-    except KeyError:
-        return p.StopReason.FAULT
+        return StopReason(status.stop_reason)
+    except ValueError:
+        return StopReason.FAULT
 
 
 class SessionController:
@@ -222,6 +220,8 @@ class SessionController:
         to_run = plan.compiled.plan
         if resume and self._resume_from_s:
             to_run = remaining_plan(to_run, self._resume_from_s)
+        from drivers.thenar_program import thenar_program  # the codec loads with a session
+
         program = thenar_program(to_run)
         start = SessionStart(
             program_id=self.plan.program_row_id,
@@ -356,7 +356,7 @@ class SessionController:
         self.phase = Phase.RUNNING
         self._notify()
 
-    async def stop(self, reason: str = p.StopReason.USER.name.lower()) -> None:
+    async def stop(self, reason: str = StopReason.USER) -> None:
         """Stop now. The device vents whatever happens; the outcome follows its status.
 
         `reason` is logged as the stop reason ("user", or "limits_changed" when the
@@ -369,7 +369,7 @@ class SessionController:
         await driver.stop()  # acknowledged by the device, or it raises
         if self.active:
             await self._end(Outcome.STOPPED_BY_USER, reason)
-            self.message = STOP_MESSAGES[p.StopReason.USER]
+            self.message = STOP_MESSAGES[StopReason.USER]
             self._notify()
         elif self._ending is not None:  # the device's stopped status got there first:
             await asyncio.shield(self._ending)  # Stop returns once the log has answered
@@ -450,10 +450,10 @@ class SessionController:
         reason = stop_reason_of(status)
         outcome = _OUTCOMES.get(reason, Outcome.DEVICE_FAULT)
         self.message = STOP_MESSAGES.get(reason, f"The massager stopped ({status.stop_reason}).")
-        if reason == p.StopReason.LINK_LOST:
+        if reason == StopReason.LINK_LOST:
             self._interrupt(self._elapsed_s())
         logged = reason.name.lower()
-        if reason == p.StopReason.USER and self._stop_reason:
+        if reason == StopReason.USER and self._stop_reason:
             logged = self._stop_reason  # our Stop, sent for this reason
         if self._ending is None:
             self._ending = asyncio.create_task(self._end(outcome, logged))

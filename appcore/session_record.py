@@ -22,9 +22,8 @@ from data import sessions as session_log
 from data.errors import InvalidInputError, NotFoundError, StoreError
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.db_worker import DbWorker
+    from data.db import LogDb
     from data.models import Outcome, Rating, SessionStart, TelemetrySample
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ class SessionRecord:
     async def begin(self, start: SessionStart, before: Rating | None) -> int:
         """The session and the rating before, in one commit; returns its id."""
 
-        def begin(db: Database) -> tuple[int, session_log.SessionWriter]:
+        def begin(db: LogDb) -> tuple[int, session_log.SessionWriter]:
             sid = session_log.start_session(db, start, before=before)
             return sid, session_log.SessionWriter(db, sid)
 
@@ -93,7 +92,7 @@ class SessionRecord:
             return
         self._samples = []
 
-        def write(_db: Database) -> None:
+        def write(_db: LogDb) -> None:
             writer.buffer(samples)
             writer.flush()
 
@@ -165,7 +164,7 @@ class SessionRecord:
     ) -> bool:
         """One try: the end with its telemetry, else the end alone. True once written."""
 
-        def finish(_db: Database, drop: bool) -> int:
+        def finish(_db: LogDb, drop: bool) -> int:
             if samples:
                 try:
                     writer.buffer(samples)

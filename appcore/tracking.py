@@ -19,12 +19,11 @@ from appcore.events import Observers, Subscription
 from appcore.safety import SafetyChange, SafetyChanged, SafetyOwner
 from data import entries as entry_log
 from data.entries import Entry, EntryRecord, Medication
-from data.queries import SessionSummary, recent_sessions
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.db_worker import DbWorker
+    from data.db import LogDb
+    from data.queries import SessionSummary
 
 
 class EntryChange(enum.Enum):
@@ -44,11 +43,11 @@ class EntriesChanged:
     entry_id: int | None = None
 
 
-def _add(db: Database, entry: Entry) -> EntryRecord:
+def _add(db: LogDb, entry: Entry) -> EntryRecord:
     return entry_log.get_entry(db, entry_log.record_entry(db, entry))
 
 
-def _correct(db: Database, entry_id: int, entry: Entry) -> EntryRecord:
+def _correct(db: LogDb, entry_id: int, entry: Entry) -> EntryRecord:
     entry_log.correct_entry(db, entry_id, entry)
     return entry_log.get_entry(db, entry_id)
 
@@ -65,8 +64,10 @@ def item_time(item: EntryRecord | SessionSummary) -> dt.datetime:
     return item.entry.at if isinstance(item, EntryRecord) else item.session.started_at
 
 
-def recent_log(db: Database, limit: int) -> RecentLog:
+def recent_log(db: LogDb, limit: int) -> RecentLog:
     """The newest `limit` items of both kinds (the newest `limit` of each suffice)."""
+    from data.queries import recent_sessions  # the trends' queries load with a list
+
     found: list[EntryRecord | SessionSummary] = [
         *entry_log.newest_entries(db, limit + 1),
         *recent_sessions(db, limit + 1, rated_only=True),

@@ -44,16 +44,16 @@ from therapy.trial import (
     TrialDesign,
     TrialError,
     TrialPlan,
+    arm_name,
     judge_day,
     new_seed,
     plan_trial,
 )
-from therapy.trial_analysis import TrialResult, analyse, arm_name
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.db_worker import DbWorker
+    from data.db import LogDb
+    from therapy.trial_analysis import TrialResult
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def deviation_from_record(r: store.DeviationRecord) -> Deviation:
 # --- outcomes: the one adapter over the daily log -----------------------------------
 
 
-def read_outcomes(db: Database, plan: TrialPlan) -> dict[dt.date, float]:
+def read_outcomes(db: LogDb, plan: TrialPlan) -> dict[dt.date, float]:
     """Each trial day's outcome from the daily entries (the tracking feature's log).
 
     Morning stiffness for day d is the minutes recorded the morning after (d + 1):
@@ -189,7 +189,7 @@ class TodayOffer:
         return None if self.planned.arm == NO_MASSAGE else self.planned.arm
 
 
-def _load(db: Database) -> TrialState | None:
+def _load(db: LogDb) -> TrialState | None:
     """The latest trial; None (and a warning in the diagnostic log) if it cannot be read,
     e.g. a damaged row from a hand-edited backup: the app must still start."""
     record = store.latest_trial(db)
@@ -202,7 +202,7 @@ def _load(db: Database) -> TrialState | None:
         return None
 
 
-def _state(db: Database, record: store.TrialRecord) -> TrialState:
+def _state(db: LogDb, record: store.TrialRecord) -> TrialState:
     return TrialState(
         trial_id=record.id,
         plan=plan_from_record(record),
@@ -214,7 +214,7 @@ def _state(db: Database, record: store.TrialRecord) -> TrialState:
     )
 
 
-def _review(db: Database, trial_id: int, today: dt.date, now: dt.datetime) -> TrialState | None:
+def _review(db: LogDb, trial_id: int, today: dt.date, now: dt.datetime) -> TrialState | None:
     """Record the deviations of every finished day not reviewed yet (one transaction)."""
     state = _load(db)
     if state is None or state.trial_id != trial_id:
@@ -371,6 +371,8 @@ class TrialOwner:
         if state is None:
             return None
         outcomes = await self._db.run(read_outcomes, state.plan)
+        from therapy.trial_analysis import analyse  # the statistics load with a result
+
         return analyse(
             state.plan,
             outcomes,
@@ -410,7 +412,7 @@ class TrialOwner:
         if state is not None and not state.finished_by(plan.first_day):
             raise TrialError("A comparison is already running: stop it before planning another.")
 
-        def save(db: Database) -> TrialState | None:
+        def save(db: LogDb) -> TrialState | None:
             store.lock_trial(
                 db,
                 locked_at=now,
@@ -452,7 +454,7 @@ class TrialOwner:
         assert planned is not None
         now = self._now()
 
-        def save(db: Database) -> TrialState | None:
+        def save(db: LogDb) -> TrialState | None:
             store.add_deviation(
                 db,
                 state.trial_id,
@@ -477,7 +479,7 @@ class TrialOwner:
             raise TrialError("There is no comparison running to stop.")
         on = max(today, state.plan.first_day)
 
-        def save(db: Database) -> TrialState | None:
+        def save(db: LogDb) -> TrialState | None:
             store.stop_trial(db, state.trial_id, on, reason)
             return _load(db)
 

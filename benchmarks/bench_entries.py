@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync
-from sqlite_utils import Database
 
 from appcore.db_worker import DbWorker
 from appcore.progress import MAX_WEEK_BARS, TREND_KINDS, Span, load_progress, span_start
@@ -45,6 +44,7 @@ from benchmarks.common import figure, median_ms
 from benchmarks.history import TZ, generate
 from data import entries
 from data import queries as queries_
+from data.db import LogDb
 from data.entries import Entry, Hand, Side
 from data.store import open_store
 
@@ -98,7 +98,7 @@ def add_entries(folder: Path, years: int) -> int:
         return n
 
 
-def progress_calls(db: Database, span: Span) -> dict[str, Callable[[], Any]]:
+def progress_calls(db: LogDb, span: Span) -> dict[str, Callable[[], Any]]:
     """Each query the Progress page runs for `span`, with the arguments it runs it with
     (`load_progress` and `load_entry_progress`), then the two bundles."""
     first = queries_.first_rating_day(db)

@@ -4,11 +4,18 @@ Errors carry fields: `message` (what happened; also `str()`) and `advice` (what 
 an action: move closer, switch the massager on, pair again). They are put into
 sentences once, by `appcore.explain`. Result codes of the control point map to one
 subclass each, so callers can `except LimitExceeded` and the like.
+
+The classes need no codec: the app's first window imports them (to word errors) before
+any massager is near, so the codec (`ble.protocol`) loads only where a frame is read.
 """
 
 from __future__ import annotations
 
-from ble import protocol as p
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ble import protocol as p
 
 
 class MassagerError(Exception):
@@ -84,6 +91,8 @@ class UnsupportedDevice(MassagerError):
 
 def require_protocol(features: bytes) -> p.Features:
     """The device's Features if it speaks our protocol version; else `UnsupportedDevice`."""
+    from ble import protocol as p
+
     try:
         decoded = p.Features.from_bytes(features)
     except p.ProtocolError as exc:
@@ -163,32 +172,40 @@ class WriteRefused(MassagerError):
         self.att_code = att_code
 
 
-_BY_RESULT: dict[int, type[CommandRefused]] = {
-    p.ResultCode.OPCODE_NOT_SUPPORTED: OpcodeNotSupported,
-    p.ResultCode.INVALID_PARAMETER: InvalidParameter,
-    p.ResultCode.OPERATION_FAILED: OperationFailed,
-    p.ResultCode.CONTROL_NOT_PERMITTED: ControlNotPermitted,
-    p.ResultCode.LIMIT_EXCEEDED: LimitExceeded,
-    p.ResultCode.INVALID_STATE: InvalidState,
-}
+@cache
+def _by_result() -> dict[int, type[CommandRefused]]:
+    from ble import protocol as p
+
+    return {
+        p.ResultCode.OPCODE_NOT_SUPPORTED: OpcodeNotSupported,
+        p.ResultCode.INVALID_PARAMETER: InvalidParameter,
+        p.ResultCode.OPERATION_FAILED: OperationFailed,
+        p.ResultCode.CONTROL_NOT_PERMITTED: ControlNotPermitted,
+        p.ResultCode.LIMIT_EXCEEDED: LimitExceeded,
+        p.ResultCode.INVALID_STATE: InvalidState,
+    }
 
 
 def refusal_for(opcode: p.Opcode, result: p.ResultCode) -> CommandRefused:
     """The typed exception for a non-success result (unknown codes: the base class)."""
-    return _BY_RESULT.get(int(result), CommandRefused)(opcode, result)
+    return _by_result().get(int(result), CommandRefused)(opcode, result)
 
 
-_ATT_ADVICE: dict[int, str] = {
-    p.ATT_INSUFFICIENT_ENCRYPTION: PairingFailed.advice,
-    p.AppError.NOT_IN_CONTROL: ControlNotPermitted.advice,
-    p.AppError.INVALID_PROGRAM: "The program is not valid for this massager; rebuild it.",
-    p.AppError.BUSY: "Stop the running session before uploading a new program.",
-    p.ATT_VALUE_OUT_OF_RANGE: "The value is beyond the massager's hard limits.",
-}
+@cache
+def _att_advice() -> dict[int, str]:
+    from ble import protocol as p
+
+    return {
+        p.ATT_INSUFFICIENT_ENCRYPTION: PairingFailed.advice,
+        p.AppError.NOT_IN_CONTROL: ControlNotPermitted.advice,
+        p.AppError.INVALID_PROGRAM: "The program is not valid for this massager; rebuild it.",
+        p.AppError.BUSY: "Stop the running session before uploading a new program.",
+        p.ATT_VALUE_OUT_OF_RANGE: "The value is beyond the massager's hard limits.",
+    }
 
 
 def write_refused(what: str, att_code: int) -> WriteRefused:
-    return WriteRefused(what, att_code, _ATT_ADVICE.get(att_code))
+    return WriteRefused(what, att_code, _att_advice().get(att_code))
 
 
 class MalformedReply(MassagerError):

@@ -1,6 +1,6 @@
 """The local health log: sessions, symptom ratings and schedules in one SQLite file.
 
-Modules (repository functions take the sqlite-utils `Database`; `store.open_store`
+Modules (repository functions take a `db.LogDb`; `store.open_store`
 gives one, `store.open_memory` an in-memory one for tests):
 
 - `store`: where the log lives, pragmas (WAL, synchronous=FULL), the start-up sequence

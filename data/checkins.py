@@ -16,8 +16,7 @@ from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
+    from .db import LogDb
     from .models import JSON
 
 
@@ -35,7 +34,7 @@ class CheckInRecord:
 
 
 def record_checkin(
-    db: Database,
+    db: LogDb,
     *,
     screening_id: int,
     taken_at: datetime,
@@ -79,7 +78,7 @@ def _to_record(r: dict[str, Any]) -> CheckInRecord:
     )
 
 
-def latest_checkin_on(db: Database, day: date) -> CheckInRecord | None:
+def latest_checkin_on(db: LogDb, day: date) -> CheckInRecord | None:
     """The last check-in taken on this local day, if any."""
     rows = list(
         db.query(
@@ -90,6 +89,6 @@ def latest_checkin_on(db: Database, day: date) -> CheckInRecord | None:
     return _to_record(rows[0]) if rows else None
 
 
-def list_checkins(db: Database) -> list[CheckInRecord]:
+def list_checkins(db: LogDb) -> list[CheckInRecord]:
     """Every check-in, oldest first."""
     return [_to_record(r) for r in db.query("SELECT * FROM checkins ORDER BY taken_utc, id")]

@@ -12,11 +12,11 @@ from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 
 def record_device(
-    db: Database,
+    db: LogDb,
     device_id: str,
     name: str,
     firmware: str | None,
@@ -45,7 +45,7 @@ def record_device(
         )
 
 
-def device_family(db: Database, device_id: str) -> str:
+def device_family(db: LogDb, device_id: str) -> str:
     """The description key stored for this device ("": unknown, or never paired)."""
     row = db.execute("SELECT family FROM devices WHERE id = ?", [device_id]).fetchone()
     return str(row[0]) if row is not None and row[0] is not None else ""
@@ -62,7 +62,7 @@ def _to_device(row: dict[str, Any]) -> Device:
     )
 
 
-def get_device(db: Database, device_id: str) -> Device:
+def get_device(db: LogDb, device_id: str) -> Device:
     """The device with this identity, or UnknownDeviceError."""
     rows = list(db.query("SELECT * FROM devices WHERE id = ?", [device_id]))
     if not rows:
@@ -70,13 +70,13 @@ def get_device(db: Database, device_id: str) -> Device:
     return _to_device(rows[0])
 
 
-def list_devices(db: Database) -> list[Device]:
+def list_devices(db: LogDb) -> list[Device]:
     """Paired devices, most recently seen first."""
     return [_to_device(r) for r in db.query("SELECT * FROM devices ORDER BY last_seen DESC")]
 
 
 def log_command(
-    db: Database,
+    db: LogDb,
     command: str,
     params: JSON,
     result: str,
@@ -112,14 +112,14 @@ def _to_entry(r: dict[str, Any]) -> CommandEntry:
     )
 
 
-def list_commands(db: Database, *, session_id: int | None = None) -> list[CommandEntry]:
+def list_commands(db: LogDb, *, session_id: int | None = None) -> list[CommandEntry]:
     """The audit trail in order, optionally only one session's."""
     where, args = ("WHERE session_id = ?", [session_id]) if session_id is not None else ("", [])
     rows = db.query(f"SELECT * FROM commands {where} ORDER BY at_utc, id", args)
     return [_to_entry(r) for r in rows]
 
 
-def recent_commands(db: Database, limit: int = 50) -> list[CommandEntry]:
+def recent_commands(db: LogDb, limit: int = 50) -> list[CommandEntry]:
     """The newest `limit` lines of the audit trail, newest first (the Device page's history)."""
     rows = db.query("SELECT * FROM commands ORDER BY at_utc DESC, id DESC LIMIT ?", [limit])
     return [_to_entry(r) for r in rows]

@@ -17,7 +17,7 @@ from .schema import SCHEMA_VERSION, backfill_checkin_entries
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 FORMAT = "thenar-health-log"
 FORMAT_VERSION = 1
@@ -78,11 +78,11 @@ def _decode(value: Any) -> Any:
     raise RestoreError("unexpected value in a backup row")
 
 
-def _columns(db: Database, table: str) -> list[str]:
+def _columns(db: LogDb, table: str) -> list[str]:
     return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
 
 
-def export_json(db: Database) -> str:
+def export_json(db: LogDb) -> str:
     """Every row of every table, as JSON text."""
     tables: dict[str, Any] = {}
     for table in TABLES:
@@ -99,7 +99,7 @@ def export_json(db: Database) -> str:
     return json.dumps(document, ensure_ascii=False, allow_nan=False, indent=1)
 
 
-def is_empty(db: Database) -> bool:
+def is_empty(db: LogDb) -> bool:
     """True if no table holds a row (a restore only goes into an empty store)."""
     return all(db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is None for t in TABLES)
 
@@ -138,7 +138,7 @@ def _parse(text: str) -> dict[str, Any]:
     return {t: tables.get(t, {"columns": None, "rows": []}) if older else tables[t] for t in TABLES}
 
 
-def _rows(db: Database, table: str, data: Any) -> tuple[list[str], list[list[Any]]]:
+def _rows(db: LogDb, table: str, data: Any) -> tuple[list[str], list[list[Any]]]:
     """A table's columns and decoded rows, checked against this schema."""
     if not isinstance(data, dict):
         raise RestoreError(f"the {table} part of the backup is damaged")
@@ -161,14 +161,14 @@ def _rows(db: Database, table: str, data: Any) -> tuple[list[str], list[list[Any
     return cols, [[_decode(v) for v in row] for row in rows]
 
 
-def _addable(db: Database, table: str) -> set[str]:
+def _addable(db: LogDb, table: str) -> set[str]:
     """Columns an older backup may lack: those that can be NULL or have a default."""
     return {
         row[1] for row in db.execute(f"PRAGMA table_info({table})") if not row[3] or row[4]
     } - {"id"}
 
 
-def import_json(db: Database, text: str) -> int:
+def import_json(db: LogDb, text: str) -> int:
     """Restore a JSON backup into an empty store, all or nothing; return rows restored.
 
     Any input raises only the log's own errors (RestoreError, or a StoreError such

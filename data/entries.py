@@ -34,7 +34,7 @@ from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 # A short note, like a line in a diary: long enough for "woke up stiff, better after
 # a warm shower and the pill at 9", short enough to read at a glance on a chart mark.
@@ -175,7 +175,7 @@ class Medication:
 # --- the medication list ---------------------------------------------------------
 
 
-def add_medication(db: Database, name: str, started_on: date) -> int:
+def add_medication(db: LogDb, name: str, started_on: date) -> int:
     """Put a name on the list (trimmed; a name already there, in any case, is refused)."""
     if isinstance(name, str):
         name = name.strip()
@@ -196,7 +196,7 @@ def add_medication(db: Database, name: str, started_on: date) -> int:
     return cur.lastrowid
 
 
-def stop_medication(db: Database, medication_id: int, stopped_on: date | None) -> None:
+def stop_medication(db: LogDb, medication_id: int, stopped_on: date | None) -> None:
     """Mark a medication stopped on a day (None: taking it again). It stays in the log."""
     with writing(db):
         row = db.execute(
@@ -212,7 +212,7 @@ def stop_medication(db: Database, medication_id: int, stopped_on: date | None) -
         )
 
 
-def list_medications(db: Database) -> list[Medication]:
+def list_medications(db: LogDb) -> list[Medication]:
     """The list, in the order the names were added."""
     return [
         Medication(
@@ -225,7 +225,7 @@ def list_medications(db: Database) -> list[Medication]:
 # --- entries -----------------------------------------------------------------
 
 
-def _medication_ids(db: Database, names: frozenset[str]) -> list[int]:
+def _medication_ids(db: LogDb, names: frozenset[str]) -> list[int]:
     """The ids of names on the person's list; InvalidInputError for a name not on it."""
     ids: list[int] = []
     for name in sorted(names):
@@ -252,7 +252,7 @@ def _entry_values(entry: Entry) -> list[object]:
     ]
 
 
-def _write_details(db: Database, entry_id: int, entry: Entry, med_ids: list[int]) -> None:
+def _write_details(db: LogDb, entry_id: int, entry: Entry, med_ids: list[int]) -> None:
     """An entry's zones and medications, replacing any it had."""
     db.execute("DELETE FROM entry_zones WHERE entry_id = ?", [entry_id])
     db.execute("DELETE FROM entry_medications WHERE entry_id = ?", [entry_id])
@@ -265,7 +265,7 @@ def _write_details(db: Database, entry_id: int, entry: Entry, med_ids: list[int]
     )
 
 
-def record_entry(db: Database, entry: Entry, *, checkin_id: int | None = None) -> int:
+def record_entry(db: LogDb, entry: Entry, *, checkin_id: int | None = None) -> int:
     """Store one entry with its zones and medications, all or nothing; return its id."""
     if not isinstance(entry, Entry):
         raise InvalidInputError("record_entry needs an Entry")
@@ -287,7 +287,7 @@ def record_entry(db: Database, entry: Entry, *, checkin_id: int | None = None) -
     return entry_id
 
 
-def correct_entry(db: Database, entry_id: int, entry: Entry) -> None:
+def correct_entry(db: LogDb, entry_id: int, entry: Entry) -> None:
     """Replace what an entry says with `entry`, all or nothing (same id, same check-in link).
 
     A check-in's entry can be corrected too: only the entry changes. The check-in itself
@@ -309,7 +309,7 @@ def correct_entry(db: Database, entry_id: int, entry: Entry) -> None:
         _write_details(db, entry_id, entry, med_ids)
 
 
-def delete_entry(db: Database, entry_id: int) -> None:
+def delete_entry(db: LogDb, entry_id: int) -> None:
     """Remove an entry, with its places and medications.
 
     A check-in's entry may go too (a mistyped or doubled one): its ratings leave the
@@ -324,7 +324,7 @@ def delete_entry(db: Database, entry_id: int) -> None:
         db.execute("DELETE FROM entries WHERE id = ?", [entry_id])
 
 
-def _records(db: Database, rows: list[dict[str, Any]]) -> list[EntryRecord]:
+def _records(db: LogDb, rows: list[dict[str, Any]]) -> list[EntryRecord]:
     if not rows:
         return []
     lo, hi = min(r["id"] for r in rows), max(r["id"] for r in rows)
@@ -360,7 +360,7 @@ def _records(db: Database, rows: list[dict[str, Any]]) -> list[EntryRecord]:
 
 
 def list_entries(
-    db: Database, *, since: date | None = None, until: date | None = None
+    db: LogDb, *, since: date | None = None, until: date | None = None
 ) -> list[EntryRecord]:
     """Entries in time order, optionally limited to local days [since, until]."""
     clauses, args = [], []
@@ -375,14 +375,14 @@ def list_entries(
     return _records(db, rows)
 
 
-def get_entry(db: Database, entry_id: int) -> EntryRecord:
+def get_entry(db: LogDb, entry_id: int) -> EntryRecord:
     rows = list(db.query("SELECT * FROM entries WHERE id = ?", [entry_id]))
     if not rows:
         raise NotFoundError(f"there is no entry with id {entry_id}")
     return _records(db, rows)[0]
 
 
-def newest_entries(db: Database, limit: int) -> list[EntryRecord]:
+def newest_entries(db: LogDb, limit: int) -> list[EntryRecord]:
     """The newest `limit` entries, newest first (along `entries_by_time`)."""
     rows = list(
         db.query("SELECT * FROM entries ORDER BY taken_utc DESC, id DESC LIMIT ?", [int(limit)])
@@ -390,7 +390,7 @@ def newest_entries(db: Database, limit: int) -> list[EntryRecord]:
     return _records(db, rows)
 
 
-def entries_on(db: Database, day: date) -> list[EntryRecord]:
+def entries_on(db: LogDb, day: date) -> list[EntryRecord]:
     """A local day's entries, in the order they were made."""
     return list_entries(db, since=day, until=day)
 
@@ -419,7 +419,7 @@ class DayOutcome:
 
 
 def daily_outcomes(
-    db: Database, start: date, end: date, *, evening_from: time = EVENING_FROM
+    db: LogDb, start: date, end: date, *, evening_from: time = EVENING_FROM
 ) -> list[DayOutcome]:
     """One `DayOutcome` for every day in [start, end], days without entries included."""
     by_day: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
@@ -452,7 +452,7 @@ def daily_outcomes(
     return out
 
 
-def first_entry_day(db: Database) -> date | None:
+def first_entry_day(db: LogDb) -> date | None:
     row = db.execute("SELECT MIN(local_date) FROM entries").fetchone()
     return date.fromisoformat(row[0]) if row and row[0] else None
 
@@ -497,7 +497,7 @@ def _bucket(weekly: bool) -> str:
 
 
 def morning_stiffness(
-    db: Database, start: date, end: date, *, weekly: bool = False
+    db: LogDb, start: date, end: date, *, weekly: bool = False
 ) -> list[DayValue]:
     """Mean morning stiffness (minutes) per day, or per week of daily means, in [start, end]."""
     daily = (
@@ -510,7 +510,7 @@ def morning_stiffness(
     return [DayValue(date.fromisoformat(k), v) for k, v in rows]
 
 
-def hands_tracked_apart(db: Database, start: date, end: date) -> bool:
+def hands_tracked_apart(db: LogDb, start: date, end: date) -> bool:
     """Whether any entry in [start, end] was about one hand only."""
     row = db.execute(
         "SELECT 1 FROM entries WHERE local_date BETWEEN ? AND ? AND hand IN ('left', 'right') "
@@ -521,7 +521,7 @@ def hands_tracked_apart(db: Database, start: date, end: date) -> bool:
 
 
 def pain_by_hand(
-    db: Database, side: Side, start: date, end: date, *, weekly: bool = False
+    db: LogDb, side: Side, start: date, end: date, *, weekly: bool = False
 ) -> list[DayValue]:
     """Mean pain of the entries about this hand (that hand alone, or both) per day or week."""
     daily = (
@@ -534,7 +534,7 @@ def pain_by_hand(
     return [DayValue(date.fromisoformat(k), v) for k, v in rows]
 
 
-def zone_counts(db: Database, start: date, end: date) -> ZoneCounts:
+def zone_counts(db: LogDb, start: date, end: date) -> ZoneCounts:
     """Per hand: entries about it in [start, end], and how many marked each zone."""
     of = {Side.LEFT: 0, Side.RIGHT: 0}
     for hand, n in db.execute(
@@ -564,7 +564,7 @@ def zone_counts(db: Database, start: date, end: date) -> ZoneCounts:
     return ZoneCounts(of, counts)
 
 
-def marks(db: Database, start: date, end: date) -> list[Mark]:
+def marks(db: LogDb, start: date, end: date) -> list[Mark]:
     """Flares and days with notes (one mark a day each), medication starts and stops, in
     [start, end], by day."""
     a, b = start.isoformat(), end.isoformat()
@@ -597,7 +597,7 @@ def marks(db: Database, start: date, end: date) -> list[Mark]:
     return sorted(out, key=lambda m: (m.day, order[m.kind]))
 
 
-def latest_notes(db: Database, start: date, end: date, n: int) -> list[Mark]:
+def latest_notes(db: LogDb, start: date, end: date, n: int) -> list[Mark]:
     """The newest `n` notes in [start, end], newest first, with their words."""
     return [
         Mark(date.fromisoformat(d), "note", note)
@@ -610,7 +610,7 @@ def latest_notes(db: Database, start: date, end: date, n: int) -> list[Mark]:
     ]
 
 
-def note_count(db: Database, start: date, end: date) -> int:
+def note_count(db: LogDb, start: date, end: date) -> int:
     row = db.execute(
         "SELECT COUNT(*) FROM entries WHERE local_date BETWEEN ? AND ? AND note IS NOT NULL",
         [start.isoformat(), end.isoformat()],

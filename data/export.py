@@ -18,7 +18,7 @@ from .other_massagers import MASSAGER_SQL
 from .times import from_iso
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 SESSION_COLUMNS = [
     "session_id",
@@ -55,7 +55,7 @@ def _blank(value: object) -> object:
     return "" if value is None else value
 
 
-def sessions_csv(db: Database) -> str:
+def sessions_csv(db: LogDb) -> str:
     """All sessions, oldest first, with their before/after ratings."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -100,7 +100,7 @@ def sessions_csv(db: Database) -> str:
     return out.getvalue()
 
 
-def ratings_csv(db: Database) -> str:
+def ratings_csv(db: LogDb) -> str:
     """All ratings in time order; the program column is filled for session ratings."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -136,7 +136,7 @@ ENTRY_COLUMNS = [
 ]
 
 
-def entries_csv(db: Database) -> str:
+def entries_csv(db: LogDb) -> str:
     """Every daily entry, oldest first; a scale left unrated is an empty cell, never 0."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -168,7 +168,7 @@ def entries_csv(db: Database) -> str:
 COMMAND_COLUMNS = ["id", "at", "device", "session_id", "what", "request_id", "parameters", "result"]
 
 
-def commands_csv(db: Database) -> str:
+def commands_csv(db: LogDb) -> str:
     """The audit trail, oldest first: every command, limits write and link event."""
     out = io.StringIO()
     writer = csv.writer(out)

@@ -31,7 +31,7 @@ from .ratings import list_ratings
 from .times import require_aware, to_iso
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 LOINC = "http://loinc.org"
 PAIN_LOINC = "72514-3"
@@ -129,7 +129,7 @@ def _patient(name: str) -> dict[str, Any]:
     return {"fullUrl": _url("patient"), "resource": resource}
 
 
-def _devices(db: Database, used: set[str]) -> dict[str, dict[str, Any]]:
+def _devices(db: LogDb, used: set[str]) -> dict[str, dict[str, Any]]:
     out = {}
     for device_id, name, firmware in db.execute("SELECT id, name, firmware FROM devices"):
         if device_id not in used:
@@ -163,7 +163,7 @@ def _other_massagers(names: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _procedures(
-    db: Database, patient: str, since: date | None, until: date | None
+    db: LogDb, patient: str, since: date | None, until: date | None
 ) -> tuple[list[dict[str, Any]], dict[int, str]]:
     """A Procedure per session (and the Devices they used); the session id -> fullUrl."""
     clauses, args = [], []
@@ -223,7 +223,7 @@ def _zones_text(left: frozenset[int], right: frozenset[int]) -> str:
 
 
 def fhir_bundle(
-    db: Database,
+    db: LogDb,
     *,
     now: datetime,
     since: date | None = None,

@@ -150,7 +150,7 @@ def _foreign_tables(conn: sqlite3.Connection) -> bool:
     """Tables in a file Thenar never migrated (every Thenar migration stamps user_version)."""
     row = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name != ? LIMIT 1",
-        [schema.MIGRATIONS.migrations_table],
+        [schema.MIGRATIONS_TABLE],
     ).fetchone()
     return row is not None
 

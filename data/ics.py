@@ -16,7 +16,7 @@ from .schedules import list_schedules
 from .times import require_aware
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 PRODID = "-//Thenar//Thenar health log//EN"
 # Default program length (docs/safety-and-care.md: each use <= 15 minutes).
@@ -24,7 +24,7 @@ DEFAULT_DURATION = timedelta(minutes=15)
 
 
 def schedules_ics(
-    db: Database,
+    db: LogDb,
     *,
     now: datetime,
     duration: timedelta = DEFAULT_DURATION,

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 from .entries import check_text
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
+    from .db import LogDb
     from .models import JSON
 
 MASSAGER_NAME_MAX_CHARS = 80  # a model name as on the box ("Brand HM-200 Pro")
@@ -45,7 +44,7 @@ def massager_of(program_run: JSON) -> str | None:
     return None
 
 
-def known_massagers(db: Database) -> list[str]:
+def known_massagers(db: LogDb) -> list[str]:
     """Names used before, newest first, one per name ignoring case (its newest spelling)."""
     out: list[str] = []
     seen: set[str] = set()

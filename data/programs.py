@@ -17,7 +17,7 @@ from .times import from_iso, require_aware, to_iso
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 
 def _row_to_program(row: dict[str, Any]) -> Program:
@@ -39,7 +39,7 @@ def _check_name(name: str) -> str:
     return name
 
 
-def save_program(db: Database, name: str, definition: JSON, *, created_at: datetime) -> int:
+def save_program(db: LogDb, name: str, definition: JSON, *, created_at: datetime) -> int:
     """Store a program the user made; return its id."""
     name = _check_name(name)
     text = jsonval.dumps(definition, "program definition")
@@ -55,7 +55,7 @@ def save_program(db: Database, name: str, definition: JSON, *, created_at: datet
 
 
 def ensure_builtin(
-    db: Database, key: str, name: str, definition: JSON, *, created_at: datetime
+    db: LogDb, key: str, name: str, definition: JSON, *, created_at: datetime
 ) -> int:
     """Register (or update) a built-in program under `key`; return its id."""
     name = _check_name(name)
@@ -77,7 +77,7 @@ def ensure_builtin(
     return int(row[0])
 
 
-def require_program(db: Database, program_id: int) -> None:
+def require_program(db: LogDb, program_id: int) -> None:
     """Raise UnknownProgramError unless `program_id` is stored."""
     if isinstance(program_id, bool) or not isinstance(program_id, int):
         raise UnknownProgramError(f"program id must be an integer, got {program_id!r}")
@@ -85,7 +85,7 @@ def require_program(db: Database, program_id: int) -> None:
         raise UnknownProgramError(f"there is no program with id {program_id}")
 
 
-def get_program(db: Database, program_id: int) -> Program:
+def get_program(db: LogDb, program_id: int) -> Program:
     """The program with this id, or UnknownProgramError."""
     rows = list(db.query("SELECT * FROM programs WHERE id = ?", [program_id]))
     if not rows:
@@ -93,14 +93,14 @@ def get_program(db: Database, program_id: int) -> Program:
     return _row_to_program(rows[0])
 
 
-def list_programs(db: Database, *, include_archived: bool = False) -> list[Program]:
+def list_programs(db: LogDb, *, include_archived: bool = False) -> list[Program]:
     """All programs, built-ins first, then by name."""
     where = "" if include_archived else "WHERE archived = 0"
     sql = f"SELECT * FROM programs {where} ORDER BY builtin DESC, name, id"
     return [_row_to_program(r) for r in db.query(sql)]
 
 
-def set_archived(db: Database, program_id: int, archived: bool = True) -> None:
+def set_archived(db: LogDb, program_id: int, archived: bool = True) -> None:
     """Hide a program from pickers without losing the sessions that used it."""
     with writing(db):
         require_program(db, program_id)

@@ -43,7 +43,8 @@ from .times import from_iso, utc_ms, week_start
 
 if TYPE_CHECKING:
     from dateutil.rrule import rrule
-    from sqlite_utils import Database
+
+    from .db import LogDb
 
 ROLLING_DAYS = 7
 
@@ -96,7 +97,7 @@ def _daily(kinds: Collection[RatingKind] | None, lo: date, hi: date) -> tuple[st
 
 
 def symptoms_by_day(
-    db: Database, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
+    db: LogDb, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
 ) -> list[DaySymptoms]:
     """Daily means with 7-day rolling means for days in [start, end] that have ratings."""
     lead_in = start - timedelta(days=ROLLING_DAYS - 1)  # the first days' windows reach back
@@ -118,7 +119,7 @@ def symptoms_by_day(
 
 
 def symptoms_by_week(
-    db: Database, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
+    db: LogDb, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
 ) -> list[WeekSymptoms]:
     """Weekly (Monday-Sunday) means of daily means, for weeks overlapping [start, end]."""
     first, last = week_start(start), week_start(end) + timedelta(days=6)
@@ -143,7 +144,7 @@ class ProgramEffect:
     stiffness: MeanCI
 
 
-def program_effects(db: Database, *, since: date | None = None) -> list[ProgramEffect]:
+def program_effects(db: LogDb, *, since: date | None = None) -> list[ProgramEffect]:
     """Per program, the mean before-to-after change with n and a 95% CI.
 
     CROSS JOIN keeps the ratings before as the outer loop, read along the day index from
@@ -231,7 +232,7 @@ def _expansion(text: str, wall: datetime, zone: ZoneInfo) -> _Expansion:
     return _Expansion(parse_rrule(text, dtstart).replace(cache=True), dtstart)
 
 
-def adherence_by_week(db: Database, start: date, end: date) -> list[WeekAdherence]:
+def adherence_by_week(db: LogDb, start: date, end: date) -> list[WeekAdherence]:
     """Per week overlapping [start, end]: occurrences of enabled schedules, and done ones.
 
     Counted by week ordinal (Counter over ints, in C): ten years are about 7,000
@@ -266,7 +267,7 @@ def adherence_by_week(db: Database, start: date, end: date) -> list[WeekAdherenc
     ]
 
 
-def current_streak(db: Database, today: date) -> int:
+def current_streak(db: LogDb, today: date) -> int:
     """Consecutive days with a completed session, ending today or yesterday."""
     cursor = db.execute(
         "SELECT DISTINCT local_date FROM sessions WHERE outcome = 'completed' "
@@ -298,7 +299,7 @@ class SessionSummary:
 
 
 def recent_sessions(
-    db: Database, limit: int = 10, *, rated_only: bool = False
+    db: LogDb, limit: int = 10, *, rated_only: bool = False
 ) -> list[SessionSummary]:
     """The last `limit` sessions, newest first, with their ratings (`rated_only`: only
     sessions rated before or after, for the list of entries and ratings)."""
@@ -326,7 +327,7 @@ def recent_sessions(
     return out
 
 
-def first_rating_day(db: Database) -> date | None:
+def first_rating_day(db: LogDb) -> date | None:
     """The local day of the first rating or daily entry (None: neither yet)."""
     row = db.execute(  # each MIN reads one index entry; MIN over the view would scan it
         "SELECT MIN(d) FROM (SELECT MIN(local_date) AS d FROM ratings "
@@ -336,7 +337,7 @@ def first_rating_day(db: Database) -> date | None:
 
 
 def period_means(
-    db: Database, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
+    db: LogDb, start: date, end: date, *, kinds: Collection[RatingKind] | None = None
 ) -> tuple[int, float | None, float | None]:
     """(days with reports, mean pain, mean stiffness) in [start, end] over ratings and
     daily entries (`symptom_reports`), as means of daily means (a day with five ratings
@@ -347,7 +348,7 @@ def period_means(
 
 
 def sessions_per_day(
-    db: Database, start: date, end: date, *, weekly: bool = False
+    db: LogDb, start: date, end: date, *, weekly: bool = False
 ) -> list[tuple[date, int]]:
     """(day, sessions) for each day in [start, end] with sessions, whatever their outcome;
     `weekly`: per week instead, keyed by its Monday."""
@@ -360,12 +361,12 @@ def sessions_per_day(
     return [(date.fromisoformat(k), int(n)) for k, n in rows]
 
 
-def sessions_by_kind(db: Database, day: date) -> dict[SessionKind, int]:
+def sessions_by_kind(db: LogDb, day: date) -> dict[SessionKind, int]:
     """How many sessions of each kind started on this local day (every outcome counts)."""
     return sessions_by_kind_between(db, day, day)
 
 
-def sessions_by_kind_between(db: Database, start: date, end: date) -> dict[SessionKind, int]:
+def sessions_by_kind_between(db: LogDb, start: date, end: date) -> dict[SessionKind, int]:
     """How many sessions of each kind started on the local days [start, end]."""
     rows = db.execute(
         "SELECT kind, COUNT(*) FROM sessions WHERE local_date BETWEEN ? AND ? GROUP BY kind",
@@ -389,7 +390,7 @@ class PeriodSession:
     pain_after: int | None
 
 
-def newest_sessions_in(db: Database, start: date, end: date, limit: int) -> list[PeriodSession]:
+def newest_sessions_in(db: LogDb, start: date, end: date, limit: int) -> list[PeriodSession]:
     """The newest `limit` sessions of the local days [start, end], oldest first."""
     rows = db.execute(
         f"""

@@ -11,11 +11,11 @@ from .times import from_iso, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 
 def add_rating(
-    db: Database, rating: Rating, *, kind: RatingKind, session_id: int | None = None
+    db: LogDb, rating: Rating, *, kind: RatingKind, session_id: int | None = None
 ) -> int:
     """Store a rating and commit; return its id.
 
@@ -59,7 +59,7 @@ def add_rating(
     return cur.lastrowid
 
 
-def add_checkin(db: Database, rating: Rating) -> int:
+def add_checkin(db: LogDb, rating: Rating) -> int:
     """A daily check-in, not tied to a session."""
     return add_rating(db, rating, kind=RatingKind.CHECKIN)
 
@@ -81,7 +81,7 @@ def row_to_rating(r: dict[str, Any], prefix: str = "") -> RatingRecord:
     )
 
 
-def get_rating(db: Database, rating_id: int) -> RatingRecord:
+def get_rating(db: LogDb, rating_id: int) -> RatingRecord:
     """The rating with this id, or NotFoundError."""
     rows = list(db.query("SELECT * FROM ratings WHERE id = ?", [rating_id]))
     if not rows:
@@ -90,7 +90,7 @@ def get_rating(db: Database, rating_id: int) -> RatingRecord:
 
 
 def list_ratings(
-    db: Database, *, since: date | None = None, until: date | None = None
+    db: LogDb, *, since: date | None = None, until: date | None = None
 ) -> list[RatingRecord]:
     """Ratings in time order, optionally limited to local days [since, until]."""
     clauses, args = [], []
@@ -105,7 +105,7 @@ def list_ratings(
     return [row_to_rating(r) for r in db.query(sql, args)]
 
 
-def session_ratings(db: Database, session_id: int) -> dict[RatingKind, RatingRecord]:
+def session_ratings(db: LogDb, session_id: int) -> dict[RatingKind, RatingRecord]:
     """A session's before/after ratings, keyed by kind."""
     rows = db.query("SELECT * FROM ratings WHERE session_id = ?", [session_id])
     return {RatingKind(r["kind"]): row_to_rating(r) for r in rows}

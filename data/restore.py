@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from . import backup, dump, schema
+from .db import LogDb
 from .errors import RestoreError, StoreError
 from .files import create_private_file, ensure_private_dir
 from .health import Health, inspect, read_only
@@ -75,7 +74,7 @@ def _preview(conn: sqlite3.Connection) -> Preview:
     return Preview(counts, min(firsts, default=None), max(lasts, default=None))
 
 
-def preview_log(db: Database) -> Preview:
+def preview_log(db: LogDb) -> Preview:
     """What the open log holds now."""
     return _preview(db.conn)
 
@@ -122,7 +121,7 @@ def prepare(path: Path, work: Path) -> tuple[Path, Preview]:
                     target.close()
             finally:
                 source.close()
-            db = Database(sqlite3.connect(copy), strict=True, execute_plugins=False)
+            db = LogDb(sqlite3.connect(copy))
             try:
                 schema.migrate(db)
                 if db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0:
@@ -131,7 +130,7 @@ def prepare(path: Path, work: Path) -> tuple[Path, Preview]:
             finally:
                 db.close()
         create_private_file(copy)
-        db = Database(sqlite3.connect(copy), strict=True, execute_plugins=False)
+        db = LogDb(sqlite3.connect(copy))
         try:
             db.execute("PRAGMA foreign_keys = ON")
             schema.migrate(db)
@@ -148,7 +147,7 @@ def prepare(path: Path, work: Path) -> tuple[Path, Preview]:
         raise
 
 
-def replace(db: Database, prepared: Path, backups: Path, *, now: datetime) -> Path:
+def replace(db: LogDb, prepared: Path, backups: Path, *, now: datetime) -> Path:
     """Back the log up (verified), then make it a copy of `prepared`; the backup's path.
 
     If the backup cannot be made, nothing is replaced (BackupError). The copy is one

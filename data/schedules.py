@@ -24,7 +24,7 @@ from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 
 def _zone(dtstart: datetime) -> ZoneInfo:
@@ -38,7 +38,7 @@ def _zone(dtstart: datetime) -> ZoneInfo:
 
 
 def add_schedule(
-    db: Database,
+    db: LogDb,
     *,
     program_id: int,
     rrule_text: str,
@@ -86,7 +86,7 @@ def _to_schedule(r: dict[str, Any]) -> ScheduleRecord:
     )
 
 
-def get_schedule(db: Database, schedule_id: int) -> ScheduleRecord:
+def get_schedule(db: LogDb, schedule_id: int) -> ScheduleRecord:
     """The schedule with this id, or UnknownScheduleError."""
     rows = list(db.query("SELECT * FROM schedules WHERE id = ?", [schedule_id]))
     if not rows:
@@ -94,13 +94,13 @@ def get_schedule(db: Database, schedule_id: int) -> ScheduleRecord:
     return _to_schedule(rows[0])
 
 
-def list_schedules(db: Database, *, enabled_only: bool = False) -> list[ScheduleRecord]:
+def list_schedules(db: LogDb, *, enabled_only: bool = False) -> list[ScheduleRecord]:
     """Schedules in creation order."""
     where = "WHERE enabled = 1" if enabled_only else ""
     return [_to_schedule(r) for r in db.query(f"SELECT * FROM schedules {where} ORDER BY id")]
 
 
-def set_enabled(db: Database, schedule_id: int, enabled: bool) -> None:
+def set_enabled(db: LogDb, schedule_id: int, enabled: bool) -> None:
     """Turn a schedule on or off."""
     with writing(db):
         cur = db.execute(
@@ -136,7 +136,7 @@ def occurrences(schedule: ScheduleRecord, start: datetime, end: datetime) -> lis
 
 
 def record_reminder(
-    db: Database,
+    db: LogDb,
     schedule_id: int,
     occurrence: datetime,
     status: ReminderStatus,
@@ -171,7 +171,7 @@ def record_reminder(
     return cur.lastrowid
 
 
-def list_reminders(db: Database, *, schedule_id: int | None = None) -> list[ReminderEvent]:
+def list_reminders(db: LogDb, *, schedule_id: int | None = None) -> list[ReminderEvent]:
     """Reminder events in time order."""
     where, args = ("WHERE schedule_id = ?", [schedule_id]) if schedule_id is not None else ("", [])
     return [
@@ -187,7 +187,7 @@ def list_reminders(db: Database, *, schedule_id: int | None = None) -> list[Remi
     ]
 
 
-def delete_schedule(db: Database, schedule_id: int) -> None:
+def delete_schedule(db: LogDb, schedule_id: int) -> None:
     """Remove a schedule and its reminder records (the records mean nothing without it)."""
     with writing(db):
         db.execute("DELETE FROM reminders WHERE schedule_id = ?", [schedule_id])

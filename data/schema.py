@@ -1,9 +1,12 @@
-"""The schema, as an ordered list of sqlite-utils migrations.
+"""The schema, as an ordered list of migrations that sqlite-utils applies.
 
 Tables are STRICT with CHECK constraints: the Python validation is the first
 line of defence, the schema the last, so no code path can store a pain of 11.
 `PRAGMA user_version` mirrors the number of migrations applied, so a file from
-a newer Thenar is recognised (and refused) by reading one header field.
+a newer Thenar is recognised (and refused) by reading one header field. Which
+migrations a file has had is sqlite-utils' own table; it is read here with plain SQL, so
+a start with nothing to migrate (every start but the first after an update) does not
+load sqlite-utils at all (issue 13).
 
 Why this module is long: an ordered list of migrations: each is append-only history that
 must never change, and reading them in order is how a reader sees how a log file got its
@@ -16,42 +19,31 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlite_utils.migrations import Migrations
-
 from .errors import NewerSchemaError
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from .db import LogDb
+
 MIGRATION_SET = "thenar"
-MIGRATIONS = Migrations(MIGRATION_SET)
+MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' record of applied migrations
 MIGRATION_NAMES: list[str] = []
+# Each migration by name, stamping user_version as it runs (see `_migration`).
+STEPS: dict[str, Callable[[LogDb], None]] = {}
 
 
-def _script(db: Database, sql: str) -> None:
-    """`db.executescript`, statement by statement inside a migration's transaction (no
-    implicit COMMIT), as sqlite-utils does, but in linear time: sqlite-utils re-joins the
-    statement at every character (0.1 s of a first start, issue 13). A statement can only
-    end at a ';', so only there is it asked whether the statement is complete."""
-    if not db.conn.in_transaction:
-        db.conn.executescript(sql)
-        return
-    cursor = db.conn.cursor()
-    start = 0
-    for end, char in enumerate(sql):
-        if char == ";" and sqlite3.complete_statement(sql[start : end + 1]):
-            cursor.execute(sql[start : end + 1])
-            start = end + 1
-    if sql[start:].strip():
-        cursor.execute(sql[start:])
+def _script(db: LogDb, sql: str) -> None:
+    """Several statements, inside the migration's transaction (`LogDb.executescript`)."""
+    db.executescript(sql)
 
 
-def _migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+def _migration(fn: Callable[[LogDb], None]) -> Callable[[LogDb], None]:
     """Register `fn` and make it stamp user_version inside its own transaction."""
     MIGRATION_NAMES.append(fn.__name__)
     version = len(MIGRATION_NAMES)
 
-    def run(db: Database) -> None:
+    def run(db: LogDb) -> None:
         fn(db)
         # Never lower the stamp: migrations written in parallel (m005, m006) may be
         # applied in either order, and a file that had m006 first then gets m005.
@@ -59,12 +51,12 @@ def _migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
         db.execute(f"PRAGMA user_version = {max(version, current + 1)}")
 
     run.__name__ = fn.__name__
-    MIGRATIONS(name=fn.__name__)(run)
+    STEPS[fn.__name__] = run
     return fn
 
 
 @_migration
-def m001_initial(db: Database) -> None:
+def m001_initial(db: LogDb) -> None:
     """The first schema: every table the issue lists."""
     _script(
         db,
@@ -178,7 +170,7 @@ def m001_initial(db: Database) -> None:
 
 
 @_migration
-def m002_trend_indexes(db: Database) -> None:
+def m002_trend_indexes(db: LogDb) -> None:
     """Indexes the trend queries need to stay under 50 ms on ten years (benchmarks/)."""
     _script(
         db,
@@ -195,7 +187,7 @@ def m002_trend_indexes(db: Database) -> None:
 
 
 @_migration
-def m003_checkins(db: Database) -> None:
+def m003_checkins(db: LogDb) -> None:
     """The daily check-in: its answers, its 0-10 score and the caps it gave (issue 10)."""
     _script(
         db,
@@ -216,13 +208,13 @@ def m003_checkins(db: Database) -> None:
 
 
 @_migration
-def m004_clearance_withdrawals(db: Database) -> None:
+def m004_clearance_withdrawals(db: LogDb) -> None:
     """A withdrawn clearance stays in the log, marked with when it was withdrawn (issue 13)."""
     db.execute("ALTER TABLE clearances ADD COLUMN withdrawn_at TEXT")
 
 
 @_migration
-def m005_daily_entries(db: Database) -> None:
+def m005_daily_entries(db: LogDb) -> None:
     """Daily entries with or without a session, the person's medication list, session kinds
     (issue 14).
 
@@ -282,7 +274,7 @@ def m005_daily_entries(db: Database) -> None:
     backfill_checkin_entries(db)
 
 
-def backfill_checkin_entries(db: Database) -> int:
+def backfill_checkin_entries(db: LogDb) -> int:
     """An entry for each check-in that has none (m005, and restoring an older JSON backup)."""
     cur = db.execute(
         """
@@ -299,7 +291,7 @@ def backfill_checkin_entries(db: Database) -> int:
 
 
 @_migration
-def m006_trials(db: Database) -> None:
+def m006_trials(db: LogDb) -> None:
     """The personal comparison trial (issue 16): its locked plan and its deviations.
 
     Independent of m005 (it touches none of its tables), so either may come first.
@@ -351,7 +343,7 @@ def m006_trials(db: Database) -> None:
 
 
 @_migration
-def m007_device_family(db: Database) -> None:
+def m007_device_family(db: LogDb) -> None:
     """Which description (docs/drivers.md) a paired device matched: a restart reconnects
     to it with its own driver, without scanning for its family. Empty for older rows."""
     db.execute("ALTER TABLE devices ADD COLUMN family TEXT NOT NULL DEFAULT ''")
@@ -393,7 +385,7 @@ def _day_triggers(table: str, kind: str) -> str:
 
 
 @_migration
-def m008_symptom_days(db: Database) -> None:
+def m008_symptom_days(db: LogDb) -> None:
     """Per-day sums of the ratings and the daily entries, kept by triggers (issue 14).
 
     The trend queries read a day's sums (ratings per kind; entries as 'entry') instead
@@ -432,19 +424,53 @@ def m008_symptom_days(db: Database) -> None:
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
 
-def migrate(db: Database, *, stop_before: str | None = None) -> None:
-    """Apply pending migrations, each in its own transaction."""
-    MIGRATIONS.apply(db, stop_before=stop_before)
+def migrate(db: LogDb, *, stop_before: str | None = None) -> None:
+    """Apply pending migrations, each in its own transaction, with sqlite-utils'
+    `Migrations` over the same connection (loaded only when one is pending)."""
+    if not pending_names(db):
+        return
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for name, run in STEPS.items():
+        migrations(name=name)(_on(db, run))
+    migrations.apply(Database(db.conn, execute_plugins=False), stop_before=stop_before)
 
 
-def applied_names(db: Database) -> list[str]:
-    """Names of the migrations this file has had applied."""
-    return [m.name for m in MIGRATIONS.applied(db)]
+def _on(db: LogDb, run: Callable[[LogDb], None]) -> Callable[[Database], None]:
+    """`run` as sqlite-utils calls a migration; it writes through `db`, the same
+    connection, so inside the transaction sqlite-utils opened for it."""
+
+    def step(_same_connection: Database) -> None:
+        run(db)
+
+    step.__name__ = run.__name__
+    return step
 
 
-def pending_names(db: Database) -> list[str]:
+def applied_names(db: LogDb) -> list[str]:
+    """Names of the migrations this file has had applied, in the order applied."""
+    return _applied(db.conn)
+
+
+def pending_names(db: LogDb) -> list[str]:
     """Names of migrations still to apply."""
-    return [m.name for m in MIGRATIONS.pending(db)]
+    applied = set(_applied(db.conn))
+    return [name for name in MIGRATION_NAMES if name not in applied]
+
+
+def _applied(conn: sqlite3.Connection) -> list[str]:
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]
+    ).fetchone()
+    if not has_table:
+        return []
+    rows = conn.execute(
+        f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid",
+        [MIGRATION_SET],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def check_not_newer(conn: sqlite3.Connection) -> int:
@@ -453,17 +479,7 @@ def check_not_newer(conn: sqlite3.Connection) -> int:
     Reads only (user_version and the migrations table), so a refused file is untouched.
     """
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    unknown: list[str] = []
-    has_table = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-        [MIGRATIONS.migrations_table],
-    ).fetchone()
-    if has_table:
-        rows = conn.execute(
-            f"SELECT name FROM {MIGRATIONS.migrations_table} WHERE migration_set = ?",
-            [MIGRATION_SET],
-        ).fetchall()
-        unknown = [r[0] for r in rows if r[0] not in MIGRATION_NAMES]
+    unknown = [name for name in _applied(conn) if name not in MIGRATION_NAMES]
     if version > SCHEMA_VERSION or unknown:
         raise NewerSchemaError(
             "this health log was written by a newer version of Thenar, so this version "

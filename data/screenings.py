@@ -16,11 +16,11 @@ from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 
 def record_screening(
-    db: Database,
+    db: LogDb,
     *,
     taken_at: datetime,
     rules_version: str,
@@ -61,19 +61,19 @@ def _to_screening(r: dict[str, Any]) -> ScreeningRecord:
     )
 
 
-def latest_screening(db: Database) -> ScreeningRecord | None:
+def latest_screening(db: LogDb) -> ScreeningRecord | None:
     """The most recent screening, if any."""
     rows = list(db.query("SELECT * FROM screenings ORDER BY taken_utc DESC, id DESC LIMIT 1"))
     return _to_screening(rows[0]) if rows else None
 
 
-def list_screenings(db: Database) -> list[ScreeningRecord]:
+def list_screenings(db: LogDb) -> list[ScreeningRecord]:
     """Every screening, oldest first."""
     return [_to_screening(r) for r in db.query("SELECT * FROM screenings ORDER BY taken_utc, id")]
 
 
 def record_clearance(
-    db: Database,
+    db: LogDb,
     *,
     what: str,
     cleared_on: date,
@@ -107,7 +107,7 @@ def record_clearance(
     return cur.lastrowid
 
 
-def list_clearances(db: Database, *, withdrawn: bool = False) -> list[ClearanceRecord]:
+def list_clearances(db: LogDb, *, withdrawn: bool = False) -> list[ClearanceRecord]:
     """Every clearance in force, oldest first; with `withdrawn`, the withdrawn ones too."""
     where = "" if withdrawn else " WHERE withdrawn_at IS NULL"
     return [
@@ -123,13 +123,13 @@ def list_clearances(db: Database, *, withdrawn: bool = False) -> list[ClearanceR
     ]
 
 
-def withdrawn_clearances(db: Database) -> dict[int, datetime]:
+def withdrawn_clearances(db: LogDb) -> dict[int, datetime]:
     """When each withdrawn clearance was withdrawn, by clearance id."""
     rows = db.query("SELECT id, withdrawn_at FROM clearances WHERE withdrawn_at IS NOT NULL")
     return {r["id"]: from_iso(r["withdrawn_at"]) for r in rows}
 
 
-def withdraw_clearance(db: Database, clearance_id: int, *, at: datetime) -> None:
+def withdraw_clearance(db: LogDb, clearance_id: int, *, at: datetime) -> None:
     """Withdraw a clearance recorded by mistake or that no longer holds; the row stays."""
     require_aware(at, "withdrawal time")
     with writing(db):

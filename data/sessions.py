@@ -31,14 +31,14 @@ from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 # The issue's promise: a kill loses at most the last second of telemetry.
 COMMIT_EVERY_S = 1.0
 CRASH_REASON = "Thenar closed before the session ended"
 
 
-def start_session(db: Database, start: SessionStart, *, before: Rating | None = None) -> int:
+def start_session(db: LogDb, start: SessionStart, *, before: Rating | None = None) -> int:
     """Record a session as RUNNING, with the rating given before it, in one commit; its id.
 
     One commit: a crash can never keep the session without the rating the person
@@ -77,7 +77,7 @@ def start_session(db: Database, start: SessionStart, *, before: Rating | None = 
 
 
 def _finish(
-    db: Database, session_id: int, outcome: Outcome, ended_at: datetime, stop_reason: str | None
+    db: LogDb, session_id: int, outcome: Outcome, ended_at: datetime, stop_reason: str | None
 ) -> None:
     """The UPDATE that ends a session (inside the caller's transaction)."""
     outcome = parse_enum(Outcome, outcome, "session outcome")
@@ -101,7 +101,7 @@ def _finish(
 
 
 def finish_session(
-    db: Database,
+    db: LogDb,
     session_id: int,
     outcome: Outcome,
     *,
@@ -123,7 +123,7 @@ class SessionWriter:
 
     def __init__(
         self,
-        db: Database,
+        db: LogDb,
         session_id: int,
         *,
         clock: Callable[[], float] = time.monotonic,
@@ -250,7 +250,7 @@ class SessionWriter:
         return dropped
 
 
-def mark_interrupted(db: Database) -> list[int]:
+def mark_interrupted(db: LogDb) -> list[int]:
     """Mark sessions a crash left RUNNING as INTERRUPTED_CRASH, ended at their last sample."""
     ids = [r[0] for r in db.execute("SELECT id FROM sessions WHERE outcome = 'running'")]
     with writing(db):
@@ -291,7 +291,7 @@ def row_to_session(r: dict[str, Any]) -> SessionRecord:
     )
 
 
-def get_session(db: Database, session_id: int) -> SessionRecord:
+def get_session(db: LogDb, session_id: int) -> SessionRecord:
     """The session with this id, or UnknownSessionError."""
     rows = list(db.query(f"{_SELECT} WHERE s.id = ?", [session_id]))
     if not rows:
@@ -299,7 +299,7 @@ def get_session(db: Database, session_id: int) -> SessionRecord:
     return row_to_session(rows[0])
 
 
-def list_sessions(db: Database, *, limit: int | None = None) -> list[SessionRecord]:
+def list_sessions(db: LogDb, *, limit: int | None = None) -> list[SessionRecord]:
     """Sessions, newest first."""
     sql = f"{_SELECT} ORDER BY s.started_utc DESC, s.id DESC"
     if limit is not None:

@@ -23,9 +23,9 @@ from pathlib import Path
 from types import TracebackType
 
 import platformdirs
-from sqlite_utils import Database
 
 from . import backup, schema
+from .db import LogDb
 from .errors import (
     BackupError,
     CorruptStoreError,
@@ -50,7 +50,7 @@ def default_folder() -> Path:
     return Path(platformdirs.user_data_dir("Thenar", appauthor=False))
 
 
-def configure(db: Database) -> None:
+def configure(db: LogDb) -> None:
     """Pragmas for a file-backed log.
 
     WAL lets the UI read while the session writer commits. synchronous=FULL
@@ -65,17 +65,17 @@ def configure(db: Database) -> None:
     db.execute("PRAGMA foreign_keys = ON")
 
 
-def connect(path: Path, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Database:
-    """A configured Database over `path` (no checks, no migrations; see open_store)."""
+def connect(path: Path, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> LogDb:
+    """A configured LogDb over `path` (no checks, no migrations; see open_store)."""
     conn = sqlite3.connect(path, timeout=busy_timeout_s)
-    db = Database(conn, strict=True, execute_plugins=False)
+    db = LogDb(conn)
     configure(db)
     return db
 
 
-def open_memory() -> Database:
+def open_memory() -> LogDb:
     """An in-memory log with the full schema, for tests and previews."""
-    db = Database(memory=True, strict=True, execute_plugins=False)
+    db = LogDb(sqlite3.connect(":memory:"))
     db.execute("PRAGMA foreign_keys = ON")
     schema.migrate(db)
     return db
@@ -89,13 +89,13 @@ REPAIRED = (
 
 @dataclass
 class Store:
-    """An open log: the Database, where it lives, and messages for the user.
+    """An open log: its LogDb, where it lives, and messages for the user.
 
     `replaced` turns True when `verify` repaired or restored the log: anything read
     from it before (the pages of a running app) must be read again.
     """
 
-    db: Database
+    db: LogDb
     folder: Path
     notices: list[str] = field(default_factory=list)
     _lock: WriterLock | None = None
@@ -199,7 +199,7 @@ def _interrupted_notice(ids: list[int]) -> list[str]:
 
 def _prepare(
     path: Path, backups: Path, when: datetime, busy_timeout_s: float
-) -> tuple[Database, list[str]]:
+) -> tuple[LogDb, list[str]]:
     """Connect, back up before a migration, migrate, mark crashed sessions; the notices."""
     from .sessions import mark_interrupted  # sessions imports store helpers
 
@@ -217,7 +217,7 @@ def _prepare(
         raise
 
 
-def _open(folder: Path, when: datetime, busy_timeout_s: float) -> tuple[Database, list[str]]:
+def _open(folder: Path, when: datetime, busy_timeout_s: float) -> tuple[LogDb, list[str]]:
     """Judge the file (read-only), recover it if it is wrong, then `_prepare` it."""
     path = folder / DB_NAME
     backups = folder / BACKUP_DIR

@@ -22,7 +22,7 @@ from .errors import StoreError
 from .models import TelemetrySample
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 CODEC_DELTA_ZLIB = 1
 # One row per minute: small enough that rewriting the open chunk every second
@@ -95,7 +95,7 @@ def decode(
     ]
 
 
-def write_chunk(db: Database, session_id: int, chunk: Chunk) -> None:
+def write_chunk(db: LogDb, session_id: int, chunk: Chunk) -> None:
     """Insert or replace one chunk row (call inside a transaction)."""
     db.execute(
         "INSERT OR REPLACE INTO telemetry "
@@ -113,7 +113,7 @@ def write_chunk(db: Database, session_id: int, chunk: Chunk) -> None:
     )
 
 
-def read_telemetry(db: Database, session_id: int) -> list[TelemetrySample]:
+def read_telemetry(db: LogDb, session_id: int) -> list[TelemetrySample]:
     """All stored samples of a session, in time order."""
     out: list[TelemetrySample] = []
     rows = db.execute(
@@ -126,7 +126,7 @@ def read_telemetry(db: Database, session_id: int) -> list[TelemetrySample]:
     return out
 
 
-def last_sample_ms(db: Database, session_id: int) -> int | None:
+def last_sample_ms(db: LogDb, session_id: int) -> int | None:
     """Time of the last stored sample (used to date an interrupted session's end)."""
     row = db.execute(
         "SELECT start_ms, n_samples, n_zones, codec, data FROM telemetry "
@@ -139,7 +139,7 @@ def last_sample_ms(db: Database, session_id: int) -> int | None:
     return samples[-1].t_ms if samples else None
 
 
-def count_samples(db: Database, session_id: int) -> int:
+def count_samples(db: LogDb, session_id: int) -> int:
     """How many samples are stored for a session (without decoding)."""
     row = db.execute(
         "SELECT COALESCE(SUM(n_samples), 0) FROM telemetry WHERE session_id = ?", [session_id]

@@ -21,8 +21,7 @@ from .times import from_iso, require_aware, to_iso
 from .tx import writing
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
+    from .db import LogDb
     from .models import JSON
 
 NOTE_MAX_CHARS = 500
@@ -95,7 +94,7 @@ _COLUMNS = (
 
 
 def lock_trial(
-    db: Database,
+    db: LogDb,
     *,
     locked_at: datetime,
     seed: int,
@@ -139,20 +138,20 @@ def lock_trial(
     return cur.lastrowid
 
 
-def get_trial(db: Database, trial_id: int) -> TrialRecord:
+def get_trial(db: LogDb, trial_id: int) -> TrialRecord:
     row = db.execute(f"SELECT {_COLUMNS} FROM trials WHERE id = ?", [trial_id]).fetchone()
     if row is None:
         raise NotFoundError(f"there is no trial with id {trial_id}")
     return _trial(tuple(row))
 
 
-def latest_trial(db: Database) -> TrialRecord | None:
+def latest_trial(db: LogDb) -> TrialRecord | None:
     """The most recently locked trial (running, finished or stopped), or None."""
     row = db.execute(f"SELECT {_COLUMNS} FROM trials ORDER BY id DESC LIMIT 1").fetchone()
     return None if row is None else _trial(tuple(row))
 
 
-def stop_trial(db: Database, trial_id: int, on: date, reason: str) -> None:
+def stop_trial(db: LogDb, trial_id: int, on: date, reason: str) -> None:
     """Stop a trial from `on` (that day and later are not part of it); once only."""
     get_trial(db, trial_id)
     with writing(db):
@@ -162,7 +161,7 @@ def stop_trial(db: Database, trial_id: int, on: date, reason: str) -> None:
         )
 
 
-def mark_reviewed(db: Database, trial_id: int, through: date) -> None:
+def mark_reviewed(db: LogDb, trial_id: int, through: date) -> None:
     """Days up to `through` have had their deviations recorded."""
     with writing(db):
         db.execute(
@@ -173,7 +172,7 @@ def mark_reviewed(db: Database, trial_id: int, through: date) -> None:
 
 
 def add_deviation(
-    db: Database,
+    db: LogDb,
     trial_id: int,
     *,
     day: date,
@@ -207,7 +206,7 @@ def add_deviation(
     return cur.rowcount == 1
 
 
-def deviations(db: Database, trial_id: int) -> list[DeviationRecord]:
+def deviations(db: LogDb, trial_id: int) -> list[DeviationRecord]:
     rows = db.execute(
         "SELECT id, trial_id, day, kind, planned, actual, note, recorded_at "
         "FROM trial_deviations WHERE trial_id = ? ORDER BY day, id",
@@ -228,7 +227,7 @@ def deviations(db: Database, trial_id: int) -> list[DeviationRecord]:
     ]
 
 
-def routines_run(db: Database, first: date, last: date) -> dict[date, list[str]]:
+def routines_run(db: LogDb, first: date, last: date) -> dict[date, list[str]]:
     """What was run on each day in [first, last]: a built-in routine's id for a session on
     the massager; "by_hand:<id>" for a routine followed by hand, "other_massager" for
     another device (issue 14's session kinds), so neither passes for the planned one."""
@@ -249,7 +248,7 @@ def routines_run(db: Database, first: date, last: date) -> dict[date, list[str]]
     return dict(out)
 
 
-def limits_lowered_days(db: Database, first: date, last: date) -> set[date]:
+def limits_lowered_days(db: LogDb, first: date, last: date) -> set[date]:
     """Days in [first, last] whose check-in made the limits stricter than the screening's."""
     rows = db.execute(
         "SELECT c.local_date, c.caps, s.caps FROM checkins c "

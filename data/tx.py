@@ -26,7 +26,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .db import LogDb
 
 FULL = "The disk is full, so Thenar could not save to your health log."
 _LOCKED = "the health log is locked by another program; close it and try again"
@@ -102,7 +102,7 @@ def translated() -> Iterator[None]:
 
 
 @contextmanager
-def writing(db: Database) -> Iterator[Database]:
+def writing(db: LogDb) -> Iterator[LogDb]:
     """A transaction whose SQLite and OS failures surface as typed StoreErrors."""
     try:
         with db.atomic():

@@ -60,9 +60,8 @@ from therapy import EXERCISES, ROUTINES, TECHNIQUES, CustomProgram, Routine, Saf
 from therapy.techniques import MUSCLE_WORDS, ZONE_MUSCLES, Technique
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from appcore.context import AppContext
+    from data.db import LogDb
     from massage import Zone
     from therapy.compiler import StepGuidance
 
@@ -113,7 +112,7 @@ def step_words(step: StepGuidance) -> list[str]:
     return parts
 
 
-def last_unrated_interrupted(db: Database) -> SessionRecord | None:
+def last_unrated_interrupted(db: LogDb) -> SessionRecord | None:
     """The latest session, if Thenar closed (or stopped) during it and it has no rating after."""
     latest = session_log.list_sessions(db, limit=1)
     if not latest:

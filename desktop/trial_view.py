@@ -47,11 +47,11 @@ from therapy.trial import (
     Outcome,
     TrialDesign,
     TrialPlan,
+    arm_name,
     pairs_for_weeks,
 )
 from therapy.trial_analysis import (
     TrialResult,
-    arm_name,
     figure_lines,
     plan_lines,
     verdict_text,

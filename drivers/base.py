@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # bleak loads on the first connect, not with the window (issue 13)
@@ -19,6 +20,21 @@ if TYPE_CHECKING:  # bleak loads on the first connect, not with the window (issu
     from drivers.description import Description
     from massage import Limits, Zone
     from therapy.plan import Plan
+
+class StopReason(StrEnum):
+    """Why a massager stopped, as every driver names it in `DeviceStatus.stop_reason`
+    (Thenar's own wire code for it is `ble.protocol.StopReason`; a driver translates)."""
+
+    USER = "user"
+    LIMIT = "limit"
+    WATCHDOG = "watchdog"
+    LINK_LOST = "link_lost"
+    OVER_TEMPERATURE = "over_temperature"
+    BATTERY = "battery"
+    AUTO_OFF = "auto_off"
+    COMPLETED = "completed"
+    FAULT = "fault"
+
 
 FULL_INTENSITY = 10  # `set_intensity`: tenths of the plan; 10 runs it as planned
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 from blockbuster import blockbuster_ctx
-from sqlite_utils import Database
 
+from data.db import LogDb
 from data.store import open_memory
 
 # Where Thenar blocks the loop on purpose: (file, function) -> why. Anything called
@@ -96,7 +96,7 @@ def _or_tests_own(allowed: Callable[..., bool]) -> Callable[..., bool]:
 
 
 @pytest.fixture
-def db() -> Iterator[Database]:
+def db() -> Iterator[LogDb]:
     """An in-memory health log with the current schema."""
     database = open_memory()
     yield database

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from .errors import TherapyError
+from .routines import ROUTINES
 
 NO_MASSAGE = "no_massage"  # the arm "no massage on these days"
 MIN_PERIOD_DAYS = 2
@@ -287,3 +288,15 @@ def deviations_by_day(deviations: Iterable[Deviation]) -> Mapping[dt.date, tuple
     for d in deviations:
         grouped.setdefault(d.day, []).append(d)
     return {day: tuple(items) for day, items in grouped.items()}
+
+
+def arm_name(arm: str) -> str:
+    """The name people see for an arm."""
+    if arm == NO_MASSAGE:
+        return "No massage"
+    if arm == "other_massager":  # a session on another device (the log's session kinds)
+        return "another massager"
+    if arm.startswith("by_hand:"):
+        return f"{arm_name(arm.removeprefix('by_hand:'))}, by hand"
+    routine = ROUTINES.get(arm)
+    return routine.name if routine is not None else arm

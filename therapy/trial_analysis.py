@@ -40,23 +40,10 @@ from dataclasses import dataclass
 
 from student_t import t_cdf, t_quantile
 
-from .routines import ROUTINES
-from .trial import NO_MASSAGE, Deviation, Outcome, TrialPlan
+from .trial import Deviation, Outcome, TrialPlan, arm_name
 
 LEVEL = 0.95
 LIKELY = 0.8  # a probability of at least this is "likely" in the words below
-
-
-def arm_name(arm: str) -> str:
-    """The name people see for an arm."""
-    if arm == NO_MASSAGE:
-        return "No massage"
-    if arm == "other_massager":  # a session on another device (the log's session kinds)
-        return "another massager"
-    if arm.startswith("by_hand:"):
-        return f"{arm_name(arm.removeprefix('by_hand:'))}, by hand"
-    routine = ROUTINES.get(arm)
-    return routine.name if routine is not None else arm
 
 
 class VerdictKind(enum.StrEnum):

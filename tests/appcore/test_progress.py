@@ -11,7 +11,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlite_utils import Database
 
 from appcore.exports import ExportKind, export_error_message, export_table
 from appcore.progress import (
@@ -26,6 +25,7 @@ from appcore.progress import (
     streak_sentence,
 )
 from data import programs, ratings, schedules
+from data.db import LogDb
 from data.models import Outcome, Rating, RatingKind, ReminderStatus, SessionStart
 from data.sessions import finish_session, start_session
 from data.stats import MeanCI, mean_ci_from_sums
@@ -39,7 +39,7 @@ def at(day: date, hour: int) -> datetime:
 
 
 def add_session(
-    db: Database, program_id: int, day: date, before: int, after: int, sched: int | None = None
+    db: LogDb, program_id: int, day: date, before: int, after: int, sched: int | None = None
 ) -> int:
     start = at(day, 9)
     sid = start_session(db, SessionStart(program_id, {}, {}, 3, None, start))
@@ -56,7 +56,7 @@ def add_session(
 
 
 @pytest.fixture
-def filled(db: Database) -> Database:
+def filled(db: LogDb) -> LogDb:
     """Eight weeks of check-ins: pain 5 then pain 3; three sessions in the last week."""
     first = TODAY - timedelta(days=55)
     for i in range(56):
@@ -75,7 +75,7 @@ def filled(db: Database) -> Database:
     return db
 
 
-def test_empty_log_says_what_to_do(db: Database) -> None:
+def test_empty_log_says_what_to_do(db: LogDb) -> None:
     data = load_progress(db, Span.WEEKS_4, TODAY)
     assert data.empty
     assert data.pain.points == []
@@ -85,7 +85,7 @@ def test_empty_log_says_what_to_do(db: Database) -> None:
     assert any("No sessions are scheduled" in line for line in data.summary)
 
 
-def test_four_weeks_compares_with_the_four_before(filled: Database) -> None:
+def test_four_weeks_compares_with_the_four_before(filled: LogDb) -> None:
     data = load_progress(filled, Span.WEEKS_4, TODAY)
     assert data.start == TODAY - timedelta(days=27)
     assert data.end == TODAY
@@ -108,7 +108,7 @@ def test_four_weeks_compares_with_the_four_before(filled: Database) -> None:
     assert data.summary[-1] == "Streak: 3 days in a row with a completed session."
 
 
-def test_program_effect_with_small_n_says_so(filled: Database) -> None:
+def test_program_effect_with_small_n_says_so(filled: LogDb) -> None:
     (row,) = load_progress(filled, Span.WEEKS_4, TODAY).programs
     assert row.pain.n == 3
     assert row.pain.mean == pytest.approx(-2.0)
@@ -120,7 +120,7 @@ def test_program_effect_with_small_n_says_so(filled: Database) -> None:
         assert word not in row.sentence.lower()
 
 
-def test_adherence_counts_full_weeks(filled: Database) -> None:
+def test_adherence_counts_full_weeks(filled: LogDb) -> None:
     data = load_progress(filled, Span.WEEKS_4, TODAY)
     assert data.adherence_bucket == "week"
     assert sum(b.scheduled for b in data.adherence) == 14  # daily, from 13 days ago
@@ -131,7 +131,7 @@ def test_adherence_counts_full_weeks(filled: Database) -> None:
     )
 
 
-def test_ranges_reach_back_and_all_starts_at_the_first_rating(filled: Database) -> None:
+def test_ranges_reach_back_and_all_starts_at_the_first_rating(filled: LogDb) -> None:
     first = TODAY - timedelta(days=55)
     assert span_start(Span.MONTHS_3, TODAY, first) == TODAY - timedelta(days=90)
     assert span_start(Span.YEAR_1, TODAY, first) == TODAY - timedelta(days=364)
@@ -212,7 +212,7 @@ def test_adherence_and_streak_sentences() -> None:
     assert streak_sentence(1) == "Streak: 1 day with a completed session."
 
 
-def test_table_exports_are_private_and_parse(filled: Database, tmp_path: Path) -> None:
+def test_table_exports_are_private_and_parse(filled: LogDb, tmp_path: Path) -> None:
     now = at(TODAY, 12)
     sessions = export_table(filled, ExportKind.SESSIONS_CSV, tmp_path / "s.csv", now)
     rows = list(csv.DictReader(io.StringIO(sessions.read_text(encoding="utf-8"))))

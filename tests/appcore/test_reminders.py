@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-from sqlite_utils import Database
 
 from appcore.context import AppContext
 from appcore.db_worker import DbWorker
@@ -20,6 +19,7 @@ from appcore.schedule_week import Mark, missed_sessions, overload_warning, week_
 from appcore.schedule_words import choice_sentence, entry_sentence, when_text
 from appcore.settings import Settings
 from data import schedules as store
+from data.db import LogDb
 from data.models import ReminderStatus
 from therapy import Schedule
 
@@ -32,7 +32,7 @@ MON = dt.datetime(2026, 3, 9, 7, 0, tzinfo=BERLIN)  # a Monday
 
 
 @pytest.fixture
-def programs(db: Database) -> dict[str, int]:
+def programs(db: LogDb) -> dict[str, int]:
     return ensure_routines(db, MON)
 
 
@@ -119,7 +119,7 @@ def test_rules_the_picker_cannot_show_fall_back_to_the_rule() -> None:
     assert PickerChoice.from_rrule("FREQ=WEEKLY;BYDAY=1MO", MON, routine_id="x", lead_min=0) is None
 
 
-def _add(db: Database, program_id: int, choice: PickerChoice, now: dt.datetime) -> int:
+def _add(db: LogDb, program_id: int, choice: PickerChoice, now: dt.datetime) -> int:
     sched = choice.schedule(now, BERLIN)
     return store.add_schedule(
         db, program_id=program_id, rrule_text=sched.rule, dtstart=sched.start,
@@ -128,7 +128,7 @@ def _add(db: Database, program_id: int, choice: PickerChoice, now: dt.datetime) 
 
 
 def test_next_due_keeps_local_time_across_spring_forward(
-    db: Database, programs: dict[str, int]
+    db: LogDb, programs: dict[str, int]
 ) -> None:
     now = SAT_BEFORE_SPRING
     sid = _add(db, programs["arthritis_morning"], PickerChoice(), now)
@@ -153,7 +153,7 @@ def test_next_due_keeps_local_time_across_spring_forward(
 
 
 def test_snooze_skip_and_done_are_recorded_and_respected(
-    db: Database, programs: dict[str, int]
+    db: LogDb, programs: dict[str, int]
 ) -> None:
     sid = _add(db, programs["arthritis_morning"], PickerChoice(), MON)
     now = MON.replace(hour=7, minute=50)
@@ -184,7 +184,7 @@ def test_snooze_skip_and_done_are_recorded_and_respected(
 
 
 def test_a_reminder_missed_while_closed_is_offered_for_an_hour(
-    db: Database, programs: dict[str, int]
+    db: LogDb, programs: dict[str, int]
 ) -> None:
     _add(db, programs["arthritis_morning"], PickerChoice(), MON)
     late = MON.replace(hour=8, minute=30)
@@ -193,7 +193,7 @@ def test_a_reminder_missed_while_closed_is_offered_for_an_hour(
     assert load_snapshot(db, too_late).clock().due_now(too_late) == []
 
 
-def test_missed_sessions_are_marked(db: Database, programs: dict[str, int]) -> None:
+def test_missed_sessions_are_marked(db: LogDb, programs: dict[str, int]) -> None:
     sid = _add(db, programs["arthritis_morning"], PickerChoice(), MON)
     tue = MON + dt.timedelta(days=1)
     store.record_reminder(db, sid, tue.replace(hour=8), ReminderStatus.DONE, at=tue)
@@ -214,7 +214,7 @@ def test_missed_sessions_are_marked(db: Database, programs: dict[str, int]) -> N
     assert late[0].when.day == 9
 
 
-def test_more_than_three_a_day_is_warned_about(db: Database, programs: dict[str, int]) -> None:
+def test_more_than_three_a_day_is_warned_about(db: LogDb, programs: dict[str, int]) -> None:
     for hour in (8, 12, 16):
         _add(db, programs["arthritis_morning"], PickerChoice(at=dt.time(hour, 0)), MON)
     snap = load_snapshot(db, MON)

@@ -7,12 +7,12 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from sqlite_utils import Database
 
 from appcore.programs import ensure_routines
 from appcore.reminders import load_snapshot
 from appcore.schedule_picker import PickerChoice
 from appcore.schedule_week import overload_warning
+from data.db import LogDb
 from data.models import Outcome, SessionKind, SessionStart
 from data.sessions import finish_session, start_session
 from data.store import open_memory
@@ -22,18 +22,18 @@ NOON = MON.replace(hour=12)
 
 
 @pytest.fixture
-def db() -> Iterator[Database]:
+def db() -> Iterator[LogDb]:
     database = open_memory()
     yield database
     database.close()
 
 
 @pytest.fixture
-def programs(db: Database) -> dict[str, int]:
+def programs(db: LogDb) -> dict[str, int]:
     return ensure_routines(db, MON)
 
 
-def _done_today(db: Database, program_id: int, kinds: list[SessionKind]) -> None:
+def _done_today(db: LogDb, program_id: int, kinds: list[SessionKind]) -> None:
     for i, kind in enumerate(kinds):
         at = MON.replace(hour=8 + i)
         sid = start_session(db, SessionStart(program_id, {}, {}, 0, None, at, kind=kind))
@@ -41,7 +41,7 @@ def _done_today(db: Database, program_id: int, kinds: list[SessionKind]) -> None
 
 
 def test_sessions_already_done_are_named_not_blamed_on_schedules(
-    db: Database,
+    db: LogDb,
     programs: dict[str, int],
 ) -> None:
     pid = programs["arthritis_morning"]
@@ -58,7 +58,7 @@ def test_sessions_already_done_are_named_not_blamed_on_schedules(
 
 
 def test_a_day_full_of_started_sessions_says_rest(
-    db: Database,
+    db: LogDb,
     programs: dict[str, int],
 ) -> None:
     pid = programs["arthritis_morning"]

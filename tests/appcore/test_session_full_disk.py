@@ -13,14 +13,13 @@ import itertools
 import sqlite3
 from collections.abc import Callable
 
-from sqlite_utils import Database
-
 from appcore.context import AppContext
 from appcore.massager import Massager
 from appcore.session import Phase, SessionController
 from ble import protocol as p
 from ble.bumble_bleak.radio import VirtualLink
 from data import sessions, telemetry
+from data.db import LogDb
 from data.models import Outcome
 from device_sim.peripheral import SimulatedMassager
 from tests.appcore.test_session import long_session
@@ -31,7 +30,7 @@ NO_LIMIT = 1_073_741_823
 DUMMY_CHUNK = 1_000_000  # rows the filling adds beside the session's own
 
 
-def fill(db: Database, sid: int, *, sessions_page_too: bool) -> None:
+def fill(db: LogDb, sid: int, *, sessions_page_too: bool) -> None:
     """Cap the log at its size and use up its free room (runs on the DB thread): the
     freelist, then the pages the session writes to, so its next write needs a page."""
     db.execute("CREATE TABLE IF NOT EXISTS filler (x BLOB)")
@@ -87,7 +86,7 @@ def fill(db: Database, sid: int, *, sessions_page_too: bool) -> None:
         )
 
 
-def free(db: Database, sid: int) -> None:
+def free(db: LogDb, sid: int) -> None:
     """Space comes back: the filling goes, and so does the cap."""
     with db.conn:
         db.execute("DELETE FROM telemetry WHERE session_id = ? AND chunk > ?", [sid, DUMMY_CHUNK])

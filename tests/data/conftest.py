@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlite_utils import Database
 
 from data import programs
+from data.db import LogDb
 from tests.data.helpers import T0
 
 
 @pytest.fixture
-def program_id(db: Database) -> int:
+def program_id(db: LogDb) -> int:
     return programs.save_program(db, "Gentle wave", {"steps": [[60, 1, 30]]}, created_at=T0)

@@ -10,6 +10,7 @@ import pytest
 
 from appcore.db_worker import DbWorker
 from data import ratings
+from data.db import LogDb
 from data.errors import (
     BackupError,
     CorruptStoreError,
@@ -46,22 +47,9 @@ def test_a_read_only_connection_raises_store_access(tmp_path: Path) -> None:
     conn = sqlite3.connect(f"{(tmp_path / DB_NAME).as_uri()}?mode=ro", uri=True)
     try:
         with pytest.raises(StoreAccessError):
-            ratings.add_checkin(_Db(conn), Rating(T0, 1, 1))
+            ratings.add_checkin(LogDb(conn), Rating(T0, 1, 1))
     finally:
         conn.close()
-
-
-class _Db:
-    """Just enough of sqlite-utils' Database for `writing` over a raw connection."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        from sqlite_utils import Database
-
-        self._db = Database(conn)
-        self.conn = conn
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._db, name)
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlite_utils import Database
 
 from data import devices, dump, programs, ratings, schedules, screenings
+from data.db import LogDb
 from data.errors import RestoreError, StoreError
 from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
 from data.sessions import SessionWriter, start_session
@@ -109,7 +109,7 @@ def malformed(draw: st.DrawFn) -> str:
     return text
 
 
-def contents(db: Database) -> str:
+def contents(db: LogDb) -> str:
     return dump.export_json(db)
 
 

@@ -25,9 +25,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from data import backup, programs, queries, ratings, schema
+from data.db import LogDb
 from data.errors import NewerSchemaError, StoreError
 from data.health import Health, history, history_in, inspect
 from data.models import Outcome, Rating, RatingKind, SessionStart
@@ -44,7 +44,7 @@ IN_NEWEST_BACKUP = (DAYS - 1) * PER_DAY  # the last day's backup was taken at it
 NEWEST_BACKUP_AT = "2024-03-04 07:00 UTC"  # T0 + 3 days, 08:00 in Paris
 
 
-def add_day(db: Database, day: int) -> None:
+def add_day(db: LogDb, day: int) -> None:
     """One day of history: two sessions with their ratings, a check-in."""
     pid = programs.ensure_builtin(db, "wave", "Gentle wave", {}, created_at=T0)
     for k in range(2):
@@ -184,7 +184,7 @@ def lose_index_rows(path: Path, n: int) -> None:
     define(sql)
 
 
-def day_count(db: Database) -> int:
+def day_count(db: LogDb) -> int:
     """The day's ratings as a query along the day index counts them (the per-day sums the
     trends read are kept by triggers, so the damage would not show there)."""
     day = (T0 + timedelta(days=DAYS - 1)).date().isoformat()
@@ -200,9 +200,9 @@ def test_index_damage_is_found_and_repaired_without_loss(log: Path) -> None:
     on_disk = "SELECT COUNT(*) FROM ratings NOT INDEXED WHERE local_date = ?"
     day = (T0 + timedelta(days=DAYS - 1)).date().isoformat()
     assert conn.execute(on_disk, [day]).fetchone()[0] == RATINGS_PER_DAY + 5
-    assert day_count(Database(conn)) == RATINGS_PER_DAY  # a query along the index misses 5
+    assert day_count(LogDb(conn)) == RATINGS_PER_DAY  # a query along the index misses 5
     last = (T0 + timedelta(days=DAYS - 1)).date()
-    (trend,) = queries.symptoms_by_day(Database(conn), last, last)
+    (trend,) = queries.symptoms_by_day(LogDb(conn), last, last)
     assert trend.n == RATINGS_PER_DAY + 5  # the trends' per-day sums (m008) never missed them
     conn.close()
     assert inspect(path).health is Health.INDEXES

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from data import backup, programs, ratings, schema
 from data.errors import BackupError, NewerSchemaError, StoreError, StoreLockedError
@@ -104,7 +105,7 @@ def test_file_from_newer_thenar_is_refused_untouched(tmp_path):
 
 def test_unknown_migration_name_counts_as_newer(tmp_path):
     with open_store(tmp_path, now=T0) as store:
-        store.db["_sqlite_migrations"].insert(
+        Database(store.db.conn)["_sqlite_migrations"].insert(  # sqlite-utils' own table
             {"migration_set": "thenar", "name": "m999_future", "applied_at": "x"}
         )
     with pytest.raises(NewerSchemaError):
@@ -201,7 +202,7 @@ def test_migration_from_first_schema_keeps_data_and_backs_up_first(tmp_path):
         assert schema.pending_names(store.db) == []
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         assert [r.rating.pain for r in ratings.list_ratings(store.db)] == [7]
-        indexes = {i.name for i in store.db["ratings"].indexes}
+        indexes = {i.name for i in Database(store.db.conn)["ratings"].indexes}
         assert "ratings_by_day" in indexes
     reasons = [b.reason for b in backup.list_backups(tmp_path / "backups")]
     assert "before-migration" in reasons

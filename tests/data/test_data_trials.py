@@ -7,9 +7,9 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
-from sqlite_utils import Database
 
 from data import dump, schema, trials
+from data.db import LogDb
 from data.errors import InvalidInputError
 from data.models import SessionKind, SessionStart
 from data.programs import ensure_builtin
@@ -23,13 +23,13 @@ PERIODS = [{"pair": 0, "arm": "no_massage", "first": "2024-03-04", "days": 3}]
 FIRST, LAST = date(2024, 3, 4), date(2024, 3, 15)
 
 
-def lock(db: Database, first: date = FIRST, last: date = LAST) -> int:
+def lock(db: LogDb, first: date = FIRST, last: date = LAST) -> int:
     return trials.lock_trial(
         db, locked_at=T0, seed=42, design=DESIGN, periods=PERIODS, first_day=first, last_day=last
     )
 
 
-def test_a_locked_plan_reads_back_exactly(db: Database) -> None:
+def test_a_locked_plan_reads_back_exactly(db: LogDb) -> None:
     trial_id = lock(db)
     record = trials.get_trial(db, trial_id)
     assert (record.seed, record.design, record.periods) == (42, DESIGN, PERIODS)
@@ -50,7 +50,7 @@ def test_a_locked_plan_reads_back_exactly(db: Database) -> None:
     ],
 )
 def test_the_schema_refuses_any_change_to_a_locked_plan(
-    db: Database, column: str, value: object
+    db: LogDb, column: str, value: object
 ) -> None:
     trial_id = lock(db)
     before = trials.get_trial(db, trial_id)
@@ -60,7 +60,7 @@ def test_the_schema_refuses_any_change_to_a_locked_plan(
     assert trials.get_trial(db, trial_id) == before
 
 
-def test_one_trial_at_a_time_and_a_stop_is_final(db: Database) -> None:
+def test_one_trial_at_a_time_and_a_stop_is_final(db: LogDb) -> None:
     trial_id = lock(db)
     with pytest.raises(InvalidInputError, match="already running"):
         lock(db, first=LAST)
@@ -71,7 +71,7 @@ def test_one_trial_at_a_time_and_a_stop_is_final(db: Database) -> None:
     assert lock(db, first=date(2024, 3, 9), last=date(2024, 3, 30)) == trial_id + 1
 
 
-def test_deviations_are_recorded_once_and_never_changed(db: Database) -> None:
+def test_deviations_are_recorded_once_and_never_changed(db: LogDb) -> None:
     trial_id = lock(db)
     kw = {"day": FIRST, "planned": "arthritis_morning", "recorded_at": T0}
     assert trials.add_deviation(db, trial_id, kind="no_session", **kw)
@@ -93,14 +93,14 @@ def test_deviations_are_recorded_once_and_never_changed(db: Database) -> None:
         trials.add_deviation(db, trial_id, kind="noted", note="x" * 501, **kw)  # type: ignore[arg-type]
 
 
-def test_the_days_reviewed_only_move_forward(db: Database) -> None:
+def test_the_days_reviewed_only_move_forward(db: LogDb) -> None:
     trial_id = lock(db)
     trials.mark_reviewed(db, trial_id, date(2024, 3, 6))
     trials.mark_reviewed(db, trial_id, date(2024, 3, 5))
     assert trials.get_trial(db, trial_id).reviewed_through == date(2024, 3, 6)
 
 
-def test_routines_run_by_day(db: Database) -> None:
+def test_routines_run_by_day(db: LogDb) -> None:
     morning = ensure_builtin(db, "routine:arthritis_morning", "Morning ease", {}, created_at=T0)
     other = ensure_builtin(db, "technique:effleurage", "Light waves", {}, created_at=T0)
     for pid, at in (
@@ -125,7 +125,7 @@ def test_routines_run_by_day(db: Database) -> None:
     }
 
 
-def test_the_deviation_kinds_agree_with_the_domain(db: Database) -> None:
+def test_the_deviation_kinds_agree_with_the_domain(db: LogDb) -> None:
     from therapy.trial import DeviationKind
 
     assert set(trials.KINDS) == {k.value for k in DeviationKind}
@@ -134,7 +134,7 @@ def test_the_deviation_kinds_agree_with_the_domain(db: Database) -> None:
         assert f"'{kind}'" in sql
 
 
-def test_a_json_backup_carries_trials_and_deviations(db: Database) -> None:
+def test_a_json_backup_carries_trials_and_deviations(db: LogDb) -> None:
     trial_id = lock(db)
     trials.stop_trial(db, trial_id, date(2024, 3, 8), "stopped by you")
     trials.add_deviation(db, trial_id, day=FIRST, kind="no_session", planned="a", recorded_at=T0)
@@ -145,7 +145,7 @@ def test_a_json_backup_carries_trials_and_deviations(db: Database) -> None:
     assert trials.deviations(empty, trial_id) == trials.deviations(db, trial_id)
 
 
-def test_a_backup_from_before_trials_restores_with_none(db: Database) -> None:
+def test_a_backup_from_before_trials_restores_with_none(db: LogDb) -> None:
     document = json.loads(dump.export_json(db))
     for table in ("trials", "trial_deviations"):
         del document["tables"][table]
@@ -158,14 +158,13 @@ def test_a_backup_from_before_trials_restores_with_none(db: Database) -> None:
 def test_m006_applies_before_or_after_m005() -> None:
     """Migrations written in parallel may reach a file in either order: a file that got
     m006 first (as the fifth) then gets m005, and its stamp ends at the full count."""
-    db = Database(memory=True, strict=True)
+    db = LogDb(sqlite3.connect(":memory:"))
     schema.migrate(db, stop_before="m005_daily_entries")
-    m006 = next(m for m in schema.MIGRATIONS._migrations if m.name == "m006_trials")
-    with db.conn:
-        m006.fn(db)
+    with db.atomic():
+        schema.STEPS["m006_trials"](db)
         db.execute("PRAGMA user_version = 5")  # what m006 stamped when it was the fifth
     db.execute(
-        f"INSERT INTO {schema.MIGRATIONS.migrations_table} (migration_set, name, applied_at) "
+        f"INSERT INTO {schema.MIGRATIONS_TABLE} (migration_set, name, applied_at) "
         "VALUES (?, 'm006_trials', '2026-01-01')",
         [schema.MIGRATION_SET],
     )
@@ -175,6 +174,6 @@ def test_m006_applies_before_or_after_m005() -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert schema.pending_names(db) == []
     # and the usual order stamps the same
-    fresh = Database(memory=True, strict=True)
+    fresh = LogDb(sqlite3.connect(":memory:"))
     schema.migrate(fresh)
     assert fresh.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION

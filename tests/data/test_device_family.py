@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from data import devices, schema
+from data.db import LogDb
 from data.errors import InvalidInputError
 from data.store import DB_NAME, connect, open_store
 from tests.data.helpers import T0
@@ -16,7 +16,7 @@ from tests.data.helpers import T0
 ADDRESS = "F0:7E:4A:00:55:01"
 
 
-def test_the_family_is_stored_and_kept(db: Database) -> None:
+def test_the_family_is_stored_and_kept(db: LogDb) -> None:
     devices.record_device(db, ADDRESS, "Palma P5", None, seen_at=T0, family="palma-p5")
     assert devices.device_family(db, ADDRESS) == "palma-p5"
     devices.record_device(db, ADDRESS, "Palma", None, seen_at=T0)  # not given: kept
@@ -25,7 +25,7 @@ def test_the_family_is_stored_and_kept(db: Database) -> None:
     assert devices.device_family(db, "00:00:00:00:00:00") == ""  # never paired
 
 
-def test_a_bad_family_is_refused(db: Database) -> None:
+def test_a_bad_family_is_refused(db: LogDb) -> None:
     with pytest.raises(InvalidInputError):
         devices.record_device(db, ADDRESS, "x", None, seen_at=T0, family="f" * 101)
     assert devices.list_devices(db) == []

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlite_utils import Database
 
 from data import checkins, dump, entries, programs, schema, screenings, sessions
+from data.db import LogDb
 from data.entries import Entry, Hand
 from data.errors import InvalidInputError, NotFoundError
 from data.models import SessionStart
@@ -27,14 +27,14 @@ ALL_TABLES = ("entries", "entry_zones", "entry_medications", "medications", "che
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> Iterator[Database]:
+def log(tmp_path: Path) -> Iterator[LogDb]:
     """A real log file, as the app opens it."""
     store = open_store(tmp_path / "data", now=T0)
     yield store.db
     store.close()
 
 
-def counts(db: Database) -> dict[str, int]:
+def counts(db: LogDb) -> dict[str, int]:
     return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ALL_TABLES}
 
 
@@ -75,7 +75,7 @@ def entry_values(draw: st.DrawFn) -> Entry:
         return Entry(at=at, pain=draw(st.integers(0, 10)))
 
 
-def test_any_entry_comes_back_exactly_as_it_went_in(log: Database) -> None:
+def test_any_entry_comes_back_exactly_as_it_went_in(log: LogDb) -> None:
     for name in MEDS:
         entries.add_medication(log, name, date(2019, 1, 1))
 
@@ -118,7 +118,7 @@ def test_any_entry_comes_back_exactly_as_it_went_in(log: Database) -> None:
     ],
 )
 def test_bad_input_is_refused_in_words_and_nothing_is_stored(
-    log: Database, changes: dict[str, object], words: str
+    log: LogDb, changes: dict[str, object], words: str
 ) -> None:
     before = counts(log)
     values: dict[str, object] = {"at": T0, "pain": 4}
@@ -128,7 +128,7 @@ def test_bad_input_is_refused_in_words_and_nothing_is_stored(
     assert counts(log) == before
 
 
-def test_an_entry_that_fails_half_way_leaves_nothing(log: Database) -> None:
+def test_an_entry_that_fails_half_way_leaves_nothing(log: LogDb) -> None:
     """Zones would be written before the unknown medication is noticed, were it not one
     transaction: none of it may stay."""
     entries.add_medication(log, "Paracetamol", T0.date())
@@ -146,13 +146,13 @@ def test_an_entry_that_fails_half_way_leaves_nothing(log: Database) -> None:
     assert counts(log) == before
 
 
-def test_emoji_and_other_scripts_are_kept(log: Database) -> None:
+def test_emoji_and_other_scripts_are_kept(log: LogDb) -> None:
     note = "Raideur 🙁 au réveil; 手が痛い; better after 🫖"
     entry_id = entries.record_entry(log, Entry(at=T0, note=note))
     assert entries.get_entry(log, entry_id).entry.note == note
 
 
-def test_the_schema_refuses_what_python_would_have_refused(log: Database) -> None:
+def test_the_schema_refuses_what_python_would_have_refused(log: LogDb) -> None:
     """The last line of defence: a write that skips the dataclass still cannot store a 0-11."""
     with pytest.raises(sqlite3.IntegrityError):
         log.execute(
@@ -167,7 +167,7 @@ def test_the_schema_refuses_what_python_would_have_refused(log: Database) -> Non
     log.conn.rollback()
 
 
-def test_medication_list(log: Database) -> None:
+def test_medication_list(log: LogDb) -> None:
     first = entries.add_medication(log, "  Paracetamol ", date(2024, 1, 1))
     with pytest.raises(InvalidInputError, match="already on your list"):
         entries.add_medication(log, "paracetamol", date(2024, 1, 2))
@@ -185,7 +185,7 @@ def test_medication_list(log: Database) -> None:
     assert entries.names(meds) == []
 
 
-def test_a_plain_entry_is_deleted_with_its_places_and_medications(log: Database) -> None:
+def test_a_plain_entry_is_deleted_with_its_places_and_medications(log: LogDb) -> None:
     entries.add_medication(log, "Paracetamol", T0.date())
     plain = entries.record_entry(
         log,
@@ -211,7 +211,7 @@ def test_a_plain_entry_is_deleted_with_its_places_and_medications(log: Database)
         entries.delete_entry(log, plain)
 
 
-def test_any_entry_corrected_to_any_other_comes_back_as_the_correction(log: Database) -> None:
+def test_any_entry_corrected_to_any_other_comes_back_as_the_correction(log: LogDb) -> None:
     """Correcting replaces everything the entry says (zones and medications too), keeps its
     id, and touches no other entry."""
     for name in MEDS:
@@ -243,7 +243,7 @@ def test_any_entry_corrected_to_any_other_comes_back_as_the_correction(log: Data
     assert [r.id for r in entries.list_entries(log)] == [neighbour_id]
 
 
-def test_a_correction_that_fails_changes_nothing(log: Database) -> None:
+def test_a_correction_that_fails_changes_nothing(log: LogDb) -> None:
     entries.add_medication(log, "Paracetamol", T0.date())
     first = Entry(
         at=T0,
@@ -270,7 +270,7 @@ def test_a_correction_that_fails_changes_nothing(log: Database) -> None:
 
 
 def test_a_checkins_entry_is_corrected_or_deleted_while_the_checkin_and_caps_stay(
-    log: Database,
+    log: LogDb,
 ) -> None:
     """What correcting or deleting a check-in's entry means: only the entry changes. The
     check-in (answers, score, the caps it gave) and a session's caps are untouched."""
@@ -309,7 +309,7 @@ def test_a_checkins_entry_is_corrected_or_deleted_while_the_checkin_and_caps_sta
     unchanged()
 
 
-def test_the_newest_entries_come_newest_first(log: Database) -> None:
+def test_the_newest_entries_come_newest_first(log: LogDb) -> None:
     ids = [entries.record_entry(log, Entry(at=T0 + timedelta(hours=h), pain=h)) for h in range(5)]
     early = entries.record_entry(log, Entry(at=T0 - timedelta(days=1), pain=9))  # made later
     assert [r.id for r in entries.newest_entries(log, 3)] == ids[::-1][:3]
@@ -335,7 +335,7 @@ def _expected(day_entries: list[Entry], evening_from: time) -> tuple[object, ...
 
 
 def test_daily_outcomes_match_a_plain_computation_over_a_year_of_both_hands(
-    log: Database,
+    log: LogDb,
 ) -> None:
     rng = random.Random(14)
     start = date(2024, 1, 1)
@@ -384,7 +384,7 @@ def test_daily_outcomes_match_a_plain_computation_over_a_year_of_both_hands(
         assert [r.entry for r in entries.entries_on(log, day)] == day_entries
 
 
-def test_a_day_without_entries_has_an_empty_outcome(log: Database) -> None:
+def test_a_day_without_entries_has_an_empty_outcome(log: LogDb) -> None:
     (outcome,) = entries.daily_outcomes(log, T0.date(), T0.date())
     assert outcome.entries == 0
     assert outcome.pain is None
@@ -397,7 +397,7 @@ def test_a_day_without_entries_has_an_empty_outcome(log: Database) -> None:
 
 
 def _v4_log_with_checkins(path: Path) -> None:
-    db = Database(sqlite3.connect(path), strict=True)
+    db = LogDb(sqlite3.connect(path))
     schema.migrate(db, stop_before="m005_daily_entries")
     db.execute(
         "INSERT INTO screenings (id, taken_at, taken_utc, rules_version, answers, caps, blocks) "
@@ -431,7 +431,7 @@ def test_m005_turns_earlier_checkins_into_entries(tmp_path: Path) -> None:
         assert "kind" in [c[1] for c in store.db.execute("PRAGMA table_info(sessions)")]
 
 
-def test_json_backup_carries_entries_and_an_older_one_still_restores(log: Database) -> None:
+def test_json_backup_carries_entries_and_an_older_one_still_restores(log: LogDb) -> None:
     entries.add_medication(log, "Paracetamol", T0.date())
     entries.record_entry(
         log,
@@ -478,7 +478,7 @@ def test_json_backup_carries_entries_and_an_older_one_still_restores(log: Databa
     assert (restored.entry.pain, restored.entry.flare, restored.checkin_id) == (7, False, 1)
 
 
-def test_entries_csv_keeps_unrated_empty_and_names_places(log: Database) -> None:
+def test_entries_csv_keeps_unrated_empty_and_names_places(log: LogDb) -> None:
     import csv
     import io
 

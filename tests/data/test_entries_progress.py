@@ -10,11 +10,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from appcore.progress import Span, load_progress
 from appcore.progress_entries import load_entry_progress
 from data import entries
+from data.db import LogDb
 from data.entries import Entry, Hand, Side
 from data.models import Rating, RatingKind
 from data.queries import symptoms_by_day
@@ -27,7 +27,7 @@ END = date(2024, 12, 31)
 
 
 @pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, list[Entry]]]:
+def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LogDb, list[Entry]]]:
     store = open_store(tmp_path_factory.mktemp("entries") / "data", now=T0)
     db = store.db
     rng = random.Random(1414)
@@ -66,7 +66,7 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def test_morning_stiffness_by_day_and_week(year: tuple[Database, list[Entry]]) -> None:
+def test_morning_stiffness_by_day_and_week(year: tuple[LogDb, list[Entry]]) -> None:
     db, made = year
     by_day: dict[date, list[int]] = defaultdict(list)
     for e in made:
@@ -86,7 +86,7 @@ def test_morning_stiffness_by_day_and_week(year: tuple[Database, list[Entry]]) -
 
 
 @pytest.mark.parametrize("side", list(Side))
-def test_pain_by_hand(year: tuple[Database, list[Entry]], side: Side) -> None:
+def test_pain_by_hand(year: tuple[LogDb, list[Entry]], side: Side) -> None:
     db, made = year
     by_day: dict[date, list[int]] = defaultdict(list)
     for e in made:
@@ -99,7 +99,7 @@ def test_pain_by_hand(year: tuple[Database, list[Entry]], side: Side) -> None:
     assert entries.hands_tracked_apart(db, START, END)
 
 
-def test_zone_counts_in_a_range(year: tuple[Database, list[Entry]]) -> None:
+def test_zone_counts_in_a_range(year: tuple[LogDb, list[Entry]]) -> None:
     db, made = year
     lo, hi = date(2024, 2, 10), date(2024, 5, 20)
     inside = [e for e in made if lo <= e.at.date() <= hi]
@@ -114,7 +114,7 @@ def test_zone_counts_in_a_range(year: tuple[Database, list[Entry]]) -> None:
         assert got.counts[side] == dict(expected)
 
 
-def test_marks_flares_medications_and_notes(year: tuple[Database, list[Entry]]) -> None:
+def test_marks_flares_medications_and_notes(year: tuple[LogDb, list[Entry]]) -> None:
     db, made = year
     lo, hi = date(2024, 6, 1), date(2024, 7, 31)
     got = entries.marks(db, lo, hi)
@@ -158,7 +158,7 @@ def test_entries_count_in_the_trends_and_unrated_scales_do_not(tmp_path: Path) -
         assert data.first_day == day
 
 
-def test_entry_progress_in_words(year: tuple[Database, list[Entry]]) -> None:
+def test_entry_progress_in_words(year: tuple[LogDb, list[Entry]]) -> None:
     db, made = year
     lo, hi = date(2024, 6, 1), date(2024, 6, 30)
     got = load_entry_progress(db, lo, hi, weekly=False, format_date=lambda d: d.isoformat())

@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
-from sqlite_utils import Database
 
 from data import devices, entries, fhir, programs
+from data.db import LogDb
 from data.entries import Entry, Hand
 from data.models import Outcome, Rating, RatingKind, SessionKind, SessionStart
 from data.ratings import add_rating
@@ -19,7 +19,7 @@ from data.store import open_memory
 from tests.data.helpers import T0
 
 
-def _log() -> Database:
+def _log() -> LogDb:
     db = open_memory()
     pid = programs.save_program(db, "Morning ease", {"steps": []}, created_at=T0)
     devices.record_device(db, "AA:BB", "Thenar Glove", "1.2.0", seen_at=T0)

@@ -10,12 +10,12 @@ from datetime import timedelta
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
-from sqlite_utils import Database
 
 from appcore.manual_session import _log_other
 from appcore.progress import Span
 from appcore.report import load_report
 from data import dump, fhir, other_massagers, sessions
+from data.db import LogDb
 from data.errors import InvalidInputError
 from data.export import sessions_csv
 from data.store import open_memory
@@ -23,7 +23,7 @@ from tests.data.helpers import T0
 
 
 @pytest.fixture
-def log() -> Database:
+def log() -> LogDb:
     db = open_memory()
     _log_other(db, 15, T0, None, None, "Brand HM-200")
     _log_other(db, 10, T0 + timedelta(hours=2), None, None, None)  # not named
@@ -32,7 +32,7 @@ def log() -> Database:
     return db
 
 
-def test_names_are_offered_newest_first_once_each(log: Database) -> None:
+def test_names_are_offered_newest_first_once_each(log: LogDb) -> None:
     assert other_massagers.known_massagers(log) == ["Pocket kneader", "brand hm-200"]
     assert other_massagers.known_massagers(open_memory()) == []
 
@@ -60,7 +60,7 @@ def test_a_bad_name_is_refused_in_words(typed: object, words: str) -> None:
         other_massagers.check_massager_name(typed)  # type: ignore[arg-type]
 
 
-def test_the_csv_device_column_names_the_massager(log: Database) -> None:
+def test_the_csv_device_column_names_the_massager(log: LogDb) -> None:
     rows = list(csv.DictReader(io.StringIO(sessions_csv(log))))
     assert [(r["kind"], r["device"]) for r in rows] == [
         ("other_massager", "Brand HM-200"),
@@ -70,7 +70,7 @@ def test_the_csv_device_column_names_the_massager(log: Database) -> None:
     ]
 
 
-def test_fhir_a_device_per_massager_used_by_its_procedures(log: Database) -> None:
+def test_fhir_a_device_per_massager_used_by_its_procedures(log: LogDb) -> None:
     document = fhir.fhir_bundle(log, now=T0 + timedelta(days=3))
     Bundle.model_validate(document)
     by_url = {e["fullUrl"]: e["resource"] for e in document["entry"]}
@@ -89,7 +89,7 @@ def test_fhir_a_device_per_massager_used_by_its_procedures(log: Database) -> Non
     assert used == ["Brand HM-200", None, "Brand HM-200", "Pocket kneader"]
 
 
-def test_the_json_backup_keeps_the_name(log: Database) -> None:
+def test_the_json_backup_keeps_the_name(log: LogDb) -> None:
     text = dump.export_json(log)
     again = open_memory()
     dump.import_json(again, text)
@@ -99,7 +99,7 @@ def test_the_json_backup_keeps_the_name(log: Database) -> None:
     assert other_massagers.known_massagers(again) == ["Pocket kneader", "brand hm-200"]
 
 
-def test_the_report_names_the_massager_in_its_sessions_table(log: Database) -> None:
+def test_the_report_names_the_massager_in_its_sessions_table(log: LogDb) -> None:
     report = load_report(log, Span.WEEKS_4, T0.date() + timedelta(days=3), "", str)
     assert [(r.kind, r.routine) for r in report.sessions] == [
         ("other massager", "Brand HM-200"),

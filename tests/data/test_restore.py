@@ -9,9 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from data import backup, dump, entries, restore, schema
+from data.db import LogDb
 from data.entries import Entry, Hand
 from data.errors import RestoreError, StoreError
 from data.health import read_only
@@ -25,7 +25,7 @@ def _contents(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
     return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in dump.TABLES}
 
 
-def _fill(db: Database, pain: int, days: int) -> None:
+def _fill(db: LogDb, pain: int, days: int) -> None:
     for d in range(days):
         add_checkin(db, Rating(T0 + timedelta(days=d), pain, pain))
     entries.record_entry(
@@ -66,7 +66,7 @@ def test_an_export_replaces_the_log_after_a_verified_backup(tmp_path: Path) -> N
 
 def test_an_older_backup_is_migrated_and_its_checkins_become_entries(tmp_path: Path) -> None:
     old = tmp_path / "old.db"
-    db = Database(sqlite3.connect(old), strict=True)
+    db = LogDb(sqlite3.connect(old))
     schema.migrate(db, stop_before="m005_daily_entries")
     db.execute(
         "INSERT INTO screenings (id, taken_at, taken_utc, rules_version, answers, caps, blocks) "

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
-from sqlite_utils import Database
 
 from data import dump, entries, programs, queries, ratings, schema
+from data.db import LogDb
 from data.entries import Entry
 from data.models import Rating, RatingKind, SessionStart
 from data.sessions import start_session
@@ -34,7 +34,7 @@ FRESH = """
 KEPT = "SELECT local_date, kind, n, ps, pn, ss, sn, ms, mn FROM symptom_days"
 
 
-def sums(db: Database, sql: str) -> list[tuple[object, ...]]:
+def sums(db: LogDb, sql: str) -> list[tuple[object, ...]]:
     return sorted(tuple(r) for r in db.execute(sql).fetchall())
 
 

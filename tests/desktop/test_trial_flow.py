@@ -28,8 +28,8 @@ from desktop.trial_report import trial_report_text
 from desktop.trial_view import TrialPage
 from tests.desktop.helpers import Clock, answer_checkin, shot, until, wait_signal
 from tests.desktop.test_app import pair, running_app, screen_all_clear
-from therapy.trial import DeviationKind, Outcome
-from therapy.trial_analysis import VerdictKind, arm_name
+from therapy.trial import DeviationKind, Outcome, arm_name
+from therapy.trial_analysis import VerdictKind
 
 A, B = "arthritis_morning", "evening_wind_down"
 

@@ -148,7 +148,7 @@ def test_a_massage_on_a_no_massage_day_is_a_deviation() -> None:
 
 
 def test_a_routine_by_hand_or_another_massager_is_not_the_planned_one() -> None:
-    from therapy.trial_analysis import arm_name
+    from therapy.trial import arm_name
 
     plan = plan_trial(design(), 7, ALLOWED)
     day = plan.first_day
