@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 from appcore.events import LogEvents, Observers, RatingsChanged, SettingsChanged
 from appcore.safety import SafetyOwner
 from appcore.screening import now_local
-from appcore.settings import Settings, save_settings
-from appcore.tracking import EntriesChanged, Tracking
+from appcore.settings import save_settings
+from appcore.tracking import Tracking
 from appcore.trial import TrialOwner
 
 if TYPE_CHECKING:
     from appcore.db_worker import DbWorker
+    from appcore.settings import Settings
+    from appcore.tracking import EntriesChanged
     from therapy import SafetyProfile
 
 

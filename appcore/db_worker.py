@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from data.store import Store, open_store
+from data.store import open_store
 from data.tx import translate
 
 if TYPE_CHECKING:
     from data.db import LogDb
+    from data.store import Store
 
 P = ParamSpec("P")
 T = TypeVar("T")

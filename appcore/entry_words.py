@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from data.entries import Entry, EntryRecord, Hand
-from data.models import Rating, SessionKind
+from data.entries import Hand
+from data.models import SessionKind
 from massage import ZONE_NAMES
 
 if TYPE_CHECKING:
+    from data.entries import Entry, EntryRecord
+    from data.models import Rating
     from data.queries import SessionSummary
 
 LIST_NOTE_CHARS = 120  # a note is cut here in the list; the confirmation shows it whole

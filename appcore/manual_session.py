@@ -19,19 +19,21 @@ from typing import TYPE_CHECKING
 from appcore.programs import ensure_routines
 from data import other_massagers
 from data import programs as program_log
-from data.models import JSON, Outcome, Rating, RatingKind, SessionKind, SessionStart
+from data.models import Outcome, RatingKind, SessionKind, SessionStart
 from data.queries import sessions_by_kind
 from data.ratings import add_rating
 from data.sessions import finish_session, start_session
 from data.tx import writing
 from therapy import ROUTINES
-from therapy.by_hand import GuidedPlan, guided_plan
+from therapy.by_hand import guided_plan
 from therapy.defaults import MAX_SESSIONS_PER_DAY
 
 if TYPE_CHECKING:
     from appcore.db_worker import DbWorker
     from appcore.safety import SafetyOwner
     from data.db import LogDb
+    from data.models import JSON, Rating
+    from therapy.by_hand import GuidedPlan
 
 # design: makers advise at most three sessions a day (docs/safety-and-care.md, "Session
 # length"); the warning comes when a fourth is about to start.

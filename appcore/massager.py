@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from appcore.explain import explain
 from ble.errors import MalformedReply, MassagerError
-from ble.observers import Observers, Subscription
+from ble.observers import Observers
 from data import devices as device_log
 
 # Bleak, the drivers' registry and the device words load on the first search or connect:
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from appcore.safety import SafetyChanged
     from ble.backends import Backend, BackendFactory
     from ble.client import AuditEntry, DeviceInfo, DiscoveredMassager
+    from ble.observers import Subscription
     from data.db import LogDb
     from data.models import CommandEntry
     from drivers import registry

@@ -19,12 +19,14 @@ from therapy import (
     BlockSpec,
     CustomProgram,
     Exercise,
-    Routine,
     Technique,
 )
 
 if TYPE_CHECKING:
     from data.db import LogDb
+    from therapy import (
+        Routine,
+    )
 
 
 def block_to_json(block: BlockSpec) -> dict[str, Any]:

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from appcore.progress import WEEKS_SMOOTHED, DateFormatter, Point, Trend
+from appcore.progress import WEEKS_SMOOTHED, Point, Trend
 from data import entries as entry_log
-from data.entries import DayValue, Mark, Side, ZoneCounts
+from data.entries import Side
 from massage import ZONE_NAMES
 
 if TYPE_CHECKING:
+    from appcore.progress import DateFormatter
     from data.db import LogDb
+    from data.entries import DayValue, Mark, ZoneCounts
 
 MORNING = "Morning stiffness"
 # Notes shown in words under the charts (every day with notes is a mark on the charts);

@@ -15,17 +15,19 @@ from therapy import (
     SCREENING_QUESTIONS,
     SCREENING_RULES,
     Clearance,
-    CustomProgram,
-    Routine,
-    SafetyProfile,
     Schedule,
     Screening,
-    Why,
 )
 
 if TYPE_CHECKING:
     from ble import protocol as p
     from data.models import ClearanceRecord, ScheduleRecord, ScreeningRecord
+    from therapy import (
+        CustomProgram,
+        Routine,
+        SafetyProfile,
+        Why,
+    )
     from therapy.rules import RuleSet
 
 

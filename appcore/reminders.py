@@ -26,14 +26,16 @@ from data import schedules as store
 from data.errors import UnknownScheduleError
 from data.export import write_export
 from data.ics import schedules_ics
-from data.models import ReminderEvent, ReminderStatus, ScheduleRecord
+from data.models import ReminderStatus
 from data.programs import list_programs
 from data.sessions import list_sessions
-from therapy import Schedule, ScheduleError
+from therapy import ScheduleError
 
 if TYPE_CHECKING:
     from appcore.context import AppContext
     from data.db import LogDb
+    from data.models import ReminderEvent, ScheduleRecord
+    from therapy import Schedule
 
 log = logging.getLogger(__name__)
 UTC = dt.UTC

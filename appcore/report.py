@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from appcore import screening_log as flows
-from appcore.progress import ProgressData, Span, load_progress, signed
-from appcore.progress_entries import EntryProgress, load_entry_progress
+from appcore.progress import load_progress, signed
+from appcore.progress_entries import load_entry_progress
 from data import screenings as screening_log
 from data.models import SessionKind
 from data.queries import newest_sessions_in, sessions_by_kind_between
 from therapy import Verdict
 
 if TYPE_CHECKING:
+    from appcore.progress import ProgressData, Span
+    from appcore.progress_entries import EntryProgress
     from data.db import LogDb
 
 # One or two pages: the newest sessions of the period in the table; the rest are

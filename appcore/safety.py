@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from appcore import screening_log as screenings
-from appcore.events import Observers, Subscription
+from appcore.events import Observers
 from appcore.records import caps_json
 from data import checkins as checkin_log
 from data import entries as entry_log
@@ -29,7 +29,6 @@ from data.tx import writing
 from massage import Limits
 from therapy import (
     CheckIn,
-    SafetyProfile,
     Screening,
     ScreeningError,
     Verdict,
@@ -39,7 +38,11 @@ from therapy import (
 
 if TYPE_CHECKING:
     from appcore.db_worker import DbWorker
+    from appcore.events import Subscription
     from data.db import LogDb
+    from therapy import (
+        SafetyProfile,
+    )
 
 log = logging.getLogger(__name__)
 

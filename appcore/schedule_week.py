@@ -11,14 +11,17 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from appcore.schedule_words import DateFormat, plain_date
-from data.models import ReminderStatus, ScheduleRecord
-from therapy import Schedule, missed, overloaded_days
+from appcore.schedule_words import plain_date
+from data.models import ReminderStatus
+from therapy import missed, overloaded_days
 from therapy.defaults import MAX_SESSIONS_PER_DAY
 from therapy.schedule import DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:
     from appcore.reminders import Snapshot
+    from appcore.schedule_words import DateFormat
+    from data.models import ScheduleRecord
+    from therapy import Schedule
 
 UTC = dt.UTC
 

@@ -13,11 +13,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from appcore.schedule_picker import ALL_DAYS, PickerChoice, Repeat
+from appcore.schedule_picker import ALL_DAYS, Repeat
 from therapy import ROUTINES
 
 if TYPE_CHECKING:
     from appcore.reminders import ScheduleEntry
+    from appcore.schedule_picker import PickerChoice
 
 TimeFormat = Callable[[dt.time], str]
 DateFormat = Callable[[dt.date], str]

@@ -11,18 +11,23 @@ import datetime as dt
 import enum
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from therapy import (
     CHECKIN_QUESTIONS,
     SCREENING_QUESTIONS,
     CheckIn,
-    Question,
-    SafetyProfile,
     Screening,
     Verdict,
     apply_checkin,
     evaluate_screening,
 )
+
+if TYPE_CHECKING:
+    from therapy import (
+        Question,
+        SafetyProfile,
+    )
 
 # ---------------------------------------------------------------------------
 # One question at a time

@@ -25,10 +25,11 @@ from appcore.records import (
     usable_answers,
 )
 from data import screenings as store
-from therapy import SCREENING_RULES, Clearance, SafetyProfile, evaluate_screening
+from therapy import SCREENING_RULES, evaluate_screening
 
 if TYPE_CHECKING:
     from data.db import LogDb
+    from therapy import Clearance, SafetyProfile
     from therapy.rules import RuleSet
 
 

@@ -31,28 +31,35 @@ from appcore.events import (
     Observers,
     RatingsChanged,
     SessionsChanged,
-    Subscription,
 )
 from appcore.records import caps_json, program_run_json
 from appcore.session_record import SessionRecord
 from ble.errors import CommandRefused, MassagerError
 from data import ratings as rating_log
-from data.models import Outcome, Rating, RatingKind, SessionStart, TelemetrySample
-from drivers.base import FULL_INTENSITY, DeviceStatus, Driver, LinkEvent, StopReason
-from massage import ZONE_NAMES, Zone
+from data.models import Outcome, RatingKind, SessionStart, TelemetrySample
+from drivers.base import FULL_INTENSITY, StopReason
+from massage import ZONE_NAMES
 from therapy import (
-    CompiledProgram,
-    CustomProgram,
-    Routine,
-    SafetyProfile,
     SessionNotAllowed,
     compile_program,
     remaining_plan,
 )
 
 if TYPE_CHECKING:
+    from appcore.events import (
+        Subscription,
+    )
     from appcore.massager import Massager
     from appcore.safety import SafetyChanged
+    from data.models import Rating
+    from drivers.base import DeviceStatus, Driver, LinkEvent
+    from massage import Zone
+    from therapy import (
+        CompiledProgram,
+        CustomProgram,
+        Routine,
+        SafetyProfile,
+    )
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from appcore.settings import TemperatureUnit, format_temperature
-from therapy import SCREENING_RULES, TECHNIQUES, SafetyProfile, Verdict, Why
-from therapy.rules import CHECKIN_RULES, DESIGN, CapName, Rule
+from appcore.settings import format_temperature
+from therapy import SCREENING_RULES, TECHNIQUES, SafetyProfile, Verdict
+from therapy.rules import CHECKIN_RULES, DESIGN
+
+if TYPE_CHECKING:
+    from appcore.settings import TemperatureUnit
+    from therapy import Why
+    from therapy.rules import CapName, Rule
 
 _RULES_BY_ID: Mapping[str, Rule] = {**SCREENING_RULES.by_rule_id, **CHECKIN_RULES.by_rule_id}
 

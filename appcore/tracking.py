@@ -15,14 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from appcore.events import Observers, Subscription
-from appcore.safety import SafetyChange, SafetyChanged, SafetyOwner
+from appcore.events import Observers
+from appcore.safety import SafetyChange
 from data import entries as entry_log
-from data.entries import Entry, EntryRecord, Medication
+from data.entries import EntryRecord
 
 if TYPE_CHECKING:
     from appcore.db_worker import DbWorker
+    from appcore.events import Subscription
+    from appcore.safety import SafetyChanged, SafetyOwner
     from data.db import LogDb
+    from data.entries import Entry, Medication
     from data.queries import SessionSummary
 
 

@@ -28,19 +28,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from appcore.events import Observers, Subscription
-from appcore.safety import SafetyChange, SafetyChanged, SafetyOwner
+from appcore.events import Observers
+from appcore.safety import SafetyChange
 from data import entries
 from data import trials as store
 from data.tx import writing
-from therapy import ROUTINES, SafetyProfile, SessionNotAllowed, Verdict, compile_program
+from therapy import ROUTINES, SessionNotAllowed, Verdict, compile_program
 from therapy.trial import (
     NO_MASSAGE,
     Deviation,
     DeviationKind,
     Outcome,
     Period,
-    PlannedDay,
     TrialDesign,
     TrialError,
     TrialPlan,
@@ -52,7 +51,13 @@ from therapy.trial import (
 
 if TYPE_CHECKING:
     from appcore.db_worker import DbWorker
+    from appcore.events import Subscription
+    from appcore.safety import SafetyChanged, SafetyOwner
     from data.db import LogDb
+    from therapy import SafetyProfile
+    from therapy.trial import (
+        PlannedDay,
+    )
     from therapy.trial_analysis import TrialResult
 
 log = logging.getLogger(__name__)

@@ -48,14 +48,16 @@ from ble.errors import (
     require_protocol,
     write_refused,
 )
-from ble.observers import Observers, Stream, Subscription
-from massage import ZONE_COUNT, ZONE_NAMES, Limits, Zone
+from ble.observers import Observers
+from massage import ZONE_COUNT, ZONE_NAMES
 
 if TYPE_CHECKING:
     from bleak.backends.characteristic import BleakGATTCharacteristic
 
     from ble.backends import Backend
+    from ble.observers import Stream, Subscription
     from ble.pinning import PinnedDevice
+    from massage import Limits, Zone
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import jsonval
 from .errors import InvalidInputError, UnknownDeviceError
-from .models import JSON, CommandEntry, Device
+from .models import CommandEntry, Device
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
     from .db import LogDb
+    from .models import JSON
 
 
 def record_device(

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import jsonval
 from .errors import InvalidInputError, UnknownProgramError
-from .models import JSON, Program
+from .models import Program
 from .times import from_iso, require_aware, to_iso
 from .tx import writing
 
 if TYPE_CHECKING:
     from .db import LogDb
+    from .models import JSON
 
 
 def _row_to_program(row: dict[str, Any]) -> Program:

@@ -33,18 +33,20 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .models import Rating, RatingKind, SessionKind, SessionRecord, parse_enum
+from .models import RatingKind, SessionKind, parse_enum
 from .other_massagers import MASSAGER_SQL
 from .ratings import row_to_rating
 from .schedules import list_schedules, parse_rrule
 from .sessions import row_to_session
-from .stats import MeanCI, mean_ci_from_sums
+from .stats import mean_ci_from_sums
 from .times import from_iso, utc_ms, week_start
 
 if TYPE_CHECKING:
     from dateutil.rrule import rrule
 
     from .db import LogDb
+    from .models import Rating, SessionRecord
+    from .stats import MeanCI
 
 ROLLING_DAYS = 7
 

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import jsonval
 from .errors import InvalidInputError, NotFoundError
-from .models import JSON, ClearanceRecord, ScreeningRecord
+from .models import ClearanceRecord, ScreeningRecord
 from .times import from_iso, require_aware, to_iso, utc_ms
 from .tx import writing
 
 if TYPE_CHECKING:
     from .db import LogDb
+    from .models import JSON
 
 
 def record_screening(

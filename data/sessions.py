@@ -17,12 +17,9 @@ from . import jsonval, telemetry
 from .errors import InvalidInputError, UnknownDeviceError, UnknownSessionError
 from .models import (
     Outcome,
-    Rating,
     RatingKind,
     SessionKind,
     SessionRecord,
-    SessionStart,
-    TelemetrySample,
     parse_enum,
 )
 from .programs import require_program
@@ -32,6 +29,11 @@ from .tx import writing
 
 if TYPE_CHECKING:
     from .db import LogDb
+    from .models import (
+        Rating,
+        SessionStart,
+        TelemetrySample,
+    )
 
 # The promise: a kill loses at most the last second of telemetry.
 COMMIT_EVERY_S = 1.0

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from bleak import BleakScanner
 
 from drivers.aa55 import Aa55Driver
-from drivers.description import Description, identify
+from drivers.description import identify
 from drivers.thenar import ThenarDriver
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from ble.backends import Backend
     from drivers.base import Driver
+    from drivers.description import Description
     from massage import Limits
 
 SCAN_TIMEOUT_S = 2.0

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from ble import protocol as p
-from ble.client import AuditEntry, ClientEvent, DeviceInfo, MassagerClient
+from ble.client import MassagerClient
 from ble.errors import MassagerError
 from ble.observers import Observers
 from ble.pinning import PinnedDevice
@@ -22,6 +22,7 @@ from drivers.thenar_program import thenar_program
 
 if TYPE_CHECKING:
     from ble.backends import Backend
+    from ble.client import AuditEntry, ClientEvent, DeviceInfo
     from drivers.description import Description
     from massage import Limits, Zone
     from therapy.plan import Plan

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from .techniques import EXERCISES, TECHNIQUES, BlockSpec, Technique
+from .techniques import EXERCISES, TECHNIQUES, Technique
 
 if TYPE_CHECKING:
     from massage import Zone
 
     from .profile import SafetyProfile
     from .routines import Routine
+    from .techniques import BlockSpec
 
 # What the other hand does, one short sentence per movement.
 BY_HAND_MOVES: Mapping[Technique, tuple[str, ...]] = MappingProxyType(

@@ -9,11 +9,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import ScreeningError
-from .profile import SafetyProfile, Why, normalize_answers
+from .profile import Why, normalize_answers
 from .questionnaire import NO, YES
-from .rules import CHECKIN_RULES, RuleSet
+from .rules import CHECKIN_RULES
+
+if TYPE_CHECKING:
+    from .profile import SafetyProfile
+    from .rules import RuleSet
 
 
 @dataclass(frozen=True)

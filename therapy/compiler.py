@@ -26,6 +26,7 @@ import dataclasses
 import enum
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from massage import (
     ABSOLUTE_AUTO_OFF_S,
@@ -35,7 +36,6 @@ from massage import (
     MIN_HEAT_DC,
     MIN_INTENSITY,
     ZONE_COUNT,
-    Limits,
     Pattern,
     Zone,
     c_to_dc,
@@ -43,7 +43,7 @@ from massage import (
 
 from .errors import InvalidProgram, SessionNotAllowed
 from .plan import Plan, PlanStep, content_id
-from .profile import SafetyProfile, Verdict, Why
+from .profile import Verdict, Why
 from .routines import Routine
 from .rules import DESIGN
 from .techniques import (
@@ -51,12 +51,21 @@ from .techniques import (
     EXERCISES,
     LIGHT_PRESSURE_MAX_MMHG,
     TECHNIQUES,
-    BlockSpec,
-    Muscle,
     Technique,
     ZoneRule,
     muscles_under,
 )
+
+if TYPE_CHECKING:
+    from massage import (
+        Limits,
+    )
+
+    from .profile import SafetyProfile
+    from .techniques import (
+        BlockSpec,
+        Muscle,
+    )
 
 MIN_MOVE_S = 3  # design: shortest time to read and do one guided move
 

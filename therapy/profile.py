@@ -30,15 +30,17 @@ from .rules import (
     DESIGN,
     SAME_REASON,
     SCREENING_RULES,
-    CapName,
-    CapReasons,
     Effect,
-    Rule,
-    RuleSet,
 )
 
 if TYPE_CHECKING:
     from .questionnaire import Question
+    from .rules import (
+        CapName,
+        CapReasons,
+        Rule,
+        RuleSet,
+    )
     from .techniques import Technique
 
 Answers = Mapping[str, str | Collection[str]]

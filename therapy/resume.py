@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from .plan import Plan, PlanStep
+from .plan import Plan
+
+if TYPE_CHECKING:
+    from .plan import PlanStep
 
 
 def remaining_plan(plan: Plan, elapsed_s: int) -> Plan:

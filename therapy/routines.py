@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from massage import Zone
 
-from .techniques import BlockSpec, Exercise, Muscle, Technique
+from .techniques import BlockSpec, Exercise, Technique
+
+if TYPE_CHECKING:
+    from .techniques import Muscle
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .defaults import (
     CLEARED_FRAGILE_MAX_PRESSURE_MMHG,
@@ -29,9 +29,13 @@ from .questionnaire import (
     DISCOMFORT_SCALE,
     SCREENING_QUESTIONS,
     YES,
-    Question,
 )
 from .techniques import TECHNIQUES, Technique
+
+if TYPE_CHECKING:
+    from .questionnaire import (
+        Question,
+    )
 
 # Bump whenever a rule, a cap or a question changes: every profile screened under an
 # older version is then due for screening again.

@@ -37,10 +37,14 @@ import math
 import statistics
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from student_t import t_cdf, t_quantile
 
-from .trial import Deviation, Outcome, TrialPlan, arm_name
+from .trial import Outcome, arm_name
+
+if TYPE_CHECKING:
+    from .trial import Deviation, TrialPlan
 
 LEVEL = 0.95
 LIKELY = 0.8  # a probability of at least this is "likely" in the words below

@@ -27,20 +27,24 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bleak.exc import BleakBluetoothNotAvailableError, BleakBluetoothNotAvailableReason, BleakError
 from bumble import core, hci, pairing
-from bumble.device import Advertisement, Connection, Device
+from bumble.device import Advertisement, Device
 from bumble.host import Host
-from bumble.keys import JsonKeyStore, KeyStore, MemoryKeyStore, PairingKeys
+from bumble.keys import JsonKeyStore, MemoryKeyStore
 from bumble.link import LocalLink
 from bumble.transport import open_transport
 
 from ble.bumble_bleak.client import BumbleClient
-from ble.bumble_bleak.radio import VirtualController, detach_controller, host_for, new_controller
+from ble.bumble_bleak.radio import detach_controller, host_for, new_controller
 from ble.bumble_bleak.scanner import BumbleScanner, bumble_uuid_to_str
 
 if TYPE_CHECKING:
     from bleak.backends.client import BaseBleakClient
     from bleak.backends.scanner import BaseBleakScanner
+    from bumble.device import Connection
+    from bumble.keys import KeyStore, PairingKeys
     from bumble.transport.common import Transport
+
+    from ble.bumble_bleak.radio import VirtualController
 
 __all__ = ["DEFAULT_CENTRAL_ADDRESS", "BumbleAdapter", "ThreadedJsonKeyStore", "bumble_uuid_to_str"]
 

@@ -14,9 +14,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES, CharacteristicPropertyName
+from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES
 from bleak.backends.characteristic import BleakGATTCharacteristic
-from bleak.backends.client import BaseBleakClient, NotifyCallback
+from bleak.backends.client import BaseBleakClient
 from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
@@ -29,6 +29,8 @@ from ble.bumble_bleak.scanner import bumble_uuid_to_str
 
 if TYPE_CHECKING:
     from bleak.args import SizedBuffer
+    from bleak.assigned_numbers import CharacteristicPropertyName
+    from bleak.backends.client import NotifyCallback
     from bumble.gatt_client import CharacteristicProxy, Client
 
     from ble.bumble_bleak.adapter import BumbleAdapter

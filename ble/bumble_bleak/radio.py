@@ -18,13 +18,16 @@ import asyncio
 import collections
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bumble import hci, ll
 from bumble.controller import Controller
 from bumble.host import Host
 from bumble.link import LocalLink
-from bumble.transport.common import AsyncPipeSink, TransportSink, TransportSource
+from bumble.transport.common import AsyncPipeSink
+
+if TYPE_CHECKING:
+    from bumble.transport.common import TransportSink, TransportSource
 
 __all__ = [
     "VirtualController",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
+from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bumble.core import AdvertisingData
 
 if TYPE_CHECKING:
+    from bleak.backends.scanner import AdvertisementDataCallback
     from bumble import core
     from bumble.device import Advertisement
 
