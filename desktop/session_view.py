@@ -35,14 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.explain import explain
-from appcore.manual_session import sessions_on, too_many_warning
 from appcore.programs import single_programs
 from appcore.session import APP_CLOSED, Phase, Plan, SessionController
 from appcore.settings import format_temperature
 from data import ratings as rating_log
 from data import sessions as session_log
 from data.models import Outcome, Rating, RatingKind, SessionRecord
-from desktop.checkin_dialog import CheckInDialog
 from desktop.dialogs import shown
 from desktop.hand_widget import HandWidget, SpareZonesPanel
 from desktop.tasks import TaskOwner
@@ -62,6 +60,7 @@ from therapy.techniques import MUSCLE_WORDS, ZONE_MUSCLES, Technique
 if TYPE_CHECKING:
     from appcore.context import AppContext
     from data.db import LogDb
+    from desktop.checkin_dialog import CheckInDialog
     from massage import Zone
     from therapy.compiler import StepGuidance
 
@@ -569,6 +568,8 @@ class SessionPage(Page):
             return "Answer the safety questions on the Home page first."
         can_start = self.session.massager.is_connected and not self.session.active
         meds = [m.name for m in await self.ctx.tracking.medications() if m.stopped_on is None]
+        from desktop.checkin_dialog import CheckInDialog  # loads at the first check-in
+
         dialog = CheckInDialog(base, self.ctx.today(), self, can_start=can_start, medications=meds)
         self.checkin_dialog = dialog
         try:  # not exec(): a nested Qt loop would step asyncio tasks re-entrantly
@@ -634,6 +635,8 @@ class SessionPage(Page):
     async def _past_daily_advice(self) -> bool:
         """More than three sessions today (every kind counts: issue 14) warns once at
         Start; pressing Start again goes ahead."""
+        from appcore.manual_session import sessions_on, too_many_warning  # at the first Start
+
         today = await self.ctx.db.run(sessions_on, self.ctx.today())
         warning = too_many_warning(today)
         if not warning or self._warned_today:
