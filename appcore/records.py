@@ -15,7 +15,6 @@ from therapy import (
     SCREENING_QUESTIONS,
     SCREENING_RULES,
     Clearance,
-    Schedule,
     Screening,
 )
 
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
         CustomProgram,
         Routine,
         SafetyProfile,
+        Schedule,
         Why,
     )
     from therapy.rules import RuleSet
@@ -117,6 +117,8 @@ def clearance_of(record: ClearanceRecord) -> Clearance:
 def schedule_of(record: ScheduleRecord) -> Schedule:
     """The domain schedule of a stored one; raises `therapy.ScheduleError` if its rule
     cannot be read (the caller decides whether to skip it)."""
+    from therapy.schedule import Schedule  # dateutil's rules load with the reminders
+
     return Schedule(record.rrule, record.dtstart)
 
 
