@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QListWidgetItem, QMessageBox, QWidget
 
 from appcore.context import AppContext
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TEXT_KEYS_SETTLE_MS = 300  # Ctrl+plus/minus: restyle once the keys have rested this long
 FIRST_PAINT_WAIT_S = 5.0  # deferred start-up work waits at most this for the first paint
 CLOSING_WORDS = "Stopping the massager… Thenar closes as soon as it has stopped."
 
@@ -380,11 +381,19 @@ async def build(
         by_hand.append(page)
         return page
 
+    # Restyling every built page takes up to a second of the loop at 200 % text; several
+    # presses in a row restyle once, when the keys rest, so a running massage keeps
+    # hearing its heartbeat (the device stops after 2 s without one).
+    restyle = QTimer()
+    restyle.setSingleShot(True)
+    restyle.setInterval(TEXT_KEYS_SETTLE_MS)
+    restyle.timeout.connect(theme)
+
     def text_step(direction: int) -> None:  # Ctrl+plus, Ctrl+minus, Ctrl+0
         scale = next_text_step(ctx.settings.text_scale, direction)
         if scale != ctx.settings.text_scale:
-            ctx.update_settings(text_scale=scale)
-            theme()
+            ctx.update_settings(text_scale=scale)  # saved now; the next press counts from it
+            restyle.start()
 
     # The sidebar's order; titles and class names here, so no page module is imported yet.
     slots = [
@@ -402,6 +411,7 @@ async def build(
     window = MainWindow(
         slots, on_stop=lambda: holder[0].stop_now(), on_text_step=text_step, first=None
     )
+    restyle.setParent(window)  # lives as long as the window
     app = Thenar(qapp, ctx, massager, session, window, program_ids, clock=now)
     holder.append(app)
     returning = ctx.profile is not None and bool(ctx.settings.pinned_address)
