@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 from appcore.autostart import Autostart
 from appcore.data_tools import DataTools, RestorePreview
 from data.errors import StoreError
+from desktop.controls import WrapCheckBox
 from desktop.save_dialog import answer_of, ask_folder, ask_open_path
 from desktop.tasks import TaskOwner
-from desktop.widgets import ActionFlow, WrapCheckBox, big_button, notice, paragraph
+from desktop.widgets import ActionFlow, big_button, notice, paragraph
 
 if TYPE_CHECKING:
     from appcore.context import AppContext

@@ -14,8 +14,9 @@ from appcore.device_words import candidate_words, history_words, nearby_words, p
 from appcore.explain import explain
 from appcore.massager import LinkState, Massager
 from ble.errors import BondRejected
+from desktop.controls import RowsList
 from desktop.tasks import TaskOwner
-from desktop.widgets import Page, RowsList, big_button, notice, paragraph
+from desktop.widgets import Page, big_button, notice, paragraph
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QShowEvent

@@ -42,6 +42,7 @@ from appcore.schedule_picker import PickerChoice, PickerError, Repeat
 from appcore.schedule_week import Mark, overload_warning, week_overview
 from appcore.schedule_words import DAY_NAMES, choice_sentence, entry_sentence, lead_phrase
 from data.errors import StoreError
+from desktop.controls import DateBox, NumberBox, TimeBox
 from desktop.locale_words import locale_date as locale_date  # also named from here
 from desktop.locale_words import locale_time as locale_time
 from desktop.locale_words import locale_when as locale_when
@@ -50,10 +51,7 @@ from desktop.save_dialog import answer_of, ask_save_path
 from desktop.tasks import TaskOwner
 from desktop.widgets import (
     ActionFlow,
-    DateBox,
-    NumberBox,
     Page,
-    TimeBox,
     big_button,
     notice,
     paragraph,

@@ -41,6 +41,7 @@ from appcore.settings import format_temperature
 from data import ratings as rating_log
 from data import sessions as session_log
 from data.models import Outcome, Rating, RatingKind, SessionRecord
+from desktop.controls import RowsList
 from desktop.dialogs import shown
 from desktop.hand_widget import HandWidget, SpareZonesPanel
 from desktop.tasks import TaskOwner
@@ -48,7 +49,6 @@ from desktop.theme import MIN_TARGET_PX
 from desktop.widgets import (
     ActionFlow,
     Page,
-    RowsList,
     action_row,
     big_button,
     notice,

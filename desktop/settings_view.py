@@ -36,11 +36,12 @@ from PySide6.QtWidgets import (
 from appcore.backups import Backups
 from appcore.screening_log import StoredClearance, list_clearance_records
 from appcore.summary import clearable_titles
+from desktop.controls import DateBox
 from desktop.data_tools_view import DataToolsBox
 from desktop.screening_view import OptionRow
 from desktop.tasks import TaskOwner
 from desktop.theme import TEXT_STEPS, next_text_step
-from desktop.widgets import ActionFlow, DateBox, Page, big_button, limit_text, notice, paragraph
+from desktop.widgets import ActionFlow, Page, big_button, limit_text, notice, paragraph
 
 if TYPE_CHECKING:
     from appcore.context import AppContext

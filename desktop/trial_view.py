@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from appcore.explain import explain
+from desktop.controls import DateBox, WrapCheckBox
 from desktop.entry_dialog import EntryDialog, open_entry_dialog
 from desktop.save_dialog import answer_of, ask_save_path
 from desktop.tasks import TaskOwner
 from desktop.trial_report import render_trial_report
-from desktop.widgets import DateBox, Page, WrapCheckBox, big_button, notice, paragraph
+from desktop.widgets import Page, big_button, notice, paragraph
 from therapy import ROUTINES
 from therapy.trial import (
     MAX_PERIOD_DAYS,

@@ -1,48 +1,42 @@
 """Small building blocks every page uses, so each looks and behaves the same.
 
 Why this module is long: a catalogue of small, independent building blocks (labels,
-buttons, number/time/date boxes, the wheel and arrow-key guards, `Page`, `ActionFlow`,
-`WrapCheckBox`), each short; one module is where every page takes its shared look and
-behaviour from.
+buttons, the wheel and arrow-key guards, `Page`, `ActionFlow`), each short; one module
+is where every page takes its shared look and behaviour from.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPaintEvent, QShowEvent, QValidator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDialog,
     QFrame,
     QLabel,
     QLayout,
     QLayoutItem,
-    QLineEdit,
-    QListWidget,
     QPushButton,
     QScrollArea,
-    QScrollBar,
     QSizePolicy,
-    QSpinBox,
     QStackedWidget,
-    QStyle,
-    QStyleOptionButton,
-    QStyleOptionFocusRect,
-    QStylePainter,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.theme import MIN_TARGET_PX, SPACE
+from desktop.theme import SPACE
 from therapy.questionnaire import YES, Option, Question
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QLineEdit
+
+# Only the Qt classes the first window shows are imported here: PySide6 builds a class's
+# Python enums when the class is first used (QStyle's alone take about 16 ms). The number,
+# time and date boxes, the rows list and the wrapping check box are in desktop.controls.
 
 # Yes/no questions whose safe answer is "Yes" (the person could stop it; someone is there).
 # Everywhere else the safe answer is the question's first option ("No", "Yes, normally",
@@ -98,7 +92,7 @@ class ActionButton(QPushButton):
     """
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if _plain_enter(event) and not isinstance(self.window(), QDialog):
+        if _plain_enter(event) and not self.window().inherits("QDialog"):
             if self.isEnabled():
                 self.click()
             event.accept()
@@ -152,7 +146,8 @@ class _WheelGuard(QObject):
 
 
 _WHEEL_GUARD = _WheelGuard()
-WHEEL_TYPES = (QComboBox, QAbstractSpinBox, QAbstractSlider)
+# By Qt class name (QObject.inherits), which needs no Python class for each of them.
+WHEEL_TYPES = ("QComboBox", "QAbstractSpinBox", "QAbstractSlider")
 
 
 def quiet_wheel(widget: QWidget) -> None:
@@ -162,12 +157,26 @@ def quiet_wheel(widget: QWidget) -> None:
     widget.installEventFilter(_WHEEL_GUARD)
 
 
+def descendant_widgets(root: QWidget) -> Iterator[QWidget]:
+    """Every widget under `root`, in the order of `findChildren(QWidget)`.
+
+    One level at a time: PySide6's recursive search wraps every object under `root`,
+    a rich-text label's text document included, and so builds Python classes the page
+    never uses (QTextDocument's). `children()` is worse: wrapping one of Qt's private
+    objects (a label's text control) builds every class of QtWidgets (issue 13)."""
+    direct = Qt.FindChildOption.FindDirectChildrenOnly
+    for child in root.findChildren(QWidget, options=direct):
+        yield child
+        yield from descendant_widgets(child)
+
+
 def quiet_wheels(root: QWidget) -> list[QWidget]:
     """`quiet_wheel` for every combo box, spin box and slider under `root`; returns them."""
     found: list[QWidget] = [
         w
-        for w in root.findChildren(QWidget)
-        if isinstance(w, WHEEL_TYPES) and not isinstance(w, QScrollBar)  # bars scroll, always
+        for w in descendant_widgets(root)
+        if any(w.inherits(name) for name in WHEEL_TYPES)
+        and not w.inherits("QScrollBar")  # bars scroll, always
     ]
     for widget in found:
         quiet_wheel(widget)
@@ -209,55 +218,6 @@ def arrows_move_focus_only(button: QAbstractButton) -> None:
     """In `button`'s group, arrow keys move the focus and never change the answer."""
     button.removeEventFilter(_ARROW_GUARD)
     button.installEventFilter(_ARROW_GUARD)
-
-
-# --- numbers and times that say why they refuse ----------------------------------------
-
-
-Checked = tuple[QValidator.State, str, int]  # what `validate` answers
-
-
-def _report(box: NumberBox | TimeBox | DateBox, result: object) -> Checked:
-    """Pass Qt's verdict on, and say why when it refuses what was typed."""
-    assert isinstance(result, tuple)
-    state = QValidator.State(result[0])
-    if state == QValidator.State.Invalid:
-        box.problem.emit(box.explain)
-    return state, str(result[1]), int(result[2])
-
-
-class NumberBox(QSpinBox):
-    """A spin box that says what it cannot take (in `problem`) instead of dropping keys."""
-
-    problem = Signal(str)
-
-    def __init__(self, low: int, high: int, what: str) -> None:
-        super().__init__()
-        self.setRange(low, high)
-        self.explain = f"{what} can be a whole number from {low} to {high}."
-
-    def validate(self, text: str, pos: int) -> Checked:
-        return _report(self, super().validate(text, pos))
-
-
-class TimeBox(QTimeEdit):
-    """A time box that says what it cannot take (25:99) in `problem`."""
-
-    problem = Signal(str)
-    explain = "Type a time of day: hours from 0 to 23, minutes from 0 to 59."
-
-    def validate(self, text: str, pos: int) -> Checked:
-        return _report(self, super().validate(text, pos))
-
-
-class DateBox(QDateEdit):
-    """A date box that says what it cannot take in `problem`."""
-
-    problem = Signal(str)
-    explain = "Type a real date, or pick one from the calendar."
-
-    def validate(self, text: str, pos: int) -> Checked:
-        return _report(self, super().validate(text, pos))
 
 
 class Page(QWidget):
@@ -344,29 +304,6 @@ def page_scroller(body: QWidget) -> QScrollArea:
     area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls; they scroll in
     area.setWidget(body)
     return area
-
-
-class RowsList(QListWidget):
-    """A list that never shrinks below `rows` rows of the current text size."""
-
-    def __init__(self, rows: int) -> None:
-        super().__init__()
-        self.rows = rows
-        self.setWordWrap(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        return QSize(hint.width(), self._height(self.rows))
-
-    def sizeHint(self) -> QSize:
-        """A little more than the minimum: in a scrolling page, its preferred height is
-        what it gets, and it must fit a short screen."""
-        return QSize(super().sizeHint().width(), self._height(self.rows + 1))
-
-    def _height(self, rows: int) -> int:
-        row = max(self.fontMetrics().height() * 1.5, MIN_TARGET_PX)
-        return round(row * rows) + 2 * self.frameWidth() + 4
 
 
 class ActionFlow(QLayout):
@@ -472,72 +409,6 @@ class ActionFlow(QLayout):
                 x += hint.width() + gap
             y += height + gap
         return y - gap - area.y() + margins.top() + margins.bottom() if y > area.y() else 0
-
-
-class WrapCheckBox(QCheckBox):
-    """A check box whose text wraps onto more lines instead of being cut (a long sentence
-    at large text in a narrow window). Behaves as a QCheckBox: text(), toggled, Space."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-
-    def _indicator(self) -> tuple[int, int]:
-        option = QStyleOptionButton()
-        self.initStyleOption(option)
-        style = self.style()
-        width = style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, option, self)
-        gap = style.pixelMetric(QStyle.PixelMetric.PM_CheckBoxLabelSpacing, option, self)
-        return width, gap
-
-    def _text_height(self, width: int) -> int:
-        indicator, gap = self._indicator()
-        room = max(1, width - indicator - gap - 4)
-        flags = int(Qt.TextFlag.TextWordWrap)
-        return (
-            self.fontMetrics().boundingRect(QRect(0, 0, room, 1 << 20), flags, self.text()).height()
-        )
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return max(super().sizeHint().height(), self._text_height(width) + 8)
-
-    def minimumSizeHint(self) -> QSize:
-        indicator, gap = self._indicator()
-        words = max(
-            (self.fontMetrics().horizontalAdvance(w) for w in self.text().split()), default=0
-        )
-        width = indicator + gap + words + 8
-        return QSize(width, self.heightForWidth(width))
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(hint.width(), self.heightForWidth(hint.width()))
-
-    def hitButton(self, pos: QPoint) -> bool:
-        return self.rect().contains(pos)  # the whole box and its text, as people expect
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QStylePainter(self)
-        option = QStyleOptionButton()
-        self.initStyleOption(option)
-        indicator, gap = self._indicator()
-        box = QRect(0, (self.height() - indicator) // 2, indicator, indicator)
-        option.rect = box
-        painter.drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorCheckBox, option)
-        text_rect = self.rect().adjusted(indicator + gap, 0, 0, 0)
-        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignVCenter)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(text_rect, flags, self.text())
-        if self.hasFocus():
-            focus = QStyleOptionFocusRect()
-            focus.initFrom(self)
-            focus.rect = text_rect
-            painter.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus)
 
 
 # Room left on the screen for the window manager's title bar and frame around a dialog.

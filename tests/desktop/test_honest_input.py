@@ -22,8 +22,9 @@ from pytestqt.qtbot import QtBot
 from appcore.screening import ScreeningFlow
 from data.models import Rating
 from desktop.checkin_dialog import CheckInDialog
+from desktop.controls import NumberBox, TimeBox
 from desktop.session_view import RatingRow, rating_from
-from desktop.widgets import NumberBox, Page, TimeBox, big_button, quiet_wheels, shown_options
+from desktop.widgets import Page, big_button, quiet_wheels, shown_options
 from tests.desktop.helpers import shot
 from tests.waiting import until
 from therapy.questionnaire import CHECKIN_QUESTIONS, NO, SCREENING_QUESTIONS, YES

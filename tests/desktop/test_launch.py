@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
 import os
 import sqlite3
@@ -41,7 +42,7 @@ def test_missing_xcb_libraries_are_named(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setattr(launcher, "loader_cache", lambda: None)  # no ldconfig: find_library
     monkeypatch.setattr(
-        launcher.ctypes.util, "find_library", lambda name: None if "cursor" in name else name
+        ctypes.util, "find_library", lambda name: None if "cursor" in name else name
     )
     problem = launcher.display_problem()
     assert problem is not None
@@ -51,7 +52,7 @@ def test_missing_xcb_libraries_are_named(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_all_present_means_no_problem(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", ":0")
-    monkeypatch.setattr(launcher.ctypes.util, "find_library", lambda name: name)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: name)
     assert launcher.display_problem() is None
 
 
@@ -69,7 +70,7 @@ def test_the_loader_cache_is_read_once_and_find_library_asked_only_for_the_rest(
         asked.append(name)
         return None
 
-    monkeypatch.setattr(launcher.ctypes.util, "find_library", find_library)
+    monkeypatch.setattr(ctypes.util, "find_library", find_library)
     problem = launcher.display_problem()
     assert asked == ["xcb-keysyms"]
     assert problem is not None
@@ -223,8 +224,14 @@ async def main():
     names = list(sys.modules)  # in the order they were first imported
     qt_free = ("appcore", "data", "therapy", "ble", "drivers", "massage", "student_t")
     print([m for m in names[names.index("PySide6"):] if m.split(".")[0] in qt_free])
-    print([m for m in sys.argv[2:] if m in sys.modules])
+    print([m for m in sys.argv[2:] if loaded(m)])
     await app.shutdown()
+
+def loaded(name):
+    module, _, attr = name.rpartition(".")
+    if module.startswith("PySide6.") and attr.startswith("Q"):  # built when first used
+        return attr in vars(sys.modules[module])
+    return name in sys.modules
 
 with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
     runner.run(main())
@@ -234,7 +241,8 @@ with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
 def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path) -> None:
     """Start-up builds and imports what the first page (Home) needs; the other pages, the
     tray, the exporters, the calendar library and the Bluetooth stack (bleak, Bumble,
-    the drivers) load when first used; OpenSSL not at all."""
+    the drivers) load when first used; OpenSSL not at all. Nor are the Qt classes Home
+    does not use built (PySide6 builds a class, and its enums, when it is first used)."""
     later = [
         "desktop.progress_view",
         "desktop.charts",
@@ -251,6 +259,14 @@ def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path) -> None
         "desktop.dialogs",
         "desktop.locale_words",
         "appcore.entry_words",
+        "desktop.controls",  # and the Qt classes PySide6 builds at their first use:
+        "PySide6.QtWidgets.QStyle",  # ~16 ms of enums (the wrapping check box paints with it)
+        "PySide6.QtWidgets.QStylePainter",
+        "PySide6.QtWidgets.QListWidget",
+        "PySide6.QtWidgets.QSpinBox",
+        "PySide6.QtWidgets.QDateEdit",
+        "PySide6.QtWidgets.QCheckBox",
+        "PySide6.QtGui.QTextDocument",  # widgets.descendant_widgets, not findChildren
         "appcore.exports",
         "appcore.reminders",
         "icalendar",
