@@ -42,7 +42,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # socket: a second instance would only be told to come forward).
 PROBE = r"""
 import desktop.__main__ as launcher
-launcher.import_before_qt()
+launcher.before_qt()
 import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication

@@ -206,7 +206,7 @@ def test_main_makes_everything_it_creates_private() -> None:
 
 FIRST_WINDOW = """
 import desktop.__main__ as launcher  # in the order of `python -m desktop`: desktop first,
-launcher.import_before_qt()  # then Thenar's Qt-free modules, then Qt and the app
+launcher.before_qt()  # then Thenar's Qt-free modules, then Qt and the app
 import asyncio, sys
 from PySide6.QtWidgets import QApplication
 from desktop.app import build
