@@ -3,7 +3,9 @@ a list that keeps a few rows, and a check box whose text wraps.
 
 Kept out of `desktop.widgets` so that the first window (Home) does not build these Qt
 classes: PySide6 creates a class's Python enums when the class is first used, and
-QStyle's alone (the check box paints with it) take about 16 ms (issue 13, fast start).
+QStyle's alone take about 16 ms (issue 13, fast start). The check box imports QStyle
+where it measures and paints itself, so the Massage page (a returning person's first
+window), which needs only the rows list, does not build it either.
 """
 
 from __future__ import annotations
@@ -16,10 +18,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QSizePolicy,
     QSpinBox,
-    QStyle,
-    QStyleOptionButton,
-    QStyleOptionFocusRect,
-    QStylePainter,
     QTimeEdit,
     QWidget,
 )
@@ -109,6 +107,8 @@ class WrapCheckBox(QCheckBox):
         self.setSizePolicy(policy)
 
     def _indicator(self) -> tuple[int, int]:
+        from PySide6.QtWidgets import QStyle, QStyleOptionButton  # only where one is shown
+
         option = QStyleOptionButton()
         self.initStyleOption(option)
         style = self.style()
@@ -146,6 +146,13 @@ class WrapCheckBox(QCheckBox):
         return self.rect().contains(pos)  # the whole box and its text, as people expect
 
     def paintEvent(self, _event: QPaintEvent) -> None:
+        from PySide6.QtWidgets import (
+            QStyle,
+            QStyleOptionButton,
+            QStyleOptionFocusRect,
+            QStylePainter,
+        )
+
         painter = QStylePainter(self)
         option = QStyleOptionButton()
         self.initStyleOption(option)
