@@ -310,26 +310,34 @@ class SafetyMachine(RuleBasedStateMachine):
 
     @rule()
     def drop_and_restore_link(self) -> None:
-        async def go() -> None:
-            back = asyncio.Event()
+        self.step(self._drop_and_restore())
 
-            def on_state(change: LinkChanged) -> None:
-                if change.state == LinkState.CONNECTED:
-                    back.set()
+    @precondition(lambda self: self.session.active)
+    @rule(zone=st.sampled_from(list(Zone)))
+    def a_tender_spot_then_a_dropped_link(self, zone: Zone) -> None:
+        """The order that matters for sparing: spare a zone, then lose the link (the
+        resume rule then checks that the zone is spared again)."""
+        self.spare_a_zone(zone, True)
+        self.step(self._drop_and_restore())
 
-            with self.massager.link_changes.subscribe(on_state):
-                was_running = self.side.running()
-                dropped_at = time.monotonic()
-                await self.sim.drop_link()
-                if was_running:  # stopped on the device side within the watchdog's deadline
-                    event("dropped while running")
-                    await until(lambda: not self.side.running(), LINK_LOSS_STOP_S)
-                    assert time.monotonic() - dropped_at <= LINK_LOSS_STOP_S
-                async with asyncio.timeout(15):
-                    await back.wait()  # reconnected: caps written and read back first
-                assert not self.side.running()  # never resumed by itself
+    async def _drop_and_restore(self) -> None:
+        back = asyncio.Event()
 
-        self.step(go())
+        def on_state(change: LinkChanged) -> None:
+            if change.state == LinkState.CONNECTED:
+                back.set()
+
+        with self.massager.link_changes.subscribe(on_state):
+            was_running = self.side.running()
+            dropped_at = time.monotonic()
+            await self.sim.drop_link()
+            if was_running:  # stopped on the device side within the watchdog's deadline
+                event("dropped while running")
+                await until(lambda: not self.side.running(), LINK_LOSS_STOP_S)
+                assert time.monotonic() - dropped_at <= LINK_LOSS_STOP_S
+            async with asyncio.timeout(15):
+                await back.wait()  # reconnected: caps written and read back first
+            assert not self.side.running()  # never resumed by itself
 
     @precondition(lambda self: self.session.phase in (Phase.CHOOSING, Phase.ENDED))
     @rule(key=st.sampled_from(sorted(ROUTINES)), intensity=st.integers(1, 10))
@@ -351,6 +359,41 @@ class SafetyMachine(RuleBasedStateMachine):
             event("session started")
             assert state.may_start, "a session started that the safety state forbids"
             self.started.append((sid, state.caps))
+
+        self.step(go())
+
+    @precondition(lambda self: self.session.can_resume)
+    @rule()
+    def resume_after_the_drop(self) -> None:
+        """The person resumes after the link came back: the zones spared before the drop
+        are spared again at once, confirmed by the device, or the page says they were not
+        (and nothing is shown spared that the device did not confirm)."""
+
+        async def go() -> None:
+            before = set(self.spared_at)
+            state = self.ctx.safety.state
+            try:
+                sid = await self.session.start(self._rating(), resume=True)
+            except SessionNotAllowed:
+                event("resume refused")
+                return
+            except CapExceeded:
+                assert isinstance(self.side, Aa55Side), "Thenar's plans are compiled to the caps"
+                assert not self.side.running()
+                return
+            except MassagerError:
+                assert not self.session.active  # reported; nothing runs
+                return
+            event("resumed with zones spared" if before else "resumed")
+            assert state.may_start, "a session resumed that the safety state forbids"
+            self.started.append((sid, state.caps))
+            if set(self.session.spared) == before:
+                now = self.device_clock()  # confirmed again now: the air vents from here
+                self.spared_at = dict.fromkeys(before, now)
+            else:
+                assert not self.session.spared
+                assert "did not spare" in self.session.message
+                self.spared_at.clear()
 
         self.step(go())
 
@@ -448,7 +491,8 @@ class SafetyMachine(RuleBasedStateMachine):
         """What the page shows as spared is what the device confirmed, and it stays empty
         (whatever the caps, intensity or pattern) until given back or the session ends."""
         if not self.session.active:
-            self.spared_at.clear()  # a new session starts with nothing spared
+            if self.session.phase != Phase.INTERRUPTED:  # kept for a resume; else gone
+                self.spared_at.clear()  # a new session starts with nothing spared
             return
         if self.spared_at:
             event("a zone spared in a running session")
