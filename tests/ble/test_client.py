@@ -11,7 +11,7 @@ import pytest
 from ble import protocol as p
 from ble.backends import Backend, choose_backend
 from ble.bumble_bleak.radio import VirtualLink
-from ble.client import ClientEvent, EventKind, MassagerClient, Subscription, discover
+from ble.client import ClientEvent, EventKind, MassagerClient, discover
 from ble.connection_policy import RetryPolicy
 from ble.errors import (
     CapExceeded,
@@ -19,6 +19,7 @@ from ble.errors import (
     OperationFailed,
     OutcomeUnknown,
 )
+from ble.observers import Subscription
 from ble.pinning import PinnedDevice
 from device_sim.clock import ManualClock
 from device_sim.peripheral import DeviceIdentity, SimulatedMassager
