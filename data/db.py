@@ -17,7 +17,7 @@ BEGIN ... COMMIT, nested blocks as savepoints, everything rolled back on any exc
 
 from __future__ import annotations
 
-import secrets
+import itertools
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,6 +34,7 @@ class LogDb:
             raise ValueError("LogDb needs a connection with no transaction open")
         conn.isolation_level = None  # SQLite's autocommit: no implicit BEGIN
         self.conn = conn
+        self._savepoints = itertools.count(1)  # names for nested atomic() blocks
         # As sqlite-utils sets it: a trigger's own writes fire the triggers they touch.
         self.execute("PRAGMA recursive_triggers = ON")
 
@@ -77,7 +78,7 @@ class LogDb:
     def atomic(self) -> Iterator[LogDb]:
         """All or nothing: a transaction, or a savepoint inside an open one."""
         if self.conn.in_transaction:
-            savepoint = f"thenar_{secrets.token_hex(8)}"
+            savepoint = f"thenar_{next(self._savepoints)}"
             self.conn.execute(f"SAVEPOINT {savepoint}")
             try:
                 yield self
