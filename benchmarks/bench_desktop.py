@@ -38,14 +38,16 @@ if TYPE_CHECKING:
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # In the order of `python -m desktop` (desktop.__main__.main): the desktop package, the
-# launcher, Thenar's Qt-free modules, then PySide6 and the app (not the one-instance
-# socket: a second instance would only be told to come forward).
+# launcher, Thenar's Qt-free modules, then PySide6, the one-instance guard's module (it
+# loads QtNetwork: about 3 MB and 30-60 ms of every start) and the app. The guard is not
+# claimed: a running Thenar, or a test, may hold its name.
 PROBE = r"""
 import desktop.__main__ as launcher
 launcher.before_qt()
 import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
+from desktop.single_instance import SingleInstance
 import desktop.app as app_module
 
 class FirstPaint(QObject):
