@@ -10,10 +10,12 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QLabel,
     QLineEdit,
     QScrollArea,
     QSlider,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +26,7 @@ from data.models import Rating
 from desktop.checkin_dialog import CheckInDialog
 from desktop.controls import NumberBox, TimeBox
 from desktop.session_view import RatingRow, rating_from
-from desktop.widgets import Page, big_button, quiet_wheels, shown_options
+from desktop.widgets import Page, big_button, descendant_widgets, quiet_wheels, shown_options
 from tests.desktop.helpers import shot
 from tests.waiting import until
 from therapy.questionnaire import CHECKIN_QUESTIONS, NO, SCREENING_QUESTIONS, YES
@@ -119,6 +121,30 @@ async def test_the_wheel_scrolls_the_page_unless_the_control_has_focus(
     _wheel(combo)
     assert combo.currentIndex() == 1
     assert bar.value() == 0
+
+
+def test_the_wheel_guard_finds_the_widgets_findchildren_finds(qtbot: QtBot) -> None:
+    """`descendant_widgets` (one level at a time, issue 13) finds the same widgets, in the
+    same order, as Qt's recursive `findChildren(QWidget)`: inside a page's scroll area,
+    a stack, a combo box's own parts and a rich-text label's."""
+    page = Page()
+    qtbot.addWidget(page)
+    stack = QStackedWidget()
+    inner = QWidget()
+    row = QVBoxLayout(inner)
+    label = QLabel("<b>Rich</b> text you can select")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    combo, spin = QComboBox(), QSpinBox()
+    combo.addItems(["Morning ease", "Evening calm"])
+    for widget in (label, combo, spin):
+        row.addWidget(widget)
+    stack.addWidget(inner)
+    stack.addWidget(QSlider(Qt.Orientation.Horizontal))
+    page.layout_.addWidget(stack)
+    page.action_buttons.addWidget(big_button("Start"))
+    page.show()
+    assert list(descendant_widgets(page)) == page.findChildren(QWidget)
+    assert {combo, spin} <= set(quiet_wheels(page))
 
 
 async def test_enter_presses_the_focused_or_the_default_button(qtbot: QtBot) -> None:
