@@ -101,7 +101,7 @@ async def test_importing_an_export_previews_backs_up_and_replaces(
     ]
     assert made.path.name in box.message.text()
     with open_store(tmp_path / "check", now=NOW) as probe:  # the earlier log, whole, in it
-        probe.db.attach("kept", str(made.path))
+        probe.db.execute("ATTACH DATABASE ? AS kept", [str(made.path)])
         assert probe.db.execute("SELECT COUNT(*) FROM kept.ratings").fetchone()[0] == 5
         assert probe.db.execute("SELECT note FROM kept.entries").fetchall() == [("mine",)]
     assert list((ctx.db.folder / "restore-work").glob("*")) == []
