@@ -43,8 +43,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # claimed: a running Thenar, or a test, may hold its name.
 PROBE = r"""
 import desktop.__main__ as launcher
-launcher.before_qt()
 import sys, time
+from pathlib import Path
+launcher.before_qt(Path(sys.argv[1]) / "data" / launcher.DB_NAME)
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 from desktop.single_instance import SingleInstance

@@ -206,8 +206,10 @@ def test_main_makes_everything_it_creates_private() -> None:
 
 FIRST_WINDOW = """
 import desktop.__main__ as launcher  # in the order of `python -m desktop`: desktop first,
-launcher.before_qt()  # then Thenar's Qt-free modules, then Qt and the app
-import asyncio, os, sys
+import sys  # then Thenar's Qt-free modules (and sqlite-utils, for a log it will migrate),
+from pathlib import Path  # then Qt and the app
+launcher.before_qt(Path(sys.argv[1]) / "data" / launcher.DB_NAME)
+import asyncio, os
 from dataclasses import replace
 from PySide6.QtWidgets import QApplication
 from desktop.app import build
@@ -226,7 +228,8 @@ async def main():
     app.window.show()
     print(type(app.window.stack.currentWidget()).__name__)
     names = list(sys.modules)  # in the order they were first imported
-    qt_free = ("appcore", "data", "therapy", "ble", "drivers", "massage", "student_t")
+    qt_free = ("appcore", "data", "therapy", "ble", "drivers", "massage", "student_t",
+               "sqlite_utils")
     print([m for m in names[names.index("PySide6"):] if m.split(".")[0] in qt_free])
     print([m for m in sys.argv[2:] if loaded(m)])
     await app.shutdown()
