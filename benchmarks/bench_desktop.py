@@ -38,9 +38,9 @@ if TYPE_CHECKING:
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # In the order of `python -m desktop` (desktop.__main__.main): the desktop package, the
-# launcher, Thenar's Qt-free modules, then PySide6, the one-instance guard's module (it
-# loads QtNetwork: about 3 MB and 30-60 ms of every start) and the app. The guard is not
-# claimed: a running Thenar, or a test, may hold its name.
+# launcher, Thenar's Qt-free modules, then PySide6, the one-instance guard's question
+# (under a name of its own: a running Thenar, or a test, may hold the usual one; its
+# answering, with QtNetwork, starts after the first paint) and the app.
 PROBE = r"""
 import desktop.__main__ as launcher
 import sys, time
@@ -50,6 +50,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 from desktop.single_instance import SingleInstance
 import desktop.app as app_module
+import uuid
+assert SingleInstance(str(Path(sys.argv[1]) / f"bench-{uuid.uuid4().hex[:8]}.sock")).claim()
 
 class FirstPaint(QObject):
     def eventFilter(self, obj, event):

@@ -189,13 +189,16 @@ def main(argv: list[str] | None = None) -> None:
     if not instance.claim():
         print("Thenar is already running; brought its window forward.")
         return
-    from desktop.app import run
+    from desktop.app import Thenar, first_paint, run
 
-    holder: list[object] = []
+    def after_show(app: Thenar) -> None:
+        async def answer_later_starts() -> None:
+            await first_paint(app.window)  # the window first; QtNetwork after it
+            instance.raise_requested.connect(app.show_window)
+            if not instance.listen():
+                log.warning("a second start will not find this one: cannot listen")
 
-    def after_show(app: object) -> None:
-        holder.append(app)
-        instance.raise_requested.connect(app.show_window)  # type: ignore[attr-defined]
+        app.run(answer_later_starts())
 
     code = run(settings, settings_path, after_show=after_show, in_tray=args.in_tray)
     instance.release()
