@@ -13,7 +13,16 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.widgets import ActionFlow, big_button, paragraph
@@ -52,11 +61,16 @@ class HandWidget(QWidget):
         self._pressures: tuple[int, ...] | None = None
         self._spared: frozenset[Zone] = frozenset()  # drawn resting (live mode only)
         self._label_boxes: dict[Zone, QRectF] = {}  # where the last paint put each label
+        self._caption_boxes: dict[str, QRectF] = {}  # and each caption's words
         self._describe()
 
     def label_boxes(self) -> dict[Zone, QRectF]:
         """Each zone's label tag as last painted, in widget pixels (for tests)."""
         return dict(self._label_boxes)
+
+    def caption_boxes(self) -> dict[str, QRectF]:
+        """Where the last paint put the captions' words ("palm side"), in widget pixels."""
+        return dict(self._caption_boxes)
 
     def sizeHint(self) -> QSize:
         line = self.fontMetrics().height()
@@ -123,11 +137,18 @@ class HandWidget(QWidget):
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        # Palm view takes 70% of the width; the back of the hand the rest.
+        # Palm view takes 70% of the width; the back of the hand the rest. The drawing is
+        # 120 units high, and below it a line for "palm side" as tall as the text needs:
+        # at large text the caption's line, not a fixed share, decides (issue 13).
         w, h = self.width(), self.height()
-        scale = min(w / 150, h / 125)
-        painter.translate((w - 150 * scale) / 2, (h - 125 * scale) / 2)
+        small = QFont(self.font())
+        small.setPointSizeF(self.font().pointSizeF() * 0.7)
+        caption_px = QFontMetricsF(small).height()
+        scale = max(0.1, min(w / 150, (h - caption_px) / 120))
+        drawn_h = 120 * scale + caption_px
+        painter.translate((w - 150 * scale) / 2, max(0.0, (h - drawn_h) / 2))
         painter.scale(scale, scale)
+        caption_h = caption_px / scale  # the caption line, in drawing units
         pen = QPen(OUTLINE, 1.2)
         painter.setPen(pen)
         font = QFont(self.font())
@@ -135,6 +156,7 @@ class HandWidget(QWidget):
         painter.setFont(font)
         caption = QPen(self.palette().color(self.foregroundRole()))  # readable in both themes
         self._label_boxes.clear()
+        self._caption_boxes.clear()
 
         def shape(path: QPainterPath, zone: Zone, label_at: QPointF) -> None:
             fill = self._fill(zone)
@@ -186,8 +208,14 @@ class HandWidget(QWidget):
         back.addRoundedRect(QRectF(104, 40, 40, 52), 10, 10)
         shape(back, Zone.BACK_OF_HAND, QPointF(124, 66))
         painter.setPen(caption)
-        painter.drawText(QRectF(94, 94, 60, 14), Qt.AlignmentFlag.AlignCenter, "back of hand")
-        painter.drawText(QRectF(16, 118, 88, 8), Qt.AlignmentFlag.AlignCenter, "palm side")
+        # Each caption keeps to its own column of the drawing, on two lines if it must.
+        flags = int(
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        )
+        for words, x, y, width in (("back of hand", 98, 94, 52), ("palm side", 16, 119, 88)):
+            drawn = painter.boundingRect(QRectF(x, y, width, 3 * caption_h), flags, words)
+            painter.drawText(drawn, flags, words)
+            self._caption_boxes[words] = painter.transform().mapRect(drawn)
         painter.end()
 
 

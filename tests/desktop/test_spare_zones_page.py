@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -223,5 +223,32 @@ async def test_the_hand_drawings_numbers_are_clear_of_outlines_and_gaps(
             measured = painted_contrast(image, inner)
             assert measured is not None
             assert measured >= NORMAL_CONTRAST, (ZONE_NAMES[zone], measured)
+    finally:
+        apply_theme(qapp, 1.0, False)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
+async def test_the_hand_drawings_captions_are_never_cut(qtbot: QtBot, scale: float) -> None:
+    """"palm side" and "back of hand" lie wholly inside the drawing at every text size and
+    at the smallest size the Massage page gives it (at 125 % and up, "palm side" used to
+    lose its lower half under the widget's edge)."""
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    hand = HandWidget()
+    qtbot.addWidget(hand)
+    try:
+        apply_theme(qapp, scale, False)
+        hand.show()
+        await settle(hand)  # the new text size has reached the widget
+        for size in (hand.minimumSizeHint(), hand.sizeHint()):
+            hand.resize(size)
+            await settle(hand)
+            hand.grab()  # paints
+            captions = hand.caption_boxes()
+            assert set(captions) == {"palm side", "back of hand"}
+            for words, box in captions.items():
+                assert QRectF(hand.rect()).contains(box), (words, box, hand.rect())
+            tags = hand.label_boxes().values()
+            assert not any(box.intersects(tag) for box in captions.values() for tag in tags)
     finally:
         apply_theme(qapp, 1.0, False)
