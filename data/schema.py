@@ -478,15 +478,15 @@ def will_migrate(path: Path) -> bool:
     """Whether opening the log file at `path` will run a migration: it does not exist yet
     (the first start) or an update added one. Read-only, and True when unsure (the file
     cannot be read): the launcher then loads sqlite-utils before Qt (issue 13)."""
-    if not path.exists():
-        return True
     try:
+        if not path.exists():
+            return True
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         finally:
             conn.close()
-    except sqlite3.Error:
+    except (OSError, sqlite3.Error):  # a folder it may not read: opening it will say so
         return True
     return version < SCHEMA_VERSION
 

@@ -251,3 +251,17 @@ def test_will_migrate_tells_the_launcher_what_opening_the_log_will_do(tmp_path: 
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"not a database" * 100)
     assert schema.will_migrate(garbage)  # unsure: load what a migration needs
+
+
+def test_will_migrate_never_raises_for_a_folder_it_may_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The launcher asks before any window; a log it may not read is explained by the
+    start-up dialog later, so the question must not crash first (the tests run as root,
+    who may read anything: the refusal is raised where os.stat would raise it)."""
+
+    def refused(self: Path, *args: object, **kwargs: object) -> object:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "stat", refused)
+    assert schema.will_migrate(tmp_path / "locked" / DB_NAME)
