@@ -13,6 +13,7 @@ wiring in `build` and the error hooks, read in order in one file.
 from __future__ import annotations
 
 import asyncio
+import linecache
 import logging
 import signal
 import sys
@@ -463,6 +464,10 @@ def run(
     what happened, what is safe and what to do, before any window; then it exits
     with STARTUP_FAILED_EXIT.
     """
+    # PySide6 reads the source of modules imported after it (to look for its __feature__
+    # switches) and leaves the lines in linecache: ~1 MB at the first window that nothing
+    # needs (a traceback reads its lines again).
+    linecache.clearcache()
     qapp = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(qapp, QApplication)
     qapp.setApplicationName("Thenar")
