@@ -29,20 +29,13 @@ if TYPE_CHECKING:
 
 MIGRATION_SET = "thenar"
 MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' record of applied migrations
-MIGRATION_NAMES: list[str] = []
 # Each migration by name, stamping user_version as it runs (see `_migration`).
 STEPS: dict[str, Callable[[LogDb], None]] = {}
 
 
-def _script(db: LogDb, sql: str) -> None:
-    """Several statements, inside the migration's transaction (`LogDb.executescript`)."""
-    db.executescript(sql)
-
-
 def _migration(fn: Callable[[LogDb], None]) -> Callable[[LogDb], None]:
     """Register `fn` and make it stamp user_version inside its own transaction."""
-    MIGRATION_NAMES.append(fn.__name__)
-    version = len(MIGRATION_NAMES)
+    version = len(STEPS) + 1
 
     def run(db: LogDb) -> None:
         fn(db)
@@ -59,8 +52,7 @@ def _migration(fn: Callable[[LogDb], None]) -> Callable[[LogDb], None]:
 @_migration
 def m001_initial(db: LogDb) -> None:
     """The first schema: every table the issue lists."""
-    _script(
-        db,
+    db.executescript(
         """
         CREATE TABLE devices (
             id TEXT PRIMARY KEY,
@@ -173,8 +165,7 @@ def m001_initial(db: LogDb) -> None:
 @_migration
 def m002_trend_indexes(db: LogDb) -> None:
     """Indexes the trend queries need to stay under 50 ms on ten years (benchmarks/)."""
-    _script(
-        db,
+    db.executescript(
         """
         CREATE INDEX ratings_by_day
             ON ratings(local_date, kind, pain, stiffness, morning_stiffness_min);
@@ -190,8 +181,7 @@ def m002_trend_indexes(db: LogDb) -> None:
 @_migration
 def m003_checkins(db: LogDb) -> None:
     """The daily check-in: its answers, its 0-10 score and the caps it gave (issue 10)."""
-    _script(
-        db,
+    db.executescript(
         """
         CREATE TABLE checkins (
             id INTEGER PRIMARY KEY,
@@ -224,8 +214,7 @@ def m005_daily_entries(db: LogDb) -> None:
     score, its flare answer the flare), so earlier check-ins appear in the trends.
     `symptom_reports` is what the trend queries read: the ratings and the entries.
     """
-    _script(
-        db,
+    db.executescript(
         """
         CREATE TABLE medications (
             id INTEGER PRIMARY KEY,
@@ -300,8 +289,7 @@ def m006_trials(db: LogDb) -> None:
     design, schedule, lock time) cannot be updated, a stop is written once, and a
     recorded deviation is never changed.
     """
-    _script(
-        db,
+    db.executescript(
         """
         CREATE TABLE trials (
             id INTEGER PRIMARY KEY,
@@ -394,8 +382,7 @@ def m008_symptom_days(db: LogDb) -> None:
     row a day. Derived only (never exported; a restore rebuilds it as its rows go in),
     so the same numbers as `symptom_reports` (tests/data/test_symptom_days.py).
     """
-    _script(
-        db,
+    db.executescript(
         """
         CREATE TABLE symptom_days (
             local_date TEXT NOT NULL,
@@ -422,6 +409,7 @@ def m008_symptom_days(db: LogDb) -> None:
     )
 
 
+MIGRATION_NAMES = list(STEPS)  # in the order they apply
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
 
