@@ -42,7 +42,7 @@ from ble import aa55
 from ble.client import AuditEntry, DeviceInfo
 from ble.errors import CapExceeded, DeviceNotFound, MassagerError, NotConnected, OutcomeUnknown
 from ble.observers import Observers
-from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent
+from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent, StopReason
 from therapy.resume import remaining_plan
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ class Aa55Driver:
                 await asyncio.sleep(0.05)
                 continue
             self.link_loss_stops += 1
-            self._stop_reason = "link_lost"
+            self._stop_reason = StopReason.LINK_LOST
             self._link("reconnected", "stopped after the link was lost")
             return
         self._link("reconnect_gave_up", "switch the massager off by hand")
@@ -366,14 +366,14 @@ class Aa55Driver:
                 self._done_s += duration
                 self._left_s -= duration
             ran_out = self._done_s < plan.duration_s
-            self._stop_reason = "limit" if ran_out else "completed"
+            self._stop_reason = StopReason.LIMIT if ran_out else StopReason.COMPLETED
             self._plan = None
             await self._power_off()
         except asyncio.CancelledError:
             raise
         except MassagerError as exc:
             log.warning("plan stopped: %s", exc)
-            self._stop_reason = "fault"
+            self._stop_reason = StopReason.FAULT
             self._plan = None
             with contextlib.suppress(MassagerError):
                 await self._power_off()
@@ -476,7 +476,7 @@ class Aa55Driver:
         if runner is not None and not runner.done():
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
-        self._stop_reason = "user"
+        self._stop_reason = StopReason.USER
         try:
             await self._power_off()
         except MassagerError as exc:

@@ -17,7 +17,7 @@ from ble.client import MassagerClient
 from ble.errors import MassagerError
 from ble.observers import Observers
 from ble.pinning import PinnedDevice
-from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent
+from drivers.base import FULL_INTENSITY, DeviceStatus, LinkEvent, StopReason
 from drivers.thenar_program import thenar_program
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _stop_reason(status: p.Status) -> str:
     if status.state not in _ENDED:
         return ""
     if status.stop_reason == p.StopReason.NONE:
-        return "fault" if status.state == p.State.FAULT else "user"
+        return StopReason.FAULT if status.state == p.State.FAULT else StopReason.USER
     return status.stop_reason.name.lower()
 
 
