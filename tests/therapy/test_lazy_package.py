@@ -4,9 +4,11 @@ AttributeError as usual."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,17 @@ import therapy
 
 def test_every_public_name_resolves_to_its_modules_object() -> None:
     assert sorted(therapy.__all__) == sorted(therapy._HOME)
+    # what type checkers see (the TYPE_CHECKING imports) is what runs (`_HOME`)
+    tree = ast.parse(Path(therapy.__file__).read_text())
+    checked = {
+        alias.name: node.module
+        for block in tree.body
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert checked == therapy._HOME
     for name, module in therapy._HOME.items():
         own = importlib.import_module(f"therapy.{module}")
         assert getattr(therapy, name) is getattr(own, name), name
