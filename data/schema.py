@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import NewerSchemaError
@@ -460,23 +459,6 @@ def _applied(conn: sqlite3.Connection) -> list[str]:
         [MIGRATION_SET],
     ).fetchall()
     return [str(r[0]) for r in rows]
-
-
-def will_migrate(path: Path) -> bool:
-    """Whether opening the log file at `path` will run a migration: it does not exist yet
-    (the first start) or an update added one. Read-only, and True when unsure (the file
-    cannot be read): the launcher then loads sqlite-utils before Qt (issue 13)."""
-    try:
-        if not path.exists():
-            return True
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        finally:
-            conn.close()
-    except (OSError, sqlite3.Error):  # a folder it may not read: opening it will say so
-        return True
-    return version < SCHEMA_VERSION
 
 
 def check_not_newer(conn: sqlite3.Connection) -> int:

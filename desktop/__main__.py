@@ -15,27 +15,16 @@ from pathlib import Path
 from appcore.logs import default_log_folder, setup_logging
 from appcore.settings import default_settings_path, load_settings, save_settings
 from data.files import private_umask
-from data.schema import will_migrate
-from data.store import DB_NAME
+from desktop import import_asyncio
 
 log = logging.getLogger("thenar")
 
-# The Qt-free modules the first window needs (desktop.app's and the Home page's), imported
-# before PySide6. PySide6 reads the source of every module imported after it (its
-# `__feature__` switches apply only to modules that mention PySide6): about 45 ms and 5 MB
-# of the first start for Thenar's ~60 Qt-free modules and their libraries (issue 13).
-# tests/desktop/test_launch.py checks that the first window imports none of them later.
-BEFORE_QT = (
-    "appcore.context",
-    "appcore.db_worker",
-    "appcore.explain",
-    "appcore.massager",
-    "appcore.programs",
-    "appcore.screening",
-    "appcore.session",
-    "appcore.summary",
-    "data.errors",
-)
+# The Qt-free modules the waiting window (desktop.shell) needs, imported before PySide6:
+# PySide6 reads the source of every module imported after it (its `__feature__` switches
+# apply only to modules that mention PySide6), which would delay the window. The log, the
+# safety owner and the domain behind the pages load once the window has painted.
+# tests/desktop/test_launch.py checks that the window imports no other one before then.
+BEFORE_QT = ("therapy.questionnaire",)
 
 XCB_LIBS = ("xcb-cursor", "xcb-icccm", "xcb-keysyms", "xkbcommon-x11")
 
@@ -109,20 +98,16 @@ def display_problem() -> str | None:
     return None
 
 
-def before_qt(log_file: Path | None = None) -> None:
+def before_qt() -> None:
     """What `main` does before it imports Qt (the start-up test and the bench do the same).
 
     Automatic garbage collection goes off, as `desktop.gc_guard.GuiThreadCollector`
     keeps it once the window runs: the ~70 collections while ~300 modules are imported
-    cost about 20 ms of every start and find little. Then `BEFORE_QT`, before PySide6,
-    and sqlite-utils when opening `log_file` will migrate it (the first start, after an
-    update): read after PySide6, its source costs the first start ~35 ms and 3 MB.
+    cost about 20 ms of every start and find little. Then `BEFORE_QT`, before PySide6.
     """
     gc.disable()
     for name in BEFORE_QT:
         importlib.import_module(name)
-    if log_file is not None and will_migrate(log_file):  # sqlite-utils runs migrations
-        importlib.import_module("sqlite_utils.migrations")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -179,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     if problem:
         print(problem, file=sys.stderr)
         sys.exit(2)
-    before_qt(settings.data_path() / DB_NAME)
+    before_qt()
     from PySide6.QtWidgets import QApplication
 
     from desktop.single_instance import SingleInstance
@@ -189,6 +174,11 @@ def main(argv: list[str] | None = None) -> None:
     if not instance.claim():
         print("Thenar is already running; brought its window forward.")
         return
+    # The window first, waiting for its pages; then the rest of Thenar and the log.
+    from desktop.shell import open_window
+
+    shown = None if args.in_tray else open_window(qapp, settings)
+    import_asyncio()
     from desktop.app import Thenar, first_paint, run
 
     def after_show(app: Thenar) -> None:
@@ -200,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
 
         app.run(answer_later_starts())
 
-    code = run(settings, settings_path, after_show=after_show, in_tray=args.in_tray)
+    code = run(settings, settings_path, after_show=after_show, in_tray=args.in_tray, shown=shown)
     instance.release()
     del qapp
     sys.exit(code)

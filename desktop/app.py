@@ -39,6 +39,7 @@ from data.errors import StoreError
 from data.files import make_private
 from desktop.gc_guard import GuiThreadCollector
 from desktop.main_window import MainWindow, PageSlot
+from desktop.shell import PAGES, make_window, name_the_app
 from desktop.tasks import TaskOwner
 from desktop.theme import apply_theme, next_text_step
 
@@ -278,8 +279,10 @@ async def build(
     key_store: Path | None = None,
     now: Callable[[], datetime] | None = None,
     tray: bool = True,
+    shown: MainWindow | None = None,
 ) -> Thenar:
-    """Open the log, restore the profile and build the window (not shown yet).
+    """Open the log, restore the profile and build the window (not shown yet), or fill
+    `shown`, the window desktop.shell showed while the log opened.
 
     Only the first page is built; the others when first shown. `tray=False`: the tray
     and the reminders wait for `Thenar.start_tray` (`run` starts them after the first
@@ -306,7 +309,8 @@ async def build(
     def theme() -> None:
         apply_theme(qapp, ctx.settings.text_scale, ctx.settings.high_contrast)
 
-    theme()
+    # The window `run` showed while the log opened, or a new one (in the same theme).
+    window = shown if shown is not None else make_window(qapp, ctx.settings)
     holder: list[Thenar] = []
     by_hand: list[ByHandPage] = []  # once built
 
@@ -370,8 +374,8 @@ async def build(
         page.screening_requested.connect(open_screening)
         # after moving the data folder: close, so the next start uses the new one
         page.data_tools.quit_requested.connect(lambda: holder[0].run(holder[0].shutdown()))
-        page.data_tools.busy = lambda: session.active or any(
-            p.session_id is not None for p in by_hand
+        page.data_tools.busy = lambda: (
+            session.active or any(p.session_id is not None for p in by_hand)
         )
         return page
 
@@ -396,29 +400,29 @@ async def build(
             ctx.update_settings(text_scale=scale)  # saved now; the next press counts from it
             restyle.start()
 
-    # The sidebar's order; titles and class names here, so no page module is imported yet.
-    slots = [
-        PageSlot("Home", "desktop.welcome_view:HomePage", home_page),
-        PageSlot("Safety questions", "desktop.screening_view:ScreeningPage", screening_page),
-        PageSlot("Device", "desktop.device_view:DevicePage", device_page),
-        PageSlot("Massage", "desktop.session_view:SessionPage", session_page),
-        PageSlot("Progress", "desktop.progress_view:ProgressPage", progress_page),
-        PageSlot("Schedule", "desktop.schedule_view:SchedulePage", schedule_page),
-        PageSlot("Trial", "desktop.trial_view:TrialPage", trial_page),
-        PageSlot("Settings", "desktop.settings_view:SettingsPage", settings_page),
-        PageSlot("Without the massager", "desktop.by_hand_view:ByHandPage", by_hand_page),
-    ]
-    massage = [slot.title for slot in slots].index("Massage")
-    window = MainWindow(
-        slots, on_stop=lambda: holder[0].stop_now(), on_text_step=text_step, first=None
+    # The sidebar's pages (desktop.shell.PAGES names them, in order) and what builds each.
+    makers = (
+        home_page,
+        screening_page,
+        device_page,
+        session_page,
+        progress_page,
+        schedule_page,
+        trial_page,
+        settings_page,
+        by_hand_page,
     )
+    slots = [PageSlot(title, key, make) for (title, key), make in zip(PAGES, makers, strict=True)]
+    massage = [title for title, _key in PAGES].index("Massage")
+    window.stop_requested.connect(lambda: holder[0].stop_now())
+    window.text_step_requested.connect(text_step)
     restyle.setParent(window)  # lives as long as the window
     app = Thenar(qapp, ctx, massager, session, window, program_ids, clock=now)
     holder.append(app)
+    window.close_requested.connect(lambda: app.run(app.close_window()))
     returning = ctx.profile is not None and bool(ctx.settings.pinned_address)
     # Returning: straight to Massage (and Home is not built); the first time, Home.
-    window.show_page(massage if returning else 0)
-    window.close_requested.connect(lambda: app.run(app.close_window()))
+    window.fill(slots, massage if returning else 0)
     massager.link_changes.subscribe(lambda _change: app.on_state())
     app.session_subscription = session.subscribe(lambda _e: app.on_state())
     app.on_state()
@@ -454,8 +458,12 @@ def run(
     *,
     after_show: Callable[[Thenar], Any] | None = None,
     in_tray: bool = False,
+    shown: MainWindow | None = None,
 ) -> int:
     """Run the app until it quits; `after_show` (self-test, benchmarks) runs once it is up.
+
+    `shown`: the window desktop.shell already showed (`python -m desktop` shows it before
+    it imports this module); it gets its pages once the log is open.
 
     `in_tray` (started with the computer, issue 14): no window until the person opens
     it from the tray; without a tray the window opens as usual.
@@ -465,14 +473,12 @@ def run(
     with STARTUP_FAILED_EXIT.
     """
     # PySide6 reads the source of modules imported after it (to look for its __feature__
-    # switches) and leaves the lines in linecache: ~1 MB at the first window that nothing
-    # needs (a traceback reads its lines again).
+    # switches) and leaves the lines in linecache: ~5 MB once this module's imports are
+    # done, which nothing needs (a traceback reads its lines again). Again after `build`.
     linecache.clearcache()
     qapp = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(qapp, QApplication)
-    qapp.setApplicationName("Thenar")
-    qapp.setDesktopFileName("app.thenar.Thenar")  # Wayland matches the window to its menu entry
-    qapp.setQuitOnLastWindowClosed(False)  # the tray keeps reminders alive
+    name_the_app(qapp)
     import qasync
 
     exit_code = 0
@@ -483,21 +489,25 @@ def run(
         loop = asyncio.get_running_loop()
         install_error_hooks(loop)
         try:
-            app = await build(qapp, settings, settings_path, tray=in_tray)
-        except Exception as exc:  # shown once the loop is gone, before any window
+            app = await build(qapp, settings, settings_path, tray=in_tray, shown=shown)
+        except Exception as exc:  # shown once the loop is gone, instead of the window
             log.error("Thenar could not start: %s", exc, exc_info=exc)
             failure = exc
+            if shown is not None:  # the waiting window goes: it will have no pages
+                shown.allow_close()
+                shown.close()
             return
+        linecache.clearcache()  # the first page's modules' lines (see above)
         # SIGTERM/SIGINT (logout, Ctrl+C): the same safe shutdown as closing the window.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(app.run, app.shutdown()))
-        shown = not (in_tray and app.tray is not None and app.tray.available)
-        if shown:
+        visible = not (in_tray and app.tray is not None and app.tray.available)
+        if visible:
             app.window.show()
         if app.notices_box is not None:
             app.notices_box.show()
         app.run(app.ctx.safety.run_day_clock())  # today's check-in expires at midnight
-        app.run(app.after_first_paint(shown))
+        app.run(app.after_first_paint(visible))
         if after_show is not None:
             result = after_show(app)
             if asyncio.iscoroutine(result):

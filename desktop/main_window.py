@@ -59,18 +59,25 @@ class MainWindow(QMainWindow):
     Pages are built on demand (`page_at`, `page`): the sidebar, the shortcuts and Stop
     exist from the start; a page's widgets and module only when it is first shown or
     asked for. `pages` builds them all (the layout audit, tests).
+
+    The window can be shown before its pages can be built (`waiting`: the start shows it
+    while the log opens, desktop/shell.py); `fill` then gives it the slots that build them.
+    A page chosen, or a close asked for, while waiting is carried out by `fill`.
     """
 
     close_requested = Signal()
     closing_shown = Signal(str)
     page_built = Signal(object)  # a Page, just built (the app wires it to the others)
+    stop_requested = Signal()  # Stop or Esc (enabled only while something runs)
+    text_step_requested = Signal(int)  # Ctrl+plus (+1), Ctrl+minus (-1), Ctrl+0 (0)
 
     def __init__(
         self,
         pages: Sequence[Page | PageSlot],
-        on_stop: Callable[[], None],
+        on_stop: Callable[[], None] | None = None,
         on_text_step: Callable[[int], None] | None = None,
         first: int | None = 0,
+        waiting: str = "",
     ) -> None:
         super().__init__()
         self.setWindowTitle("Thenar")
@@ -78,6 +85,9 @@ class MainWindow(QMainWindow):
         self.slots = [p if isinstance(p, PageSlot) else PageSlot.ready(p) for p in pages]
         self._built: dict[int, Page] = {}
         self._allow_close = False
+        self.waiting = bool(waiting)  # shown before `fill`: no page can be built yet
+        self._chosen: int | None = None  # a page chosen while waiting
+        self._close_asked = False  # closing asked for while waiting
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(SPACE.gap, SPACE.gap, SPACE.gap, SPACE.gap)
@@ -95,7 +105,9 @@ class MainWindow(QMainWindow):
         self.stop_button = big_button("■ Stop massage (Esc)", "Stop the massage now")
         self.stop_button.setObjectName("stopButton")
         self.stop_button.setEnabled(False)
-        self.stop_button.clicked.connect(on_stop)
+        self.stop_button.clicked.connect(self.stop_requested)
+        if on_stop is not None:
+            self.stop_requested.connect(on_stop)
         header.addWidget(self.stop_button)
         outer.addLayout(header)
 
@@ -122,6 +134,13 @@ class MainWindow(QMainWindow):
             nav.addWidget(button)
             self.stack.addWidget(QWidget())  # the page's place until it is built
         nav.addStretch(1)
+        self.waiting_label = QLabel(waiting)  # "Opening your health log…" until `fill`
+        self.waiting_label.setObjectName("stepTitle")
+        self.waiting_label.setWordWrap(True)
+        self.waiting_label.setAlignment(Qt.AlignmentFlag.AlignTop)
+        first_place = self.stack.widget(0)
+        if waiting and first_place is not None:
+            QVBoxLayout(first_place).addWidget(self.waiting_label)
         self.nav_group.idClicked.connect(self.show_page)
         # The buttons keep one width on every page and at every text size (the widest
         # label's); on a short screen the column scrolls rather than squeezing them.
@@ -144,16 +163,31 @@ class MainWindow(QMainWindow):
         self.stop_key.setEnabled(False)
         self.stop_key.activated.connect(self.stop_button.click)
         self.text_keys: list[QShortcut] = []
+        for sequences, step in TEXT_SIZE_KEYS:
+            for sequence in sequences:
+                key = QShortcut(QKeySequence(sequence), self)
+                key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+                key.activated.connect(lambda s=step: self.text_step_requested.emit(s))
+                self.text_keys.append(key)
         if on_text_step is not None:
-            for sequences, step in TEXT_SIZE_KEYS:
-                for sequence in sequences:
-                    key = QShortcut(QKeySequence(sequence), self)
-                    key.setContext(Qt.ShortcutContext.ApplicationShortcut)
-                    key.activated.connect(lambda s=step: on_text_step(s))
-                    self.text_keys.append(key)
+            self.text_step_requested.connect(on_text_step)
         self._fit_nav()
-        if self.slots and first is not None:
+        if self.slots and first is not None and not self.waiting:
             self.show_page(first)  # the only page built now
+
+    def fill(self, slots: Sequence[PageSlot], first: int) -> None:
+        """Give a waiting window the slots that build its pages (the same titles and
+        pages, in the same order), then show the page chosen while it waited, or `first`.
+        A close asked for while waiting is asked for again now."""
+        if [(s.title, s.key) for s in slots] != [(s.title, s.key) for s in self.slots]:
+            raise ValueError("fill: the slots must name the sidebar's pages, in its order")
+        self.slots = list(slots)
+        self.waiting = False
+        self.show_page(first if self._chosen is None else self._chosen)
+        self.waiting_label.setVisible(False)
+        if self._close_asked:
+            self._close_asked = False
+            self.close_requested.emit()
 
     def _fit_nav(self) -> None:
         """One width for every page button: the widest label at the current text size.
@@ -234,6 +268,10 @@ class MainWindow(QMainWindow):
         return self._built.get(self.index_of(page_type))
 
     def show_page(self, index: int) -> None:
+        if self.waiting:  # no page can be built yet: `fill` shows it
+            self._chosen = index
+            self.nav_buttons[index].setChecked(True)
+            return
         page = self.page_at(index)
         self.stack.setCurrentIndex(index)
         self.nav_buttons[index].setChecked(True)
@@ -266,6 +304,9 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         event.ignore()
+        if self.waiting:  # nothing can be stopped or closed in order yet: `fill` asks again
+            self._close_asked = True
+            return
         self.close_requested.emit()
 
 

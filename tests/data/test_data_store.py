@@ -12,7 +12,6 @@ import pytest
 from sqlite_utils import Database
 
 from data import backup, programs, ratings, schema
-from data.db import LogDb
 from data.errors import BackupError, NewerSchemaError, StoreError, StoreLockedError
 from data.export import write_export
 from data.models import Rating
@@ -232,36 +231,3 @@ def test_failed_daily_backup_does_not_lock_the_user_out(tmp_path, monkeypatch):
 def test_every_error_is_a_store_error():
     for cls in (NewerSchemaError, StoreLockedError, BackupError):
         assert issubclass(cls, StoreError)
-
-
-def test_will_migrate_tells_the_launcher_what_opening_the_log_will_do(tmp_path: Path) -> None:
-    """Read-only: a missing, older or unreadable file will migrate; a current one not."""
-    path = tmp_path / DB_NAME
-    assert schema.will_migrate(path)  # the first start
-    db = LogDb(sqlite3.connect(path))
-    schema.migrate(db, stop_before="m002_trend_indexes")
-    db.close()
-    assert schema.will_migrate(path)  # an update brought migrations
-    with open_store(tmp_path, now=T0):
-        pass
-    assert not schema.will_migrate(path)
-    before = path.read_bytes()
-    assert not schema.will_migrate(path)
-    assert path.read_bytes() == before  # nothing written
-    garbage = tmp_path / "garbage.db"
-    garbage.write_bytes(b"not a database" * 100)
-    assert schema.will_migrate(garbage)  # unsure: load what a migration needs
-
-
-def test_will_migrate_never_raises_for_a_folder_it_may_not_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The launcher asks before any window; a log it may not read is explained by the
-    start-up dialog later, so the question must not crash first (the tests run as root,
-    who may read anything: the refusal is raised where os.stat would raise it)."""
-
-    def refused(self: Path, *args: object, **kwargs: object) -> object:
-        raise PermissionError(13, "Permission denied", str(self))
-
-    monkeypatch.setattr(Path, "stat", refused)
-    assert schema.will_migrate(tmp_path / "locked" / DB_NAME)

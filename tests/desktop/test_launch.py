@@ -22,6 +22,7 @@ from data.store import DB_NAME, open_store
 from desktop import __main__ as launcher
 from desktop.app import STARTUP_FAILED_EXIT, run
 from desktop.main_window import MainWindow
+from desktop.shell import open_window
 
 
 @pytest.fixture(autouse=True)
@@ -92,8 +93,11 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_and_answer(folder: Path, settings_path: Path) -> tuple[int, dict[str, object]]:
-    """Run the app as `make run` does; when its start-up dialog is up, read it and close it."""
+def run_and_answer(
+    folder: Path, settings_path: Path, shell: bool = False
+) -> tuple[int, dict[str, object]]:
+    """Run the app as `make run` does (`shell`: with the waiting window shown first, as
+    `python -m desktop` does); when its start-up dialog is up, read it and close it."""
     seen: dict[str, object] = {}
     poll = QTimer()
 
@@ -111,9 +115,16 @@ def run_and_answer(folder: Path, settings_path: Path) -> tuple[int, dict[str, ob
             box.done(QMessageBox.StandardButton.Close)
 
     poll.timeout.connect(look)
+    settings = Settings(data_folder=str(folder))
+    shown = None
+    if shell:
+        qapp = QApplication.instance()
+        assert isinstance(qapp, QApplication)
+        shown = open_window(qapp, settings)
+        assert shown.isVisible()
     poll.start(10)
     try:
-        code = run(Settings(data_folder=str(folder)), settings_path)
+        code = run(settings, settings_path, shown=shown)
     finally:
         poll.stop()
     return code, seen
@@ -127,7 +138,10 @@ def app_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("app_process")
-def test_a_newer_log_is_explained_in_a_dialog_before_any_window(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shell", [False, True], ids=["no-window", "window-shown-first"])
+def test_a_newer_log_is_explained_in_a_dialog_instead_of_the_window(
+    tmp_path: Path, shell: bool
+) -> None:
     folder = tmp_path / "data"
     with open_store(folder):
         pass
@@ -135,7 +149,7 @@ def test_a_newer_log_is_explained_in_a_dialog_before_any_window(tmp_path: Path) 
     conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
     conn.close()
     before = _sha(folder / DB_NAME)
-    code, seen = run_and_answer(folder, tmp_path / "settings.json")
+    code, seen = run_and_answer(folder, tmp_path / "settings.json", shell)
     assert code == STARTUP_FAILED_EXIT
     assert seen["title"] == "Thenar could not open your health log"
     text = str(seen["text"])
@@ -143,7 +157,7 @@ def test_a_newer_log_is_explained_in_a_dialog_before_any_window(tmp_path: Path) 
     assert "has not been changed" in text  # what is safe
     assert "Update Thenar" in text  # what to do
     assert str(folder) in text
-    assert seen["windows"] == []  # the dialog comes before any window
+    assert seen["windows"] == []  # the dialog instead of the window (gone if it was shown)
     assert _sha(folder / DB_NAME) == before
     assert not [t for t in threading.enumerate() if t.name.startswith("thenar-db")]
 
@@ -205,40 +219,51 @@ def test_main_makes_everything_it_creates_private() -> None:
 
 
 FIRST_WINDOW = """
-import desktop.__main__ as launcher  # in the order of `python -m desktop`: desktop first,
-import sys  # then Thenar's Qt-free modules (and sqlite-utils, for a log it will migrate),
-from pathlib import Path  # then Qt and the app
-launcher.before_qt(Path(sys.argv[1]) / "data" / launcher.DB_NAME)
-import asyncio, os
+import desktop.__main__ as launcher  # in the order of `python -m desktop`: desktop and the
+import sys  # launcher, Qt, the waiting window (painted), then asyncio, the app and the log
+from pathlib import Path
+launcher.before_qt()
+import os
 from dataclasses import replace
 from PySide6.QtWidgets import QApplication
-from desktop.app import build
-from pathlib import Path
-import qasync
+from desktop.shell import open_window
 from appcore.settings import Settings
 
 qapp = QApplication([])
 home = Path(sys.argv[1])
-
-async def main():
-    settings = Settings(data_folder=str(home / "data"))
-    if os.environ.get("THENAR_TEST_PINNED"):  # a returning person's: a massager paired
-        settings = replace(settings, pinned_address="AA:BB:CC:DD:EE:FF", pinned_name="Thenar")
-    app = await build(qapp, settings, home / "settings.json", tray=False)  # as run() does
-    app.window.show()
-    print(type(app.window.stack.currentWidget()).__name__)
-    names = list(sys.modules)  # in the order they were first imported
-    qt_free = ("appcore", "data", "therapy", "ble", "drivers", "massage", "student_t",
-               "sqlite_utils")
-    print([m for m in names[names.index("PySide6"):] if m.split(".")[0] in qt_free])
-    print([m for m in sys.argv[2:] if loaded(m)])
-    await app.shutdown()
+settings = Settings(data_folder=str(home / "data"))
+if os.environ.get("THENAR_TEST_PINNED"):  # a returning person's: a massager paired
+    settings = replace(settings, pinned_address="AA:BB:CC:DD:EE:FF", pinned_name="Thenar")
 
 def loaded(name):
     module, _, attr = name.rpartition(".")
     if module.startswith("PySide6.") and attr.startswith("Q"):  # built when first used
         return attr in vars(sys.modules[module])
     return name in sys.modules
+
+shown = open_window(qapp, settings)
+assert shown.waiting and shown.isVisible()
+names = list(sys.modules)  # in the order they were first imported
+qt_free = ("appcore", "data", "therapy", "ble", "drivers", "massage", "student_t",
+           "sqlite_utils", "asyncio", "qasync", "ssl")
+print("window:", [m for m in names[names.index("PySide6"):] if m.split(".")[0] in qt_free])
+not_yet = ["asyncio", "qasync", "ssl", "sqlite3", "sqlite_utils", "appcore.context",
+           "appcore.safety", "data.store", "data.models", "desktop.app", "desktop.welcome_view",
+           "desktop.session_view", "desktop.tasks"]
+print("window:", [m for m in sys.argv[2:] + not_yet if loaded(m)])
+
+import desktop
+desktop.import_asyncio()
+import asyncio
+import qasync
+from desktop.app import build
+
+async def main():
+    app = await build(qapp, settings, home / "settings.json", tray=False, shown=shown)
+    assert app.window is shown and not shown.waiting
+    print(type(app.window.stack.currentWidget()).__name__)
+    print([m for m in sys.argv[2:] if loaded(m)])
+    await app.shutdown()
 
 with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
     runner.run(main())
@@ -272,11 +297,12 @@ asyncio.run(save(Path(sys.argv[1])))
 
 @pytest.mark.parametrize("returning", [False, True], ids=["home", "returning-massage"])
 def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path, returning: bool) -> None:
-    """Start-up builds and imports what the first page needs (Home; Massage for a
-    returning person, screened with a massager paired); the other pages, the tray, the
-    exporters, the calendar library and the Bluetooth stack (bleak, Bumble, the drivers)
-    load when first used; OpenSSL not at all. Nor are the Qt classes the page does not use
-    built (PySide6 builds a class, and its enums, when it is first used)."""
+    """The window paints first, with Qt, the settings and the page buttons only: no log,
+    no domain, no asyncio. Then start-up builds and imports what the first page needs
+    (Home; Massage for a returning person, screened with a massager paired); the other
+    pages, the tray, the exporters, the calendar library and the Bluetooth stack (bleak,
+    Bumble, the drivers) load when first used; OpenSSL not at all. Nor are the Qt classes
+    the page does not use built (PySide6 builds a class, and its enums, when first used)."""
     page_later = (
         [
             "desktop.welcome_view",  # Home is not built
@@ -354,18 +380,20 @@ def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path, returni
         check=False,
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
-    assert ("SessionPage" in out.stdout) == returning, out.stdout  # the page it meant
-    # PySide6 reads the source of every module imported after it: Thenar's Qt-free
-    # modules come first (desktop.__main__.BEFORE_QT), about 45 ms and 5 MB of the
-    # start. The Massage page's few own ones (manual sessions, by hand) are not listed.
-    if not returning:
-        assert out.stdout.strip().splitlines()[-2] == "[]", out.stdout
+    lines = out.stdout.strip().splitlines()
+    # PySide6 reads the source of every module imported after it, which would delay the
+    # window: what it needs of Thenar's Qt-free modules comes before (BEFORE_QT).
+    assert lines[0] == "window: []", out.stdout
+    assert lines[1] == "window: []", out.stdout  # nothing of the log or the pages yet
+    assert lines[-1] == "[]", out.stdout
+    assert lines[-2] == ("SessionPage" if returning else "HomePage"), out.stdout
 
 
 TLS_LATER = """
 import sys
 import desktop
+assert "asyncio" not in sys.modules, "importing desktop imported asyncio"
+desktop.import_asyncio()
 import asyncio.base_events
 assert "ssl" not in sys.modules, "asyncio loaded OpenSSL"
 assert asyncio.base_events.ssl is None
@@ -376,8 +404,8 @@ print("tls-later-ok")
 
 
 def test_asyncio_is_imported_without_tls_and_tls_still_loads_when_asked() -> None:
-    """Importing desktop hides `ssl` from asyncio only while asyncio is imported (about
-    4 MB of the first window, issue 13); a later `import ssl` gets the real module."""
+    """`desktop.import_asyncio` hides `ssl` from asyncio only while asyncio is imported
+    (about 4 MB of the first window, issue 13); a later `import ssl` gets the real module."""
     out = subprocess.run(
         [sys.executable, "-c", TLS_LATER],
         capture_output=True,
@@ -387,3 +415,42 @@ def test_asyncio_is_imported_without_tls_and_tls_still_loads_when_asked() -> Non
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "tls-later-ok"
+
+
+LAUNCH_ORDER = """
+import os, sys
+from desktop import shell
+opened = shell.open_window
+
+def open_window(qapp, settings):  # what `python -m desktop` has loaded when its window painted
+    window = opened(qapp, settings)
+    print("painted", window.isVisible() and window.waiting)
+    print([m for m in ("asyncio", "sqlite3", "appcore.context", "desktop.app") if m in sys.modules])
+    sys.stdout.flush()
+    os._exit(0)
+
+shell.open_window = open_window
+import desktop.__main__ as launcher
+home = sys.argv[1]
+launcher.main(["--data-dir", home + "/data", "--settings", home + "/settings.json"])
+"""
+
+
+def test_python_m_desktop_paints_its_window_before_it_opens_the_log(tmp_path: Path) -> None:
+    """The launcher's own order: the window has painted before asyncio, SQLite, the app or
+    the log are loaded (they are about two thirds of a start)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"):
+        env[var] = str(tmp_path / var.lower())
+        (tmp_path / var.lower()).mkdir(mode=0o700)
+    out = subprocess.run(
+        [sys.executable, "-c", LAUNCH_ORDER, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.splitlines() == ["painted True", "[]"], out.stdout
+    assert not (tmp_path / "data").exists()  # the log is not even looked for yet

@@ -81,3 +81,102 @@ def test_a_slot_that_makes_another_page_is_refused(qtbot: QtBot) -> None:
     qtbot.addWidget(window)
     with pytest.raises(TypeError):
         window.page(Two)
+
+
+# --- the waiting window: shown before the log is open (desktop.shell, issue 13) -----------
+
+
+def waiting_window(qtbot: QtBot) -> tuple[MainWindow, list[str], list[PageSlot]]:
+    """A window of the two test pages, waiting as desktop.shell's does, with the slots
+    that `fill` gives it; `made` records which pages those build."""
+    made: list[str] = []
+
+    def slot(page_type: type[Page], make: bool) -> PageSlot:
+        def build() -> Page:
+            if not make:
+                raise RuntimeError("built while waiting")
+            made.append(page_type.title)
+            return page_type()
+
+        return PageSlot(page_type.title, page_key(page_type), build)
+
+    window = MainWindow([slot(One, False), slot(Two, False)], waiting="Opening your log…")
+    qtbot.addWidget(window)
+    return window, made, [slot(One, True), slot(Two, True)]
+
+
+def test_a_waiting_window_builds_nothing_and_shows_the_page_chosen_meanwhile(
+    qtbot: QtBot,
+) -> None:
+    window, made, slots = waiting_window(qtbot)
+    window.show()
+    assert window.waiting
+    assert window.waiting_label.isVisible()
+    assert window.waiting_label.text() == "Opening your log…"
+    qtbot.mouseClick(window.nav_buttons[1], Qt.MouseButton.LeftButton)  # chosen while waiting
+    assert made == []
+    assert window.built_pages() == []
+    assert window.nav_buttons[1].isChecked()  # the choice is seen
+    window.fill(slots, first=0)
+    assert not window.waiting
+    assert made == ["Two"]  # the page chosen, not `first`
+    assert window.stack.currentWidget() is window.page(Two)
+    assert not window.waiting_label.isVisible()
+
+
+def test_a_filled_window_shows_its_first_page(qtbot: QtBot) -> None:
+    window, made, slots = waiting_window(qtbot)
+    window.show()
+    window.fill(slots, first=1)
+    assert made == ["Two"]
+    assert window.nav_buttons[1].isChecked()
+    qtbot.mouseClick(window.nav_buttons[0], Qt.MouseButton.LeftButton)
+    assert made == ["Two", "One"]
+    assert window.stack.currentWidget() is window.page(One)
+
+
+def test_closing_a_waiting_window_is_asked_again_once_it_is_filled(qtbot: QtBot) -> None:
+    """Nothing can close in order before the app is built (a massage, the log): the
+    close waits, and is asked for again, once, when the pages are there."""
+    window, _made, slots = waiting_window(qtbot)
+    window.show()
+    asked: list[int] = []
+    window.close_requested.connect(lambda: asked.append(1))
+    window.close()
+    assert window.isVisible()
+    assert asked == []
+    window.fill(slots, first=0)
+    assert asked == [1]
+    window.fill(slots, first=0)
+    assert asked == [1]
+
+
+def test_fill_refuses_slots_for_other_pages(qtbot: QtBot) -> None:
+    window, _made, slots = waiting_window(qtbot)
+    swapped = list(reversed(slots))
+    with pytest.raises(ValueError, match="in its order"):
+        window.fill(swapped, first=0)
+    assert window.waiting
+
+
+def test_the_shell_window_names_every_page_and_paints_before_the_log_opens(
+    qtbot: QtBot,
+) -> None:
+    """desktop.shell's window: the sidebar's nine pages in order, the waiting words in
+    the page's place, painted by Qt's own loop (no asyncio loop yet)."""
+    from PySide6.QtWidgets import QApplication
+
+    from appcore.settings import Settings
+    from desktop import shell
+
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    window = shell.make_window(qapp, Settings(text_scale=1.5))
+    qtbot.addWidget(window)
+    assert window.titles == [title for title, _key in shell.PAGES]
+    assert window.waiting_label.text() == shell.WAITING_WORDS
+    assert not shell.paint_now(window, timeout_ms=50)  # hidden: it cannot paint, and says so
+    window.show()
+    assert shell.paint_now(window)
+    with pytest.raises(RuntimeError, match=r"MainWindow\.fill"):
+        window.page_at(0)
