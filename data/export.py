@@ -15,6 +15,7 @@ from . import jsonval
 from .entries import list_entries
 from .files import write_private
 from .other_massagers import MASSAGER_SQL
+from .session_changes import session_changes, zone_list
 from .times import from_iso
 
 if TYPE_CHECKING:
@@ -36,6 +37,13 @@ SESSION_COLUMNS = [
     "pain_after",
     "stiffness_before",
     "stiffness_after",
+    # What the person changed during the session, as the device confirmed it (from the
+    # audit trail, `data.session_changes`); blank when it ran as it started. At the end,
+    # so readers by position keep working.
+    "pressure_levels",  # the levels (tenths of the plan) in order: "10; 8; 6"
+    "warmth_changes",  # each turn of the warmth: "off; on"
+    "spared_at_end",  # zones kept from squeezing when it ended: "thumb base; palm"
+    "spared_during",  # every zone spared at some moment, given back or not
 ]
 RATING_COLUMNS = [
     "rating_id",
@@ -56,7 +64,8 @@ def _blank(value: object) -> object:
 
 
 def sessions_csv(db: LogDb) -> str:
-    """All sessions, oldest first, with their before/after ratings."""
+    """All sessions, oldest first, with their before/after ratings and what the person
+    changed during each."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(SESSION_COLUMNS)
@@ -72,8 +81,10 @@ def sessions_csv(db: LogDb) -> str:
         LEFT JOIN ratings AS a ON a.session_id = s.id AND a.kind = 'after'
         ORDER BY s.started_utc, s.id
         """
-    )
+    ).fetchall()
+    changes = session_changes(db)
     for sid, kind, prog, start, end, outcome, reason, intensity, heat, dev, pb, pa, sb, sa in rows:
+        during = changes[sid]
         minutes = round((from_iso(end) - from_iso(start)).total_seconds() / 60, 1) if end else None
         writer.writerow(
             [
@@ -94,6 +105,10 @@ def sessions_csv(db: LogDb) -> str:
                     pa,
                     sb,
                     sa,
+                    "; ".join(str(level) for level in during.levels),
+                    "; ".join("on" if on else "off" for on in during.warmth),
+                    zone_list(during.spared_at_end, "; "),
+                    zone_list(during.spared_any_time, "; "),
                 )
             ]
         )

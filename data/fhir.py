@@ -4,7 +4,9 @@ A Patient (pseudonymous: no name unless the person typed one), the Device for ea
 Thenar massager used, a Procedure for every massage session (by the massager, by
 hand, or with another massager; the Device referenced when a Thenar massager was
 used), and Observations for every rating and daily entry, each referencing the
-Patient (and, for a session's ratings, its Procedure through `partOf`).
+Patient (and, for a session's ratings, its Procedure through `partOf`). A Procedure's
+notes say the routine, the stop reason, the caps in force and, in plain words, what the
+person changed during the session (`data.session_changes`: confirmed changes only).
 
 Built as plain dicts (no fhir.resources import at run time). Patient, Device,
 Procedure, Observation and Bundle are the same in R4 (4.0.1) and R4B (4.3.0) for
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .entries import list_entries
 from .other_massagers import MASSAGER_SQL
 from .ratings import list_ratings
+from .session_changes import session_changes
 from .times import require_aware, to_iso
 
 if TYPE_CHECKING:
@@ -185,6 +188,7 @@ def _procedures(
     others = _other_massagers([r[9] for r in rows if isinstance(r[9], str) and r[1] != "thenar"])
     out: list[dict[str, Any]] = [*devices.values(), *others.values()]
     urls: dict[int, str] = {}
+    changes = session_changes(db, [r[0] for r in rows])
     for sid, kind, device_id, started, ended, outcome, reason, caps, program, other in rows:
         period = {"start": started} | ({"end": ended} if ended else {})
         notes = [f"Routine: {program}."]
@@ -193,6 +197,8 @@ def _procedures(
         limits = json.loads(caps)
         if kind == "thenar" and isinstance(limits, dict) and limits:
             notes.append(f"Caps in force: {json.dumps(limits, sort_keys=True)}")
+        if during := changes[sid].sentence():  # gentler/firmer, warmth, spared zones
+            notes.append(during)
         resource: dict[str, Any] = {
             "resourceType": "Procedure",
             "identifier": [{"system": SESSION_SYSTEM, "value": str(sid)}],

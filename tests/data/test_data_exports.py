@@ -97,7 +97,33 @@ def test_sessions_csv(full):
             "pain_after": "3",
             "stiffness_before": "5",
             "stiffness_after": "2",
+            # nothing changed during it (the trail's "start" line is no change): blank
+            "pressure_levels": "",
+            "warmth_changes": "",
+            "spared_at_end": "",
+            "spared_during": "",
         }
+    ]
+
+
+def test_the_session_columns_of_earlier_versions_keep_their_positions():
+    """Readers by position keep working: what the session changed comes after them."""
+    assert SESSION_COLUMNS[:15] == [
+        "session_id",
+        "kind",
+        "program",
+        "started_at",
+        "ended_at",
+        "duration_min",
+        "outcome",
+        "stop_reason",
+        "intensity",
+        "heat_c",
+        "device",
+        "pain_before",
+        "pain_after",
+        "stiffness_before",
+        "stiffness_after",
     ]
 
 

@@ -344,6 +344,7 @@ def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path, returni
         "data.fhir",
         "data.ics",
         "data.export",
+        "data.session_changes",  # what a session changed: for the exports and the report
         "bleak",
         "bumble",
         "ble.client",
