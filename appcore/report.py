@@ -3,7 +3,8 @@
 The report speaks in one voice, about "the person", to a clinician: an
 identification line (a name only if the person typed one), the period, the
 screening (conditions, limits, clearances and who gave them), a table of
-sessions with their kind and the caps in force, the trends (morning stiffness,
+sessions with their kind, the caps in force and what the person changed during each
+(gentler or firmer, warmth, spared zones), the trends (morning stiffness,
 flares, medication changes), the notes, and what the numbers can and cannot
 show. Every sentence is built here, as text, so tests read it without a PDF.
 """
@@ -21,6 +22,7 @@ from appcore.progress_entries import load_entry_progress
 from data import screenings as screening_log
 from data.models import SessionKind
 from data.queries import newest_sessions_in, sessions_by_kind_between
+from data.session_changes import session_changes
 from therapy import Verdict
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class SessionRow:
     outcome: str
     pain: str  # "5 → 3", or "" when not rated
     caps: str
+    changes: str  # what the person changed during it, in words ("": nothing)
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,9 @@ def _sessions(
     db: LogDb, start: dt.date, end: dt.date, fmt: Callable[[dt.date], str]
 ) -> list[SessionRow]:
     out = []
-    for s in newest_sessions_in(db, start, end, SESSION_ROWS):
+    sessions = newest_sessions_in(db, start, end, SESSION_ROWS)
+    changes = session_changes(db, [s.session_id for s in sessions])
+    for s in sessions:
         minutes = (
             f"{round((s.ended_at - s.started_at).total_seconds() / 60)}"
             if s.ended_at is not None
@@ -132,6 +137,7 @@ def _sessions(
                 OUTCOME_WORDS.get(s.outcome, s.outcome),
                 pain,
                 _caps_words(s.caps, s.kind),
+                changes[s.session_id].summary(),
             )
         )
     return out

@@ -382,6 +382,7 @@ class PeriodSession:
     """A session as the clinician's report lists it: `name` is the routine, or the other
     massager's model name when the person gave one; `caps` as stored (JSON)."""
 
+    session_id: int
     started_at: datetime
     ended_at: datetime | None
     kind: SessionKind
@@ -396,7 +397,7 @@ def newest_sessions_in(db: LogDb, start: date, end: date, limit: int) -> list[Pe
     """The newest `limit` sessions of the local days [start, end], oldest first."""
     rows = db.execute(
         f"""
-        SELECT s.started_at, s.ended_at, s.kind, COALESCE({MASSAGER_SQL}, p.name), s.outcome,
+        SELECT s.id, s.started_at, s.ended_at, s.kind, COALESCE({MASSAGER_SQL}, p.name), s.outcome,
                s.caps, b.pain, a.pain
         FROM (SELECT * FROM sessions WHERE local_date BETWEEN ? AND ?
               ORDER BY started_utc DESC, id DESC LIMIT ?) AS s
@@ -409,6 +410,7 @@ def newest_sessions_in(db: LogDb, start: date, end: date, limit: int) -> list[Pe
     )
     return [
         PeriodSession(
+            sid,
             from_iso(started),
             None if ended is None else from_iso(ended),
             SessionKind(kind),
@@ -418,5 +420,5 @@ def newest_sessions_in(db: LogDb, start: date, end: date, limit: int) -> list[Pe
             before,
             after,
         )
-        for started, ended, kind, name, outcome, caps, before, after in rows
+        for sid, started, ended, kind, name, outcome, caps, before, after in rows
     ]

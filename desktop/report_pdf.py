@@ -171,12 +171,21 @@ def render_report(
         w.text(report.sessions_heading, w.bold, gap=0.2)
         if report.sessions:
             w.table(
-                ["Date", "Kind", "Routine", "Min", "Outcome", "Pain before → after", "Caps"],
                 [
-                    [r.day, r.kind, r.routine, r.minutes, r.outcome, r.pain, r.caps]
+                    "Date",
+                    "Kind",
+                    "Routine",
+                    "Min",
+                    "Outcome",
+                    "Pain before → after",
+                    "Caps",
+                    "Changed during it",
+                ],
+                [
+                    [r.day, r.kind, r.routine, r.minutes, r.outcome, r.pain, r.caps, r.changes]
                     for r in report.sessions
                 ],
-                [0.14, 0.13, 0.17, 0.06, 0.16, 0.13, 0.21],
+                [0.11, 0.09, 0.13, 0.05, 0.13, 0.11, 0.16, 0.22],
             )
         if report.sessions_more:
             w.text(report.sessions_more)

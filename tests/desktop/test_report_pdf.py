@@ -20,9 +20,11 @@ from appcore.context import AppContext
 from appcore.manual_session import ManualSessions
 from appcore.progress import Span
 from appcore.report import SESSION_ROWS, load_report
-from data import entries
+from data import devices, entries, programs
+from data.db import LogDb
 from data.entries import Entry, Hand
-from data.models import Rating
+from data.models import Outcome, Rating, SessionStart
+from data.sessions import finish_session, start_session
 from desktop.report_pdf import render_report
 from tests.appcore.conftest import CLEAR_ANSWERS
 from therapy import ROUTINES, CheckIn
@@ -172,3 +174,35 @@ async def test_unnamed_and_a_long_period_stay_short(ctx: AppContext, tmp_path: P
     assert f"Sessions in this period: {SESSION_ROWS + 7}" in flat
     assert f"The table shows the newest {SESSION_ROWS}" in flat
     assert "Prepared for" not in flat
+
+
+async def test_the_table_says_what_the_person_changed_during_a_session(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    """A Thenar session in which the person turned the pressure down and spared a zone
+    reads that way in the PDF; a refused spare does not show (audit lines as the
+    massager writes them)."""
+
+    def session_with_changes(db: LogDb) -> None:
+        program = programs.save_program(db, "Morning wave", {"steps": []}, created_at=NOW)
+        devices.record_device(db, "AA:BB", "Thenar Glove", "1.2.0", seen_at=NOW)
+        start = NOW - dt.timedelta(hours=2)
+        sid = start_session(db, SessionStart(program, {}, {}, 5, 40.0, start, "AA:BB"))
+        for minute, what, params, result in (
+            (2, "set_intensity", {"level": 7, "id": 1}, "success"),
+            (3, "spare_zones", {"mask": 1, "zones": ["thumb base"], "id": 2}, "success"),
+            (4, "spare_zones", {"mask": 33, "zones": ["thumb base", "wrist"]}, "no_answer"),
+        ):
+            at = start + dt.timedelta(minutes=minute)
+            devices.log_command(db, what, params, result, at=at, session_id=sid)
+        finish_session(db, sid, Outcome.COMPLETED, ended_at=start + dt.timedelta(minutes=10))
+
+    await ctx.db.run(session_with_changes)
+    report = await ctx.db.run(load_report, Span.WEEKS_4, NOW.date(), "", str)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(render_report(report, generated="today"))
+    flat = " ".join(unicodedata.normalize("NFKC", pdf_text(path)).split())
+    assert "Changed during it" in flat
+    for words in ("pressure lowered from level 10 to 7 at 2 min", "thumb base spared from 3 min"):
+        assert words in flat, flat
+    assert "wrist" not in flat
