@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
-import importlib
 import logging
 import os
 import subprocess
@@ -19,12 +18,10 @@ from desktop import import_asyncio
 
 log = logging.getLogger("thenar")
 
-# The Qt-free modules the waiting window (desktop.shell) needs, imported before PySide6:
-# PySide6 reads the source of every module imported after it (its `__feature__` switches
-# apply only to modules that mention PySide6), which would delay the window. The log, the
-# safety owner and the domain behind the pages load once the window has painted.
-# tests/desktop/test_launch.py checks that the window imports no other one before then.
-BEFORE_QT = ("therapy.questionnaire",)
+# The window (desktop.shell) needs only Qt, the launcher and the settings; Thenar's other
+# modules load once it has painted. PySide6 reads the source of every module imported
+# after it (its `__feature__` switches apply only to modules that mention PySide6), so
+# one imported before the window would delay it. tests/desktop/test_launch.py checks.
 
 XCB_LIBS = ("xcb-cursor", "xcb-icccm", "xcb-keysyms", "xkbcommon-x11")
 
@@ -103,11 +100,9 @@ def before_qt() -> None:
 
     Automatic garbage collection goes off, as `desktop.gc_guard.GuiThreadCollector`
     keeps it once the window runs: the ~70 collections while ~300 modules are imported
-    cost about 20 ms of every start and find little. Then `BEFORE_QT`, before PySide6.
+    cost about 20 ms of every start and find little.
     """
     gc.disable()
-    for name in BEFORE_QT:
-        importlib.import_module(name)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -21,9 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.buttons import ActionButton
 from desktop.theme import MIN_WINDOW, SPACE
-from desktop.widgets import Page, big_button, quiet_wheels
 
+if TYPE_CHECKING:
+    from desktop.widgets import Page
+
+# Nothing here touches PySide6's `Qt` namespace before the window has painted: building
+# its Python enums takes about 20 ms (issue 13); `_finish` sets what needs them, after.
 # The page column's share of the window beyond which its labels go onto two lines.
 NAV_SHARE = 0.26
 # Text size from the keyboard, as in a browser: larger, smaller, back to the default.
@@ -102,7 +107,7 @@ class MainWindow(QMainWindow):
         self.closing_notice.setWordWrap(True)
         self.closing_notice.setVisible(False)
         header.addWidget(self.closing_notice, 2)
-        self.stop_button = big_button("■ Stop massage (Esc)", "Stop the massage now")
+        self.stop_button = ActionButton("■ Stop massage (Esc)", "Stop the massage now")
         self.stop_button.setObjectName("stopButton")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_requested)
@@ -120,14 +125,14 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.nav_group = QButtonGroup(self)
         self.nav_group.setExclusive(True)
-        self.nav_buttons = []
+        self.nav_buttons: list[ActionButton] = []
+        self.shortcuts: list[QShortcut] = []
         for index, slot in enumerate(self.slots):
-            button = big_button(f"{index + 1}  {slot.title}", f"Open {slot.title}")
+            button = ActionButton(f"{index + 1}  {slot.title}", f"Open {slot.title}")
             button.setToolTip(f"Alt+{index + 1}")
             button.setCheckable(True)
             if index < 9:
-                key = QShortcut(QKeySequence(f"Alt+{index + 1}"), self)
-                key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+                key = self._shortcut(f"Alt+{index + 1}")
                 key.activated.connect(lambda i=index: self.show_page(i))
             self.nav_group.addButton(button, index)
             self.nav_buttons.append(button)
@@ -137,10 +142,11 @@ class MainWindow(QMainWindow):
         self.waiting_label = QLabel(waiting)  # "Opening your health log…" until `fill`
         self.waiting_label.setObjectName("stepTitle")
         self.waiting_label.setWordWrap(True)
-        self.waiting_label.setAlignment(Qt.AlignmentFlag.AlignTop)
         first_place = self.stack.widget(0)
         if waiting and first_place is not None:
-            QVBoxLayout(first_place).addWidget(self.waiting_label)
+            box = QVBoxLayout(first_place)
+            box.addWidget(self.waiting_label)
+            box.addStretch(1)
         self.nav_group.idClicked.connect(self.show_page)
         # The buttons keep one width on every page and at every text size (the widest
         # label's); on a short screen the column scrolls rather than squeezing them.
@@ -148,8 +154,6 @@ class MainWindow(QMainWindow):
         self.nav_scroll.setWidget(self.nav_panel)
         self.nav_scroll.setWidgetResizable(True)
         self.nav_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.nav_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.nav_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav_scroll.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         body.addWidget(self.nav_scroll)
         body.addWidget(self.stack, 1)
@@ -158,22 +162,40 @@ class MainWindow(QMainWindow):
 
         # Esc stops wherever focus is (a file dialog included): stopping is always safe, so
         # no confirmation. It is on only while Stop is, so otherwise Esc closes dialogs.
-        self.stop_key = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        self.stop_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.stop_key = self._shortcut("Esc")
         self.stop_key.setEnabled(False)
         self.stop_key.activated.connect(self.stop_button.click)
         self.text_keys: list[QShortcut] = []
         for sequences, step in TEXT_SIZE_KEYS:
             for sequence in sequences:
-                key = QShortcut(QKeySequence(sequence), self)
-                key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+                key = self._shortcut(sequence)
                 key.activated.connect(lambda s=step: self.text_step_requested.emit(s))
                 self.text_keys.append(key)
         if on_text_step is not None:
             self.text_step_requested.connect(on_text_step)
         self._fit_nav()
-        if self.slots and first is not None and not self.waiting:
-            self.show_page(first)  # the only page built now
+        if not self.waiting:
+            self._finish()
+            if self.slots and first is not None:
+                self.show_page(first)  # the only page built now
+
+    def _shortcut(self, sequence: str) -> QShortcut:
+        key = QShortcut(QKeySequence(sequence), self)
+        self.shortcuts.append(key)
+        return key
+
+    def _finish(self) -> None:
+        """What needs PySide6's `Qt` enums, set once the window has painted (or at once,
+        for a window that does not wait): the keys work wherever focus is (a file dialog
+        included), the buttons take focus by click, the page column never scrolls sideways."""
+        from PySide6.QtCore import Qt
+
+        for key in self.shortcuts:
+            key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        for button in (self.stop_button, *self.nav_buttons):
+            button.take_focus_on_click()
+        self.nav_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.nav_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def fill(self, slots: Sequence[PageSlot], first: int) -> None:
         """Give a waiting window the slots that build its pages (the same titles and
@@ -183,6 +205,7 @@ class MainWindow(QMainWindow):
             raise ValueError("fill: the slots must name the sidebar's pages, in its order")
         self.slots = list(slots)
         self.waiting = False
+        self._finish()
         self.show_page(first if self._chosen is None else self._chosen)
         self.waiting_label.setVisible(False)
         if self._close_asked:
@@ -238,6 +261,8 @@ class MainWindow(QMainWindow):
         if page.title != slot.title or page_key(type(page)) != slot.key:
             raise TypeError(f"slot {slot.title!r} made a {type(page).__name__}")
         self._built[index] = page
+        from desktop.widgets import quiet_wheels  # with its `Qt` enums: after the first paint
+
         quiet_wheels(page)  # the wheel scrolls the page unless a control has focus
         holder = self.stack.widget(index)
         assert holder is not None

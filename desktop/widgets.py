@@ -28,6 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.buttons import ActionButton as ActionButton
+from desktop.buttons import big_button as big_button
+from desktop.buttons import plain_enter
 from desktop.theme import SPACE
 from therapy.questionnaire import YES, Option, Question
 
@@ -43,20 +46,12 @@ if TYPE_CHECKING:
 # "None of these"). Shown answers always put the safe one first.
 SAFE_YES = frozenset({"report_discomfort", "helper_present"})
 
-_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-
-
 def shown_options(q: Question) -> tuple[Option, ...]:
     """The question's options in the order shown: the safe answer first, everywhere."""
     if q.question_id not in SAFE_YES:
         return q.options
     yes = [o for o in q.options if o.option_id == YES]
     return (*yes, *(o for o in q.options if o.option_id != YES))
-
-
-def _plain_enter(event: QKeyEvent) -> bool:
-    mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-    return event.key() in _ENTER and mods == Qt.KeyboardModifier.NoModifier
 
 
 def page_title(text: str) -> QLabel:
@@ -82,29 +77,6 @@ def notice(text: str = "") -> QLabel:
     label.setAccessibleName("Message")
     label.setVisible(bool(text))
     return label
-
-
-class ActionButton(QPushButton):
-    """A push button that Enter and Return press as well as Space, on every page.
-
-    In a dialog Qt's own rule stands (an auto-default button takes Enter, otherwise the
-    dialog's default button does), so a scale button can leave Enter to "Check".
-    """
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if _plain_enter(event) and not self.window().inherits("QDialog"):
-            if self.isEnabled():
-                self.click()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
-def big_button(text: str, accessible: str | None = None) -> QPushButton:
-    button = ActionButton(text)
-    button.setAccessibleName(accessible or text.replace("&", ""))
-    button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-    return button
 
 
 def limit_text(edit: QLineEdit, limit: int, example: str = "") -> str:
@@ -271,7 +243,7 @@ class Page(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         button = self.default_button
-        if _plain_enter(event) and button is not None and button.isVisible():
+        if plain_enter(event) and button is not None and button.isVisible():
             if button.isEnabled():
                 button.click()
             event.accept()
