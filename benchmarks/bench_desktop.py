@@ -2,7 +2,8 @@
 
 Runs offscreen. Prints one figure a line as `name: value unit`.
 - first_window: a fresh process (`python -m desktop`) until the window's first paint
-  (on an empty data folder, as the first start; `log_exists`: with the log already there;
+  (desktop.shell's waiting window), and first_page: until its first page's paint (on an
+  empty data folder, as the first start; `log_exists`: with the log already there;
   `returning`: screened and a massager paired, so the Massage page comes first),
   beside a bare PySide6 window measured in the same run (runs interleaved), with the
   peak memory (max RSS) of each at its first paint, and both as ratios (issue 13 asks

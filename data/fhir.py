@@ -27,6 +27,8 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from massage import ZONE_NAMES
+
 from .entries import list_entries
 from .other_massagers import MASSAGER_SQL
 from .ratings import list_ratings
@@ -45,14 +47,6 @@ SESSION_SYSTEM = "https://thenar.app/fhir/session"
 DEVICE_SYSTEM = "https://thenar.app/fhir/device"
 OTHER_DEVICE_SYSTEM = "https://thenar.app/fhir/other-massager"  # a model name, as typed
 UCUM = "http://unitsofmeasure.org"
-ZONE_WORDS = (
-    "base of the thumb",
-    "base of the little finger",
-    "palm",
-    "fingers",
-    "back of the hand",
-    "wrist",
-)
 _CATEGORY = {
     "coding": [
         {
@@ -224,7 +218,7 @@ def _zones_text(left: frozenset[int], right: frozenset[int]) -> str:
     parts = []
     for side, zones in (("left hand", left), ("right hand", right)):
         if zones:
-            parts.append(f"{side}: " + ", ".join(ZONE_WORDS[z] for z in sorted(zones)))
+            parts.append(f"{side}: " + ", ".join(ZONE_NAMES[z] for z in sorted(zones)))
     return "; ".join(parts)
 
 

@@ -125,7 +125,7 @@ def test_entries_become_observations_with_codes_sites_and_notes() -> None:
     assert set(by_code) == {fhir.PAIN_LOINC, "morning-stiffness-duration", "flare", "stiffness"}
     assert by_code[fhir.PAIN_LOINC]["valueInteger"] == 4
     assert by_code[fhir.PAIN_LOINC]["bodySite"]["text"] == (
-        "left hand: wrist; right hand: base of the thumb"
+        "left hand: wrist; right hand: thumb base"
     )
     assert by_code[fhir.PAIN_LOINC]["note"] == [
         {"text": "Knitting 🧶"},
