@@ -140,10 +140,12 @@ async def first_run_to_progress(
     assert page.stiff_before.slider.hasFocus()  # where the missing rating goes
     assert page.session.phase == Phase.CHOOSING
     page.stiff_before.slider.setValue(7)
-    page.refresh()  # what Start will do, said again
+    page.refresh()
     await shot(app.window, screenshot_dir, "app_session_choose")
     assert page.start_button.isEnabled()
-    assert "check-in" in page.message.text()  # the day's first session begins with it
+    assert not page.message.isVisible()  # the note about the missing rating is gone
+    # The day's first session begins with the check-in: Start says so itself.
+    assert page.start_button.text() == "▶ Check in and start"
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     await answer_checkin(page, qtbot, discomfort=4)
     await until(lambda: page.session.phase == Phase.RUNNING, timeout=10)
