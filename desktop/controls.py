@@ -10,6 +10,8 @@ window), which needs only the rows list, does not build it either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPaintEvent, QValidator
 from PySide6.QtWidgets import (
@@ -79,6 +81,8 @@ class RowsList(QListWidget):
     def __init__(self, rows: int) -> None:
         super().__init__()
         self.rows = rows
+        # A height to fill with whole rows (a page's view, in one column), or None.
+        self.room: Callable[[], int] | None = None
         self.setWordWrap(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
@@ -88,12 +92,26 @@ class RowsList(QListWidget):
 
     def sizeHint(self) -> QSize:
         """A little more than the minimum: in a scrolling page, its preferred height is
-        what it gets, and it must fit a short screen."""
-        return QSize(super().sizeHint().width(), self._height(self.rows + 1))
+        what it gets, and it must fit a short screen. With `room`: as many whole rows as
+        fit in it, as the style draws them (`rows` at least, all of them at most)."""
+        width = super().sizeHint().width()
+        if self.room is None:
+            return QSize(width, self._height(self.rows + 1))
+        row, frame = self.row_px(), self._height(0)
+        shown = max(self.rows, min((self.room() - frame) // row, self.count()))
+        return QSize(width, row * shown + frame)
+
+    def row_px(self) -> int:
+        """The tallest row as the style draws it: the theme's targets grow with the text
+        (86 px at 200%), past the one and a half lines `_height` counts."""
+        least = round(self._row_estimate())
+        return max([least, *(self.sizeHintForRow(i) for i in range(self.count()))])
+
+    def _row_estimate(self) -> float:
+        return max(self.fontMetrics().height() * 1.5, MIN_TARGET_PX)
 
     def _height(self, rows: int) -> int:
-        row = max(self.fontMetrics().height() * 1.5, MIN_TARGET_PX)
-        return round(row * rows) + 2 * self.frameWidth() + 4
+        return round(self._row_estimate() * rows) + 2 * self.frameWidth() + 4
 
 
 class WrapCheckBox(QCheckBox):

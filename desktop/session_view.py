@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -44,6 +44,7 @@ from data.models import Outcome, Rating, RatingKind, SessionRecord
 from desktop.controls import RowsList
 from desktop.dialogs import shown
 from desktop.hand_widget import HandWidget, SpareZonesPanel
+from desktop.reflow import OnResize, Spots, is_narrow, place
 from desktop.tasks import TaskOwner
 from desktop.theme import MIN_TARGET_PX
 from desktop.widgets import (
@@ -67,6 +68,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LEVEL_MIN, LEVEL_MAX = 2, 10  # squeezing during a session, as tenths of the plan
+# Routines shown side by side with the drawing; in one column (1024x600 at 200% text) the
+# list fills the page's view with whole rows: two there (its 219 px hold two 86 px rows, not
+# three), so the whole list is in view at once and only the page scrolls past it.
+ROUTINE_ROWS, NARROW_ROWS = 3, 2
 REPAINT_MS = 100  # status arrives at up to 20 Hz; people need no more than 10 updates a second
 
 
@@ -263,10 +268,15 @@ class SessionPage(Page):
         unrated_layout.addWidget(self.rate_unrated)
         self.unrated_row.setVisible(False)
         self.layout_.insertWidget(0, self.unrated_row)
+        # Each panel's grid in two arrangements: side by side (False) and one column (True).
+        self._arrangements: list[tuple[QGridLayout, dict[bool, Spots]]] = []
+        self.narrow = False  # one column: narrow for the text (1024x600 at 200%)
         self._build_choose()
         self._build_live()
         self._build_after()
         self._build_interrupted()
+        assert self.scroller is not None  # a Page scrolls unless it says otherwise
+        self._on_view_resize = OnResize(self.scroller.viewport(), self._arrange)
         self._repaint = QTimer(self)
         self._repaint.setInterval(REPAINT_MS)
         self._repaint.timeout.connect(self._paint_live)
@@ -288,7 +298,7 @@ class SessionPage(Page):
         panel = QWidget()
         grid = QGridLayout(panel)
         grid.setContentsMargins(0, 0, 0, 0)
-        self.routines = RowsList(3)
+        self.routines = RowsList(ROUTINE_ROWS)
         self.routines.setAccessibleName("Routines and techniques")
         for key, spec in self.choices.items():
             minutes = max(1, round(sum(b.duration_s for b in spec.blocks) / 60))
@@ -334,6 +344,19 @@ class SessionPage(Page):
         self.start_button.clicked.connect(lambda: self.tasks.spawn(self.start()))
         self.action_rows.addWidget(action_row(self.checkin_button, None, self.start_button))
         grid.addLayout(controls, 2, 0, 1, 2)
+        wide: Spots = [
+            (self.routines, (0, 0, 1, 1)),
+            (self.hand, (0, 1, 1, 1)),
+            (self.description, (1, 0, 1, 2)),
+            (controls, (2, 0, 1, 2)),
+        ]
+        narrow: Spots = [  # the routines above the drawing, each the page's width
+            (self.routines, (0, 0, 1, 2)),
+            (self.hand, (1, 0, 1, 2)),
+            (self.description, (2, 0, 1, 2)),
+            (controls, (3, 0, 1, 2)),
+        ]
+        self._arrangements.append((grid, {False: wide, True: narrow}))
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.stack.addWidget(panel)
@@ -387,6 +410,23 @@ class SessionPage(Page):
         self.live_stop.clicked.connect(lambda: self.tasks.spawn(self.stop()))
         row = action_row(self.pause_button, self.live_stop)
         self.action_rows.addWidget(row)
+        words: Spots = [  # what is happening, then the buttons to change it
+            (self.step_title, (1, 1, 1, 1)),
+            (self.live_numbers, (2, 1, 1, 1)),
+            (adjust, (3, 1, 1, 1)),
+        ]
+        below: Spots = [
+            (self.spare_panel, (4, 0, 1, 2)),
+            (self.step_text, (5, 0, 1, 2)),
+            (self.step_about, (6, 0, 1, 2)),
+        ]
+        wide: Spots = [*words, (self.live_hand, (1, 0, 3, 1)), *below]
+        narrow: Spots = [  # the words and buttons above the drawing, each the page's width
+            *((item, (r, 0, 1, 2)) for item, (r, *_) in words),
+            (self.live_hand, (4, 0, 1, 2)),
+            *((item, (r + 1, 0, 1, 2)) for item, (r, *_) in below),
+        ]
+        self._arrangements.append((grid, {False: wide, True: narrow}))
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.stack.addWidget(panel)
@@ -444,6 +484,26 @@ class SessionPage(Page):
             return
         self.unrated = None
         self.session.offer_rating(record.id, interrupted_words(record))
+
+    def _arrange(self) -> None:
+        """One column when the page is narrow for its text, side by side otherwise. In one
+        column the routines show as many whole rows as the page's view holds; a drawing
+        takes the page's width at its preferred height (its labels need that)."""
+        area = self.scroller
+        assert area is not None
+        narrow = is_narrow(area.width(), self.fontMetrics().height())
+        if narrow != self.narrow:
+            self.narrow = narrow
+            for grid, spots in self._arrangements:
+                place(grid, spots[narrow])
+            self.routines.rows = NARROW_ROWS if narrow else ROUTINE_ROWS
+            self.routines.room = (lambda: area.viewport().height()) if narrow else None
+        self.routines.updateGeometry()  # the view's height changed, or the rows'
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._arrange()  # the same window holds fewer lines of larger text
 
     def _failed(self, exc: BaseException) -> None:
         log.warning("session action failed: %s", exc)
