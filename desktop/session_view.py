@@ -69,8 +69,8 @@ log = logging.getLogger(__name__)
 
 LEVEL_MIN, LEVEL_MAX = 2, 10  # squeezing during a session, as tenths of the plan
 # Routines shown side by side with the drawing; in one column (1024x600 at 200% text) the
-# list fills the page's view with whole rows: two there (its 219 px hold two 86 px rows, not
-# three), so the whole list is in view at once and only the page scrolls past it.
+# list fills the page's view with whole rows, at least two (three there: its 313 px hold
+# three 86 px rows), so the whole list is in view at once and only the page scrolls past it.
 ROUTINE_ROWS, NARROW_ROWS = 3, 2
 REPAINT_MS = 100  # status arrives at up to 20 Hz; people need no more than 10 updates a second
 

@@ -232,6 +232,9 @@ class Page(QWidget):
         rows = QStackedWidget()
         rows.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         pages.currentChanged.connect(rows.setCurrentIndex)
+        # QStackedLayout asks every row, shown or not, for its height (`_Row` answers 0
+        # while hidden): the bar is as tall as the row it shows.
+        rows.currentChanged.connect(lambda _index: rows.updateGeometry())
         self.footer.addWidget(rows)
         return rows
 
@@ -254,9 +257,19 @@ class Page(QWidget):
         """Refresh on opening (override)."""
 
 
+class _Row(QWidget):
+    """An action row that takes no height while an action stack hides it: QStackedLayout
+    asks each of its widgets for its heightForWidth, shown or not, so a wrapped row of one
+    panel (Massage's "End the session" and "Resume where it stopped" at 200% text) kept
+    its two lines of room under every other panel's single line."""
+
+    def heightForWidth(self, width: int) -> int:
+        return 0 if self.isHidden() else super().heightForWidth(width)
+
+
 def action_row(*items: QWidget | None) -> QWidget:
     """A row of buttons for an action bar; None is a stretch (pushes the rest right)."""
-    row = QWidget()
+    row = _Row()
     layout = ActionFlow(row)
     layout.setContentsMargins(0, 0, 0, 0)
     for item in items:
