@@ -25,6 +25,20 @@ from desktop.main_window import MainWindow
 from desktop.shell import open_window
 
 
+def python_c(
+    script: str, *args: str, env: dict[str, str] | None, timeout: int
+) -> subprocess.CompletedProcess[str]:
+    """`script` run by a fresh Python (`python -c`), its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
 @pytest.fixture(autouse=True)
 def on_linux(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "platform", "linux")
@@ -364,23 +378,9 @@ def test_the_first_window_loads_no_page_it_does_not_show(tmp_path: Path, returni
         env[var] = str(tmp_path / var.lower())
     if returning:
         env["THENAR_TEST_PINNED"] = "1"
-        screened = subprocess.run(
-            [sys.executable, "-c", SCREENED, str(tmp_path)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=env,
-            check=False,
-        )
+        screened = python_c(SCREENED, str(tmp_path), env=env, timeout=120)
         assert screened.returncode == 0, screened.stderr[-3000:]
-    out = subprocess.run(
-        [sys.executable, "-c", FIRST_WINDOW, str(tmp_path), *later],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    out = python_c(FIRST_WINDOW, str(tmp_path), *later, env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.strip().splitlines()
     # PySide6 reads the source of every module imported after it, which would delay the
@@ -408,13 +408,7 @@ print("tls-later-ok")
 def test_asyncio_is_imported_without_tls_and_tls_still_loads_when_asked() -> None:
     """`desktop.import_asyncio` hides `ssl` from asyncio only while asyncio is imported
     (about 4 MB of the first window, issue 13); a later `import ssl` gets the real module."""
-    out = subprocess.run(
-        [sys.executable, "-c", TLS_LATER],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = python_c(TLS_LATER, env=None, timeout=60)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "tls-later-ok"
 
@@ -445,14 +439,7 @@ def test_python_m_desktop_paints_its_window_before_it_opens_the_log(tmp_path: Pa
     for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"):
         env[var] = str(tmp_path / var.lower())
         (tmp_path / var.lower()).mkdir(mode=0o700)
-    out = subprocess.run(
-        [sys.executable, "-c", LAUNCH_ORDER, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    out = python_c(LAUNCH_ORDER, str(tmp_path), env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.splitlines() == ["painted True", "[]"], out.stdout
     assert not (tmp_path / "data").exists()  # the log is not even looked for yet
